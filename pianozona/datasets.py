@@ -1,0 +1,248 @@
+"""Load a district: configuration, population, the office's tables, all validated.
+
+`load_district("pavia")` returns a `District` whose tables are pandas
+DataFrames.  Every problem found is collected (`District.problems`); errors
+make `load_district` raise `ValidationError` unless `strict=False`, which is
+what `pianozona validate` uses to list everything at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import istat, population
+from .areas import Area, with_overrides
+from .config import DistrictConfig, district_folder, read_config
+from .errors import DataError, Problem, ProblemList, ValidationError
+from .schema import TABLES, check_table
+from .tabular import LINE_COLUMN, find_table, read_table
+
+ISTAT_FOLDER = "istat"
+POPULATION_KINDS = {"posas", "pre2019", "ricostruzione"}
+
+
+@dataclass
+class District:
+    """A district's validated data. Tables are pandas DataFrames."""
+
+    config: DistrictConfig
+    comuni: pd.DataFrame
+    popolazione: pd.DataFrame
+    stranieri: pd.DataFrame | None
+    fonti_popolazione: pd.DataFrame
+    confronti: pd.DataFrame
+    utenti: pd.DataFrame
+    spesa: pd.DataFrame
+    obiettivi: pd.DataFrame
+    misure: pd.DataFrame
+    servizi: pd.DataFrame
+    problems: ProblemList = field(default_factory=ProblemList)
+
+    @property
+    def codice(self) -> str:
+        return self.config.codice
+
+    @property
+    def nome(self) -> str:
+        return self.config.nome
+
+    @property
+    def aree(self) -> dict[str, Area]:
+        return with_overrides(self.config.aree)
+
+    @property
+    def anni_popolazione(self) -> list[int]:
+        return sorted(int(y) for y in self.popolazione["anno"].unique())
+
+    @property
+    def anni_dati(self) -> list[int]:
+        years = set(self.utenti["anno"].dropna().astype(int)) | set(self.spesa["anno"].dropna().astype(int))
+        return sorted(years)
+
+    @property
+    def dimostrativo(self) -> bool:
+        """True when any office table rests on illustrative (`dimostrativo`) data."""
+        tables = (self.utenti, self.spesa, self.obiettivi, self.misure)
+        return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables if "fonte" in t)
+
+    def nearest_population_year(self, year: int) -> int:
+        years = np.array(self.anni_popolazione)
+        return int(years[np.argmin(np.abs(years - year) * 2 + (years < year))])
+
+    def popolazione_a_rischio(self, area: str, anni: list[int] | None = None) -> pd.DataFrame:
+        """Population at risk per comune and year (nearest population year when missing)."""
+        spec = self.aree[area] if area in self.aree else _unknown_area(area)
+        per_year = spec.popolazione_a_rischio(self.popolazione, self.stranieri).reset_index()
+        anni = sorted(set(anni)) if anni is not None else self.anni_popolazione
+        frames = []
+        for year in anni:
+            source = self.nearest_population_year(year)
+            chunk = per_year[per_year["anno"] == source].copy()
+            chunk["anno_popolazione"] = source
+            chunk["anno"] = year
+            frames.append(chunk)
+        out = pd.concat(frames, ignore_index=True)
+        out.insert(2, "area", area)
+        return out[["anno", "codice_comune", "area", "popolazione_a_rischio", "anno_popolazione"]]
+
+
+def _unknown_area(area: str):
+    from .areas import get_area
+
+    return get_area(area)
+
+
+def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> District:
+    """Load and validate a district by code (`"pavia"`) or folder path."""
+    folder = district_folder(name_or_path)
+    config = read_config(folder)
+    problems = ProblemList()
+    comuni = _comuni_table(config, problems)
+    pop, stranieri, fonti = _load_population(config, problems)
+    tables = {name: _load_office_table(config, spec, problems) for name, spec in TABLES.items()}
+    district = District(
+        config=config, comuni=comuni, popolazione=pop, stranieri=stranieri, fonti_popolazione=fonti,
+        confronti=_comparators(config, fonti), problems=problems, **tables,
+    )
+    _cross_checks(district)
+    if strict and problems.errors:
+        raise ValidationError(problems.items)
+    return district
+
+
+def _comuni_table(config: DistrictConfig, problems: ProblemList) -> pd.DataFrame:
+    italy = population.comuni_italia()
+    table = pd.DataFrame({"codice_comune": list(config.comuni), "comune": list(config.comuni.values())})
+    unknown = table[~table["codice_comune"].isin(italy["codice_comune"])]
+    for code in unknown["codice_comune"]:
+        problems.add(Problem("errore", "codice comune sconosciuto a ISTAT", file=str(config.folder / "distretto.yml"),
+                             column="comuni", value=code, fix="usare il codice ISTAT a 6 cifre (PRO_COM_T)"))
+    extra = italy.drop(columns="comune")
+    return table.merge(extra, on="codice_comune", how="left")
+
+
+def _load_population(config: DistrictConfig, problems: ProblemList):
+    codes = list(config.comuni)
+    own, foreign, labels = [], [], []
+    folder = config.folder / ISTAT_FOLDER
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        if path.suffix.lower() not in (".csv", ".zip", ".txt") or path.name.startswith("."):
+            continue
+        try:
+            kind, frame = istat.read_istat(path)
+        except DataError as exc:
+            problems.add(exc.problem)
+            continue
+        frame = frame[frame["codice_comune"].isin(codes)]
+        if frame.empty:
+            problems.add(Problem("avviso", "il file ISTAT non contiene comuni del distretto", file=str(path)))
+            continue
+        (foreign if kind == "strasa" else own).append(frame)
+        labels.append(path.name)
+    own_pop = pd.concat(own, ignore_index=True) if own else None
+    package = population.italy_population(comuni=codes)
+    pop, fonti = population.combine_sources(own_pop, package, "file ISTAT del distretto")
+    stranieri = pd.concat(foreign, ignore_index=True)[population.POP_COLUMNS] if foreign else None
+    return pop, stranieri, fonti
+
+
+def _comparators(config: DistrictConfig, fonti: pd.DataFrame) -> pd.DataFrame:
+    """Population by age and sex of the district and its comparators (province, region)."""
+    italy = population.italy_population()
+    registry = population.comuni_italia()
+    territories = [("distretto", config.codice, config.nome, list(config.comuni))]
+    for comp in config.confronti:
+        column = "codice_provincia" if comp.livello == "provincia" else "codice_regione"
+        members = registry.loc[registry[column] == comp.codice, "codice_comune"].tolist()
+        territories.append((comp.livello, comp.codice, comp.nome, members))
+    frames = []
+    for livello, code, name, members in territories:
+        part = italy[italy["codice_comune"].isin(members)]
+        agg = part.groupby(["anno", "eta", "sesso"], as_index=False)["residenti"].sum()
+        agg.insert(0, "territorio", name)
+        agg.insert(0, "livello", livello)
+        frames.append(agg)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame:
+    path = find_table(config.folder, spec.name)
+    empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
+    if path is None:
+        severity = "errore" if spec.required else "avviso"
+        problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
+                             fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); modello in data/modello/"))
+        return empty
+    try:
+        raw = read_table(path)
+    except DataError as exc:
+        problems.add(exc.problem)
+        return empty
+    italy_codes = set(population.comuni_italia()["codice_comune"])
+    typed, found = check_table(raw, spec, _display_path(path), list(config.comuni), italy_codes)
+    problems.extend(found)
+    return typed
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _cross_checks(district: District) -> None:
+    """Checks across tables: years without population, users above population at risk, unknown objectives."""
+    problems = district.problems
+    folder = district.config.folder
+    if district.popolazione.empty:
+        problems.add(Problem("errore", "nessun dato di popolazione per i comuni del distretto",
+                             file=str(folder / "distretto.yml"), fix="controllare i codici dei comuni"))
+        return
+    known_years = set(district.anni_popolazione)
+    for year in district.anni_dati:
+        if year not in known_years:
+            nearest = district.nearest_population_year(year)
+            problems.add(Problem("avviso", f"anno {year} senza popolazione: si usa la popolazione {nearest} "
+                                 "(anno più vicino)", file=str(folder / ISTAT_FOLDER),
+                                 fix=f"per dati esatti importare il file ISTAT POSAS {year} con "
+                                     "'pianozona import-istat'"))
+    _check_users_vs_population(district)
+    _check_objective_codes(district)
+
+
+def _check_users_vs_population(district: District) -> None:
+    users = district.utenti.dropna(subset=["anno", "codice_comune", "area", "utenti"])
+    users = users[users["area"].isin(list(district.aree))]
+    if users.empty:
+        return
+    frames = [district.popolazione_a_rischio(area, users["anno"].astype(int).unique().tolist())
+              for area in users["area"].unique()]
+    at_risk = pd.concat(frames, ignore_index=True)
+    merged = users.assign(anno=users["anno"].astype(int)).merge(at_risk, on=["anno", "codice_comune", "area"])
+    over = merged[merged["utenti"].astype(float) > merged["popolazione_a_rischio"]]
+    path = _display_path(find_table(district.config.folder, "utenti"))
+    for row in over.itertuples(index=False):
+        problems = district.problems
+        problems.add(Problem(
+            "avviso", f"utenti superiori alla popolazione a rischio ({row.popolazione_a_rischio:.0f} nel "
+                      f"{row.anno_popolazione})", file=path, line=int(getattr(row, LINE_COLUMN)), column="utenti",
+            value=int(row.utenti), fix="verificare il conteggio o la definizione della popolazione a rischio",
+        ))
+
+
+def _check_objective_codes(district: District) -> None:
+    known = set(district.obiettivi["codice"].dropna())
+    misure = district.misure
+    if misure.empty or LINE_COLUMN not in misure or not known:
+        return
+    path = _display_path(find_table(district.config.folder, "misure"))
+    for row in misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()].itertuples():
+        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path,
+                                      line=int(getattr(row, LINE_COLUMN)), column="codice_obiettivo",
+                                      value=row.codice_obiettivo, fix="usare un codice della colonna 'codice' di obiettivi"))

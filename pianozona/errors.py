@@ -1,0 +1,163 @@
+"""Typed errors and the `Problem` record that validation collects.
+
+Every message is meant for a planner: it names the file, the line as the
+spreadsheet shows it, the column, the bad value and what to do.  Messages are
+in Italian because planners read them; identifiers stay in English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Severity = Literal["errore", "avviso"]
+
+
+def _fmt_value(value: Any) -> str:
+    if value is None:
+        return "(vuoto)"
+    try:
+        if value != value:  # NaN
+            return "(vuoto)"
+    except (TypeError, ValueError):
+        pass
+    text = str(value)
+    if text.strip() == "":
+        return "(vuoto)"
+    return repr(text) if isinstance(value, str) else text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation: an error blocks use of the data, a warning does not."""
+
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: str | None = None
+    value: Any = None
+    fix: str | None = None
+
+    def location(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(str(self.file))
+        if self.line is not None:
+            parts.append(f"riga {self.line}")
+        if self.column:
+            parts.append(f"colonna '{self.column}'")
+        return ", ".join(parts)
+
+    def format(self) -> str:
+        """One readable line: `ERRORE file, riga N, colonna 'c': message (valore: v). fix`."""
+        head = "ERRORE" if self.severity == "errore" else "AVVISO"
+        where = self.location()
+        text = f"{head} {where}: {self.message}" if where else f"{head}: {self.message}"
+        if self.value is not None or self.column:
+            if self.value is not None:
+                text += f" (valore: {_fmt_value(self.value)})"
+        if self.fix:
+            text += f". {self.fix}"
+        return text
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return self.format()
+
+
+class PianozonaError(Exception):
+    """Base class of every error pianozona raises on purpose."""
+
+
+class DataError(PianozonaError):
+    """A data file cannot be read or does not respect the data contract."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        fix: str | None = None,
+    ) -> None:
+        self.problem = Problem(
+            "errore",
+            message,
+            file=str(file) if file is not None else None,
+            line=line,
+            column=column,
+            value=value,
+            fix=fix,
+        )
+        super().__init__(self.problem.format())
+
+    @property
+    def file(self) -> str | None:
+        return self.problem.file
+
+    @property
+    def line(self) -> int | None:
+        return self.problem.line
+
+    @property
+    def column(self) -> str | None:
+        return self.problem.column
+
+
+class ValidationError(DataError):
+    """Validation found one or more errors; `problems` holds all findings."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "errore"]
+        first = errors[0] if errors else None
+        Exception.__init__(
+            self,
+            f"{len(errors)} errori nei dati"
+            + (f"; il primo: {first.format()}" if first else ""),
+        )
+        self.problem = first or Problem("errore", "dati non validi")
+
+
+class ParameterError(PianozonaError):
+    """A parameter (district, year, area, option) is not acceptable."""
+
+    def __init__(self, name: str, value: Any, fix: str) -> None:
+        self.name = name
+        self.value = value
+        self.fix = fix
+        super().__init__(f"parametro '{name}' non valido: {_fmt_value(value)}. {fix}")
+
+
+class ExecutionError(PianozonaError):
+    """A notebook or job failed while running."""
+
+
+@dataclass
+class ProblemList:
+    """Collects problems across files; used by validation and the CLI."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.items.append(problem)
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.items.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "errore"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "avviso"]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
