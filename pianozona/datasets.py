@@ -171,29 +171,37 @@ def _comparators(config: DistrictConfig, fonti: pd.DataFrame) -> pd.DataFrame:
 
 
 def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame:
-    path = find_table(config.folder, spec.name)
+    found = find_table(config.folder, spec.name)
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
-    if path is None:
+    if found is None:
         severity = "errore" if spec.required else "avviso"
         problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
                              fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); modello in data/modello/"))
         return empty
+    path, sheet = found
     try:
-        raw = read_table(path)
+        raw = read_table(path, sheet=sheet)
     except DataError as exc:
         problems.add(exc.problem)
         return empty
     italy_codes = set(population.comuni_italia()["codice_comune"])
-    typed, found = check_table(raw, spec, _display_path(path), list(config.comuni), italy_codes)
-    problems.extend(found)
+    typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
+    problems.extend(issues)
     return typed
 
 
-def _display_path(path: Path) -> str:
+def _display_path(path: Path, sheet: str | None = None) -> str:
+    """The path as the user typed it (relative to the current folder when possible), plus the sheet."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        text = str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        text = str(path)
+    return f"{text} [foglio {sheet}]" if sheet else text
+
+
+def _table_label(folder: Path, name: str) -> str:
+    found = find_table(folder, name)
+    return _display_path(*found) if found else str(folder / f"{name}.csv")
 
 
 def _cross_checks(district: District) -> None:
@@ -209,7 +217,7 @@ def _cross_checks(district: District) -> None:
         if year not in known_years:
             nearest = district.nearest_population_year(year)
             problems.add(Problem("avviso", f"anno {year} senza popolazione: si usa la popolazione {nearest} "
-                                 "(anno più vicino)", file=str(folder / ISTAT_FOLDER),
+                                 "(anno più vicino)", file=_display_path(folder / ISTAT_FOLDER),
                                  fix=f"per dati esatti importare il file ISTAT POSAS {year} con "
                                      "'pianozona import-istat'"))
     _check_users_vs_population(district)
@@ -226,7 +234,7 @@ def _check_users_vs_population(district: District) -> None:
     at_risk = pd.concat(frames, ignore_index=True)
     merged = users.assign(anno=users["anno"].astype(int)).merge(at_risk, on=["anno", "codice_comune", "area"])
     over = merged[merged["utenti"].astype(float) > merged["popolazione_a_rischio"]]
-    path = _display_path(find_table(district.config.folder, "utenti"))
+    path = _table_label(district.config.folder, "utenti")
     for row in over.itertuples(index=False):
         problems = district.problems
         problems.add(Problem(
@@ -241,7 +249,7 @@ def _check_objective_codes(district: District) -> None:
     misure = district.misure
     if misure.empty or LINE_COLUMN not in misure or not known:
         return
-    path = _display_path(find_table(district.config.folder, "misure"))
+    path = _table_label(district.config.folder, "misure")
     for row in misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()].itertuples():
         district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path,
                                       line=int(getattr(row, LINE_COLUMN)), column="codice_obiettivo",

@@ -90,9 +90,9 @@ def _read_csv_text(text: str, file: Path, skip_lines: int) -> pd.DataFrame:
     return frame
 
 
-def _read_xlsx(path: Path, skip_lines: int) -> pd.DataFrame:
+def _read_xlsx(path: Path, skip_lines: int, sheet: str | None) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(path, dtype=str, skiprows=skip_lines, keep_default_na=False)
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, skiprows=skip_lines, keep_default_na=False)
     except ValueError as exc:
         raise DataError("il foglio di calcolo non è leggibile", file=path, fix=str(exc)) from exc
     frame = frame.astype(str).replace({"nan": "", "None": ""})
@@ -100,9 +100,10 @@ def _read_xlsx(path: Path, skip_lines: int) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: str | Path, *, skip_lines: int = 0) -> pd.DataFrame:
+def read_table(path: str | Path, *, skip_lines: int = 0, sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV or XLSX file as text columns plus `_riga` (spreadsheet line number).
 
+    `sheet` picks a worksheet of a workbook (the first one by default).
     Blank rows are dropped (their line numbers are kept for the others); column
     names are stripped of spaces and lower-cased.
     """
@@ -111,7 +112,7 @@ def read_table(path: str | Path, *, skip_lines: int = 0) -> pd.DataFrame:
         raise DataError("file mancante", file=path, fix="creare il file o controllare il nome della cartella")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        frame = _read_xlsx(path, skip_lines)
+        frame = _read_xlsx(path, skip_lines, sheet)
     elif suffix in (".csv", ".txt"):
         raw = path.read_bytes()
         if not raw.strip():
@@ -169,10 +170,26 @@ def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, unreadable
 
 
-def find_table(folder: Path, stem: str) -> Path | None:
-    """Return `folder/stem.csv` or `.xlsx` (first found), or None."""
+WORKBOOK = "dati.xlsx"
+
+
+def find_table(folder: Path, stem: str) -> tuple[Path, str | None] | None:
+    """Locate a table: `folder/stem.csv|.xlsx|.txt`, else sheet `stem` of `folder/dati.xlsx`.
+
+    Returns `(path, sheet)` (sheet is None for a file of its own), or None.
+    """
     for suffix in (".csv", ".xlsx", ".txt"):
         candidate = folder / f"{stem}{suffix}"
         if candidate.exists():
-            return candidate
+            return candidate, None
+    workbook = folder / WORKBOOK
+    if workbook.exists():
+        import openpyxl
+
+        book = openpyxl.load_workbook(workbook, read_only=True)
+        try:
+            if stem in book.sheetnames:
+                return workbook, stem
+        finally:
+            book.close()
     return None

@@ -1,0 +1,46 @@
+# pianozona — the two commands a new user needs: `make report` and `make test`.
+# Targets document themselves: `make help`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DISTRICT ?= pavia
+
+.DEFAULT_GOAL := help
+.PHONY: help install report test lab validate data template clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Serve Python 3.11 o successivo"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "Impossibile creare $(VENV): installare python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install pianozona with its dependencies
+
+report: install ## Main job: validate the district's data and print its summary
+	$(BIN)/pianozona validate $(DISTRICT)
+	$(BIN)/pianozona summary $(DISTRICT)
+
+validate: install ## Only check the district's data (DISTRICT=pavia)
+	$(BIN)/pianozona validate $(DISTRICT)
+
+test: install ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lab: install ## Open JupyterLab on the notebooks (kernel with pianozona installed)
+	$(BIN)/jupyter lab notebooks/
+
+data: install ## Regenerate the bundled Pavia tables (seeded, reproducible)
+	$(BIN)/python scripts/genera_dati_pavia.py
+
+template: install ## Regenerate the .xlsx template planners fill in
+	$(BIN)/python scripts/genera_modello.py
+
+clean: ## Remove the virtual environment and caches (not the data)
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
