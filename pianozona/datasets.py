@@ -9,7 +9,7 @@ what `pianozona validate` uses to list everything at once.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -182,7 +182,8 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> p
     try:
         raw = read_table(path, sheet=sheet)
     except DataError as exc:
-        problems.add(exc.problem)
+        severity = "errore" if spec.required else "avviso"
+        problems.add(replace(exc.problem, severity=severity, file=_display_path(path, sheet)))
         return empty
     italy_codes = set(population.comuni_italia()["codice_comune"])
     typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
@@ -235,12 +236,12 @@ def _check_users_vs_population(district: District) -> None:
     merged = users.assign(anno=users["anno"].astype(int)).merge(at_risk, on=["anno", "codice_comune", "area"])
     over = merged[merged["utenti"].astype(float) > merged["popolazione_a_rischio"]]
     path = _table_label(district.config.folder, "utenti")
-    for row in over.itertuples(index=False):
-        problems = district.problems
-        problems.add(Problem(
-            "avviso", f"utenti superiori alla popolazione a rischio ({row.popolazione_a_rischio:.0f} nel "
-                      f"{row.anno_popolazione})", file=path, line=int(getattr(row, LINE_COLUMN)), column="utenti",
-            value=int(row.utenti), fix="verificare il conteggio o la definizione della popolazione a rischio",
+    for line, count, at_risk_n, year in zip(over[LINE_COLUMN], over["utenti"], over["popolazione_a_rischio"],
+                                            over["anno_popolazione"]):
+        district.problems.add(Problem(
+            "avviso", f"utenti superiori alla popolazione a rischio ({at_risk_n:.0f} nel {year})", file=path,
+            line=int(line), column="utenti", value=int(count),
+            fix="verificare il conteggio o la definizione della popolazione a rischio",
         ))
 
 
@@ -250,7 +251,8 @@ def _check_objective_codes(district: District) -> None:
     if misure.empty or LINE_COLUMN not in misure or not known:
         return
     path = _table_label(district.config.folder, "misure")
-    for row in misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()].itertuples():
-        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path,
-                                      line=int(getattr(row, LINE_COLUMN)), column="codice_obiettivo",
-                                      value=row.codice_obiettivo, fix="usare un codice della colonna 'codice' di obiettivi"))
+    unknown = misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()]
+    for line, code in zip(unknown[LINE_COLUMN], unknown["codice_obiettivo"]):
+        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path, line=int(line),
+                                      column="codice_obiettivo", value=code,
+                                      fix="usare un codice della colonna 'codice' di obiettivi"))

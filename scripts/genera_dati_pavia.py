@@ -1,6 +1,6 @@
 """Write the bundled Pavia tables: the plan's own figures plus seeded illustrative data.
 
-Run once by a developer (`python scripts/genera_dati_pavia.py`); the output is
+Run once by a developer (`python scripts/genera_dati_pavia.py [OUT_DIR]`); the output is
 committed under data/pavia/ and never rewritten by the library.  A test checks
 that running it again reproduces the committed files exactly.
 
@@ -121,9 +121,9 @@ SEED_SERVICES = [
 ]
 
 
-def _write(name: str, header: list[str], rows: list[list]) -> None:
+def _write(out: Path, name: str, header: list[str], rows: list[list]) -> None:
     """Write an Italian CSV: `;` separator, decimal comma, UTF-8."""
-    with open(OUT / name, "w", newline="", encoding="utf-8") as fh:
+    with open(out / name, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, delimiter=";", lineterminator="\n")
         writer.writerow(header)
         for row in rows:
@@ -173,20 +173,21 @@ def measures(rng: np.random.Generator) -> list[list]:
     return rows
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     config = read_config(OUT)
     comuni = list(config.comuni)
     pop = italy_population(comuni=comuni)
-    _write("utenti.csv", ["anno", "codice_comune", "area", "servizio", "utenti", "fonte"], users(rng, pop, comuni))
-    _write("spesa.csv", ["anno", "area", "fonte_finanziamento", "importo_euro", "fonte"], spending(rng))
-    _write("obiettivi.csv", ["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base",
+    _write(out, "utenti.csv", ["anno", "codice_comune", "area", "servizio", "utenti", "fonte"], users(rng, pop, comuni))
+    _write(out, "spesa.csv", ["anno", "area", "fonte_finanziamento", "importo_euro", "fonte"], spending(rng))
+    _write(out, "obiettivi.csv", ["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base",
                              "valore_base", "target", "anno_target", "fonte"],
            [[*row, DEMO] for row in OBJECTIVES])
-    _write("misure.csv", ["codice_obiettivo", "anno", "valore", "fonte", "nota"], measures(rng))
-    _write("servizi.csv", ["anno", "codice_comune", "servizio", "presente", "fonte"],
+    _write(out, "misure.csv", ["codice_obiettivo", "anno", "valore", "fonte", "nota"], measures(rng))
+    _write(out, "servizi.csv", ["anno", "codice_comune", "servizio", "presente", "fonte"],
            [[2011, code, service, "sì", PIANO] for service in SEED_SERVICES for code in comuni])
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -1,0 +1,44 @@
+"""Promises of the project itself: conda and pip agree, the demo data are reproducible."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+
+import yaml
+
+from .conftest import ROOT
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_names = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        pip_names |= {_name(r) for r in extra}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_names = set()
+    for item in env["dependencies"]:
+        if isinstance(item, dict):
+            conda_names |= {_name(r) for r in item["pip"] if not r.startswith("-e")}
+        elif _name(item) not in ("python", "pip"):
+            conda_names.add(_name(item))
+    assert conda_names == pip_names
+
+
+def test_demo_data_script_reproduces_committed_files(tmp_path):
+    committed = {p.name: p.read_bytes() for p in (ROOT / "data" / "pavia").glob("*.csv")}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "genera_dati_pavia.py"), str(tmp_path)], check=True)
+    regenerated = {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")}
+    assert len(committed) == 5
+    assert regenerated == committed, "scripts/genera_dati_pavia.py no longer reproduces data/pavia: rerun and commit"
+
+
+def test_makefile_help_lists_report_and_test():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "make report" in out and "make test" in out and "make lab" in out
