@@ -42,3 +42,13 @@ def test_demo_data_script_reproduces_committed_files(tmp_path):
 def test_makefile_help_lists_report_and_test():
     out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "make report" in out and "make test" in out and "make lab" in out
+
+
+def test_every_table_column_is_documented_in_data_readme():
+    from pianozona.schema import TABLES
+
+    readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    for spec in TABLES.values():
+        assert f"### `{spec.name}`" in readme
+        for column in spec.columns:
+            assert f"`{column.name}`" in readme, f"{spec.name}.{column.name} missing from data/README.md"
