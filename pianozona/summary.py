@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from babel.numbers import format_decimal
-
 from .datasets import District
+from .formatting import num as _num
 from .indicators import copertura, demografici
-
-LOCALE = "it_IT"
-
-
-def _num(value: float, digits: int = 1) -> str:
-    if pd.isna(value):
-        return "n.d."
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
 
 
 def district_summary(district: District, year: int | None = None) -> str:

@@ -1,0 +1,68 @@
+"""Italian number and date formats (Babel, locale it_IT) for everything a planner reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "it_IT"
+MISSING = "n.d."
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or pd.isna(value) or (isinstance(value, float) and math.isinf(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(value, decimals: int = 1) -> str:
+    """1234.56 → '1.234,6' (decimals fixed); missing → 'n.d.'."""
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def pct(value, decimals: int = 1) -> str:
+    """12.345 → '12,3%'."""
+    return MISSING if _missing(value) else f"{num(value, decimals)}%"
+
+
+def del_pct(value, decimals: int = 1) -> str:
+    """The percentage with its articled preposition: 'dello 0,5%', 'dell'8%', 'dell'11%', 'del 2,3%'."""
+    text = pct(value, decimals)
+    if text.startswith("0"):
+        return f"dello {text}"
+    head = text.split(",")[0].rstrip("%")
+    if head.startswith("8") or head in ("1", "11") or (head.startswith("1") and len(head) == 1):
+        return f"dell'{text}"
+    return f"del {text}"
+
+
+def euro(value, decimals: int = 0) -> str:
+    """1234.5 → '1.235 €'."""
+    return MISSING if _missing(value) else f"{num(value, decimals)} €"
+
+
+def data_lunga(day: dt.date | None = None) -> str:
+    """date(2026, 11, 26) → '26 novembre 2026'."""
+    return format_date(day or dt.date.today(), format="d MMMM y", locale=LOCALE)
+
+
+def table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """A copy of `frame` with numeric columns as Italian strings (`decimals` per column, default 1; ints 0)."""
+    decimals = decimals or {}
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            continue
+        default = 0 if pd.api.types.is_integer_dtype(series) else 1
+        digits = decimals.get(col, default)
+        out[col] = [num(v, digits) for v in series]
+    return out
