@@ -1,0 +1,76 @@
+"""Annual verification of the plan's objectives: the numbers behind `verifica_annuale.ipynb`.
+
+Status of an objective in a year, from its baseline, target and polarity:
+
+* `raggiunto`: the year's value meets the target (≥ target when higher is
+  better, ≤ when lower is better);
+* `in linea`: not yet met, but at least where the straight path from baseline
+  (anno_base) to target (anno_target) says it should be in that year;
+* `non raggiunto`: behind that path, or the target year has passed unmet;
+* `non misurato`: no value for the year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .datasets import District
+
+STATUSES = ("raggiunto", "in linea", "non raggiunto", "non misurato")
+COLOURS = {"raggiunto": "#1a7f37", "in linea": "#d4a72c", "non raggiunto": "#cf222e", "non misurato": "#8c959f"}
+
+
+def expected_value(base, target, base_year, target_year, year) -> np.ndarray:
+    """Where the straight path from baseline to target stands in `year` (clipped to the target)."""
+    base, target = np.asarray(base, float), np.asarray(target, float)
+    span = np.asarray(target_year, float) - np.asarray(base_year, float)
+    share = np.clip(np.divide(np.asarray(year, float) - np.asarray(base_year, float), span,
+                              out=np.ones_like(span), where=span > 0), 0.0, 1.0)
+    return base + (target - base) * share
+
+
+def status(value, base, target, base_year, target_year, year, polarity) -> np.ndarray:
+    """Vectorised status (see module docstring); `polarity` is 'alto_meglio' or 'basso_meglio' per row."""
+    value = np.asarray(value, float)
+    sign = np.where(np.asarray(polarity) == "basso_meglio", -1.0, 1.0)
+    expected = expected_value(base, target, base_year, target_year, year)
+    met = sign * value >= sign * np.asarray(target, float)
+    on_track = (sign * value >= sign * expected) & (np.asarray(year) < np.asarray(target_year))
+    out = np.where(met, "raggiunto", np.where(on_track, "in linea", "non raggiunto"))
+    return np.where(np.isnan(value), "non misurato", out)
+
+
+def objectives_table(district: District, year: int) -> pd.DataFrame:
+    """Every objective with baseline, target, the year's value, the expected value and the status."""
+    obj = district.obiettivi.drop(columns=["_riga"], errors="ignore").copy()
+    values = district.misure[district.misure["anno"] == year].set_index("codice_obiettivo")["valore"]
+    obj["valore"] = obj["codice"].map(values).astype(float)
+    obj["atteso"] = expected_value(obj["valore_base"], obj["target"], obj["anno_base"].astype(float),
+                                   obj["anno_target"].astype(float), year)
+    obj["stato"] = status(obj["valore"], obj["valore_base"], obj["target"], obj["anno_base"].astype(float),
+                          obj["anno_target"].astype(float), year, obj["polarita"])
+    obj["variazione_da_base_pct"] = (obj["valore"] / obj["valore_base"] - 1) * 100
+    return obj[["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base", "valore_base",
+                "target", "anno_target", "valore", "atteso", "stato", "variazione_da_base_pct", "fonte"]]
+
+
+def history(district: District, source: str = "piano di zona 2012-2014") -> pd.DataFrame:
+    """The plan's own historical figures, with variations computed from the figures themselves.
+
+    For each indicator with more than one year, the change from the first to
+    the last year is computed here (the plan's prose is never copied).
+    """
+    rows = district.misure[district.misure["fonte"] == source].drop(columns=["_riga"], errors="ignore")
+    rows = rows.merge(district.obiettivi[["codice", "area", "indicatore", "unita"]],
+                      left_on="codice_obiettivo", right_on="codice", how="left").drop(columns="codice")
+    rows = rows.sort_values(["codice_obiettivo", "anno"], ignore_index=True)
+    first = rows.groupby("codice_obiettivo")["valore"].transform("first")
+    first_year = rows.groupby("codice_obiettivo")["anno"].transform("first")
+    rows["variazione_pct"] = np.where(rows["anno"] > first_year, (rows["valore"] / first - 1) * 100, np.nan)
+    return rows[["codice_obiettivo", "area", "indicatore", "unita", "anno", "valore", "variazione_pct", "nota"]]
+
+
+def metrics(table: pd.DataFrame, year: int) -> dict:
+    counts = table["stato"].value_counts()
+    return {"anno": year, "obiettivi": int(len(table)), **{s.replace(" ", "_"): int(counts.get(s, 0)) for s in STATUSES}}
