@@ -13,6 +13,10 @@ from .indicators import spesa_pro_capite
 from .schema import FONTI_FINANZIAMENTO
 
 
+AREA_LABELS = {"etichetta": "Area", "importo_euro": "Spesa (euro)", "spesa_per_residente": "Euro per residente",
+               "utenti": "Utenti", "spesa_per_utente": "Euro per utente", "variazione_pct": "Variazione sull'anno prec. (%)"}
+
+
 def funds_by_source(district: District) -> pd.DataFrame:
     """Euro per funding source (rows, in the registry's order) and year (columns), with a total row."""
     spesa = district.spesa.dropna(subset=["anno", "importo_euro"])

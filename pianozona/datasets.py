@@ -18,7 +18,7 @@ import pandas as pd
 from . import istat, population
 from .areas import Area, with_overrides
 from .config import DistrictConfig, district_folder, read_config
-from .errors import DataError, Problem, ProblemList, ValidationError
+from .errors import DataError, ParameterError, Problem, ProblemList, ValidationError
 from .schema import TABLES, check_table
 from .tabular import LINE_COLUMN, find_table, read_table
 
@@ -69,6 +69,12 @@ class District:
         """True when any office table rests on illustrative (`dimostrativo`) data."""
         tables = (self.utenti, self.spesa, self.obiettivi, self.misure)
         return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables if "fonte" in t)
+
+    def check_year(self, year: int) -> int:
+        """`year` if the office tables have data for it, else ParameterError listing the years they have."""
+        if int(year) not in self.anni_dati:
+            raise ParameterError("year", year, f"anni con dati nel distretto: {', '.join(map(str, self.anni_dati))}")
+        return int(year)
 
     def nearest_population_year(self, year: int) -> int:
         years = np.array(self.anni_popolazione)

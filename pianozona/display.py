@@ -21,10 +21,22 @@ import os
 import tempfile
 from pathlib import Path
 
+import html
+
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from .formatting import num
+from . import privacy
+from .charts import describe
+from .formatting import data_lunga, num
+from .indicators import ETICHETTE
+
+__all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe", "figure",
+           "heading", "key_figures", "num", "paragraph", "sources", "status_table", "table", "write_metrics"]
+
+INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
+INDICATOR_DECIMALS = {"popolazione": 0}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
@@ -37,9 +49,63 @@ def demo_banner(district) -> None:
         display(Markdown(f"> ⚠️ {BANNER}"))
 
 
+def heading(title: str, subtitle: str | None = None) -> None:
+    """The document's title (level-1 heading) and a subtitle with the date of production."""
+    text = f"# {title}"
+    if subtitle:
+        text += f"\n\n**{subtitle}** · documento prodotto il {data_lunga()}"
+    display(Markdown(text))
+
+
+def paragraph(text: str) -> None:
+    """A paragraph of narrative computed in Python."""
+    display(Markdown(text))
+
+
+def key_figures(figures: dict[str, str]) -> None:
+    """The key figures of a document as a short list.
+
+    The plain-text form carries the same figures, so that `pytest --nbval-lax`
+    compares the numbers themselves in cells marked `# NBVAL_CHECK_OUTPUT`.
+    """
+    markdown = "\n".join(f"- **{name}**: {value}" for name, value in figures.items())
+    plain = "\n".join(f"{name}: {value}" for name, value in figures.items())
+    display({"text/markdown": markdown, "text/plain": plain}, raw=True)
+
+
+def sources(district) -> None:
+    """Closing note: where the data come from."""
+    fonti = district.fonti_popolazione
+    pop = "; ".join(f"{int(r.anno)}: {r.fonte}" for r in fonti.itertuples())
+    office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
+    display(Markdown(f"---\n*Fonti.* Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
+                     f"{', '.join(office)}. Elaborazione con pianozona."))
+
+
+def change_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Readable headers for `overview.changes` columns such as `indice_vecchiaia_2023`."""
+    labels = {"territorio": "Territorio", "variazione_popolazione_pct": "Variazione popolazione (%)",
+              "variazione_vecchiaia": "Variazione indice di vecchiaia (punti)"}
+    for col in frame.columns:
+        name, _, year = col.rpartition("_")
+        if year.isdigit() and name in ETICHETTE:
+            labels[col] = f"{ETICHETTE[name]} {year}"
+    return labels
+
+
+def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
+    """The traffic-light table of the objectives: status as symbol + word (never colour alone)."""
+    shown = objectives.assign(stato=[f"{STATUS_SYMBOLS.get(s, '')} {s}" for s in objectives["stato"]])
+    cols = {"codice": "Codice", "area": "Area", "indicatore": "Indicatore", "unita": "Unità",
+            "anno_base": "Anno base", "valore_base": "Valore base", "target": "Target",
+            "anno_target": "Anno target", "valore": "Valore", "atteso": "Atteso", "stato": "Stato"}
+    table(shown[list(cols)], caption=caption, labels=cols,
+          decimals={"valore_base": 0, "target": 0, "valore": 0, "atteso": 0})
+
+
 def _cell(value, decimals: int) -> str:
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str) or isinstance(value, bool):
+        return str(value)
     return num(value, decimals)
 
 
@@ -48,18 +114,27 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     """Display `frame` as an accessible HTML table with Italian numbers."""
     decimals = decimals or {}
     data = frame.reset_index() if index else frame
+    counts = [str(c)[: -len("_soppresso")] for c in data.columns if str(c).endswith("_soppresso")]
+    protected = bool(counts)
+    if protected:
+        data = privacy.format_suppressed(
+            data, formatter=lambda v, c: _cell(v, decimals.get(c, 0 if c in counts else 1)))
     shown = pd.DataFrame(index=data.index)
     for col in data.columns:
         series = data[col]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        if str(col).startswith("anno") and pd.api.types.is_numeric_dtype(series):
+            shown[col] = [str(int(v)) if pd.notna(v) else "n.d." for v in series]  # years: 2023, not 2.023
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             digits = decimals.get(col, 0 if pd.api.types.is_integer_dtype(series) else 1)
             shown[col] = [_cell(v, digits) for v in series]
         else:
             shown[col] = series.astype(object).where(series.notna(), "n.d.").astype(str)
     shown.columns = [(labels or {}).get(c, c) for c in data.columns]
-    styler = shown.style.hide(axis="index").set_caption(caption)
+    styler = shown.style.hide(axis="index").set_caption(html.escape(caption))
     styler = styler.set_table_attributes('class="pz-table"')
     display(HTML(styler.to_html()))
+    if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
+        display(Markdown(f"*{privacy.suppression_legend()}*"))
 
 
 def figure(chart, *, alt: str, dpi: int = 110) -> None:

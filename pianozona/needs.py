@@ -22,11 +22,19 @@ import pandas as pd
 from . import stats
 from .areas import get_area
 from .datasets import District
-from .errors import ParameterError
+from . import privacy
 from .formatting import del_pct, num, pct
 from .indicators import copertura, spesa_pro_capite
 
 MULTIPLIER = 1000
+TOTAL_LABEL = "Totale distretto"
+COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune", "utenti": "Utenti",
+                   "popolazione_a_rischio": "Popolazione a rischio", "copertura": "Copertura per 1.000",
+                   "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%",
+                   "anno_popolazione": "Anno popolazione", "funnel": "Grafico a imbuto",
+                   "confronto": "Rispetto al distretto"}
+SPENDING_LABELS = {"anno": "Anno", "importo_euro": "Spesa (euro)", "utenti": "Utenti",
+                   "spesa_per_utente": "Euro per utente", "spesa_per_residente": "Euro per residente"}
 _POSITION = {"migliore": "superiore", "peggiore": "inferiore", "simile": "simile",
              "non confrontabile": "non confrontabile"}
 
@@ -42,13 +50,6 @@ class NeedsAnalysis:
     trend: stats.Trend
     spending: pd.DataFrame     # per year (this and previous): importo_euro, spesa_per_utente, spesa_per_residente
     population_note: str
-
-
-def check_year(district: District, year: int) -> int:
-    """A year the district's office data cover, else ParameterError listing them."""
-    if year not in district.anni_dati:
-        raise ParameterError("year", year, f"anni con dati: {', '.join(map(str, district.anni_dati))}")
-    return int(year)
 
 
 def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
@@ -75,7 +76,7 @@ def _at_risk_change(district: District, area: str, year: int) -> pd.DataFrame:
 def analyse(district: District, area: str, year: int) -> NeedsAnalysis:
     """All the figures of the needs analysis of `area` in `year`."""
     get_area(area)
-    check_year(district, year)
+    district.check_year(year)
     per_comune = _with_intervals(copertura(district, area, anni=[year]))
     whole = _with_intervals(copertura(district, area, livello="distretto"))
     this_year = whole[whole["anno"] == year].iloc[0]
@@ -96,6 +97,33 @@ def analyse(district: District, area: str, year: int) -> NeedsAnalysis:
         district=this_year, trend_table=upto.reset_index(drop=True), trend=trend, spending=spending,
         population_note=district.aree[area].describe_population(has_stranieri=has_foreign),
     )
+
+
+def shareable_coverage(analysis: NeedsAnalysis, district_name: str) -> pd.DataFrame:
+    """Coverage per comune plus the district total row, through small-number protection.
+
+    In a report run (publication mode) counts from 1 to 4 are hidden together
+    with their rates and intervals, and a second cell where the district total
+    would reveal them; in JupyterLab the data stay raw.
+    """
+    cols = ["comune", "utenti", "popolazione_a_rischio", "copertura", "lower", "upper", "confronto"]
+    total = analysis.district.to_frame().T.assign(comune=TOTAL_LABEL, confronto="")
+    table = pd.concat([analysis.coverage[cols], total[cols]], ignore_index=True)
+    table = table.astype({"utenti": float, "popolazione_a_rischio": float, "copertura": float,
+                          "lower": float, "upper": float})
+    return privacy.protect(table, counts="utenti", derived={"copertura": "utenti", "lower": "utenti",
+                                                            "upper": "utenti", "confronto": "utenti"},
+                           keys=["comune"], groups=["comune"], total_label=TOTAL_LABEL)
+
+
+def population_years_note(analysis: NeedsAnalysis) -> str:
+    """Say which years borrow the population of another year (ISTAT data exist only for some years)."""
+    borrowed = analysis.trend_table[analysis.trend_table["anno"] != analysis.trend_table["anno_popolazione"]]
+    if borrowed.empty:
+        return "Ogni anno usa la popolazione ISTAT dello stesso anno."
+    pairs = ", ".join(f"{int(r.anno)} (popolazione {int(r.anno_popolazione)})" for r in borrowed.itertuples())
+    return (f"Per alcuni anni mancano i dati ISTAT di popolazione e si usa l'anno più vicino: {pairs}. "
+            "Per dati esatti importare i file POSAS di quegli anni con 'pianozona import-istat'.")
 
 
 def metrics(analysis: NeedsAnalysis) -> dict:

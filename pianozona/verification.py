@@ -18,6 +18,8 @@ import pandas as pd
 from .datasets import District
 
 STATUSES = ("raggiunto", "in linea", "non raggiunto", "non misurato")
+HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno", "valore": "Valore",
+                  "variazione_pct": "Variazione dal primo anno (%)", "nota": "Nota"}
 COLOURS = {"raggiunto": "#1a7f37", "in linea": "#d4a72c", "non raggiunto": "#cf222e", "non misurato": "#8c959f"}
 
 
