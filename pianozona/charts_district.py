@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .charts import DEFAULT_SOURCE, PALETTE, _canvas, _finish, _frame, _legend, italian_formatter
 from .formatting import num
@@ -84,6 +85,7 @@ def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area
         for name in STATUSES:
             ax.barh(counts.index, counts[name], left=left, color=COLOURS[name], label=name, gid=f"status_{name}")
             left += counts[name].to_numpy()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(italian_formatter(0))
         ax.invert_yaxis()
         _legend(ax, [Patch(color=COLOURS[s], label=s) for s in STATUSES])

@@ -27,6 +27,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from . import privacy
+from .areas import AREE
 from .charts import describe
 from .formatting import data_lunga, num
 from .indicators import ETICHETTE
@@ -95,7 +96,8 @@ def change_labels(frame: pd.DataFrame) -> dict[str, str]:
 
 def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
     """The traffic-light table of the objectives: status as symbol + word (never colour alone)."""
-    shown = objectives.assign(stato=[f"{STATUS_SYMBOLS.get(s, '')} {s}" for s in objectives["stato"]])
+    shown = objectives.assign(stato=[f"{STATUS_SYMBOLS.get(s, '')} {s}" for s in objectives["stato"]],
+                              area=objectives["area"].map(lambda a: AREE[a].etichetta if a in AREE else a))
     cols = {"codice": "Codice", "area": "Area", "indicatore": "Indicatore", "unita": "Unità",
             "anno_base": "Anno base", "valore_base": "Valore base", "target": "Target",
             "anno_target": "Anno target", "valore": "Valore", "atteso": "Atteso", "stato": "Stato"}
@@ -129,8 +131,13 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
             shown[col] = [_cell(v, digits) for v in series]
         else:
             shown[col] = series.astype(object).where(series.notna(), "n.d.").astype(str)
+    source = frame.reset_index() if index else frame
+    text_cols = [c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])]
     shown.columns = [(labels or {}).get(c, c) for c in data.columns]
+    left = [(labels or {}).get(c, c) for c in text_cols]
     styler = shown.style.hide(axis="index").set_caption(html.escape(caption))
+    if left:
+        styler = styler.set_properties(subset=left, **{"text-align": "left"})
     styler = styler.set_table_attributes('class="pz-table"')
     display(HTML(styler.to_html()))
     if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .areas import AREE
 from .datasets import District
 
 STATUSES = ("raggiunto", "in linea", "non raggiunto", "non misurato")
@@ -70,6 +71,7 @@ def history(district: District, source: str = "piano di zona 2012-2014") -> pd.D
     first = rows.groupby("codice_obiettivo")["valore"].transform("first")
     first_year = rows.groupby("codice_obiettivo")["anno"].transform("first")
     rows["variazione_pct"] = np.where(rows["anno"] > first_year, (rows["valore"] / first - 1) * 100, np.nan)
+    rows["area"] = rows["area"].map(lambda a: AREE[a].etichetta if a in AREE else a)
     return rows[["codice_obiettivo", "area", "indicatore", "unita", "anno", "valore", "variazione_pct", "nota"]]
 
 
