@@ -1,0 +1,79 @@
+"""The suite notebooks run under papermill with parameters, and their metrics agree with the library."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import papermill as pm
+import pytest
+
+import pianozona
+from pianozona import budget, needs, overview, verification
+
+from .conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
+SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio"]
+
+
+@pytest.fixture(scope="module")
+def pavia():
+    return pianozona.load_district("pavia")
+
+
+def _run(tmp_path, name: str, **parameters) -> dict:
+    metrics = tmp_path / f"{name}.json"
+    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
+                        parameters={**parameters, "metrics_path": str(metrics)}, progress_bar=False,
+                        cwd=str(NOTEBOOKS))
+    return json.loads(metrics.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("area", list(pianozona.AREE))
+def test_bisogni_area_metrics_match_the_library(tmp_path, pavia, area):
+    got = _run(tmp_path, "bisogni_area", area=area, year=2023)
+    assert got == json.loads(json.dumps(needs.metrics(needs.analyse(pavia, area, 2023))))
+
+
+def test_district_notebooks_run_for_2022(tmp_path, pavia):
+    assert _run(tmp_path, "panoramica", year=2022) == overview.metrics(pavia, 2022)
+    assert _run(tmp_path, "verifica_annuale", year=2022) == verification.metrics(
+        verification.objectives_table(pavia, 2022), 2022)
+    assert _run(tmp_path, "bilancio", year=2022) == json.loads(json.dumps(budget.metrics(pavia, 2022)))
+    assert _run(tmp_path, "bisogni_area", area="minori", year=2022)["anno"] == 2022
+
+
+def test_unknown_area_fails_with_a_clear_message(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        _run(tmp_path, "bisogni_area", area="giovani")
+    assert info.value.ename == "ParameterError"
+    assert "aree valide: anziani, minori" in info.value.evalue
+
+
+@pytest.mark.parametrize("name", SUITE)
+def test_parameters_are_documented_with_types(name):
+    params = pm.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
+    assert {"district", "year", "metrics_path"} <= set(params)
+    for param in params.values():
+        assert param["inferred_type_name"] in ("str", "int") and param["help"], param
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs_except_key_figures(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "# NBVAL_CHECK_OUTPUT" in cell.source:
+            assert cell.outputs and cell.metadata.get("keep_output"), "key figures must keep their output"
+        else:
+            assert cell.outputs == [], f"output left in a cell of {path.name}: strip it"
+        assert not any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+def test_no_file_reads_in_notebooks():
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        for forbidden in ("read_csv", "read_excel", "open(", "read_feather"):
+            assert forbidden not in code, f"{path.name} reads files itself ({forbidden}); use the library"
