@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 DISTRICT ?= pavia
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test lab validate data template clean
+.PHONY: help install report test lab validate summary data template clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,12 +22,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install pianozona with its dependencies
 
-report: install ## Main job: validate the district's data and print its summary
+report: install ## Main job: check the data, run the notebook suite, publish reports/<district>/<year>/
 	$(BIN)/pianozona validate $(DISTRICT)
-	$(BIN)/pianozona summary $(DISTRICT)
+	$(BIN)/pianozona run --district $(DISTRICT)
 
 validate: install ## Only check the district's data (DISTRICT=pavia)
 	$(BIN)/pianozona validate $(DISTRICT)
+
+summary: install ## Terminal summary of the district (population, indicators, coverage)
+	$(BIN)/pianozona summary $(DISTRICT)
 
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ Exit codes: 0 success (warnings allowed), 2 data or parameter errors,
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -80,6 +81,43 @@ def summary(distretto: str, year: int | None) -> None:
         click.echo(district_summary(district, year))
     except PianozonaError as exc:
         _fail(exc)
+
+
+@main.command(help="Esegue i notebook per un distretto e un anno e pubblica i rapporti HTML in "
+                   "<cartella>/<distretto>/<anno>/ con index.html e manifest.json. "
+                   "Esce con 0 se tutto è riuscito, 1 se un rapporto non è riuscito, 2 per parametri o dati "
+                   "non validi, 130 se interrotto.")
+@click.option("--district", "--distretto", "district", default=DEFAULT_DISTRICT, show_default=True,
+              help="codice del distretto o cartella con distretto.yml")
+@click.option("--year", "--anno", "year", default=None, help="anno dei dati (predefinito: l'ultimo disponibile)")
+@click.option("--areas", "--aree", "areas", default=None, help="aree separate da virgola (predefinito: tutte)")
+@click.option("--notebooks", default=None, type=click.Path(file_okay=False),
+              help="cartella dei notebook (predefinita: notebooks/ del progetto)")
+@click.option("--jobs", "--processi", "jobs", default=None, help="processi in parallelo (predefinito: i core)")
+@click.option("--out", "--cartella", "out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="cartella dei rapporti")
+@click.option("--force", "--forza", "force", is_flag=True, help="riesegue anche i rapporti già aggiornati")
+@click.option("--no-preload", "no_preload", is_flag=True,
+              help="avvia ogni kernel da zero, senza processo modello (più lento; per diagnosi)")
+def run(district: str, year: str | None, areas: str | None, notebooks: str | None, jobs: str | None, out: str,
+        force: bool, no_preload: bool) -> None:
+    from .errors import ExecutionError
+    from .runner import run_reports
+
+    try:
+        result = run_reports(district, year, areas=areas, notebooks_dir=notebooks, out_dir=out, jobs=jobs,
+                             force=force, preload=not no_preload)
+    except ExecutionError as exc:
+        click.echo(f"pianozona: {exc}", err=True)
+        sys.exit(1)
+    except PianozonaError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("pianozona: interrotto; i rapporti già pubblicati restano, nessun file parziale.", err=True)
+        sys.exit(130)
+    click.echo(result.summary())
+    gc.freeze()  # the run is over: skip the garbage collector's slow pass over everything imported at exit
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,18 +44,27 @@ BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo
           "l'attività reale del distretto. La popolazione è quella reale ISTAT.")
 
 
+NOTEBOOK_ONLY = {"pianozona": {"solo_notebook": True}}  # the HTML page header says it already
+
+
 def demo_banner(district) -> None:
-    """Show the demo-data banner when any office table rests on `dimostrativo` rows."""
+    """Show the demo-data banner when any office table rests on `dimostrativo` rows.
+
+    In a published page the report header carries the same banner, so this
+    output is marked notebook-only there.
+    """
     if district.dimostrativo:
-        display(Markdown(f"> ⚠️ {BANNER}"))
+        display(Markdown(f"> ⚠️ {BANNER}"), metadata=NOTEBOOK_ONLY)
 
 
 def heading(title: str, subtitle: str | None = None) -> None:
-    """The document's title (level-1 heading) and a subtitle with the date of production."""
-    text = f"# {title}"
+    """The document's title (level-1 heading) and a subtitle with the date of production.
+
+    The subtitle is notebook-only: the published page's header shows district, year and date.
+    """
+    display(Markdown(f"# {title}"))
     if subtitle:
-        text += f"\n\n**{subtitle}** · documento prodotto il {data_lunga()}"
-    display(Markdown(text))
+        display(Markdown(f"**{subtitle}** · documento prodotto il {data_lunga()}"), metadata=NOTEBOOK_ONLY)
 
 
 def paragraph(text: str) -> None:

@@ -327,7 +327,11 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
     'not_assessable' (n = 0 or missing); `italian=True` gives the labels of
     `FUNNEL_LABELS`.  `mean` defaults to the pooled Σx/Σn × multiplier for
     proportions and rates and to 1 × multiplier for ratios (x observed,
-    n expected).  A point exactly on a limit is inside it.
+    n expected).  A point exactly on a limit is inside it.  For rates and
+    ratios the position is decided by the exact Poisson test of the observed
+    count against the expected one (one-sided tails 0.025 and 0.001), which
+    agrees with the drawn limits except where counts are too small for a
+    continuous line to mean anything.
     """
     stat, mult = _statistic(statistic, ("proportion", "rate", "ratio")), _check_multiplier(multiplier)
     x, n = np.broadcast_arrays(_counts(x, "x"), _counts(n, "n"))
@@ -340,7 +344,15 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
     _, lo3, lo2, hi2, hi3 = (np.asarray(a) for a in funnel_limits(mean, n, statistic=stat, multiplier=mult))
     with np.errstate(all="ignore"):
         value = np.where(ok, x / n * mult, np.nan)
-        codes = np.select([~ok | np.isnan(hi2), value > hi3, value > hi2, value < lo3, value < lo2],
+        if stat == "proportion":
+            above3, above2, below3, below2 = value > hi3, value > hi2, value < lo3, value < lo2
+        else:
+            # Counts are discrete: test them with exact Poisson tails around the expected count, so that
+            # e.g. 0 events where 0.8 were expected is not called "low" (P(X = 0) = 0.45).
+            expected = np.asarray(mean, dtype=float) * n / mult
+            low, high = st.poisson.cdf(x, expected), st.poisson.sf(x - 1, expected)
+            above3, above2, below3, below2 = high < 0.001, high < 0.025, low < 0.001, low < 0.025
+        codes = np.select([~ok | np.isnan(hi2), above3, above2, below3, below2],
                           ["not_assessable", "above_3sd", "above_2sd", "below_3sd", "below_2sd"], "within")
     if italian:
         codes = np.select([codes == c for c in FUNNEL_LABELS], list(FUNNEL_LABELS.values()), "")

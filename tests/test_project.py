@@ -13,7 +13,8 @@ from .conftest import ROOT
 
 
 def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower()
+    """Normalised project name (PEP 503: case and -_. do not matter; conda spells some with _)."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower())
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():

@@ -466,3 +466,16 @@ def test_by_group_duplicate_index_and_categorical_keys():
     out = by_group(df, "rate", x="u", n="p", by="ambito", multiplier=100)
     assert list(out["ambito"]) == ["A", "B"]  # unused categories are not reported
     assert out["numerator"].tolist() == [2, 4] and out["value"].tolist() == pytest.approx([10, 10])
+
+
+def test_funnel_significance_of_counts_uses_the_exact_poisson_test():
+    from scipy.stats import poisson
+
+    # 0 events where 0.76 were expected: P(X <= 0) = 0.47, nothing unusual
+    assert funnel_significance(0, 637, statistic="rate", mean=1.194, multiplier=1000) == "within"
+    # 12 events where 2.5 were expected: P(X >= 12) < 0.001
+    assert poisson.sf(11, 2.5) < 0.001
+    assert funnel_significance(12, 2500, statistic="rate", mean=1.0, multiplier=1000) == "above_3sd"
+    # 5 events where 1.5 were expected: 0.001 < P(X >= 5) < 0.025
+    assert 0.001 < poisson.sf(4, 1.5) < 0.025
+    assert funnel_significance(5, 1500, statistic="rate", mean=1.0, multiplier=1000) == "above_2sd"

@@ -1,0 +1,125 @@
+"""The published reports in a real browser (headless Chromium), offline: images, links, console, accessibility.
+
+Needs the Debian package ``chromium`` (``apt-get install -y chromium``) and the
+Python packages ``playwright`` and ``axe-playwright-python`` (axe-core is
+bundled, nothing is downloaded).  Skips with the reason when they are missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from pianozona.runner import run_reports
+
+CHROMIUM = Path("/usr/bin/chromium")
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = ["index.html", "bisogni_area_minori.html", "panoramica.html", "bilancio.errore.html"]
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="manca playwright: pip install playwright")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
+                                 reason="manca axe-playwright-python: pip install axe-playwright-python")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Chromium non installato: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> Path:
+    """The suite on the fixture notebooks, then a rerun where bilancio fails (so the index shows both states)."""
+    root = tmp_path_factory.mktemp("browser")
+    notebooks = Path(shutil.copytree(FIXTURES, root / "notebooks"))
+    assert run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "reports", progress="none").exit_code == 0
+    shutil.copy(FIXTURES / "errore.ipynb", notebooks / "bilancio.ipynb")
+    assert run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "reports", progress="none").exit_code == 1
+    return root / "reports" / "pavia" / "2023"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+class OfflinePage:
+    """A page whose every non-file request is aborted and recorded, with console errors collected."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.page = browser.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    pages = []
+
+    def opener(path: Path) -> OfflinePage:
+        pages.append(OfflinePage(browser, path))
+        return pages[-1]
+
+    yield opener
+    for page in pages:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_works_offline(reports, open_page, name):
+    view = open_page(reports / name)
+    page = view.page
+    assert page.evaluate("document.documentElement.lang") == "it"
+    images = page.evaluate("[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.alt])")
+    if name != "index.html":
+        assert images, "nessun grafico nella pagina"
+    assert all(ok for ok, _ in images), "immagine non visualizzata"
+    assert all(alt.strip() for _, alt in images), "immagine senza testo alternativo"
+    assert view.requests == [], f"richieste verso l'esterno: {view.requests}"
+    assert view.errors == [], f"errori nella console: {view.errors}"
+
+
+def test_every_link_of_the_index_resolves(reports, open_page):
+    view = open_page(reports / "index.html")
+    hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+    targets = {Path(unquote(urlparse(h).path)) for h in hrefs if h.startswith("file://")}
+    assert len(hrefs) == len([h for h in hrefs if h.startswith("file://")]), "collegamento non locale"
+    assert reports / "bisogni_area_minori.html" in targets and reports / "manifest.json" in targets
+    assert reports / "bilancio.errore.html" in targets and reports / "bilancio.html" in targets
+    missing = [str(t) for t in targets if not t.is_file()]
+    assert missing == []
+
+
+def test_table_of_contents_anchors_exist(reports, open_page):
+    page = open_page(reports / "bisogni_area_minori.html").page
+    anchors = page.evaluate("[...document.querySelectorAll('nav a[href^=\"#\"]')].map(a => a.hash.slice(1))")
+    assert anchors and all(page.evaluate(f"!!document.getElementById({a!r})") for a in anchors)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_accessibility_audit_finds_nothing_serious(reports, open_page, name):
+    page = open_page(reports / name).page
+    results = axe_module.Axe().run(page)
+    serious = [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in results.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    assert results.response["testEngine"]["name"] == "axe-core"

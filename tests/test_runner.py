@@ -1,0 +1,368 @@
+"""The report runner: planning and checks before any kernel, incremental reruns, atomic publishing, failures, Ctrl-C."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from pianozona.areas import AREE
+from pianozona.cli import main
+from pianozona.errors import ExecutionError, ParameterError
+from pianozona.runner import (
+    METRICS_PARAMETER, TEMP_PREFIX, check_notebook, data_fingerprint, is_up_to_date, job_key, plan_run,
+    run_reports, type_matches,
+)
+from pianozona import runner
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+SUITE_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
+
+
+@pytest.fixture(scope="module")
+def reports_root(tmp_path_factory) -> Path:
+    """One output root per module: the district facts are read from the data once, then cached."""
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture
+def notebooks(tmp_path) -> Path:
+    """A private copy of the fixture notebooks that a test may break."""
+    return Path(shutil.copytree(FIXTURES, tmp_path / "notebooks"))
+
+
+def edit_notebook(path: Path, edit) -> None:
+    nb = nbformat.read(path, as_version=4)
+    edit(nb)
+    nbformat.write(nb, path)
+
+
+def published(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+# ---------------------------------------------------------------------------
+# planning and parameter checks (no kernel)
+
+
+def test_plan_covers_the_suite_in_order_with_checked_parameters(reports_root):
+    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert [job.name for job in plan.jobs] == SUITE_NAMES
+    assert plan.year == max(plan.district.anni) == 2023
+    assert plan.out_dir == reports_root.resolve() / "pavia" / "2023"
+    assert plan.jobs[0].parameters == {"district": "pavia", "year": 2023}
+    assert plan.jobs[1].parameters == {"district": "pavia", "year": 2023, "area": "anziani"}
+    assert plan.jobs[1].title == "Bisogni per area: Anziani"
+    assert plan.jobs[1].notebook == FIXTURES.resolve() / "bisogni_area.ipynb"
+    assert plan.district.dimostrativo is True and "utenti.csv" in plan.district.data_files
+
+
+def test_plan_with_chosen_areas_and_year(reports_root):
+    plan = plan_run("pavia", "2021", areas="minori, anziani,minori", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert [job.name for job in plan.jobs] == ["panoramica", "bisogni_area_minori", "bisogni_area_anziani",
+                                               "verifica_annuale", "bilancio"]
+    assert plan.year == 2021 and all(job.parameters["year"] == 2021 for job in plan.jobs)
+
+
+@pytest.mark.parametrize("kwargs, name, hint", [
+    ({"areas": "anziani,giovani"}, "area", "aree valide: anziani, minori"),
+    ({"areas": ""}, "areas", "separati da virgola"),
+    ({"year": 1990}, "year", "2019, 2020, 2021, 2022, 2023"),
+    ({"year": "duemila"}, "year", "opzione --year"),
+    ({"notebooks_dir": "/nessuna/cartella"}, "notebooks", "--notebooks"),
+])
+def test_bad_parameters_are_refused_with_a_readable_message(reports_root, kwargs, name, hint):
+    kwargs = {"notebooks_dir": FIXTURES, **kwargs}
+    with pytest.raises(ParameterError) as info:
+        plan_run("pavia", out_dir=reports_root, **kwargs)
+    assert info.value.name == name and hint in str(info.value)
+
+
+def test_a_notebook_missing_from_the_folder_is_named(reports_root, notebooks):
+    (notebooks / "bilancio.ipynb").unlink()
+    with pytest.raises(ParameterError, match="manca bilancio.ipynb"):
+        plan_run("pavia", notebooks_dir=notebooks, out_dir=reports_root)
+
+
+@pytest.mark.parametrize("value, annotation, default, expected", [
+    (2023, "int", "2023", True),
+    ("2023", "int", "2023", False),
+    (True, "int", "1", False),
+    (1, "bool", "True", False),
+    (3, "float", "1.0", True),
+    ("pavia", "str", '"pavia"', True),
+    (None, "Optional[int]", "None", True),
+    (None, "int | None", "None", True),
+    ("x", "int | None", "None", False),
+    ("x", "typing.Union[str, int]", '"a"', True),
+    (["a"], "list[str]", "[]", True),
+    (2023, "None", "2020", True),  # no annotation: the default's type
+    ("2023", "None", "2020", False),
+    ("x", "None", "None", True),  # nothing to check against
+    (object(), "MyType", "None", True),
+])
+def test_type_matches(value, annotation, default, expected):
+    assert type_matches(value, annotation, default) is expected
+
+
+def test_check_notebook_accepts_the_fixtures_and_reports_metrics(reports_root):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert all(check_notebook(job) for job in plan.jobs)
+
+
+@pytest.mark.parametrize("edit, name, hint", [
+    (lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("year: int = 2023", 'year: str = "2023"')),
+     "year", "year: str"),
+    (lambda nb: setattr(nb.cells[0], "source", "\n".join(line for line in nb.cells[0].source.splitlines()
+                                                           if not line.startswith("area"))),
+     "area", "non dichiara 'area'"),
+    (lambda nb: nb.cells[0].metadata.update(tags=[]), "notebook", "tag 'parameters'"),
+])
+def test_check_notebook_names_the_declaration_to_fix(reports_root, notebooks, edit, name, hint):
+    edit_notebook(notebooks / "bisogni_area.ipynb", edit)
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
+    with pytest.raises(ParameterError) as info:
+        check_notebook(plan.jobs[1])
+    assert info.value.name == name and hint in str(info.value) and "bisogni_area.ipynb" in str(info.value)
+
+
+def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, monkeypatch):
+    edit_notebook(notebooks / "bilancio.ipynb",
+                  lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("int", "str")))
+    started = []
+    monkeypatch.setattr(runner, "_Pool", lambda *a, **k: started.append(a))
+    with pytest.raises(ParameterError, match="year"):
+        run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, progress="none")
+    assert started == []
+    out = tmp_path / "pavia" / "2023"
+    assert not list(out.glob("*.html")) and not list(out.glob(TEMP_PREFIX + "*"))
+
+
+# ---------------------------------------------------------------------------
+# incremental logic and atomic writes
+
+
+def test_data_fingerprint_follows_every_data_file_but_not_office_lock_files(pavia_copy):
+    before = data_fingerprint(pavia_copy)
+    (pavia_copy / "~$utenti.xlsx").write_bytes(b"lock")
+    (pavia_copy / ".DS_Store").write_bytes(b"x")
+    assert data_fingerprint(pavia_copy) == before
+    with open(pavia_copy / "spesa.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    after = data_fingerprint(pavia_copy)
+    assert after["spesa.csv"] != before["spesa.csv"] and after["utenti.csv"] == before["utenti.csv"]
+
+
+def test_job_key_changes_with_notebook_data_and_parameters(reports_root, notebooks):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
+    job = plan.jobs[1]
+    key = job_key(job, plan)
+    assert job_key(job, plan) == key
+    assert job_key(dataclasses.replace(job, parameters={**job.parameters, "area": "minori"}), plan) != key
+    other_data = dataclasses.replace(plan, district=dataclasses.replace(plan.district, data_hash="altro"))
+    assert job_key(job, other_data) != key
+    edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
+    assert job_key(job, plan) != key
+
+
+def test_up_to_date_needs_success_same_key_and_files(tmp_path, reports_root):
+    job = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root).jobs[0]
+    entry = {"nome": job.name, "stato": "riuscito", "chiave": "k", "html": "panoramica.html",
+             "notebook_eseguito": "panoramica.ipynb"}
+    manifest = {"rapporti": [entry]}
+    assert not is_up_to_date(job, "k", manifest, tmp_path)  # files missing
+    (tmp_path / "panoramica.html").write_text("x")
+    (tmp_path / "panoramica.ipynb").write_text("x")
+    assert is_up_to_date(job, "k", manifest, tmp_path)
+    assert not is_up_to_date(job, "altra", manifest, tmp_path)
+    entry["stato"] = "fallito"
+    assert not is_up_to_date(job, "k", manifest, tmp_path)
+
+
+def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "manifest.json"
+    target.write_text("vecchio", encoding="utf-8")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner._write_atomic(target, "nuovo")
+    assert target.read_text(encoding="utf-8") == "vecchio"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_modules_to_preload_come_from_the_notebooks_imports(tmp_path, reports_root):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
+    modules = runner._preload_modules(list(plan.jobs))
+    assert {"matplotlib.pyplot", "pandas", "pianozona.formatting", "IPython.display"} <= set(modules)
+    assert runner._imports("%matplotlib inline\nimport ipywidgets, numpy as np\nfrom .x import y\n"
+                           "from scipy import stats") == ["ipywidgets", "numpy", "scipy"]
+
+
+def test_a_second_run_on_the_same_folder_is_refused(reports_root):
+    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    with open(plan.out_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ExecutionError, match="un'altra esecuzione"):
+            run_reports("pavia", notebooks_dir=FIXTURES, out_dir=reports_root, progress="none")
+
+
+def test_cli_bad_parameter_is_one_line_and_exit_2(reports_root):
+    result = CliRunner().invoke(main, ["run", "--areas", "anziani,giovani", "--notebooks", str(FIXTURES),
+                                       "--out", str(reports_root)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "pianozona: parametro 'area' non valido: 'giovani'. aree valide: " + ", ".join(AREE)]
+
+
+# ---------------------------------------------------------------------------
+# end to end on the fixture notebooks
+
+
+def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
+    result = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
+    out = tmp_path / "pavia" / "2023"
+    assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * 10
+    for name in SUITE_NAMES:
+        for suffix in (".html", ".ipynb", ".metrics.json"):
+            assert (out / f"{name}{suffix}").is_file(), name + suffix
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["esito"] == "riuscito" and manifest["anno"] == 2023
+    assert manifest["distretto"]["codice"] == "pavia" and manifest["distretto"]["dimostrativo"] is True
+    assert manifest["pianozona"]["versione"] and len(manifest["pianozona"]["sorgenti"]) == 64
+    assert "commit_git" in manifest["pianozona"] and "utenti.csv" in manifest["dati"]["file"]
+    entry = next(e for e in manifest["rapporti"] if e["nome"] == "bisogni_area_minori")
+    assert entry["parametri"] == {"district": "pavia", "year": 2023, "area": "minori"}
+    assert entry["stato"] == "riuscito" and entry["durata_s"] > 0 and len(entry["hash_notebook"]) == 64
+    # the key figures, written by the notebook where the runner said, from a kernel in publication mode
+    assert entry["cifre_chiave"] == {"utenti_totali": 60, "anno": 2023, "pubblicazione": "1"}
+    assert METRICS_PARAMETER not in entry["parametri"]
+
+    page = (out / "bisogni_area_minori.html").read_text(encoding="utf-8")
+    assert "Area: minori" in page and "plt.subplots" not in page and "metrics_path" not in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{name}.html"' in index for name in SUITE_NAMES)
+
+    before = published(out)
+    start = time.perf_counter()
+    again = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
+    assert time.perf_counter() - start < 3
+    assert [r.status for r in again.results] == ["invariato"] * 10
+    after = published(out)
+    assert {k: v for k, v in after.items() if k.endswith((".html", ".ipynb"))} == \
+           {k: v for k, v in before.items() if k.endswith((".html", ".ipynb"))} | {"index.html": after["index.html"]}
+
+    forced = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+                         progress="none")
+    assert [r.job.name for r in forced.results if r.status == "riuscito"] == [
+        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["nome"] for e in manifest["rapporti"]] == SUITE_NAMES  # the other areas stay published
+
+
+def run_cli(notebooks: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                           str(out), "--areas", "anziani", *extra], capture_output=True, text=True, timeout=300)
+
+
+def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, notebooks):
+    out = tmp_path / "reports" / "pavia" / "2023"
+    assert run_cli(notebooks, tmp_path / "reports").returncode == 0
+    good = (out / "bilancio.html").read_bytes()
+    shutil.copy(FIXTURES / "errore.ipynb", notebooks / "bilancio.ipynb")
+
+    proc = run_cli(notebooks, tmp_path / "reports")
+    assert proc.returncode == 1, proc.stderr
+    assert "NON RIUSCITO bilancio: ValueError: spesa negativa nel file di prova" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert (out / "bilancio.html").read_bytes() == good
+    error_page = (out / "bilancio.errore.html").read_text(encoding="utf-8")
+    assert "Esecuzione non riuscita" in error_page and "raise ValueError(" in error_page
+    assert 'href="bilancio.html"' in error_page
+    assert nbformat.read(out / "bilancio.errore.ipynb", as_version=4).cells
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
+    assert manifest["esito"] == "con errori" and entry["stato"] == "fallito"
+    assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
+    assert entry["ultimo_successo"]["html"] == "bilancio.html"
+    others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
+    assert others == ["riuscito"] * 3
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Non riuscito" in index and 'href="bilancio.errore.html"' in index
+
+    shutil.copy(FIXTURES / "bilancio.ipynb", notebooks / "bilancio.ipynb")
+    assert run_cli(notebooks, tmp_path / "reports").returncode == 0
+    assert not (out / "bilancio.errore.html").exists() and not (out / "bilancio.errore.ipynb").exists()
+
+
+def kernel_pids() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"_template_main" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(60)")))
+    proc = subprocess.Popen([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                             str(reports), "--areas", "anziani", "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (list(out.glob(TEMP_PREFIX + "*")) and kernel_pids()):
+        time.sleep(0.05)
+    time.sleep(2)  # the fast jobs are done, the slow notebook sleeps in its kernel
+    running = kernel_pids()
+    assert running, "nessun kernel avviato"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrotto" in stderr and "Traceback" not in stderr
+    time.sleep(0.3)
+    assert not (running & kernel_pids())
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+    after = published(out)
+    assert after["bisogni_area_anziani.html"] == before["bisogni_area_anziani.html"]
+    assert set(after) == set(before)
+    json.loads(after["manifest.json"])  # complete, valid JSON
+
+
+def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path):
+    """What a planner gets calling run_reports from JupyterLab: spawned workers, ordinary kernels."""
+    import threading
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()  # a second thread: forking would be unsafe, the runner must spawn
+    try:
+        result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, preload=False,
+                             progress="none")
+    finally:
+        stop.set()
+    assert [r.status for r in result.results] == ["riuscito"] * 4
+    assert result.results[1].metrics["pubblicazione"] == "1"
