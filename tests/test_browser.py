@@ -123,3 +123,50 @@ def test_accessibility_audit_finds_nothing_serious(reports, open_page, name):
                if v["impact"] in ("serious", "critical")]
     assert serious == []
     assert results.response["testEngine"]["name"] == "axe-core"
+
+
+# --------------------------------------------------------------------------- the real suite, end to end
+REAL_PAGES = ["index.html", "panoramica.html", "bisogni_area_anziani.html", "bisogni_area_salute_mentale.html",
+              "verifica_annuale.html", "bilancio.html"]
+
+
+@pytest.fixture(scope="module")
+def real_reports(tmp_path_factory) -> Path:
+    """The bundled Pavia suite with the project's own notebooks, as `make report` publishes it."""
+    out = tmp_path_factory.mktemp("suite")
+    assert run_reports("pavia", out_dir=out, progress="none").exit_code == 0
+    return out / "pavia" / "2023"
+
+
+@pytest.mark.parametrize("name", REAL_PAGES)
+def test_real_report_offline_and_accessible(real_reports, open_page, name):
+    view = open_page(real_reports / name)
+    page = view.page
+    assert page.evaluate("document.documentElement.lang") == "it"
+    images = page.evaluate("[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.alt])")
+    assert all(ok for ok, _ in images) and all(alt.strip() for _, alt in images)
+    if name != "index.html":
+        assert images, "nessun grafico nella pagina"
+        assert "Dati dimostrativi" in page.inner_text("body")
+    assert view.requests == [] and view.errors == []
+    results = axe_module.Axe().run(page)
+    serious = [(v["id"], v["impact"]) for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_real_index_links_every_report(real_reports, open_page):
+    view = open_page(real_reports / "index.html")
+    hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+    targets = {Path(unquote(urlparse(h).path)) for h in hrefs}
+    reports = {p for p in real_reports.glob("*.html") if p.name != "index.html"}
+    assert len(reports) == 10 and reports <= targets
+    assert all(t.is_file() for t in targets)
+
+
+def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
+    """Counts 1-4 never reach a page: the salute mentale table shows '< 5' instead."""
+    page = open_page(real_reports / "bisogni_area_salute_mentale.html").page
+    cells = page.evaluate("[...document.querySelectorAll('table')].flatMap(t => [...t.rows].slice(1)"
+                          ".map(r => r.cells[1] ? r.cells[1].innerText.trim() : ''))")
+    assert "< 5" in cells
+    assert not any(c in ("1", "2", "3", "4") for c in cells)
