@@ -366,3 +366,38 @@ def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path)
         stop.set()
     assert [r.status for r in result.results] == ["riuscito"] * 4
     assert result.results[1].metrics["pubblicazione"] == "1"
+
+
+def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path):
+    """jupyter_client's free-port race ('Address already in use') is retried; other failures are final."""
+    import nbformat
+
+    from pianozona import workers
+
+    calls = []
+
+    def fake(task, output, outcomes):
+        calls.append(task["name"])
+        return outcomes.pop(0)
+
+    def rendered(task, nb, error, duration):
+        return {"ok": not error, "message": error}
+
+    monkeypatch.setattr(workers, "_render_job", rendered)
+    race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", True)
+    good = (nbformat.v4.new_notebook(), "", False)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
+    task = {"name": "job", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "x.ipynb")}
+
+    outcomes = [race, race, good]
+    monkeypatch.setattr(workers, "_papermill", lambda t, o: fake(t, o, outcomes))
+    assert workers._execute_job(task) == {"ok": True, "message": ""} and len(calls) == 3
+
+    calls.clear()
+    failure = (nbformat.v4.new_notebook(), "ValueError: boom", False)
+    outcomes = [failure, good]
+    assert workers._execute_job(task)["message"] == "ValueError: boom" and len(calls) == 1
+
+    calls.clear()
+    outcomes = [race, race, race, good]
+    assert not workers._execute_job(task)["ok"] and len(calls) == workers.START_ATTEMPTS
