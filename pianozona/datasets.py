@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import istat, population
-from .areas import Area, with_overrides
+from .areas import Area, get_area, with_overrides
 from .config import DistrictConfig, district_folder, read_config
 from .errors import DataError, ParameterError, Problem, ProblemList, ValidationError
 from .schema import TABLES, check_table
@@ -82,7 +82,9 @@ class District:
 
     def popolazione_a_rischio(self, area: str, anni: list[int] | None = None) -> pd.DataFrame:
         """Population at risk per comune and year (nearest population year when missing)."""
-        spec = self.aree[area] if area in self.aree else _unknown_area(area)
+        if area not in self.aree:
+            get_area(area)  # raises ParameterError listing the valid codes
+        spec = self.aree[area]
         per_year = spec.popolazione_a_rischio(self.popolazione, self.stranieri).reset_index()
         anni = sorted(set(anni)) if anni is not None else self.anni_popolazione
         frames = []
@@ -95,12 +97,6 @@ class District:
         out = pd.concat(frames, ignore_index=True)
         out.insert(2, "area", area)
         return out[["anno", "codice_comune", "area", "popolazione_a_rischio", "anno_popolazione"]]
-
-
-def _unknown_area(area: str):
-    from .areas import get_area
-
-    return get_area(area)
 
 
 def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> District:

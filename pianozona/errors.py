@@ -55,9 +55,8 @@ class Problem:
         head = "ERRORE" if self.severity == "errore" else "AVVISO"
         where = self.location()
         text = f"{head} {where}: {self.message}" if where else f"{head}: {self.message}"
-        if self.value is not None or self.column:
-            if self.value is not None:
-                text += f" (valore: {_fmt_value(self.value)})"
+        if self.value is not None:
+            text += f" (valore: {_fmt_value(self.value)})"
         if self.fix:
             text += f". {self.fix}"
         return text
