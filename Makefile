@@ -36,7 +36,7 @@ test: install ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 lab: install ## Open JupyterLab on the notebooks (kernel with pianozona installed)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 data: install ## Regenerate the bundled Pavia tables (seeded, reproducible)
 	$(BIN)/python scripts/genera_dati_pavia.py
