@@ -28,7 +28,7 @@ from .errors import ExecutionError
 from .privacy import PUBLISH_ENV_VAR
 
 if TYPE_CHECKING:
-    from .runner import Job
+    from .planning import Job
 
 PACKAGE_ROOT = Path(__file__).resolve().parent  # the same folder as pianozona.runner.PACKAGE_ROOT
 START_TIMEOUT_S = 120

