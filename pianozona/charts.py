@@ -35,7 +35,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from babel.numbers import format_decimal
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
@@ -44,6 +43,7 @@ from matplotlib.text import Text
 
 from . import stats
 from .errors import ParameterError
+from .formatting import num
 from .indicators import ETICHETTE
 
 __all__ = ["PALETTE", "DEFAULT_SOURCE", "set_theme", "italian_formatter", "funnel_plot", "forest_plot",
@@ -85,17 +85,12 @@ def _house_rc() -> dict[str, Any]:
 
 
 def _number(value: float, decimals: int | None = None, grouping: bool = True) -> str:
-    """A number in Italian format; `decimals=None` picks 0-3 by size."""
+    """A number in Italian format (`formatting.num`); `decimals=None` picks 0-3 by size."""
     value = float(value)
-    if not np.isfinite(value):
-        return "n.d."
-    if decimals is None:
+    if decimals is None and np.isfinite(value):
         size = abs(value)
         decimals = 0 if size >= 1000 else 1 if size >= 10 else 2 if size >= 1 else 3
-    if round(value, decimals) == 0:
-        value = 0.0  # no "-0,0"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE, group_separator=grouping)
+    return num(value, decimals or 0, grouping=grouping)
 
 
 class ItalianFormatter(ticker.FuncFormatter):

@@ -21,13 +21,18 @@ def _missing(value) -> bool:
         return False
 
 
-def num(value, decimals: int = 1) -> str:
-    """1234.56 → '1.234,6' (decimals fixed, halves rounded up as people expect); missing → 'n.d.'."""
+def num(value, decimals: int = 1, *, grouping: bool = True) -> str:
+    """1234.56 → '1.234,6' (decimals fixed, halves rounded up as people expect); missing → 'n.d.'.
+
+    `grouping=False` drops the thousands separator (years: '2023').
+    """
     if _missing(value):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     rounded = Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return format_decimal(rounded, format=pattern, locale=LOCALE)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0,0"
+    return format_decimal(rounded, format=pattern, locale=LOCALE, group_separator=grouping)
 
 
 def pct(value, decimals: int = 1) -> str:
