@@ -9,31 +9,43 @@ looks the same and stays accessible:
   metadata carries `alt` (the report renderer turns it into the `<img alt>`);
 * `demo_banner(district)`: the warning shown when figures rest on
   `dimostrativo` data;
+* `heading(title, subtitle)`, `paragraph(text)`, `key_figures({name: value})`,
+  `sources(district)`: text of the document;
 * `write_metrics(path, metrics)`: the small JSON of key figures a notebook
-  leaves next to its output (written atomically).
+  leaves next to its output (written atomically; NaN becomes ``null``).
+
+Escape by construction: every string these functions receive is PLAIN TEXT.
+Values from the office's files (a comune named ``<b>x</b>`` or ``*Pavia*``)
+show literally: tables go through an autoescaping Jinja template, text goes
+out as markdown whose special characters are backslash-escaped
+(`escape_markdown`), and the only markup is the one these functions add
+themselves (the ``#`` of a heading, the ``**`` of a key-figure name).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
-import html
-
+import jinja2
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from . import privacy
+from .errors import DataError
 from .areas import AREE
 from .charts import describe
 from .formatting import data_lunga, num
 from .indicators import ETICHETTE
 
-__all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe", "figure",
-           "heading", "key_figures", "num", "paragraph", "sources", "status_table", "table", "write_metrics"]
+__all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table", "table", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
@@ -45,6 +57,24 @@ BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo
 
 
 NOTEBOOK_ONLY = {"pianozona": {"solo_notebook": True}}  # the HTML page header says it already
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Characters that are markdown (or HTML) anywhere in a line: `:` too, so that no
+# `https://` or `javascript:` becomes a link.  Backslash escapes of ASCII
+# punctuation are CommonMark: the reader sees the character itself.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!#:$])")
+# What starts a block at the beginning of a line: list or setext marks, the dot of an ordered list.
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))", re.M)
+_MD_INDENT = re.compile(r"^[ \t]+", re.M)
+
+
+def escape_markdown(text) -> str:
+    """`text` as markdown that renders to exactly `text` (HTML and markdown syntax shown literally).
+
+    Leading blanks of each line are dropped (they would make a code block).
+    """
+    escaped = _MD_INDENT.sub("", _MD_INLINE.sub(r"\\\1", str(text)))
+    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
 
 def demo_banner(district) -> None:
@@ -62,14 +92,15 @@ def heading(title: str, subtitle: str | None = None) -> None:
 
     The subtitle is notebook-only: the published page's header shows district, year and date.
     """
-    display(Markdown(f"# {title}"))
+    display(Markdown(f"# {escape_markdown(title)}"))
     if subtitle:
-        display(Markdown(f"**{subtitle}** · documento prodotto il {data_lunga()}"), metadata=NOTEBOOK_ONLY)
+        display(Markdown(f"**{escape_markdown(subtitle)}** · documento prodotto il {data_lunga()}"),
+                metadata=NOTEBOOK_ONLY)
 
 
 def paragraph(text: str) -> None:
-    """A paragraph of narrative computed in Python."""
-    display(Markdown(text))
+    """A paragraph of narrative computed in Python; `text` is plain text, shown literally."""
+    display(Markdown(escape_markdown(text)))
 
 
 def key_figures(figures: dict[str, str]) -> None:
@@ -78,7 +109,7 @@ def key_figures(figures: dict[str, str]) -> None:
     The plain-text form carries the same figures, so that `pytest --nbval-lax`
     compares the numbers themselves in cells marked `# NBVAL_CHECK_OUTPUT`.
     """
-    markdown = "\n".join(f"- **{name}**: {value}" for name, value in figures.items())
+    markdown = "\n".join(f"- **{escape_markdown(name)}**: {escape_markdown(value)}" for name, value in figures.items())
     plain = "\n".join(f"{name}: {value}" for name, value in figures.items())
     display({"text/markdown": markdown, "text/plain": plain}, raw=True)
 
@@ -88,8 +119,9 @@ def sources(district) -> None:
     fonti = district.fonti_popolazione
     pop = "; ".join(f"{int(r.anno)}: {r.fonte}" for r in fonti.itertuples())
     office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
-    display(Markdown(f"---\n*Fonti.* Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
-                     f"{', '.join(office)}. Elaborazione con pianozona."))
+    text = (f"Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
+            f"{', '.join(map(str, office))}. Elaborazione con pianozona.")
+    display(Markdown(f"---\n*Fonti.* {escape_markdown(text)}"))
 
 
 def change_labels(frame: pd.DataFrame) -> dict[str, str]:
@@ -122,7 +154,12 @@ def _cell(value, decimals: int) -> str:
 
 def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
           labels: dict[str, str] | None = None, index: bool = False) -> None:
-    """Display `frame` as an accessible HTML table with Italian numbers."""
+    """Display `frame` as an accessible HTML table with Italian numbers.
+
+    Cells, caption and headers are plain text, escaped by the template (a cell
+    ``<b>x</b>`` shows those characters); text columns are left-aligned
+    (class ``testo``), header cells carry ``scope="col"``.
+    """
     decimals = decimals or {}
     data = frame.reset_index() if index else frame
     counts = [str(c)[: -len("_soppresso")] for c in data.columns if str(c).endswith("_soppresso")]
@@ -141,16 +178,18 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
         else:
             shown[col] = series.astype(object).where(series.notna(), "n.d.").astype(str)
     source = frame.reset_index() if index else frame
-    text_cols = [c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])]
-    shown.columns = [(labels or {}).get(c, c) for c in data.columns]
-    left = [(labels or {}).get(c, c) for c in text_cols]
-    styler = shown.style.hide(axis="index").set_caption(html.escape(caption))
-    if left:
-        styler = styler.set_properties(subset=left, **{"text-align": "left"})
-    styler = styler.set_table_attributes('class="pz-table"')
-    display(HTML(styler.to_html()))
+    text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
+    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
+    display(HTML(_table_template().render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
     if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
-        display(Markdown(f"*{privacy.suppression_legend()}*"))
+        display(Markdown(f"*{escape_markdown(privacy.suppression_legend())}*"))
+
+
+@lru_cache(maxsize=1)
+def _table_template() -> jinja2.Template:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    return environment.get_template("table.html.j2")
 
 
 def figure(chart, *, alt: str, dpi: int = 110) -> None:
@@ -165,15 +204,42 @@ def figure(chart, *, alt: str, dpi: int = 110) -> None:
 
 
 def write_metrics(path: str | os.PathLike, metrics: dict) -> Path | None:
-    """Write the key figures as JSON (atomically); an empty path writes nothing."""
+    """Write the key figures as JSON (atomically); an empty path writes nothing.
+
+    The file is strict JSON: a missing figure (NaN, ``pd.NA``) is written as
+    ``null``; an infinite one (e.g. a change over a base of 0) raises
+    `DataError` naming the key, since JSON has no infinity and the figure is
+    wrong rather than missing.
+    """
     if not path:
         return None
     target = Path(path)
+    finite = _json_ready(metrics, target, "")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:
-        json.dump(metrics, fh, ensure_ascii=False, indent=2, default=_plain)
+        json.dump(finite, fh, ensure_ascii=False, indent=2, allow_nan=False, default=_plain)
     os.replace(fh.name, target)
     return target
+
+
+def _json_ready(value, target: Path, key: str):
+    """`value` with NaN/NA turned into None; DataError on ±inf (`key` names where, e.g. ``cifre.spesa``)."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v, target, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v, target, f"{key}[{i}]") for i, v in enumerate(value)]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        raise DataError("cifra chiave infinita: JSON non la può rappresentare e il valore non ha senso da "
+                        "pubblicare", file=target, column=key, value=value,
+                        fix="Controllare il calcolo (di solito una divisione per zero) e scrivere None "
+                            "se la cifra non è calcolabile")
+    return value
 
 
 def _plain(value):
