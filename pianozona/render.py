@@ -7,7 +7,18 @@ dropped, and so are ``stderr`` streams (warnings are for the author, not for
 mayors).  Everything the page needs is inside it: CSS inline, images as
 ``data:`` URIs, no scripts, no fonts or styles from the network; resources a
 notebook points to on the web (remote images, iframes, scripts in HTML
-outputs) are removed, links stay links.
+outputs) are removed, links stay links.  Every page carries a
+Content-Security-Policy that forbids scripts and any network load.
+
+Escape by construction, last line of defence: markdown produced by code
+(``text/markdown`` outputs) is rendered with raw HTML escaped and unsafe link
+schemes (``javascript:``, ``vbscript:``, ``data:`` other than images) removed;
+the author's markdown cells (trusted, in the repository) may contain HTML.
+The whole body, author cells and outputs alike, then goes through an
+allow-list sanitiser (nh3): tables, text, headings, lists, links and
+``data:`` images survive; scripts, event handlers, frames, forms and styles
+(except ``text-align``) do not.  Templates autoescape everything else (title,
+district, index rows, the error and traceback of a failure page).
 
 Alt text of charts: taken from the output's metadata, key ``alt`` either at
 the top level or under the image MIME type, e.g.
@@ -32,8 +43,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from urllib.parse import urlsplit
+
 import jinja2
 import mistune
+import nh3
 from markupsafe import Markup
 
 from . import formatting
@@ -51,11 +65,28 @@ DEMO_TEXT = ("questo rapporto è costruito su dati illustrativi, generati per mo
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _REMOTE = r"""(?:https?:)?//"""
-_DANGEROUS_BLOCKS = re.compile(r"<(script|iframe|object|embed)\b.*?(?:</\1\s*>|/>)", re.I | re.S)
-_DANGEROUS_TAGS = re.compile(r"<(?:script|iframe|object|embed|link|base|meta)\b[^>]*>", re.I)
 _REMOTE_ATTR = re.compile(r"""\s(?:src|srcset|poster|data|background)\s*=\s*(["'])\s*""" + _REMOTE + r""".*?\1""",
                           re.I | re.S)
 _REMOTE_CSS = re.compile(r"""(?:@import\s+)?url\(\s*(["']?)\s*""" + _REMOTE + r""".*?\1\s*\)""", re.I)
+_EMBEDDED_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]*\Z")
+
+# What a page body may contain after sanitising (nh3, an allow-list): everything else is dropped.
+SAFE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+SAFE_ATTRIBUTES = {
+    "*": {"class", "lang", "title"},
+    "a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"},
+    "div": {"tabindex", "role", "aria-label"},
+    "th": {"scope", "colspan", "rowspan", "style"}, "td": {"colspan", "rowspan", "style"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+}
+#: Tags removed together with their content (the others lose the tag and keep the text).
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template",
+                                  "svg", "math", "textarea", "select", "applet", "frameset", "noembed"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +151,8 @@ def render_notebook(nb: Any, page: PageInfo, *, failed: bool = False, error_mess
                    "cell_label": "", "ename": "", "evalue": "", "source": "", "traceback": ""}
     title = doc.title or page.title
     html_text = _environment().get_template("report.html.j2").render(
-        **_common(page, title), body=Markup("\n".join(p for p in parts if p)), toc=doc.toc_tree(), failure=failure,
+        **_common(page, title), body=Markup(sanitise("\n".join(p for p in parts if p))), toc=doc.toc_tree(),
+        failure=failure,
         previous_report=page.previous_report, index_href=page.index_href,
     )
     return Rendered(_neutralise_remote(html_text), tuple(doc.warnings))
@@ -133,6 +165,26 @@ def render_index(rows: list[IndexRow], page: PageInfo) -> str:
     return _environment().get_template("index.html.j2").render(
         **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=view, failed=failed,
     )
+
+
+def sanitise(fragment: str) -> str:
+    """`fragment` with only the allow-listed tags and attributes; links and images never execute or fetch.
+
+    ``href`` keeps http(s), mailto and relative links; ``src`` keeps only the
+    ``data:`` images the page embeds; ``style`` keeps only ``text-align``.
+    """
+    return nh3.clean(fragment, tags=set(SAFE_TAGS), attributes={k: set(v) for k, v in SAFE_ATTRIBUTES.items()},
+                     clean_content_tags=set(DROPPED_WITH_CONTENT), url_schemes={"http", "https", "mailto", "data"},
+                     attribute_filter=_safe_attribute, filter_style_properties={"text-align"}, link_rel=None,
+                     strip_comments=True)
+
+
+def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if _EMBEDDED_IMAGE.match(value) else None
+    if attribute == "href":
+        return value if urlsplit(value.strip()).scheme.lower() in ("", "http", "https", "mailto") else None
+    return value
 
 
 def status_label(status: str) -> str:
@@ -164,14 +216,22 @@ def _common(page: PageInfo, title: str) -> dict:
     }
 
 
+def _local_href(href: str | None) -> str | None:
+    """Only links to files next to the index: no scheme, no host (the template escapes the rest)."""
+    if not href:
+        return None
+    parts = urlsplit(href.strip())
+    return href if not parts.scheme and not parts.netloc else None
+
+
 def _index_row(row: IndexRow) -> dict:
     when = row.updated
     return {
-        "title": row.title, "href": row.href, "status_label": status_label(row.status),
+        "title": row.title, "href": _local_href(row.href), "status_label": status_label(row.status),
         "status_class": row.status.replace(" ", "-"),
         "updated": f"{formatting.data_lunga(when.date())}, {when:%H:%M}" if when else "—",
         "duration": f"{formatting.num(row.duration_s, 1)} s" if row.duration_s is not None else "—",
-        "links": [{"text": text, "href": href} for text, href in row.links], "note": row.note,
+        "links": [{"text": text, "href": _local_href(href)} for text, href in row.links], "note": row.note,
     }
 
 
@@ -214,7 +274,7 @@ def _markdown_cell(cell: Any, doc: "_Document") -> str:
         for mime, data in bundle.items():
             if mime in _IMAGE_TYPES:
                 text = text.replace(f"attachment:{name}", _data_uri(mime, data))
-    return doc.markdown(text)
+    return doc.markdown(text, trusted=True)
 
 
 def _output_html(output: Any, number: int, doc: "_Document") -> str:
@@ -232,7 +292,7 @@ def _output_html(output: Any, number: int, doc: "_Document") -> str:
         if mime in data:
             return _image_html(mime, data[mime], metadata, number, doc)
     if "text/html" in data:
-        fragment = _strip_active(_text(data["text/html"]))
+        fragment = _text(data["text/html"])  # sanitised with the whole body
         if "<table" not in fragment:
             return f"<div>{fragment}</div>\n"
         # a wide table scrolls sideways: the keyboard must reach it too (tabindex), with a name for the region
@@ -270,12 +330,6 @@ def _data_uri(mime: str, data: Any) -> str:
 
 def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
-
-
-def _strip_active(fragment: str) -> str:
-    """Remove scripts, frames and tags that would load something."""
-    fragment = _DANGEROUS_BLOCKS.sub("", fragment)
-    return _DANGEROUS_TAGS.sub("", fragment)
 
 
 def _tables(fragment: str) -> str:
@@ -327,10 +381,13 @@ class _Document:
         self._anchors: set[str] = set()
         self._images = 0
         self.tables = 0
-        self._render = mistune.create_markdown(renderer=_Renderer(self), plugins=["table", "strikethrough", "url"])
+        plugins = ["table", "strikethrough", "url"]
+        self._trusted = mistune.create_markdown(renderer=_Renderer(self, escape=False), plugins=plugins)
+        self._untrusted = mistune.create_markdown(renderer=_Renderer(self, escape=True), plugins=plugins)
 
-    def markdown(self, text: str) -> str:
-        return self._render(text)
+    def markdown(self, text: str, *, trusted: bool = False) -> str:
+        """HTML of `text`; raw HTML in it is escaped unless it is the author's own (`trusted`)."""
+        return (self._trusted if trusted else self._untrusted)(text)
 
     def anchor(self, text: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", _ascii(text).lower()).strip("-") or "sezione"
@@ -368,10 +425,14 @@ def _plain(fragment: str) -> str:
 
 
 class _Renderer(mistune.HTMLRenderer):
-    """HTML renderer: ids on headings, first h1 taken as page title, local images only."""
+    """HTML renderer: ids on headings, first h1 taken as page title, embedded images only.
 
-    def __init__(self, doc: _Document) -> None:
-        super().__init__(escape=False)
+    With ``escape=True`` raw HTML shows as text; links with an unsafe scheme
+    lose their target either way (mistune's `safe_url`).
+    """
+
+    def __init__(self, doc: _Document, *, escape: bool) -> None:
+        super().__init__(escape=escape)
         self.doc = doc
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
@@ -384,12 +445,6 @@ class _Renderer(mistune.HTMLRenderer):
         return f'<h{level} id="{anchor}">{text}</h{level}>\n'
 
     def image(self, text: str, url: str, title: str | None = None) -> str:
-        if url.startswith("data:"):
+        if _EMBEDDED_IMAGE.match(url):
             return f'<img src="{html.escape(url, quote=True)}" alt="{html.escape(_plain(text), quote=True)}">'
         return f'<span class="immagine-esterna">[immagine non inclusa: {html.escape(_plain(text) or url)}]</span>'
-
-    def block_html(self, html_text: str) -> str:
-        return _strip_active(html_text)
-
-    def inline_html(self, html_text: str) -> str:
-        return _strip_active(html_text)
