@@ -3,7 +3,10 @@
 `load_district("pavia")` returns a `District` whose tables are pandas
 DataFrames.  Every problem found is collected (`District.problems`); errors
 make `load_district` raise `ValidationError` unless `strict=False`, which is
-what `pianozona validate` uses to list everything at once.
+what `pianozona validate` uses to list everything at once.  A problem repeated
+on many rows for one root cause is reported once with a count
+(`errors.collapse`).  Whatever goes wrong while reading a file becomes a
+`Problem` naming it: `load_district` raises only `PianozonaError` subclasses.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ import pandas as pd
 
 from . import istat, population
 from .areas import Area, get_area, with_overrides
-from .config import DistrictConfig, district_folder, read_config
-from .errors import DataError, ParameterError, Problem, ProblemList, ValidationError
+from .config import CONFIG_FILE, DistrictConfig, district_folder, read_config
+from .errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
 from .schema import TABLES, check_table
 from .tabular import LINE_COLUMN, find_table, read_table
 
@@ -41,6 +44,7 @@ class District:
     obiettivi: pd.DataFrame
     misure: pd.DataFrame
     servizi: pd.DataFrame
+    persone: pd.DataFrame | None = None  # distinct persons per area (cartella sociale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
 
     @property
@@ -104,6 +108,7 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
     folder = district_folder(name_or_path)
     config = read_config(folder)
     problems = ProblemList()
+    problems.extend(list(config.problems))
     comuni = _comuni_table(config, problems)
     pop, stranieri, fonti = _load_population(config, problems)
     tables = {name: _load_office_table(config, spec, problems) for name, spec in TABLES.items()}
@@ -112,6 +117,7 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
         confronti=_comparators(config, fonti), problems=problems, **tables,
     )
     _cross_checks(district)
+    problems.items = collapse(problems.items)
     if strict and problems.errors:
         raise ValidationError(problems.items)
     return district
@@ -120,12 +126,35 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
 def _comuni_table(config: DistrictConfig, problems: ProblemList) -> pd.DataFrame:
     italy = population.comuni_italia()
     table = pd.DataFrame({"codice_comune": list(config.comuni), "comune": list(config.comuni.values())})
-    unknown = table[~table["codice_comune"].isin(italy["codice_comune"])]
-    for code in unknown["codice_comune"]:
-        problems.add(Problem("errore", "codice comune sconosciuto a ISTAT", file=str(config.folder / "distretto.yml"),
-                             column="comuni", value=code, fix="usare il codice ISTAT a 6 cifre (PRO_COM_T)"))
+    for code, name in config.comuni.items():
+        problem = _comune_problem(code, name, config)
+        if problem is not None:
+            problems.add(problem)
     extra = italy.drop(columns="comune")
     return table.merge(extra, on="codice_comune", how="left")
+
+
+def _comune_problem(code: str, name: str, config: DistrictConfig) -> Problem | None:
+    """A comune of distretto.yml whose code ISTAT does not know, or whose name is another comune's."""
+    where = {"file": str(config.folder / CONFIG_FILE), "line": config.lines.get(code)}
+    official = population.istat_name(code)
+    by_name = population.codes_for_name(name)
+    if official is None:
+        if by_name:
+            fix = f"il codice ISTAT di {name} è \"{by_name[0]}\""
+        else:
+            near = population.similar_comuni(name)
+            fix = ("comuni con nome simile: " + ", ".join(f"{n} (\"{c}\")" for c, n in near)) if near else \
+                "usare il codice ISTAT a 6 cifre (PRO_COM_T) del comune"
+        return Problem("errore", "codice comune sconosciuto a ISTAT", column="codice", value=code, fix=fix, **where)
+    if population.names_match(code, name):
+        return None
+    if by_name:
+        fix = f"se il comune è {name}, il codice è \"{by_name[0]}\"; se il codice è giusto, scrivere nome: {official}"
+    else:
+        fix = f"scrivere nome: {official}, oppure correggere il codice"
+    return Problem("errore", f"il nome non corrisponde al codice: {code} è {official} per ISTAT", column="nome",
+                   value=name, fix=fix, **where)
 
 
 def _load_population(config: DistrictConfig, problems: ProblemList):
@@ -139,6 +168,9 @@ def _load_population(config: DistrictConfig, problems: ProblemList):
             kind, frame = istat.read_istat(path)
         except DataError as exc:
             problems.add(exc.problem)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a damaged download must not stop validation
+            problems.add(_unexpected(exc, path))
             continue
         frame = frame[frame["codice_comune"].isin(codes)]
         if frame.empty:
@@ -161,7 +193,8 @@ def _comparators(config: DistrictConfig, fonti: pd.DataFrame) -> pd.DataFrame:
     for comp in config.confronti:
         column = "codice_provincia" if comp.livello == "provincia" else "codice_regione"
         members = registry.loc[registry[column] == comp.codice, "codice_comune"].tolist()
-        territories.append((comp.livello, comp.codice, comp.nome, members))
+        if members:
+            territories.append((comp.livello, comp.codice, comp.nome, members))
     frames = []
     for livello, code, name, members in territories:
         part = italy[italy["codice_comune"].isin(members)]
@@ -172,23 +205,53 @@ def _comparators(config: DistrictConfig, fonti: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame:
-    found = find_table(config.folder, spec.name)
+def _comparator_problems(config: DistrictConfig) -> list[Problem]:
+    registry = population.comuni_italia()
+    out = []
+    for comp in config.confronti:
+        column = "codice_provincia" if comp.livello == "provincia" else "codice_regione"
+        if not (registry[column] == comp.codice).any():
+            out.append(Problem("errore", f"nessun comune ISTAT ha codice {comp.livello} {comp.codice}",
+                               file=str(config.folder / CONFIG_FILE), column=comp.livello, value=comp.codice,
+                               fix=f"usare il codice ISTAT della {comp.livello} "
+                                   "(es. \"018\" per la provincia di Pavia, \"03\" per la Lombardia)"))
+    return out
+
+
+def _unexpected(exc: Exception, path: Path, sheet: str | None = None) -> Problem:
+    """A failure nobody foresaw, still as one line naming the file (and the exception, for a bug report)."""
+    return Problem("errore", f"file non leggibile ({type(exc).__name__}: {exc})", file=_display_path(path, sheet),
+                   fix="controllare il file (aprirlo e salvarlo di nuovo); se il problema resta, segnalarlo "
+                       "con questo messaggio")
+
+
+def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame | None:
+    """The validated table, an empty one when it cannot be read, None for an absent table never warned about."""
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
-    if found is None:
-        severity = "errore" if spec.required else "avviso"
-        problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
-                             fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); modello in data/modello/"))
+    severity = "errore" if spec.required else "avviso"
+    try:
+        found = find_table(config.folder, spec.name)
+    except DataError as exc:
+        problems.add(replace(exc.problem, severity="errore"))
         return empty
+    if found is None:
+        if spec.required or spec.warn_missing:
+            problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
+                                 fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); "
+                                     "modello in data/modello/"))
+        return empty if spec.warn_missing or spec.required else None
     path, sheet = found
     try:
-        raw = read_table(path, sheet=sheet)
-    except DataError as exc:
-        severity = "errore" if spec.required else "avviso"
-        problems.add(replace(exc.problem, severity=severity, file=_display_path(path, sheet)))
+        raw = read_table(path, sheet=sheet, expected=[c.name for c in spec.columns if c.required])
+        italy_codes = set(population.comuni_italia()["codice_comune"])
+        typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
+    except PianozonaError as exc:
+        problem = getattr(exc, "problem", None) or Problem("errore", str(exc))
+        problems.add(replace(problem, severity=severity, file=_display_path(path, sheet)))
         return empty
-    italy_codes = set(population.comuni_italia()["codice_comune"])
-    typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
+    except Exception as exc:  # noqa: BLE001 - any other failure is still one line naming the file
+        problems.add(replace(_unexpected(exc, path, sheet), severity=severity))
+        return empty
     problems.extend(issues)
     return typed
 
@@ -203,7 +266,10 @@ def _display_path(path: Path, sheet: str | None = None) -> str:
 
 
 def _table_label(folder: Path, name: str) -> str:
-    found = find_table(folder, name)
+    try:
+        found = find_table(folder, name)
+    except DataError:
+        found = None
     return _display_path(*found) if found else str(folder / f"{name}.csv")
 
 
@@ -211,6 +277,7 @@ def _cross_checks(district: District) -> None:
     """Checks across tables: years without population, users above population at risk, unknown objectives."""
     problems = district.problems
     folder = district.config.folder
+    problems.extend(_comparator_problems(district.config))
     if district.popolazione.empty:
         problems.add(Problem("errore", "nessun dato di popolazione per i comuni del distretto",
                              file=str(folder / "distretto.yml"), fix="controllare i codici dei comuni"))

@@ -7,7 +7,7 @@ in Italian because planners read them; identifiers stay in English.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,17 +107,23 @@ class DataError(PianozonaError):
 
 
 class ValidationError(DataError):
-    """Validation found one or more errors; `problems` holds all findings."""
+    """Validation found one or more errors; `problems` holds all findings.
+
+    The message lists the first `SHOWN` errors, one per line, so that a command
+    line printing it shows everything that needs fixing.
+    """
+
+    SHOWN = 20
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
         errors = [p for p in self.problems if p.severity == "errore"]
         first = errors[0] if errors else None
-        Exception.__init__(
-            self,
-            f"{len(errors)} errori nei dati"
-            + (f"; il primo: {first.format()}" if first else ""),
-        )
+        lines = [p.format() for p in errors[: self.SHOWN]]
+        if len(errors) > self.SHOWN:
+            lines.append(f"... e altri {len(errors) - self.SHOWN} errori ('pianozona validate' li elenca tutti)")
+        Exception.__init__(self, f"{len(errors)} errori nei dati:\n" + "\n".join(lines) if errors
+                           else "dati non validi")
         self.problem = first or Problem("errore", "dati non validi")
 
 
@@ -133,6 +139,31 @@ class ParameterError(PianozonaError):
 
 class ExecutionError(PianozonaError):
     """A notebook or job failed while running."""
+
+
+def collapse(problems: list[Problem]) -> list[Problem]:
+    """One line per root cause: problems that differ only by their line become one.
+
+    Problems with the same severity, file, column, message, value and fix (a wrong
+    code repeated on 60 rows, the same damaged workbook met by every table) are
+    reported once, at the first line, with "e altre N righe (...)" in the message.
+    Order of first appearance is kept.
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        key = (problem.severity, problem.file, problem.column, problem.message, _fmt_value(problem.value), problem.fix)
+        groups.setdefault(key, []).append(problem)
+    out = []
+    for same in groups.values():
+        lines = sorted({p.line for p in same if p.line is not None})
+        if len(lines) <= 1:
+            out.append(same[0])
+            continue
+        others = lines[1:]
+        shown = ", ".join(map(str, others[:5])) + (", ..." if len(others) > 5 else "")
+        more = f"e la riga {shown}" if len(others) == 1 else f"e altre {len(others)} righe: {shown}"
+        out.append(replace(same[0], line=lines[0], message=f"{same[0].message} ({more})"))
+    return out
 
 
 @dataclass

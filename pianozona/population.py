@@ -8,7 +8,10 @@ package would pull geopandas in for nothing) and cache them per year.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -97,3 +100,44 @@ def combine_sources(own: pd.DataFrame | None, package: pd.DataFrame, own_label: 
         rows.append({"anno": int(year), "fonte": GEOPOP_SOURCE, "scartata": ""})
     population = pd.concat(pieces, ignore_index=True).sort_values(["anno", "codice_comune", "sesso", "eta"], ignore_index=True)
     return population, pd.DataFrame(rows).sort_values("anno", ignore_index=True)
+
+
+def name_key(name: object) -> str:
+    """A comune's name for comparison: no accents, case, apostrophes or punctuation ("Travaco' Siccomario")."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+@lru_cache(maxsize=1)
+def _codes_by_name() -> dict[str, tuple[str, ...]]:
+    """Name key -> ISTAT codes; bilingual names ("Bolzano/Bozen") are found by either part."""
+    index: dict[str, list[str]] = {}
+    for code, name in zip(comuni_italia()["codice_comune"], comuni_italia()["comune"]):
+        for part in {name, *name.split("/")}:
+            index.setdefault(name_key(part), []).append(code)
+    return {key: tuple(dict.fromkeys(codes)) for key, codes in index.items()}
+
+
+def names_match(code: str, name: str) -> bool:
+    """True when `name` is the ISTAT name of comune `code` (accent-, case- and apostrophe-insensitive)."""
+    return code in _codes_by_name().get(name_key(name), ())
+
+
+def codes_for_name(name: str) -> tuple[str, ...]:
+    """ISTAT codes of the comuni called `name` (usually one; a few names are shared)."""
+    return _codes_by_name().get(name_key(name), ())
+
+
+def similar_comuni(name: str, limit: int = 3) -> list[tuple[str, str]]:
+    """Up to `limit` `(code, name)` of comuni whose name is close to `name` (for suggestions)."""
+    index = _codes_by_name()
+    close = difflib.get_close_matches(name_key(name), list(index), n=limit, cutoff=0.75)
+    names = dict(zip(comuni_italia()["codice_comune"], comuni_italia()["comune"]))
+    return [(code, names[code]) for key in close for code in index[key]][:limit]
+
+
+def istat_name(code: str) -> str | None:
+    """The ISTAT name of comune `code`, or None for a code ISTAT does not know."""
+    names = comuni_italia().set_index("codice_comune")["comune"]
+    return str(names[code]) if code in names.index else None

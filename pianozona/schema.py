@@ -37,6 +37,12 @@ _FONTI_ALIAS = {
 POLARITA = MappingProxyType({"alto_meglio": "più alto è meglio", "basso_meglio": "più basso è meglio"})
 _POLARITA_ALIAS = {"alto": "alto_meglio", "alta": "alto_meglio", "+": "alto_meglio", "basso": "basso_meglio",
                    "bassa": "basso_meglio", "-": "basso_meglio"}
+#: sane bounds: a count above the population of Italy's largest city tenfold, an amount above ten billion
+#: euro or a measure beyond a trillion is a typing or export error (e.g. `1e30`), never a real figure
+MAX_COUNT = 10_000_000
+MAX_AMOUNT = 10_000_000_000
+MAX_MEASURE = 1e12
+YEAR_RANGE = (1990, 2100)
 YES_NO = {"si": True, "sì": True, "s": True, "x": True, "1": True, "vero": True,
           "no": False, "n": False, "0": False, "falso": False}
 
@@ -57,6 +63,7 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     key: tuple[str, ...]
     required: bool = True
+    warn_missing: bool = True  # an optional table that is absent gives a warning (False: silence)
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
@@ -107,6 +114,13 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("presente", "yesno", help="sì / no"),
         _FONTE,
     ), key=("anno", "codice_comune", "servizio"), required=False),
+    TableSpec("persone", "Persone distinte per anno, comune e area (cartella sociale)", (
+        ColumnSpec("anno", "year"),
+        ColumnSpec("codice_comune", "comune", help="codice ISTAT a 6 cifre"),
+        ColumnSpec("area", "area"),
+        ColumnSpec("persone", "int", help="persone distinte in carico nell'anno nell'area, dalla cartella sociale"),
+        _FONTE,
+    ), key=("anno", "codice_comune", "area"), required=False, warn_missing=False),
 )})
 
 _NUMERIC = {"int", "amount", "float", "year"}
@@ -143,7 +157,7 @@ def _parse(frame: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFram
             numbers, bad = parse_number(raw)
             for idx in bad[bad].index:
                 problems.append(Problem(
-                    "errore", "valore non numerico", file=file, line=int(frame.at[idx, LINE_COLUMN]),
+                    "errore", _unreadable_message(raw.at[idx]), file=file, line=int(frame.at[idx, LINE_COLUMN]),
                     column=col.name, value=raw.at[idx],
                     fix="scrivere solo cifre, con la virgola per i decimali (es. 1234,50)",
                 ))
@@ -161,11 +175,21 @@ def _parse(frame: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFram
     return out, problems
 
 
+def _unreadable_message(text: str) -> str:
+    try:
+        float(str(text).replace(",", "."))
+    except ValueError:
+        return "valore non numerico"
+    return "numero non finito (infinito o 'nan'): non è un valore"
+
+
 def _column_checks(col: ColumnSpec, comuni: list[str]) -> list[pa.Check]:
     checks = {
-        "int": [pa.Check.ge(0, name="non_negativo"), pa.Check(lambda s: s % 1 == 0, name="intero")],
-        "amount": [pa.Check.ge(0, name="non_negativo")],
-        "year": [pa.Check.in_range(1990, 2100, name="anno_valido"), pa.Check(lambda s: s % 1 == 0, name="intero")],
+        "int": [pa.Check.ge(0, name="non_negativo"), pa.Check(lambda s: s % 1 == 0, name="intero"),
+                pa.Check(lambda s: s <= MAX_COUNT, name="conteggio_enorme")],
+        "amount": [pa.Check.ge(0, name="non_negativo"), pa.Check(lambda s: s <= MAX_AMOUNT, name="importo_enorme")],
+        "float": [pa.Check(lambda s: s.abs() <= MAX_MEASURE, name="valore_enorme")],
+        "year": [pa.Check.in_range(*YEAR_RANGE, name="anno_valido"), pa.Check(lambda s: s % 1 == 0, name="intero")],
         "area": [pa.Check.isin(list(AREE), name="area_nota")],
         "fonte_finanziamento": [pa.Check.isin(list(FONTI_FINANZIAMENTO), name="fonte_nota")],
         "polarita": [pa.Check.isin(list(POLARITA), name="polarita_nota")],
@@ -201,7 +225,16 @@ def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) 
     if check == "intero":
         return "serve un numero intero", "scrivere un numero senza decimali"
     if check == "anno_valido":
-        return "anno fuori intervallo", "scrivere l'anno a quattro cifre, es. 2023"
+        return (f"anno fuori intervallo ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})",
+                "scrivere l'anno a quattro cifre, es. 2023")
+    if check == "conteggio_enorme":
+        return (f"conteggio troppo grande (massimo {MAX_COUNT:,})".replace(",", "."),
+                "scrivere il numero di persone per intero, senza esponenti (es. 1e30)")
+    if check == "importo_enorme":
+        return (f"importo troppo grande (massimo {MAX_AMOUNT:,} euro)".replace(",", "."),
+                "controllare l'importo: in euro, con la virgola per i decimali")
+    if check == "valore_enorme":
+        return "valore troppo grande", "controllare il valore (nessun indicatore supera mille miliardi)"
     if check == "area_nota":
         return "area sconosciuta", f"aree valide: {', '.join(AREE)}"
     if check == "fonte_nota":
@@ -278,5 +311,8 @@ def _finalise_types(typed: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     out = typed.copy()
     for col in spec.columns:
         if col.kind in ("int", "year"):
-            out[col.name] = out[col.name].round().astype("Int64")
+            values = out[col.name]
+            # out-of-range values are already reported; keep them out of the integer cast (1e30 overflows)
+            values = values.where(values.abs() <= max(MAX_COUNT, YEAR_RANGE[1]))
+            out[col.name] = values.round().astype("Int64")
     return out
