@@ -64,17 +64,20 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # punctuation are CommonMark: the reader sees the character itself.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!#:$])")
 # What starts a block at the beginning of a line: list or setext marks, the dot of an ordered list.
-_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))", re.M)
+_MD_LINE_START = re.compile(r"(?:^|(?<=\n))(?:([-+=])|(\d+)([.)]))")
+_MD_NEXT_LINE_START = re.compile(r"(?<=\n)(?:([-+=])|(\d+)([.)]))")
 _MD_INDENT = re.compile(r"^[ \t]+", re.M)
 
 
-def escape_markdown(text) -> str:
+def escape_markdown(text, *, inline: bool = False) -> str:
     """`text` as markdown that renders to exactly `text` (HTML and markdown syntax shown literally).
 
     Leading blanks of each line are dropped (they would make a code block).
+    `inline=True` when the text goes in the middle of a line (e.g. after
+    ``**name**: ``), where a leading ``-`` or ``1.`` is not a list.
     """
     escaped = _MD_INDENT.sub("", _MD_INLINE.sub(r"\\\1", str(text)))
-    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
+    return (_MD_NEXT_LINE_START if inline else _MD_LINE_START).sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
 
 def demo_banner(district) -> None:
@@ -94,7 +97,7 @@ def heading(title: str, subtitle: str | None = None) -> None:
     """
     display(Markdown(f"# {escape_markdown(title)}"))
     if subtitle:
-        display(Markdown(f"**{escape_markdown(subtitle)}** · documento prodotto il {data_lunga()}"),
+        display(Markdown(f"**{escape_markdown(subtitle, inline=True)}** · documento prodotto il {data_lunga()}"),
                 metadata=NOTEBOOK_ONLY)
 
 
@@ -109,7 +112,8 @@ def key_figures(figures: dict[str, str]) -> None:
     The plain-text form carries the same figures, so that `pytest --nbval-lax`
     compares the numbers themselves in cells marked `# NBVAL_CHECK_OUTPUT`.
     """
-    markdown = "\n".join(f"- **{escape_markdown(name)}**: {escape_markdown(value)}" for name, value in figures.items())
+    markdown = "\n".join(f"- **{escape_markdown(name, inline=True)}**: {escape_markdown(value, inline=True)}"
+                         for name, value in figures.items())
     plain = "\n".join(f"{name}: {value}" for name, value in figures.items())
     display({"text/markdown": markdown, "text/plain": plain}, raw=True)
 
@@ -121,7 +125,7 @@ def sources(district) -> None:
     office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
     text = (f"Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
             f"{', '.join(map(str, office))}. Elaborazione con pianozona.")
-    display(Markdown(f"---\n*Fonti.* {escape_markdown(text)}"))
+    display(Markdown(f"---\n*Fonti.* {escape_markdown(text, inline=True)}"))
 
 
 def change_labels(frame: pd.DataFrame) -> dict[str, str]:
@@ -182,7 +186,7 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
     display(HTML(_table_template().render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
     if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
-        display(Markdown(f"*{escape_markdown(privacy.suppression_legend())}*"))
+        display(Markdown(f"*{escape_markdown(privacy.suppression_legend(), inline=True)}*"))
 
 
 @lru_cache(maxsize=1)
