@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import needs, privacy
 from .datasets import District
 from .indicators import spesa_pro_capite
 from .schema import FONTI_FINANZIAMENTO
 
+FLAGS = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+
 
 AREA_LABELS = {"etichetta": "Area", "importo_euro": "Spesa (euro)", "spesa_per_residente": "Euro per residente",
-               "utenti": "Utenti", "spesa_per_utente": "Euro per utente", "variazione_pct": "Variazione sull'anno prec. (%)"}
+               "utenti": "Utenti dei servizi", "spesa_per_utente": "Euro per utente", "variazione_pct": "Variazione sull'anno prec. (%)"}
 
 
 def funds_by_source(district: District) -> pd.DataFrame:
@@ -31,16 +34,36 @@ def funds_by_source(district: District) -> pd.DataFrame:
     return pivot
 
 
-def spending_by_area(district: District, year: int) -> pd.DataFrame:
-    """Spending per area in `year` and the previous year: total, per resident, per user, change %."""
+def _users(district: District, year: int, publish: bool | None) -> pd.DataFrame:
+    """Users per area in `year`: the district totals of the area reports, protected the same way."""
+    rows = []
+    for area in district.aree:
+        total = needs.district_totals(district, area, [year], publish=publish)
+        rows.append(total.assign(area=area)[["area", "utenti", *FLAGS]])
+    return pd.concat(rows, ignore_index=True).set_index("area")
+
+
+def spending_by_area(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
+    """Spending per area in `year`: total, per resident, users, per user, change % on the previous year.
+
+    The users of each area are the district total of its needs analysis
+    (`needs.district_totals`), so a total hidden there is hidden here too and
+    the spending per user with it.  Users are counted per service (or as
+    distinct persons where the district gives the `persone` table).
+    """
     table = spesa_pro_capite(district, anni=[year - 1, year])
     now = table[table["anno"] == year].set_index("area")
     before = table[table["anno"] == year - 1].set_index("area")
-    out = now[["importo_euro", "spesa_per_residente", "utenti", "spesa_per_utente"]].copy()
+    out = now[["importo_euro", "spesa_per_residente"]].copy()
+    out = out.join(_users(district, year, publish))
+    out[FLAGS[0]] = out[FLAGS[0]].fillna(False).astype(bool)
+    out[FLAGS[1]] = out[FLAGS[1]].fillna("")
+    out["spesa_per_utente"] = (out["importo_euro"] / out["utenti"]).where(out["utenti"] > 0)
     out["variazione_pct"] = (out["importo_euro"] / before["importo_euro"].reindex(out.index) - 1) * 100
     out = out.reindex([a for a in district.aree if a in out.index])
     out.insert(0, "etichetta", [district.aree[a].etichetta for a in out.index])
-    return out
+    return out[["etichetta", "importo_euro", "spesa_per_residente", "utenti", "spesa_per_utente", "variazione_pct",
+                *FLAGS]]
 
 
 def residents(district: District, year: int) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .areas import get_area
+from .errors import ParameterError
 
 # name -> (numerator bands, denominator bands, multiplier); a band is (age_min, age_max, sex or None)
 _BANDS = {
@@ -104,17 +105,30 @@ def demografici(popolazione: pd.DataFrame, by: str | Sequence[str] | None = "cod
     return out.reset_index()
 
 
-def copertura(district, area: str | None = None, anni: Sequence[int] | None = None,
-              livello: str = "comune") -> pd.DataFrame:
-    """Users per 1,000 residents at risk, per year, comune (or district) and area.
+MISURE = {"utenti": "utenti dei servizi (chi usa più servizi è contato più volte)",
+          "persone": "persone distinte in carico"}
 
-    Users are summed over the area's services.  Years without population use
-    the nearest population year, named in `anno_popolazione`.
+
+def copertura(district, area: str | None = None, anni: Sequence[int] | None = None,
+              livello: str = "comune", misura: str = "utenti") -> pd.DataFrame:
+    """Users (or persons) per 1,000 residents at risk, per year, comune (or district) and area.
+
+    ``misura="utenti"`` (default) sums the `utenti` table over the area's
+    services: a person who uses two services counts twice.  ``misura="persone"``
+    uses the optional `persone` table (distinct persons per comune, area and
+    year, from the office's case records).  Either way the numerator column is
+    called ``utenti``; say which it is with `MISURE`.  Years without population
+    use the nearest population year, named in `anno_popolazione`.
     """
+    if misura not in MISURE:
+        raise ParameterError("misura", misura, "valori ammessi: " + ", ".join(MISURE))
     aree = [area] if area else list(district.aree)
     for code in aree:
         get_area(code)
-    users = district.utenti.dropna(subset=["anno", "utenti"])
+    source = district.utenti if misura == "utenti" else getattr(district, "persone", None)
+    if source is None:
+        raise ParameterError("misura", misura, "il distretto non ha la tabella 'persone': usare misura='utenti'")
+    users = source.dropna(subset=["anno", misura]).rename(columns={misura: "utenti"})
     users = users[users["area"].isin(aree)].astype({"anno": int, "utenti": int})
     if anni is not None:
         users = users[users["anno"].isin(list(anni))]
