@@ -46,12 +46,14 @@ class Markup(HTMLParser):
     def text(self) -> str:
         return "".join(self.chunks)
 
-    def inert(self, allowed_images: bool = False) -> list[str]:
-        """What could run or load: active tags, on* handlers, javascript: or data: links."""
+    def inert(self) -> list[str]:
+        """What could run or load: active tags, images not embedded, on* handlers, javascript:/data: links."""
         found = []
         for tag, attrs in self.tags:
-            if tag in ACTIVE_TAGS and not (allowed_images and tag == "img" and
-                                           attrs.get("src", "").startswith("data:image/")):
+            if tag == "img":
+                if not attrs.get("src", "data:image/").startswith("data:image/"):
+                    found.append(f"img[src={attrs['src']}]")
+            elif tag in ACTIVE_TAGS:
                 found.append(tag)
             found += [f"{tag}[{name}]" for name in attrs if name.lower().startswith("on")]
             found += [f"{tag}[href={v}]" for n, v in attrs.items() if n == "href" and ":" in v.split("/")[0]

@@ -219,3 +219,115 @@ def test_index_lists_every_report_with_status_links_and_italian_numbers():
     assert "26 novembre 2026, 09:05" in html
     assert 'href="bilancio.errore.html"' in html and 'href="manifest.json"' in html
     assert '<th scope="col">Stato</th>' in html and "<caption>" in html
+
+
+# --------------------------------------------------------------------------- escape by construction
+
+HOSTILE = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", '"><svg onload=alert(1)>', "*md*", "&amp;")
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+
+
+def markup(page: str):
+    from .test_display import Markup
+
+    return Markup(page)
+
+
+def body_of(page: str):
+    from .test_display import main_of
+
+    return markup(main_of(page))
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_markdown_made_by_code_shows_raw_html_as_text(value):
+    html = render(code("x", new_output("display_data", data={"text/markdown": f"## Comune {value}\n\nTesto {value}",
+                                                            "text/plain": "x"}))).html
+    body = body_of(html)
+    assert body.inert() == []
+    assert f"Comune {value}" in body.text or value == "*md*"  # *md* is markdown made by code: emphasis is fine
+    assert "<script" not in html and "onerror=" not in html.replace("onerror=alert(1)&gt;", "")
+    nav = markup(html[html.index("<nav"):html.index("</nav>")])
+    assert nav.inert() == [] and any(t == "a" for t, _ in nav.tags)
+
+
+def test_unsafe_links_lose_their_target_in_every_markdown():
+    links = "[a](javascript:alert(1)) [b](vbscript:msgbox(1)) [c](data:text/html,<script>alert(1)</script>) " \
+            "[d](JaVaScRiPt:alert(1)) [ok](https://example.org/) ![x](data:text/html;base64,PHNjcmlwdD4=)"
+    html = render(new_markdown_cell(links),
+                  code("x", new_output("display_data", data={"text/markdown": links, "text/plain": "x"}))).html
+    body = body_of(html)
+    assert body.inert() == []
+    hrefs = [a.get("href") for t, a in body.tags if t == "a"]
+    assert hrefs.count("https://example.org/") == 2
+    assert not [h for h in hrefs if h and h.lower().startswith(("javascript", "vbscript", "data"))]
+
+
+def test_html_outputs_keep_tables_and_lose_everything_active():
+    fragment = ('<style>td{background:url(https://e.org/t.png)}</style>'
+                '<table class="pz-table"><caption>Utenti <b onclick="alert(1)">2023</b></caption>'
+                '<thead><tr><th scope="col" colspan="2" style="text-align:left; position:fixed">Comune</th></tr></thead>'
+                '<tbody><tr><td class="testo" onmouseover="alert(1)">Pavia<script>alert(1)</script></td>'
+                '<td rowspan="1">&lt; 5</td></tr></tbody></table>'
+                '<form action="https://e.org"><input name="q"></form><svg onload="alert(1)"><circle r="1"/></svg>'
+                '<a href="javascript:alert(1)">j</a><img src="x" onerror="alert(1)"><iframe srcdoc="<script>"></iframe>')
+    html = render(code("df", new_output("display_data", data={"text/html": fragment, "text/plain": "df"}))).html
+    body = body_of(html)
+    assert body.inert() == []
+    assert '<th scope="col" colspan="2" style="text-align:left">Comune</th>' in html
+    assert '<td class="testo">Pavia</td><td rowspan="1">&lt; 5</td>' in html
+    assert '<table class="pz-table"><caption>Utenti <b>2023</b></caption>' in html
+    body_html = html[html.index("<main"):]
+    assert "alert" not in body.text and "position" not in body_html and "url(" not in body_html
+
+
+def test_author_markdown_keeps_its_html_but_not_scripts_or_handlers():
+    html = render(new_markdown_cell('# Titolo\n\n<div class="nota" onclick="alert(1)"><b>Nota</b> dell\'ufficio</div>\n\n'
+                                    '<script>alert(1)</script><img src="https://e.org/x.png" alt="remota">')).html
+    body = body_of(html)
+    assert body.inert() == []
+    assert '<div class="nota"><b>Nota</b> dell' in html
+    assert ("img", {"alt": "remota"}) in body.tags  # the remote source is gone, nothing is fetched
+
+
+def test_page_info_and_index_rows_are_escaped():
+    hostile = "<img src=x onerror=alert(1)>"
+    page = PageInfo(f"Titolo {hostile}", f"Distretto {hostile}", 2023, generated_on=dt.date(2026, 11, 26))
+    report = render(code("print(1)", stdout(hostile)), page=page).html
+    rows = [IndexRow(f"Rapporto {hostile}", "fallito", "javascript:alert(1)", None, None,
+                     (("<script>alert(1)</script>", "data:text/html,x"), ("notebook", "bilancio.ipynb")),
+                     f"Errore: {hostile}")]
+    index = render_index(rows, page)
+    for html in (report, index):
+        parsed = markup(html)
+        assert markup(html[html.index("<body"):]).inert() == [] and "<script" not in html
+        assert "<title>Titolo &lt;img src=x onerror=alert(1)&gt; · Distretto &lt;img" in html
+        assert f"Distretto {hostile}" in parsed.text and f"Titolo {hostile}" in parsed.text
+    assert hostile in body_of(report).text
+    parsed = markup(index)
+    assert f"Rapporto {hostile}" in parsed.text and f"Errore: {hostile}" in parsed.text
+    assert [a["href"] for t, a in parsed.tags if t == "a" and "href" in a][-2:] == ["bilancio.ipynb", "manifest.json"]
+
+
+def test_failure_page_escapes_error_source_and_traceback():
+    hostile = '"><svg onload=alert(1)>'
+    error = new_output("error", ename=f"ValueError{hostile}", evalue=f"comune {hostile}",
+                       traceback=[f"\x1b[0;31mValueError\x1b[0m: <script>alert(1)</script> {hostile}"])
+    nb = notebook(new_markdown_cell("# Bilancio"), code(f"controlla('{hostile}')", error))
+    html = render_notebook(nb, PAGE, failed=True, error_message=hostile).html
+    parsed = markup(html)
+    assert markup(html[html.index("<body"):]).inert() == [] and "<svg" not in html
+    assert f"comune {hostile}" in parsed.text and f"controlla('{hostile}')" in parsed.text
+    assert f"ValueError: <script>alert(1)</script> {hostile}" in parsed.text
+    html = render_notebook(notebook(), PAGE, failed=True, error_message=f"DeadKernelError {hostile}").html
+    assert "<svg" not in html and f"DeadKernelError {hostile}" in markup(html).text
+
+
+def test_every_page_carries_the_content_security_policy():
+    pages = [render(new_markdown_cell("# Titolo")).html,
+             render_notebook(failing_notebook(), PAGE, failed=True).html,
+             render_index([IndexRow("Bilancio", "riuscito", "bilancio.html")], PAGE)]
+    for html in pages:
+        metas = [a for t, a in markup(html).tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+        assert metas == [{"http-equiv": "Content-Security-Policy", "content": CSP}]
+        assert html.index("Content-Security-Policy") < html.index("<style>")  # before anything it governs
