@@ -117,7 +117,7 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
         confronti=_comparators(config, fonti), problems=problems, **tables,
     )
     _cross_checks(district)
-    problems.items = collapse(problems.items)
+    problems.items = collapse(_fold_consequences(problems.items, config))
     if strict and problems.errors:
         raise ValidationError(problems.items)
     return district
@@ -132,6 +132,45 @@ def _comuni_table(config: DistrictConfig, problems: ProblemList) -> pd.DataFrame
             problems.add(problem)
     extra = italy.drop(columns="comune")
     return table.merge(extra, on="codice_comune", how="left")
+
+
+def _misplaced_codes(config: DistrictConfig) -> dict[str, str]:
+    """Right code -> code written in distretto.yml, for comuni whose name belongs to another (absent) code."""
+    out = {}
+    for code, name in config.comuni.items():
+        if population.names_match(code, name):
+            continue
+        right = population.codes_for_name(name)
+        if right and right[0] not in config.comuni:
+            out[right[0]] = code
+    return out
+
+
+def _fold_consequences(items: list[Problem], config: DistrictConfig) -> list[Problem]:
+    """A wrong code in distretto.yml makes every row of that comune 'fuori dal distretto': one line, not 60.
+
+    The table rows are dropped and counted in the message of the distretto.yml line that causes them.
+    """
+    misplaced = _misplaced_codes(config)
+    if not misplaced:
+        return items
+    counts: dict[str, dict[str, int]] = {}
+    kept = []
+    for problem in items:
+        if problem.message == "comune fuori dal distretto" and problem.value in misplaced:
+            per_file = counts.setdefault(misplaced[problem.value], {})
+            per_file[problem.file] = per_file.get(problem.file, 0) + 1
+            continue
+        kept.append(problem)
+    out = []
+    yml = str(config.folder / CONFIG_FILE)
+    for problem in kept:
+        written = next((c for c, line in config.lines.items() if line == problem.line), None)
+        if problem.file == yml and problem.severity == "errore" and written in counts:
+            rows = ", ".join(f"{n} righe di {Path(f).name}" for f, n in counts.pop(written).items())
+            problem = replace(problem, message=f"{problem.message}; per questo {rows} risultano fuori dal distretto")
+        out.append(problem)
+    return out
 
 
 def _comune_problem(code: str, name: str, config: DistrictConfig) -> Problem | None:

@@ -229,7 +229,7 @@ def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) 
                 "scrivere l'anno a quattro cifre, es. 2023")
     if check == "conteggio_enorme":
         return (f"conteggio troppo grande (massimo {MAX_COUNT:,})".replace(",", "."),
-                "scrivere il numero di persone per intero, senza esponenti (es. 1e30)")
+                "scrivere il numero per intero, senza esponenti come 1e30")
     if check == "importo_enorme":
         return (f"importo troppo grande (massimo {MAX_AMOUNT:,} euro)".replace(",", "."),
                 "controllare l'importo: in euro, con la virgola per i decimali")
