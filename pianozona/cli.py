@@ -99,16 +99,23 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--force", "--forza", "force", is_flag=True, help="riesegue anche i rapporti già aggiornati")
 @click.option("--no-preload", "no_preload", is_flag=True,
               help="avvia ogni kernel da zero, senza processo modello (più lento; per diagnosi)")
+@click.option("--timeout", "--tempo-massimo", "timeout", default=None,
+              help="secondi massimi per rapporto, poi il kernel è fermato (predefinito: 600)")
+@click.option("--memoria", "--memory", "memory", default=None,
+              help="memoria massima di ogni kernel in MB (predefinito: 4096)")
 def run(district: str, year: str | None, areas: str | None, notebooks: str | None, jobs: str | None, out: str,
-        force: bool, no_preload: bool) -> None:
+        force: bool, no_preload: bool, timeout: str | None, memory: str | None) -> None:
     from .errors import ExecutionError
     from .runner import run_reports
 
     try:
         result = run_reports(district, year, areas=areas, notebooks_dir=notebooks, out_dir=out, jobs=jobs,
-                             force=force, preload=not no_preload)
+                             force=force, preload=not no_preload, timeout=timeout, memory_mb=memory)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # foreseeable (disk, permissions) even outside the run itself
+        click.echo(f"pianozona: errore di sistema su {exc.filename or out}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     except PianozonaError as exc:
         _fail(exc)

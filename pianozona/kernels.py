@@ -8,11 +8,22 @@ forks one (`_kernel_child`): a new process with an empty namespace, its own
 random seed and the notebook's folder as working directory.  `_kernel_manager`
 is the jupyter_client kernel manager papermill uses in the workers: forked
 kernels when a template runs, ordinary ones otherwise, and no fixed sleeps.
+
+Lifetime and limits: every process of a run dies with the process that
+started it, even after ``kill -9`` (`_die_with_parent`, Linux
+``PR_SET_PDEATHSIG``): the workers with the runner, the template with the
+runner, each kernel with the template (forked) or with its worker
+(ordinary).  Each kernel gets an address-space limit (`_limit_memory`,
+``RLIMIT_AS``) so that a notebook that allocates too much fails with
+``MemoryError`` instead of exhausting the machine; `CurrentKernel` tells the
+worker which kernel runs its job (to kill it at the job's time limit) and
+whether it was still alive when the notebook ended.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import shutil
@@ -38,6 +49,72 @@ NO_PRELOAD = frozenset({"__future__", "ipykernel", "matplotlib_inline", "ipywidg
 # What a kernel imports while it initialises (the debugger alone is ~0.15 s): done once in the template.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.queues")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# ---------------------------------------------------------------------------
+# lifetime and limits of the run's processes
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when `parent` dies, even by ``kill -9`` (Linux only).
+
+    The signal follows the death of the parent after this call; a parent
+    that died before it is caught by comparing `os.getppid` with `parent`.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) non riuscita")
+    if os.getppid() != parent:  # the parent is already gone: nobody would stop us
+        os._exit(1)
+
+
+def _limit_memory(megabytes: int | None) -> None:
+    """Cap this process's address space (``RLIMIT_AS``): beyond it allocations raise MemoryError."""
+    if megabytes:
+        import resource
+
+        limit = int(megabytes) * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _ordinary_kernel_start(parent: int, megabytes: int | None) -> None:
+    """`preexec_fn` of an ordinary kernel (no template): die with the worker, limited memory."""
+    _die_with_parent(parent)
+    _limit_memory(megabytes)
+
+
+class CurrentKernel:
+    """The kernel of the job a worker runs now: its process id, and whether it lived to the end."""
+
+    pid: int | None = None
+    alive_at_end: bool | None = None
+    memory_mb: int | None = None  # the limit given to every kernel this worker starts
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.pid, cls.alive_at_end = None, None
+
+    @classmethod
+    def kill(cls) -> bool:
+        """SIGKILL the kernel and its process group; False when none runs."""
+        pid = cls.pid
+        if pid is None:
+            return False
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
+        return True
 
 
 # ---------------------------------------------------------------------------
@@ -93,7 +170,8 @@ class _KernelTemplate:
         with open(work / "modello.log", "ab") as log:  # cwd as the kernels': a local module resolves the same
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", f"import sys; sys.path.append({str(PACKAGE_ROOT.parent)!r}); "
-                 "from pianozona.kernels import _template_main; _template_main()", self.address, *preload],
+                 "from pianozona.kernels import _template_main; _template_main()", self.address,
+                 str(os.getpid()), *preload],
                 stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=cwd, env={**os.environ, PUBLISH_ENV_VAR: "1"})
 
     def stop(self, graceful: bool = True) -> None:
@@ -120,7 +198,7 @@ class _TemplateClient:
     def fork(cls, args: list[str], env: dict, cwd: str) -> int:
         if cls.stream is None:
             cls.stream = _connect(cls.address).makefile("rwb")
-        request = {"args": args, "env": env, "cwd": cwd, "log": cls.log}
+        request = {"args": args, "env": env, "cwd": cwd, "log": cls.log, "memory_mb": CurrentKernel.memory_mb}
         cls.stream.write(json.dumps(request).encode() + b"\n")
         cls.stream.flush()
         line = cls.stream.readline().strip()
@@ -219,6 +297,7 @@ def _kernel_manager() -> type:
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             if _TemplateClient.address is None:
+                kw["preexec_fn"] = functools.partial(_ordinary_kernel_start, os.getpid(), CurrentKernel.memory_mb)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
             else:
                 args = kernel_cmd[kernel_cmd.index("-f"):] if "-f" in kernel_cmd else kernel_cmd[1:]
@@ -227,7 +306,12 @@ def _kernel_manager() -> type:
                 provisioner = self.provisioner
                 provisioner.process, provisioner.pid, provisioner.pgid = _PidProcess(pid), pid, pid
                 self._reconcile_connection_info(provisioner.connection_info)
+            CurrentKernel.pid = self.provisioner.pid
             await _ports_bound(self, self.provisioner.process)
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            CurrentKernel.alive_at_end = bool(await self._async_is_alive())
+            await self._async_shutdown_kernel(now=now, restart=restart)
 
         async def _async_wait(self, pollinterval: float = 0.1) -> None:
             await super()._async_wait(pollinterval=0.005)  # a killed kernel is gone within milliseconds
@@ -262,7 +346,8 @@ def _template_main() -> None:
     import selectors
     import socket
 
-    address, preload = sys.argv[1], sys.argv[2:]
+    address, parent, preload = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    _die_with_parent(parent)  # kill -9 of the runner: the template goes, and its kernels with it
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(address)
     server.listen(64)  # workers may connect now; they are served once the imports are done
@@ -305,10 +390,11 @@ def _template_main() -> None:
                     streams.pop(conn).close()
                     conn.close()
                     continue
+                template = os.getpid()
                 pid = os.fork()
                 if pid == 0:
                     close_all()
-                    _kernel_child(json.loads(line))
+                    _kernel_child(json.loads(line), template)
                 kernels[conn].append(pid)
                 streams[conn].write(f"{pid}\n".encode())
                 streams[conn].flush()
@@ -322,9 +408,11 @@ def _kill_groups(pids: Any) -> None:
             pass
 
 
-def _kernel_child(request: dict) -> None:
+def _kernel_child(request: dict, template: int) -> None:
     status = 1
     try:
+        _die_with_parent(template)
+        _limit_memory(request.get("memory_mb"))
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)

@@ -8,12 +8,34 @@ kernel or publishes a report: `pianozona.runner` runs the plan and
 `pianozona.publish` writes the reports; the small file helpers at the end
 (`_write_atomic`, `_read_json`, `_entries`) are shared with publishing,
 since the district facts cache is written here.
+
+What may be published about the raw data
+----------------------------------------
+Nothing that depends on the content of a raw data file is written in the
+clear.  A sha256 of a file of small counts is a dictionary-attack target:
+who knows the rest of the file tries the few possible values of a hidden
+cell (1 to 4) until the hash matches.  So the raw-data fingerprint
+(`data_fingerprint`, one sha256 per file) stays in memory, the published
+manifest lists only the data file *names*, and every key that must be
+stored to skip unchanged work -- the incremental key of each report
+(`job_key`) and the key of the district facts cache (``.distretto.json``)
+-- is an HMAC-SHA256 with a random local secret (`local_secret`) kept
+outside the published tree, in ``$XDG_STATE_HOME/pianozona/chiave``
+(default ``~/.local/state/pianozona/chiave``, created with mode 0600).
+Without the secret a key reveals nothing; with it an unchanged rerun still
+skips.  A machine without the secret (a fresh CI runner) reruns everything
+once.  Hashes of notebooks and of the package are not sensitive and stay.
+
+Every path a run writes (reports, lock, temporary folder, district cache)
+is checked to resolve inside the output folder (`_inside`), whatever the
+district code says.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -25,13 +47,15 @@ from typing import Any
 
 from .areas import AREE
 from .config import CONFIG_FILE, district_folder, read_config
-from .errors import ParameterError
-from .workers import METRICS_PARAMETER
+from .errors import ExecutionError, ParameterError
+from .workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, METRICS_PARAMETER
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
 TEMP_PREFIX = ".in-corso-"
+SECRET_FILE = Path("pianozona") / "chiave"  # under $XDG_STATE_HOME
+MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 
 
 @dataclass(frozen=True)
@@ -60,8 +84,8 @@ class DistrictInfo:
     folder: Path
     anni: tuple[int, ...]
     dimostrativo: bool
-    data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256
-    data_hash: str = ""
+    data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
+    data_hash: str = ""  # digest of data_files: in memory only
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,8 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     Raises `DataError` (unknown district, invalid data) or `ParameterError`.
     """
     notebooks = _notebooks_dir(notebooks_dir)
+    root = Path(out_dir).resolve()
+    _outside(local_secret_path(), root)
     info = district_info(district, Path(out_dir))
     year = _check_year(year, info)
     codes = _check_areas(areas)
@@ -110,7 +136,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
                          {**base, "area": code}) for code in codes]
         else:
             jobs.append(Job(entry.notebook, entry.title, path, base))
-    return Plan(info, year, tuple(jobs), notebooks, Path(out_dir).resolve() / info.codice / str(year))
+    return Plan(info, year, tuple(jobs), notebooks, _inside(root, root / info.codice / str(year), info.codice))
 
 
 def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
@@ -119,8 +145,9 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     config = read_config(folder)
     files = data_fingerprint(folder)
     data_hash = _digest(files)
-    cache = Path(out_root) / config.codice / ".distretto.json"
-    key = _digest({"dati": data_hash, "pacchetto": package_fingerprint()})
+    root = Path(out_root).resolve()
+    cache = _inside(root, root / config.codice / ".distretto.json", config.codice)
+    key = _keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
     facts = _read_json(cache)
     if facts.get("chiave") != key:
         from .datasets import load_district
@@ -265,6 +292,49 @@ def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _inside(root: Path, path: Path, code: str) -> Path:
+    """`path` resolved, if it is inside the output folder `root`; ParameterError otherwise."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise ParameterError("codice", code, f"porterebbe a scrivere in {resolved}, fuori dalla cartella dei "
+                             f"rapporti {root}: correggere 'codice' in {CONFIG_FILE} (lettere minuscole, cifre, "
+                             "trattino basso)")
+    return resolved
+
+
+def _outside(secret: Path, root: Path) -> None:
+    if secret.resolve().is_relative_to(root):
+        raise ParameterError("XDG_STATE_HOME", str(secret.parent.parent), f"la chiave locale {secret} finirebbe "
+                             f"nella cartella dei rapporti {root}, che si pubblica: indicare una cartella fuori "
+                             "da --out")
+
+
+def _check_timeout(timeout: float | int | str | None) -> float:
+    if timeout is None:
+        return float(DEFAULT_TIMEOUT_S)
+    try:
+        value = float(str(timeout).strip())
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise ParameterError("timeout", timeout, "indicare i secondi massimi per rapporto, un numero maggiore di 0 "
+                             f"(opzione --tempo-massimo; predefinito {DEFAULT_TIMEOUT_S})")
+    return value
+
+
+def _check_memory(memory_mb: int | str | None) -> int:
+    if memory_mb is None:
+        return DEFAULT_MEMORY_MB
+    try:
+        value = int(str(memory_mb).strip())
+    except ValueError:
+        value = 0
+    if value < MIN_MEMORY_MB:
+        raise ParameterError("memoria", memory_mb, f"indicare i MB di memoria per kernel, almeno {MIN_MEMORY_MB} "
+                             f"(opzione --memoria; predefinito {DEFAULT_MEMORY_MB})")
+    return value
+
+
 def _check_jobs(jobs: int | str | None) -> int:
     if jobs is None:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -307,9 +377,49 @@ _PACKAGE: dict | None = None
 
 
 def job_key(job: Job, plan: Plan) -> str:
-    """The fingerprint that decides whether a published report is up to date."""
-    return _digest({"notebook": _file_hash(job.notebook), "dati": plan.district.data_hash,
-                    "parametri": job.parameters, "pacchetto": package_fingerprint()})
+    """The key that decides whether a published report is up to date (an HMAC: see the module docstring)."""
+    return _keyed({"notebook": _file_hash(job.notebook), "dati": plan.district.data_hash,
+                   "parametri": job.parameters, "pacchetto": package_fingerprint()})
+
+
+def local_secret_path() -> Path:
+    """Where the local secret of the incremental keys lives: ``$XDG_STATE_HOME/pianozona/chiave``."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / SECRET_FILE
+
+
+def local_secret() -> bytes:
+    """The random local secret of the keys, created (mode 0600) on first use."""
+    path = local_secret_path()
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:  # another run created it meanwhile
+        return _read_secret(path)
+    except OSError as exc:
+        raise ExecutionError(f"impossibile creare la chiave locale {path} ({exc.strerror}): impostare "
+                             "XDG_STATE_HOME su una cartella scrivibile, fuori dalla cartella dei rapporti") from None
+    with os.fdopen(fd, "wb") as handle:
+        import secrets
+
+        handle.write(secrets.token_bytes(32))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    value = path.read_bytes()
+    if len(value) < 16:
+        raise ExecutionError(f"chiave locale {path} troppo corta o vuota: cancellarla, la prossima esecuzione ne "
+                             "crea una nuova (e riesegue tutti i rapporti una volta)")
+    return value
+
+
+def _keyed(value: Any) -> str:
+    return hmac.new(local_secret(), json.dumps(value, sort_keys=True, default=str).encode(), "sha256").hexdigest()
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:

@@ -7,11 +7,23 @@ folder (`_move_in`, only complete files, with `os.replace`) and rewrites
 `_run_lock` allows one run at a time per folder and `_remove_stale_temp`
 removes what an interrupted run left behind.  See `pianozona.runner` for
 the outputs and the manifest fields.
+
+The lock is an ``flock`` on ``.lock``: the operating system releases it when
+its holder dies, even by ``kill -9``.  Its file is opened close-on-exec (no
+kernel or template inherits it) and forked workers close their copy
+(`pianozona.workers`), so only the runner holds it.  On a read-only output
+folder the lock is taken on the existing file opened read-only, or skipped
+when there is none: nobody can publish there, and an up-to-date run has
+nothing to write (`_read_only` says which errors mean "read-only").
+
+Manifest format 2: the raw data appear by file name only (no hashes) and
+the incremental keys are HMACs (see `pianozona.planning`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -33,7 +45,8 @@ from .planning import (
 )
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
+READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 @dataclass
@@ -95,7 +108,7 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
 
 def _last_success(previous: dict, out: Path) -> dict | None:
     if previous.get("stato") == "riuscito":
-        last = {k: previous.get(k) for k in ("aggiornato_il", "chiave", "html", "notebook_eseguito", "durata_s")}
+        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "notebook_eseguito", "durata_s")}
     else:
         last = previous.get("ultimo_successo")
     return last if last and (out / (last.get("html") or "")).is_file() else None
@@ -125,7 +138,7 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
         "ultima_esecuzione": manifest.get("ultima_esecuzione"),
         "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": _git_commit()},
         "ambiente": {"python": sys.version.split()[0], "papermill": _version("papermill")},
-        "dati": {"impronta": plan.district.data_hash, "file": plan.district.data_files},
+        "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.planning
         "cartella_notebook": str(plan.notebooks_dir), "rapporti": entries,
     }
     manifest.clear()
@@ -196,18 +209,56 @@ def _remove_tree(path: Path) -> None:
 
 
 def _remove_stale_temp(out: Path) -> None:
+    if not os.access(out, os.W_OK):  # read-only: nothing can be removed, nothing will be written
+        return
     for path in out.glob(TEMP_PREFIX + "*"):
         _remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 @contextmanager
-def _run_lock(out: Path) -> Iterator[None]:
-    with open(out / LOCK, "w") as handle:
+def _run_lock(out: Path) -> Iterator[tuple[int, int, int] | None]:
+    """One run at a time per folder; yields (fd, device, inode) of the lock, None on a read-only folder without one."""
+    fd = _open_lock(out / LOCK)
+    if fd is None:
+        yield None
+        return
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise ExecutionError(f"un'altra esecuzione sta già scrivendo in {out}: attendere che finisca") from None
-        yield
+        info = os.fstat(fd)
+        yield fd, info.st_dev, info.st_ino
+    finally:
+        os.close(fd)
+
+
+def _open_lock(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666 & ~_umask())
+    except OSError as exc:
+        if not _read_only(exc):
+            raise
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # flock works on a read-only descriptor too
+    except FileNotFoundError:
+        return None
+
+
+def _read_only(exc: OSError) -> bool:
+    return exc.errno in READ_ONLY
+
+
+def _write_error(exc: OSError, out: Path) -> str:
+    """One Italian line for a failed write in the output folder."""
+    where = exc.filename or out
+    if exc.errno == errno.ENOSPC:
+        return (f"disco pieno scrivendo {where}: liberare spazio e rilanciare; i rapporti già pubblicati "
+                "restano quelli di prima, nessun file parziale")
+    if _read_only(exc):
+        return (f"la cartella dei rapporti {out} non è scrivibile ({exc.strerror}): scegliere un'altra cartella "
+                "con --out o renderla scrivibile")
+    return f"scrittura non riuscita in {where} ({exc.strerror or exc}): controllare la cartella dei rapporti"
 
 
 @contextmanager

@@ -27,7 +27,15 @@ What a run does
    fresh fork of it: a new process with an empty namespace in which no
    notebook code has run, its own random seed, the notebook's folder as
    working directory.  ``preload=False`` (CLI ``--no-preload``) starts
-   ordinary kernels instead.
+   ordinary kernels instead.  A job succeeds only when every code cell ran to
+   the end in a kernel still alive: ``sys.exit()``, ``raise SystemExit``,
+   ``exit()``/``quit()``, ``os._exit`` or a dying kernel fail it.  Limits:
+   ``timeout`` seconds per job (default 600; CLI ``--tempo-massimo``), then
+   the kernel is killed and the job fails with "superato il tempo massimo
+   di N s"; ``memory_mb`` of address space per kernel (default 4096; CLI
+   ``--memoria``), beyond which the job fails with "memoria esaurita".  The
+   other jobs go on.  Workers, the template and every kernel die with the
+   runner, even after ``kill -9`` (Linux), so the next run is never blocked.
 5. **Publish** into ``<out>/<district>/<year>/`` atomically: every file is
    written in a temporary folder there and moved in place with `os.replace`
    only when the job succeeded; ``index.html`` and ``manifest.json`` are
@@ -35,6 +43,10 @@ What a run does
    ``<job>.errore.html`` and ``<job>.errore.ipynb`` and leaves the last good
    ``<job>.html`` in place.  Ctrl-C stops the workers and their kernels and
    removes the temporary folder: nothing half written is ever in place.
+   A full disk or a read-only folder ends the run with one `ExecutionError`
+   line (exit 1), the published files left as they were; an up-to-date
+   run on a read-only folder succeeds, since it has nothing to write (its
+   ``ultima_esecuzione`` is then not recorded).
 
 Conventions for notebook authors
 --------------------------------
@@ -76,10 +88,11 @@ Outputs
 ``<job>.html`` (report), ``<job>.ipynb`` (executed notebook),
 ``<job>.metrics.json`` (key figures, when written), ``index.html`` and
 ``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
-pianozona version, source hash and git commit, hashes of every data file,
-and per report (``rapporti``) its parameters, ``stato``, ``durata_s``,
-``hash_notebook``, ``chiave`` (the incremental key), ``errore``, ``avvisi``,
-``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
+pianozona version, source hash and git commit, the *names* of the data
+files (never their hashes: see `pianozona.planning`), and per report
+(``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``,
+``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
+``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
 at a time per folder) and ``<out>/<district>/.distretto.json`` (district
 facts cached by data fingerprint, so that an unchanged rerun takes about a
 second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
@@ -94,6 +107,8 @@ Their public names are importable from here as well.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import os
 import signal
 import sys
@@ -104,15 +119,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ParameterError
+from .errors import ExecutionError, ParameterError
 from .kernels import _KernelTemplate, _preload_modules
 from .planning import (
-    DEFAULT_OUT, TEMP_PREFIX, Job, Plan, _check_jobs, _entries, _read_json, check_notebook, is_up_to_date,
-    job_key, package_fingerprint, plan_run,
+    DEFAULT_OUT, TEMP_PREFIX, Job, Plan, _check_jobs, _check_memory, _check_timeout, _entries, _read_json,
+    check_notebook, is_up_to_date, job_key, package_fingerprint, plan_run,
 )
 from .publish import (
-    MANIFEST, JobResult, _deferred_interrupts, _git_commit, _last_good_html, _main_thread, _publish_job,
-    _publish_summary, _remove_stale_temp, _remove_tree, _run_lock,
+    MANIFEST, MANIFEST_FORMAT, JobResult, _deferred_interrupts, _git_commit, _last_good_html, _main_thread,
+    _publish_job, _publish_summary, _read_only, _remove_stale_temp, _remove_tree, _run_lock, _write_error,
 )
 from .workers import METRICS_PARAMETER, _Pool, _WorkerConfig
 
@@ -124,7 +139,7 @@ from .planning import (  # noqa: F401
 )
 from .privacy import PUBLISH_ENV_VAR  # noqa: F401
 from .publish import INDEX, LOCK, MANIFEST_FORMAT  # noqa: F401
-from .workers import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
+from .workers import CELL_TIMEOUT_S, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
 
 
 @dataclass
@@ -159,23 +174,38 @@ class RunResult:
 def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
                 areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
-                progress: str = "auto", preload: bool = True) -> RunResult:
+                progress: str = "auto", preload: bool = True, timeout: float | None = None,
+                memory_mb: int | None = None) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
     `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
-    "log" or "none".  Raises `DataError`/`ParameterError` before any kernel
-    starts, `ExecutionError` when another run holds the output folder, and
+    "log" or "none".  `timeout`: seconds per job (default
+    `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
+    `DEFAULT_MEMORY_MB`).  Raises `DataError`/`ParameterError` before any
+    kernel starts, `ExecutionError` when another run holds the output
+    folder or the folder cannot be written (full disk, read-only), and
     re-raises `KeyboardInterrupt` after cleaning up.  Job failures do not
     raise: see `RunResult.failed` and `RunResult.exit_code`.
     """
     start = time.perf_counter()
     workers = _check_jobs(jobs)
+    limits = {"timeout_s": _check_timeout(timeout), "memory_mb": _check_memory(memory_mb)}
     mode = _Progress.mode_for(progress)
     plan = plan_run(district, year, areas=areas, notebooks_dir=notebooks_dir, out_dir=out_dir)
+    try:
+        results = _run(plan, workers, force, preload, limits, mode)
+    except OSError as exc:  # full disk, read-only folder: the published files are as they were
+        raise ExecutionError(_write_error(exc, plan.out_dir)) from exc
+    order = {job.name: i for i, job in enumerate(plan.jobs)}
+    results.sort(key=lambda r: order[r.job.name])
+    return RunResult(plan, results, time.perf_counter() - start)
+
+
+def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str) -> list[JobResult]:
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with _run_lock(plan.out_dir), _signals_as_interrupt():
+    with _run_lock(plan.out_dir) as lock, _signals_as_interrupt():
         _remove_stale_temp(plan.out_dir)
-        manifest = _read_json(plan.out_dir / MANIFEST)
+        manifest = _upgraded(_read_json(plan.out_dir / MANIFEST))
         manifest["pianozona"] = {**package_fingerprint(), "commit_git": _git_commit()}  # once per run
         keys = {job.name: job_key(job, plan) for job in plan.jobs}
         todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)]
@@ -183,17 +213,34 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
         report = _Progress(mode, len(todo), len(results))
         try:
             if todo:
-                results += _execute(plan, todo, keys, manifest, workers, preload, report)
-            _publish_summary(plan, manifest, run_info={"processi": workers, "forzata": force})
+                config = _WorkerConfig("", None, os.getpid(), lock=lock, **limits)
+                results += _execute(plan, todo, keys, manifest, workers, preload, report, config)
+            _record_run(plan, manifest, {"processi": workers, "forzata": force}, wrote=bool(todo))
         finally:
             report.close()
-    order = {job.name: i for i, job in enumerate(plan.jobs)}
-    results.sort(key=lambda r: order[r.job.name])
-    return RunResult(plan, results, time.perf_counter() - start)
+    return results
+
+
+def _upgraded(manifest: dict) -> dict:
+    """A manifest of an older format loses its unkeyed incremental keys: every report reruns once."""
+    if manifest and manifest.get("formato") != MANIFEST_FORMAT:
+        for entry in manifest.get("rapporti", []):
+            entry.pop("chiave", None)
+            (entry.get("ultimo_successo") or {}).pop("chiave", None)
+    return manifest
+
+
+def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None:
+    """Rewrite index and manifest; when nothing ran, a folder that cannot be written is no failure."""
+    try:
+        _publish_summary(plan, manifest, run_info=run_info)
+    except OSError as exc:
+        if wrote or not (_read_only(exc) or exc.errno == errno.ENOSPC):
+            raise
 
 
 def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
-             report: "_Progress") -> list[JobResult]:
+             report: "_Progress", config: _WorkerConfig) -> list[JobResult]:
     work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
     template = _KernelTemplate(_preload_modules(todo), work, plan.notebooks_dir) if preload else None
     pool, results = None, []
@@ -204,7 +251,7 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
                 metrics_declared[job.notebook] = check_notebook(job)
         tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest) for job in
                  sorted(todo, key=lambda j: -_entries(manifest).get(j.name, {}).get("durata_s", 0))]
-        config = _WorkerConfig(str(work), template.address if template else None, os.getpid())
+        config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
         pool = _Pool(min(workers, len(todo)), config)
         report.start()
         for outcome in pool.run(tasks):
