@@ -56,6 +56,8 @@ def main() -> None:
     info.append([])
     info.append(["Aree: " + ", ".join(f"{a.codice} ({a.etichetta})" for a in AREE.values())])
     info.append(["Fonti di finanziamento: " + ", ".join(f"{k} ({v})" for k, v in FONTI_FINANZIAMENTO.items())])
+    optional = [f"{spec.name} ({spec.title.lower()})" for spec in TABLES.values() if not spec.required]
+    info.append(["Fogli facoltativi, da lasciare vuoti o cancellare se i dati mancano: " + "; ".join(optional)])
     out = ROOT / "data" / "modello" / "dati.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
