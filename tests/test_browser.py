@@ -172,3 +172,81 @@ def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
                           ".map(r => r.cells[1] ? r.cells[1].innerText.trim() : ''))")
     assert "< 5" in cells
     assert not any(c in ("1", "2", "3", "4") for c in cells)
+
+
+# --------------------------------------------------------------------------- hostile office data, end to end
+#: One spreadsheet cell that would run in every reader's browser if anything reached a page unescaped.
+HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=alert(3)>*md* &amp; [x](javascript:alert(4))'
+HOSTILE_COLUMNS = {"obiettivi.csv": ("codice", "indicatore", "unita", "obiettivo", "fonte"),
+                   "misure.csv": ("codice_obiettivo", "nota"),  # its fonte selects the plan's history: kept
+                   "utenti.csv": ("servizio", "fonte"), "spesa.csv": ("fonte",), "servizi.csv": ("servizio", "fonte")}
+HOSTILE_PAGES = ["index.html", "panoramica.html", "bisogni_area_salute_mentale.html", "verifica_annuale.html",
+                 "bilancio.html"]
+
+
+def hostile_copy(root: Path, *, comune: bool) -> Path:
+    """data/pavia with HOSTILE appended to every free-text value (codes changed alike in both tables)."""
+    import json
+
+    import pandas as pd
+
+    folder = Path(shutil.copytree(Path(__file__).parent.parent / "data" / "pavia", root / "pavia"))
+    for name, columns in HOSTILE_COLUMNS.items():
+        frame = pd.read_csv(folder / name, sep=";", dtype=str, keep_default_na=False)
+        for column in columns:
+            frame[column] = [f"{v} {HOSTILE}" if v else v for v in frame[column]]
+        frame.to_csv(folder / name, sep=";", index=False)
+    config = folder / "distretto.yml"
+    text = config.read_text(encoding="utf-8").replace(
+        "nome: Distretto Sociale di Pavia", f"nome: {json.dumps('Distretto Sociale di Pavia ' + HOSTILE)}")
+    if comune:
+        text = text.replace("nome: Sommo}", f"nome: {json.dumps('Sommo ' + HOSTILE)}}}")
+    config.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(tmp_path_factory) -> tuple[Path, bool]:
+    """The real notebooks on hostile data (one area, to stay quick); a comune name only if validation accepts it."""
+    from pianozona.errors import DataError
+
+    root = tmp_path_factory.mktemp("ostile")
+    for comune in (True, False):
+        folder = hostile_copy(root / f"comune_{comune}", comune=comune)
+        try:
+            result = run_reports(folder, 2023, areas=["salute_mentale"], out_dir=root / "reports", progress="none")
+        except DataError as error:  # e.g. comune names checked against ISTAT: the rest must still go through
+            assert comune and "Sommo" in str(error), error
+            continue
+        assert result.exit_code == 0, [(r.job.name, r.status) for r in result.results]
+        return root / "reports" / "pavia" / "2023", comune
+    raise AssertionError("nessuna esecuzione")
+
+
+@pytest.mark.parametrize("name", HOSTILE_PAGES)
+def test_hostile_office_data_shows_as_text_and_never_runs(hostile_reports, open_page, name):
+    folder, with_comune = hostile_reports
+    dialogs: list[str] = []
+    view = open_page(folder / name)
+    view.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page = view.page
+    page.reload(wait_until="load")  # the listener is in place before any script could run
+    active = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e => [
+        ...(['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FORM'].includes(e.tagName)
+            || e.namespaceURI === 'http://www.w3.org/2000/svg' ? [e.tagName] : []),
+        ...[...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + '[' + a.name + ']'),
+        ...(e.tagName === 'IMG' && !e.src.startsWith('data:image/') ? ['IMG ' + e.src] : []),
+        ...(e.tagName === 'A' && /^(javascript|data|vbscript):/i.test(e.getAttribute('href') || '') ? ['A ' + e.href] : [])])""")
+    assert dialogs == [] and active == []
+    text = page.inner_text("body")
+    assert f"Distretto Sociale di Pavia {HOSTILE}" in text
+    expected = {"panoramica.html": ["Sommo"] if with_comune else [],
+                "bisogni_area_salute_mentale.html": ["Sommo"] if with_comune else [],
+                "verifica_annuale.html": ["ANZ-01", "Fruitori di buoni sociali", "persone",
+                                          "fruitori di buoni sociali nel 2009"]}.get(name, [])
+    for start in expected:
+        assert f"{start} {HOSTILE}" in text, start
+    if name != "index.html":
+        assert f"dimostrativo {HOSTILE}" in text  # the closing note lists every fonte
+    assert view.requests == [] and view.errors == []
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).borderBottomWidth") == "3px"  # CSS on
