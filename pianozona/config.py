@@ -310,9 +310,9 @@ def _check_aree(raw: dict, found: _Findings, lines: dict[str, int]) -> dict:
         if code not in AREE:
             found.error(f"area sconosciuta '{code}'", line=line, column="aree", value=code,
                         fix=f"aree valide: {', '.join(AREE)}")
-        elif not isinstance(changes, dict) or set(changes) - set(AREE_KEYS):
+        elif not isinstance(changes, dict) or set(changes) - set(AREA_KEYS):
             found.error(f"modifiche dell'area '{code}' non valide", line=line, column=str(code), value=changes,
-                        fix=f"chiavi ammesse: {', '.join(AREE_KEYS)}; es. {code}: {{eta_min: 75}}")
+                        fix=f"chiavi ammesse: {', '.join(AREA_KEYS)}; es. {code}: {{eta_min: 75}}")
         elif not _valid_area_changes(changes):
             found.error(f"valori dell'area '{code}' non validi", line=line, column=str(code), value=changes,
                         fix="eta_min ed eta_max interi tra 0 e 100 (eta_min ≤ eta_max), etichetta un testo, "
