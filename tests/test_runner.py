@@ -401,3 +401,323 @@ def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path)
     calls.clear()
     outcomes = [race, race, race, good]
     assert not workers._execute_job(task)["ok"] and len(calls) == workers.START_ATTEMPTS
+
+
+# ---------------------------------------------------------------------------
+# faults: never a broken page, never a blocked next run (issue 8)
+
+FAULTS = Path(__file__).parent / "fixtures" / "faults"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_secret_home(tmp_path_factory):
+    """The HMAC secret of the incremental keys lives in a private state folder, here a temporary one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("stato")))
+        yield
+
+
+def kernels_in(folder: Path) -> set[int]:
+    """Template and kernel processes working in `folder` (other people's runs on this machine are elsewhere)."""
+    found = set()
+    for pid in kernel_pids():
+        try:
+            if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(folder) and alive(pid):
+                found.add(pid)
+        except OSError:
+            pass
+    return found
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below `root` (from /proc: parent pids)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def job(result, name: str):
+    return next(r for r in result.results if r.job.name == name)
+
+
+def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path, notebooks):
+    out = tmp_path / "pavia" / "2023"
+    assert run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+                       progress="none").exit_code == 0
+    good = (out / "bilancio.html").read_bytes()
+    expected = {"sys_exit": "alla cella di codice 2 (SystemExit: 0)",  # numbered as in the planner's notebook
+                "raise_system_exit": "SystemExit", "exit": "exit() o quit()",
+                "quit": "exit() o quit()", "os_exit": "il kernel si è interrotto",
+                "keyboard_interrupt": "KeyboardInterrupt"}
+    for fault, hint in expected.items():
+        shutil.copy(FAULTS / f"{fault}.ipynb", notebooks / "bilancio.ipynb")
+        result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+                             progress="none")
+        failed = job(result, "bilancio")
+        assert result.exit_code == 1 and failed.status == "fallito", fault
+        assert hint in failed.message, (fault, failed.message)
+        assert (out / "bilancio.html").read_bytes() == good, fault
+        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 3
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
+        assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
+
+
+def test_cli_exits_1_for_a_notebook_that_calls_sys_exit(tmp_path, notebooks):
+    shutil.copy(FAULTS / "sys_exit.ipynb", notebooks / "bilancio.ipynb")
+    proc = run_cli(notebooks, tmp_path / "reports", "--processi", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert "NON RIUSCITO bilancio: il notebook si è fermato" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "reports" / "pavia" / "2023" / "bilancio.html").exists()
+
+
+def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_path, notebooks):
+    shutil.copy(FAULTS / "endless_loop.ipynb", notebooks / "bilancio.ipynb")
+    start = time.perf_counter()
+    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2, timeout=5,
+                         progress="none")
+    assert time.perf_counter() - start < 40
+    assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 3
+    assert 5 <= job(result, "bilancio").duration_s < 15
+    assert wait_until(lambda: not kernels_in(notebooks), 5)
+
+
+def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
+    shutil.copy(FAULTS / "memory_hog.ipynb", notebooks / "bilancio.ipynb")
+    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
+                         memory_mb=2048, progress="none")
+    assert job(result, "bilancio").message.startswith("memoria esaurita (limite 2048 MB)")
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 3
+
+
+@pytest.mark.parametrize("option, value, name", [("--tempo-massimo", "0", "timeout"), ("--timeout", "dieci", "timeout"),
+                                                 ("--memoria", "10", "memoria")])
+def test_cli_bad_limits_are_one_line_and_exit_2(reports_root, option, value, name):
+    result = CliRunner().invoke(main, ["run", "--notebooks", str(FIXTURES), "--out", str(reports_root),
+                                       option, value])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pianozona: parametro '{name}' non valido")
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    out = reports / "pavia" / "2023"
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")))
+    proc = subprocess.Popen([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                             str(reports), "--areas", "anziani", "--processi", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: (out / "panoramica.html").is_file() and len(descendants(proc.pid)) >= 4, 90)
+        time.sleep(1)  # the slow notebook sleeps in its kernel
+        children = descendants(proc.pid)  # workers, template, kernels
+    finally:
+        proc.kill()
+        proc.wait()
+    assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
+        [pid for pid in children if alive(pid)]
+    with open(out / ".lock", "w") as handle:  # released by the OS
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    shutil.copy(FIXTURES / "bisogni_area.ipynb", notebooks / "bisogni_area.ipynb")
+    again = run_cli(notebooks, reports)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+
+
+def test_the_lock_is_not_inherited(tmp_path):
+    from pianozona.publish import _run_lock
+
+    with _run_lock(tmp_path) as lock:
+        fd, device, inode = lock
+        assert os.get_inheritable(fd) is False
+        assert (os.fstat(fd).st_dev, os.fstat(fd).st_ino) == (device, inode)
+        child = os.fork()
+        if child == 0:  # what a forked worker does first
+            from pianozona.workers import _release_lock
+
+            _release_lock(lock)
+            os._exit(0 if _fd_closed(fd) else 1)
+        assert os.waitpid(child, 0)[1] == 0
+    with open(tmp_path / ".lock") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _fd_closed(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    return False
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs (needs the right to mount: root here; skipped elsewhere)."""
+    mount = tmp_path / "disco"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("montare un tmpfs non è permesso qui")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(folder: Path) -> None:
+    with open(folder / "riempitivo", "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+        try:
+            handle.close()
+        except OSError:
+            pass
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_a_full_disk_is_one_line_exit_1_and_changes_nothing_published(small_disk, notebooks):
+    reports = small_disk / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    fill(small_disk)
+    proc = run_cli(notebooks, reports, "--forza", "--processi", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("pianozona: disco pieno"), proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert published(out) == before
+    assert not list(out.glob(TEMP_PREFIX + "*")) and not list(out.glob(".parziale-*"))
+    assert wait_until(lambda: not kernels_in(notebooks), 5)
+
+
+def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(small_disk, notebooks):
+    reports = small_disk / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    up_to_date = run_cli(notebooks, reports)
+    assert up_to_date.returncode == 0, up_to_date.stderr
+    assert "4 invariati" in up_to_date.stdout
+    forced = run_cli(notebooks, reports, "--forza")
+    assert forced.returncode == 1
+    assert forced.stderr.strip().splitlines() == [next(line for line in forced.stderr.splitlines()
+                                                       if line.startswith("pianozona:"))]
+    assert "non è scrivibile" in forced.stderr and "Traceback" not in forced.stderr
+    assert published(out) == before
+
+
+def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
+    import errno
+
+    from pianozona import publish
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    monkeypatch.setattr(publish, "_write_atomic", full)
+    # nothing to do: not being able to record the run is no failure
+    assert run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path,
+                       progress="none").exit_code == 0
+    monkeypatch.setattr(runner, "_execute", lambda *a: full(tmp_path / "x.html", ""))
+    with pytest.raises(ExecutionError, match="disco pieno scrivendo .*x.html"):
+        run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+                    progress="none")
+
+
+def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
+    from pianozona import planning
+
+    result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    files = data_fingerprint(result.plan.district.folder)
+    hashes = set(files.values()) | {planning._digest(files)}
+    key_inputs = {job.name: planning._digest({"notebook": planning._file_hash(job.notebook),
+                                              "dati": planning._digest(files), "parametri": job.parameters,
+                                              "pacchetto": planning.package_fingerprint()})
+                  for job in result.plan.jobs}
+    hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
+    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "pavia").rglob("*")
+             if p.is_file() and p.suffix in (".json", ".html") or p.name == ".distretto.json"]
+    assert texts and not any(h in text for h in hashes for text in texts)
+    manifest = json.loads((result.plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
+    secret = planning.local_secret_path()
+    assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
+    again = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    assert [r.status for r in again.results] == ["invariato"] * 4
+
+
+def test_a_new_secret_makes_every_report_rerun_once(tmp_path, monkeypatch):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path)
+    key = job_key(plan.jobs[0], plan)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "altro-stato"))
+    assert job_key(plan.jobs[0], plan) != key
+
+
+def test_an_old_manifest_loses_its_unkeyed_keys():
+    old = {"formato": 1, "rapporti": [{"nome": "bilancio", "chiave": "abc", "ultimo_successo": {"chiave": "abc"}}]}
+    assert runner._upgraded(old)["rapporti"] == [{"nome": "bilancio", "ultimo_successo": {}}]
+
+
+def test_every_path_the_run_writes_stays_inside_out(tmp_path, monkeypatch):
+    from pianozona import planning
+
+    with pytest.raises(ParameterError) as info:
+        planning._inside(tmp_path.resolve(), tmp_path / ".." / "x", "../x")
+    assert info.value.name == "codice" and "fuori dalla cartella dei rapporti" in str(info.value)
+    real = planning.read_config
+
+    def escaping(folder):
+        return dataclasses.replace(real(folder), codice="../../fuori")
+
+    monkeypatch.setattr(planning, "read_config", escaping)
+    with pytest.raises(ParameterError, match="fuori dalla cartella dei rapporti"):
+        run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "a" / "b", progress="none")
+    assert not (tmp_path / "fuori").exists() and not list(tmp_path.rglob(".distretto.json"))
+
+
+def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
+    with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
+        plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
