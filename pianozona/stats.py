@@ -7,9 +7,13 @@ The methods are those of England's Fingertips profiles and PHEindicatormethods
   together); scalar inputs give Python scalars back, array inputs arrays.
 * Missing values (NaN/None/NA) and empty denominators (0) give NaN, never an
   exception and never a numpy warning.  A zero count is valid data.
-* Impossible inputs (negative counts, x > n for a proportion, a confidence
-  level outside (0.9, 1), unknown options) raise `ParameterError` with an
-  Italian message naming the value.
+* Impossible inputs (negative counts, x > n > 0 for a proportion, a
+  confidence level outside (0.9, 1), unknown options) raise `ParameterError`
+  with an Italian message naming the value.
+* pandas inputs are never combined by position behind the user's back: when
+  two or more arguments of one call are Series (or DataFrames) their indexes
+  must be equal, otherwise `ParameterError` names both arguments.  A Series
+  next to a list or array is taken in order, as numpy would.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from scipy import stats as st
 
 from .errors import ParameterError
@@ -30,7 +35,10 @@ ESP2013.setflags(write=False)
 ESP2013_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
 
 TREND_POINTS = 5
-TREND_CHI2_THRESHOLD = 9.5495
+#: χ² with 1 degree of freedom exceeded with probability 0.002 (99.8% level), as Fingertips uses.
+TREND_CHI2_THRESHOLD = float(st.chi2.ppf(0.998, 1))
+#: One-sided tail probabilities of the funnel limits: 2σ (95%) and 3σ (99.8%).
+FUNNEL_TAILS = {"2sd": 0.025, "3sd": 0.001}
 FUNNEL_LABELS = {"above_3sd": "sopra 3σ", "above_2sd": "sopra 2σ", "within": "entro i limiti",
                  "below_2sd": "sotto 2σ", "below_3sd": "sotto 3σ", "not_assessable": "non valutabile"}
 _POLARITIES = {"high_is_good": "high", "alto_meglio": "high", "low_is_good": "low",
@@ -100,6 +108,19 @@ def _floats(value: Any, name: str) -> np.ndarray:
         raise ParameterError(name, value, "servono valori numerici (vuoto per i mancanti)") from exc
 
 
+def _same_index(**named: Any) -> None:
+    """Reject pandas arguments whose indexes differ (they would be combined by position)."""
+    labelled = [(name, value.index) for name, value in named.items()
+                if isinstance(value, (pd.Series, pd.DataFrame))]
+    for name, index in labelled[1:]:
+        first, first_index = labelled[0]
+        if not index.equals(first_index):
+            raise ParameterError(name, f"indice di {len(index)} righe",
+                                 f"'{first}' e '{name}' sono Series pandas con indici diversi: allinearle "
+                                 f"prima (ad esempio {name}.reindex({first}.index)) o passare colonne della "
+                                 "stessa tabella")
+
+
 def _counts(value: Any, name: str) -> np.ndarray:
     """Like `_floats` but rejects negative numbers."""
     a = _floats(value, name)
@@ -140,8 +161,8 @@ def _statistic(statistic: str, allowed: tuple[str, ...]) -> str:
 
 
 def _check_not_above(x: np.ndarray, n: np.ndarray) -> None:
-    """Raise when a proportion's numerator exceeds its denominator."""
-    above = x > n
+    """Raise when a proportion's numerator exceeds a positive denominator (n = 0 gives NaN, not an error)."""
+    above = (x > n) & (n > 0)
     if above.any():
         i = np.flatnonzero(above.ravel())[0]
         xi, ni = _val(x.ravel()[i]), _val(n.ravel()[i])
@@ -198,9 +219,10 @@ def _scaled(values: tuple[np.ndarray, ...], denominator: np.ndarray, mult: float
 def proportion_ci(x: Any, n: Any, confidence: float = 0.95) -> Interval:
     """Wilson score interval for the proportion x/n, as `Interval(lower, upper)`.
 
-    x = 0 gives lower 0; x = n gives upper 1; n = 0 or NaN gives NaN;
-    x > n raises `ParameterError`.
+    x = 0 gives lower 0; x = n gives upper 1; n = 0 or NaN gives NaN
+    (whatever x is); x > n > 0 raises `ParameterError`.
     """
+    _same_index(x=x, n=n)
     z = _z(_check_confidence(confidence))
     x, n = np.broadcast_arrays(_counts(x, "x"), _counts(n, "n"))
     _check_not_above(x, n)
@@ -219,6 +241,7 @@ def rate_ci(x: Any, n: Any, confidence: float = 0.95, multiplier: float = 1000) 
     Exact (chi-square) limits when x < 10, Byar's when x >= 10 (see
     `rate_method`).  n = 0 or NaN gives NaN; x = 0 gives lower 0.
     """
+    _same_index(x=x, n=n)
     conf, mult = _check_confidence(confidence), _check_multiplier(multiplier)
     x, n = np.broadcast_arrays(_counts(x, "x"), _counts(n, "n"))
     return _scaled((x, *_poisson_limits(x, conf)), n, mult)
@@ -242,6 +265,7 @@ def dsr(counts: Any, populations: Any, standard: Any, confidence: float = 0.95,
     population is 0, events fall in a band of population 0, or the total
     count O is below 10 (not published).
     """
+    _same_index(counts=counts, populations=populations)
     conf, mult = _check_confidence(confidence), _check_multiplier(multiplier)
     x, n, w = _counts(counts, "counts"), _counts(populations, "populations"), _counts(standard, "standard")
     if w.ndim != 1 or x.shape[-1:] != w.shape or n.shape[-1:] != w.shape or not (np.isfinite(w).all() and w.sum() > 0):
@@ -273,6 +297,8 @@ def isr(counts: Any, populations: Any, ref_counts: Any, ref_populations: Any,
     (same shape as `populations`) or the unit's total (one axis fewer).  The
     limits are those of O (exact < 10, Byar >= 10) divided by E; E = 0 gives NaN.
     """
+    _same_index(counts=counts, populations=populations)
+    _same_index(ref_counts=ref_counts, ref_populations=ref_populations)
     conf, mult = _check_confidence(confidence), _check_multiplier(multiplier)
     n, x = _counts(populations, "populations"), _counts(counts, "counts")
     rc, rn = np.broadcast_arrays(_counts(ref_counts, "ref_counts"), _counts(ref_populations, "ref_populations"))
@@ -289,6 +315,37 @@ def isr(counts: Any, populations: Any, ref_counts: Any, ref_populations: Any,
 
 
 # ---------------------------------------------------------------- funnel plots
+def _counts_on_limits(expected: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
+    """Observed counts that sit exactly on the lower and upper limit around an expected count.
+
+    The method of PHEindicatormethods' `calculate_funnel_limits` (and of
+    Fingertips' funnel macro) turned inside out: PHE takes each observed count
+    O and finds the expected count at which O is on a limit; here the same
+    curve is read at a given expected count E.  With the Poisson tails written
+    through the regularised incomplete gamma function, which extends them to
+    any real count c:
+        upper: P(X >= c | E) = gammainc(c, E) = tail
+        lower: P(X <= c | E) = gammaincc(c + 1, E) = tail
+    both solved for c by scipy's inverse of the chi-square distribution in its
+    degrees of freedom (ν = 2c, or 2(c + 1), at χ² = 2E).  No count is
+    unusually low while P(X = 0 | E) >= tail: the lower count is then 0.
+    E = 0 gives 0 for both (any event at all is above the limit).
+    """
+    with np.errstate(all="ignore"):
+        upper = special.chdtriv(tail, 2 * expected) / 2
+        lower = np.maximum(special.chdtriv(1 - tail, 2 * expected) / 2 - 1, 0.0)
+    zero = expected == 0
+    return np.where(zero, 0.0, lower), np.where(zero, 0.0, upper)
+
+
+def _poisson_tails(x: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(X <= x) and P(X >= x) for X ~ Poisson(expected), continuous in x (exact for whole counts)."""
+    with np.errstate(all="ignore"):
+        low = special.gammaincc(x + 1, expected)
+        high = np.where(x > 0, special.gammainc(np.where(x > 0, x, 1.0), expected), 1.0)
+    return low, high
+
+
 def funnel_limits(mean: Any, denominators: Any, *, statistic: str = "proportion",
                   multiplier: float = 1) -> FunnelLimits:
     """2σ (p = 0.975) and 3σ (p = 0.999) funnel limits at each denominator.
@@ -297,25 +354,33 @@ def funnel_limits(mean: Any, denominators: Any, *, statistic: str = "proportion"
       p̄ ± z·√(p̄(1−p̄)/N) clipped to [0, 1], times multiplier.
     * 'rate' (`mean` per `multiplier`, `denominators` populations) and
       'ratio' (`mean` the target, usually 1 × multiplier, `denominators` the
-      expected counts): exact Poisson limits around the expected count
-      E = mean·N/multiplier, given back as limit·multiplier/N.
+      expected counts): PHEindicatormethods' exact Poisson limits.  At the
+      expected count E = mean·N/multiplier the upper 2σ limit is c·multiplier/N
+      where c is the count with P(X >= c | E) = 0.025, the lower one uses
+      P(X <= c | E) = 0.025 (0.001 for 3σ), the tails taken continuous in c.
+      These are the curves PHE draws through its points (observed count O,
+      expected count at which O is on the limit), so they agree with
+      `funnel_significance`: a unit is above (below) a drawn limit exactly
+      when its Poisson tail is below 0.025 or 0.001, for whole and fractional
+      counts alike.  The lower limit is 0 where no count could be low enough.
     A denominator of 0 or NaN gives NaN limits.
     """
+    _same_index(mean=mean, denominators=denominators)
     stat, mult = _statistic(statistic, ("proportion", "rate", "ratio")), _check_multiplier(multiplier)
     mean, n = np.broadcast_arrays(_counts(mean, "mean"), _counts(denominators, "denominators"))
     if stat == "proportion" and (mean > mult).any():
         raise ParameterError("mean", _val(mean.max()), "la proporzione media non può superare 1 (× multiplier)")
-    limits = []
+    limits = {}
     with np.errstate(all="ignore"):
-        for p in (0.999, 0.975):
+        for key, tail in FUNNEL_TAILS.items():
             if stat == "proportion":
                 pbar = mean / mult
-                half = st.norm.ppf(p) * np.sqrt(pbar * (1 - pbar) / n)
+                half = st.norm.ppf(1 - tail) * np.sqrt(pbar * (1 - pbar) / n)
                 pair = (np.clip(pbar - half, 0, 1) * mult, np.clip(pbar + half, 0, 1) * mult)
             else:
-                pair = (c * mult / n for c in _exact_poisson(mean * n / mult, 1 - p))
-            limits += [np.where(n > 0, a, np.nan) for a in pair]
-    lo3, hi3, lo2, hi2 = limits
+                pair = (c * mult / n for c in _counts_on_limits(mean * n / mult, tail))
+            limits[key] = [np.where(n > 0, a, np.nan) for a in pair]
+    (lo2, hi2), (lo3, hi3) = limits["2sd"], limits["3sd"]
     return FunnelLimits(*(_out(a) for a in (mean, lo3, lo2, hi2, hi3)))
 
 
@@ -329,10 +394,17 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
     proportions and rates and to 1 × multiplier for ratios (x observed,
     n expected).  A point exactly on a limit is inside it.  For rates and
     ratios the position is decided by the exact Poisson test of the observed
-    count against the expected one (one-sided tails 0.025 and 0.001), which
-    agrees with the drawn limits except where counts are too small for a
-    continuous line to mean anything.
+    count x against the expected one E = mean·n/multiplier (one-sided tails
+    P(X >= x) and P(X <= x) below 0.025 or 0.001), so that e.g. 0 events
+    where 0.8 were expected is not called "low".  For a fractional x the
+    tails are the continuous (incomplete gamma) ones, as in PHE's chi-square
+    limits with 2x degrees of freedom.  The limits `funnel_limits` draws
+    agree with this test point by point.  (PHEindicatormethods'
+    `assign_funnel_significance` switches to Byar's approximation from 10
+    events, so its labels can differ from its own drawn lines at the margin;
+    ours do not.)
     """
+    _same_index(x=x, n=n, mean=mean)
     stat, mult = _statistic(statistic, ("proportion", "rate", "ratio")), _check_multiplier(multiplier)
     x, n = np.broadcast_arrays(_counts(x, "x"), _counts(n, "n"))
     if stat == "proportion":
@@ -347,11 +419,9 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
         if stat == "proportion":
             above3, above2, below3, below2 = value > hi3, value > hi2, value < lo3, value < lo2
         else:
-            # Counts are discrete: test them with exact Poisson tails around the expected count, so that
-            # e.g. 0 events where 0.8 were expected is not called "low" (P(X = 0) = 0.45).
-            expected = np.asarray(mean, dtype=float) * n / mult
-            low, high = st.poisson.cdf(x, expected), st.poisson.sf(x - 1, expected)
-            above3, above2, below3, below2 = high < 0.001, high < 0.025, low < 0.001, low < 0.025
+            low, high = _poisson_tails(x, np.asarray(mean, dtype=float) * n / mult)
+            t2, t3 = FUNNEL_TAILS["2sd"], FUNNEL_TAILS["3sd"]
+            above3, above2, below3, below2 = high < t3, high < t2, low < t3, low < t2
         codes = np.select([~ok | np.isnan(hi2), above3, above2, below3, below2],
                           ["not_assessable", "above_3sd", "above_2sd", "below_3sd", "below_2sd"], "within")
     if italian:
@@ -361,11 +431,18 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
 
 # ---------------------------------------------------------------- trends
 def _wls_slope(y: np.ndarray, w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares slope and its standard error along the last axis."""
+    """Weighted least-squares slope and its standard error along the last axis.
+
+    Written on differences, b = Σw(t − t̄)(y − y₁) / Σw(t − t̄)² (the same
+    as the textbook formula since Σw(t − t̄) = 0), so that a constant or
+    symmetric series gives a slope of exactly 0 rather than rounding noise of
+    either sign (the sum-of-products form gives ±1e-15).
+    """
     with np.errstate(all="ignore"):
-        sw, swt, swt2 = w.sum(-1), (w * t).sum(-1), (w * t * t).sum(-1)
-        det = sw * swt2 - swt ** 2
-        return (sw * (w * t * y).sum(-1) - swt * (w * y).sum(-1)) / det, np.sqrt(sw / det)
+        dt = t - (w * t).sum(-1, keepdims=True) / w.sum(-1, keepdims=True)
+        dy = y - y[..., :1]
+        sxx = (w * dt * dt).sum(-1)
+        return (w * dt * dy).sum(-1) / sxx, np.sqrt(1 / sxx)
 
 
 def _trend_na(rows: tuple[int, ...], why: str) -> Trend:
@@ -383,11 +460,17 @@ def recent_trend(values: Any, lower: Any, upper: Any, years: Any = None) -> Tren
     `years` (1-D, any order) checks the 5 most recent points are consecutive;
     without it the points are taken as consecutive and in order.  SE = (UCL −
     LCL)/3.92, w = 1/SE², slope over t = 1..5, χ² = (b/SE(b))²; significant
-    when χ² > 9.5495 and the slope keeps its sign when each point is dropped.
+    when χ² > `TREND_CHI2_THRESHOLD` (the 99.8% point of χ² with 1 degree of
+    freedom, 9.5495…) and the slope keeps its sign when each point is dropped.
+    As in Fingertips' trend marker calculator, a slope is "negative" when
+    below 0 and "non-negative" otherwise, so a slope of exactly 0 (χ² = 0) is
+    'nessuna variazione significativa' with direction 'flat', and a
+    drop-one slope of exactly 0 does not flip a rising trend.
     `verdict`: 'in aumento', 'in diminuzione', 'nessuna variazione
     significativa' or 'non calcolabile: …'; `reason` explains a
     non-calculable or unstable result ('' otherwise).
     """
+    _same_index(values=values, lower=lower, upper=upper)
     v, lo, hi = np.broadcast_arrays(_floats(values, "values"), _floats(lower, "lower"), _floats(upper, "upper"))
     if v.ndim not in (1, 2):
         raise ParameterError("values", f"{v.ndim} dimensioni", "usare una serie (1-D) o una tabella unità × anni")
@@ -413,12 +496,12 @@ def recent_trend(values: Any, lower: Any, upper: Any, years: Any = None) -> Tren
     stable = np.ones(rows, dtype=bool)
     for i in range(TREND_POINTS):
         keep = np.arange(TREND_POINTS) != i
-        flipped = np.sign(_wls_slope(y[..., keep], w[..., keep], t[keep])[0]) != np.sign(slope)
+        flipped = (_wls_slope(y[..., keep], w[..., keep], t[keep])[0] < 0) != (slope < 0)
         stable &= ~flipped
         dropped = f"l'anno {_val(yrs[order][i])}" if years is not None else f"il punto {i + 1} di 5"
         reason = np.where(high & flipped & (reason == ""), f"pendenza instabile: cambia segno togliendo {dropped}",
                           reason)
-    significant = high & stable & (slope != 0)
+    significant = high & stable
     direction = np.select([~usable, slope > 0, slope < 0], ["n/a", "up", "down"], "flat")
     verdict = np.select([~usable, significant & (slope > 0), significant & (slope < 0)],
                         [reason, "in aumento", "in diminuzione"], "nessuna variazione significativa")
@@ -427,6 +510,17 @@ def recent_trend(values: Any, lower: Any, upper: Any, years: Any = None) -> Tren
 
 
 # ---------------------------------------------------------------- benchmarking
+def _check_ordered(lower: np.ndarray, upper: np.ndarray) -> None:
+    """Raise when a lower confidence limit is above its upper limit."""
+    swapped = lower > upper
+    if swapped.any():
+        i = int(np.flatnonzero(swapped.ravel())[0])
+        lo, hi = _val(lower.ravel()[i]), _val(upper.ravel()[i])
+        where = f" in posizione {i}" if swapped.size > 1 else ""
+        raise ParameterError("lower", lo, f"il limite inferiore {lo}{where} supera il limite superiore {hi}: "
+                             "controllare che i limiti non siano scambiati (lower, poi upper)")
+
+
 def benchmark(value: Any, lower: Any, upper: Any, comparator: Any, polarity: str) -> Any:
     """Compare units with a comparator: 'migliore', 'simile', 'peggiore' or 'non confrontabile'.
 
@@ -434,14 +528,17 @@ def benchmark(value: Any, lower: Any, upper: Any, comparator: Any, polarity: str
     otherwise better/worse by `polarity`: 'high_is_good' / 'alto_meglio' or
     'low_is_good' / 'basso_meglio'.  Pass the 95% limits for the usual
     comparison, the 99.8% ones for the stricter one.  Missing inputs, or
-    polarity 'neutral' / 'neutro', give 'non confrontabile'.
+    polarity 'neutral' / 'neutro', give 'non confrontabile'.  A lower limit
+    above its upper limit raises `ParameterError` naming the position.
     """
+    _same_index(value=value, lower=lower, upper=upper, comparator=comparator)
     key = str(polarity).strip().lower()
     if key not in _POLARITIES:
         raise ParameterError("polarity", polarity, "valori ammessi: " + ", ".join(_POLARITIES))
     pol = _POLARITIES[key]
     value, lower, upper, comp = np.broadcast_arrays(*(_floats(a, name) for a, name in (
         (value, "value"), (lower, "lower"), (upper, "upper"), (comparator, "comparator"))))
+    _check_ordered(lower, upper)
     valid = np.isfinite(value) & np.isfinite(lower) & np.isfinite(upper) & np.isfinite(comp) & (pol is not None)
     higher, below = lower > comp, upper < comp
     better, worse = (higher, below) if pol == "high" else (below, higher)
@@ -475,8 +572,9 @@ def by_group(df: pd.DataFrame, statistic: str, *, x: str, n: str, by: str | list
     out = (sums.reset_index() if keys else sums.reset_index(drop=True)).rename(
         columns={"_x": "numerator", "_n": "denominator"})
     xs, ns = out["numerator"].to_numpy(float), out["denominator"].to_numpy(float)
-    if stat == "proportion" and (xs > ns).any():
-        i = int(np.flatnonzero(xs > ns)[0])
+    above = (xs > ns) & (ns > 0)  # an empty denominator gives NaN, as everywhere in this module
+    if stat == "proportion" and above.any():
+        i = int(np.flatnonzero(above)[0])
         group = ", ".join(f"{k} = {out.loc[i, k]}" for k in keys) or "tutta la tabella"
         raise ParameterError(x, _val(xs[i]), f"nel gruppo {group} il numeratore {_val(xs[i])} supera il "
                              f"denominatore {_val(ns[i])}: una proporzione non può superare 1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from scipy import stats as st
 from pianozona.errors import ParameterError
 from pianozona.stats import (
     ESP2013,
+    TREND_CHI2_THRESHOLD,
     ESP2013_BANDS,
     FUNNEL_LABELS,
     benchmark,
@@ -287,15 +289,115 @@ def test_funnel_limits_proportion_hand_computed():
     assert all(math.isnan(v) for v in funnel_limits(0.2, 0)[1:])
 
 
-def test_funnel_limits_poisson():
-    lim = funnel_limits(5.0, 2000, statistic="rate", multiplier=1000)  # expected count 10
-    assert lim.lower_2sd == pytest.approx(st.gamma.ppf(0.025, 10) / 2000 * 1000)
-    assert lim.upper_2sd == pytest.approx(st.gamma.ppf(0.975, 11) / 2000 * 1000)
-    assert lim.upper_3sd == pytest.approx(st.gamma.ppf(0.999, 11) / 2)
-    ratio = funnel_limits(1.0, 10.0, statistic="rapporto")  # ratio around 1, E = 10
-    assert ratio.lower_3sd == pytest.approx(st.chi2.ppf(0.001, 20) / 2 / 10)
+def test_funnel_limits_poisson_are_the_counts_on_the_limit():
+    # E = 10 expected events: the upper 2σ limit is the count c with P(X >= c | 10) = 0.025 (continuous in c)
+    lim = funnel_limits(5.0, 2000, statistic="rate", multiplier=1000)
+    c_upper = lim.upper_2sd * 2000 / 1000
+    assert st.gamma.cdf(10, c_upper) == pytest.approx(0.025, abs=1e-12)  # P(X >= c) = P(Gamma(c) <= E)
+    c_lower = lim.lower_3sd * 2000 / 1000
+    assert st.gamma.sf(10, c_lower + 1) == pytest.approx(0.001, abs=1e-12)  # P(X <= c) = P(Gamma(c+1) > E)
+    # at an expected count where 17 events sit exactly on the 2σ line, the line is at 17 events
+    e17 = st.gamma.ppf(0.025, 17)  # exact lower 95% limit of 17
+    assert funnel_limits(1.0, e17, statistic="ratio").upper_2sd * e17 == pytest.approx(17, rel=1e-9)
+    ratio = funnel_limits(1.0, [0.5, 3.0], statistic="rapporto")
+    assert list(ratio.lower_2sd) == [0.0, 0.0]  # P(X = 0) = 0.61 and 0.05: no count is low enough
+    assert ratio.lower_3sd[1] == 0.0 and ratio.upper_3sd[0] > ratio.upper_2sd[0] > 1
+    zero = funnel_limits(0.0, 100, statistic="rate")  # nothing expected: any event is above
+    assert (zero.lower_2sd, zero.upper_2sd, zero.upper_3sd) == (0.0, 0.0, 0.0)
+    assert all(math.isnan(v) for v in funnel_limits(1.0, 0.0, statistic="ratio")[1:])
     with pytest.raises(ParameterError, match="statistic"):
         funnel_limits(1.0, 10, statistic="median")
+
+
+def _drawn_position(x, n, mean, statistic, multiplier):
+    """The category read off the drawn limits: strictly outside a line is outside."""
+    lim = funnel_limits(mean, n, statistic=statistic, multiplier=multiplier)
+    v = np.asarray(x, dtype=float) / np.asarray(n, dtype=float) * multiplier
+    return np.select([v > lim.upper_3sd, v > lim.upper_2sd, v < lim.lower_3sd, v < lim.lower_2sd],
+                     ["above_3sd", "above_2sd", "below_3sd", "below_2sd"], "within")
+
+
+@pytest.mark.parametrize("statistic, mean, multiplier", [("rate", 5.0, 1000), ("ratio", 100.0, 100)])
+@pytest.mark.parametrize("low, high", [(0.01, 5), (5, 50), (50, 500), (500, 1e5)])
+def test_funnel_points_are_outside_a_line_exactly_when_the_test_says_so(statistic, mean, multiplier, low, high):
+    rng = np.random.default_rng(8)
+    expected = np.exp(rng.uniform(np.log(low), np.log(high), 5000))
+    n = expected * multiplier / mean
+    counts = rng.poisson(expected * rng.uniform(0.3, 2.5, expected.size)).astype(float)
+    for x in (counts, counts + rng.uniform(0, 1, counts.size)):  # whole counts, then fractional ones
+        codes = funnel_significance(x, n, statistic=statistic, mean=mean, multiplier=multiplier)
+        drawn = _drawn_position(x, n, mean, statistic, multiplier)
+        assert (codes != "within").sum() > 150  # the sample does reach the limits
+        assert (codes == drawn).all(), list(zip(x[codes != drawn], n[codes != drawn]))[:5]
+
+
+def test_funnel_significance_whole_counts_unchanged_exact_poisson():
+    rng = np.random.default_rng(3)
+    expected = rng.uniform(0.1, 60, 5000)
+    x = rng.poisson(expected * 1.6).astype(float)
+    codes = funnel_significance(x, expected, statistic="ratio", mean=1.0)
+    high, low = st.poisson.sf(x - 1, expected), st.poisson.cdf(x, expected)
+    reference = np.select([high < 0.001, high < 0.025, low < 0.001, low < 0.025],
+                          ["above_3sd", "above_2sd", "below_3sd", "below_2sd"], "within")
+    assert (codes == reference).all()
+
+
+# ------------------------------------------------------------ PHEindicatormethods' own funnel test data
+
+PHE = Path(__file__).parent / "fixtures" / "phe"
+PHE_LABELS = {"High (0.001)": "above_3sd", "High (0.025)": "above_2sd", "Low (0.001)": "below_3sd",
+              "Low (0.025)": "below_2sd", "Not significant": "within"}
+BISECTION_STEP = 2.0 ** -23  # PHE's poisson_funnel halves dv from 0.5 while dv > 1e-7
+
+
+def _phe_tolerance(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Relative error PHE's bisection leaves: it solves for v = E/(1 + O + E) to within one final step."""
+    v = expected / (1 + observed + expected)
+    return 2 * BISECTION_STEP / (v * (1 - v)) + 1e-9  # + the 10 significant digits of the CSV
+
+
+def _phe_csv(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(PHE / name, encoding="utf-8-sig")
+    return frame.rename(columns=lambda c: c.strip())
+
+
+@pytest.mark.parametrize("side", ["lower", "upper"])
+@pytest.mark.parametrize("level", ["2s", "3s"])
+def test_funnel_limits_reproduce_phe_ratio_outputs(side, level):
+    phe = _phe_csv("testdata_funnel_ratio_outputs.csv")  # isr: ratio × 100, from 1 to 8740 observed events
+    observed, expected = phe["Observed_events"].to_numpy(float), phe[f"{side}_{level}_exp_events"].to_numpy()
+    ours = getattr(funnel_limits(100, expected, statistic="ratio", multiplier=100), f"{side}_{level[0]}sd")
+    np.testing.assert_array_less(np.abs(ours / phe[f"{side}_{level}_isr"] - 1), _phe_tolerance(observed, expected))
+
+
+@pytest.mark.parametrize("name", ["testdata_funnel_rate_outputs.csv", "testdata_funnel_rate_outputs_2.csv",
+                                  "testdata_funnel_rate_outputs_3.csv"])
+@pytest.mark.parametrize("side", ["lower", "upper"])
+@pytest.mark.parametrize("level", ["2s", "3s"])
+def test_funnel_limits_reproduce_phe_rate_outputs(name, side, level):
+    phe = _phe_csv(name)  # rates per 100,000 over years_of_data = 3, populations given per year
+    mean, events = phe["baseline"].iloc[0], phe["Events"].to_numpy(float)
+    population = phe[f"{side}_{level}_population_1_year"].to_numpy() * 3
+    ours = getattr(funnel_limits(mean, population, statistic="rate", multiplier=1e5), f"{side}_{level[0]}sd")
+    tolerance = _phe_tolerance(events, population * mean / 1e5)
+    np.testing.assert_array_less(np.abs(ours / phe[f"{side}_{level}_limit"] - 1), tolerance)
+
+
+def test_funnel_significance_reproduces_phe_ratio_labels():
+    phe = _phe_csv("testdata_funnel_ratio_inputs.csv")  # 300 units, observed and expected counts
+    ours = funnel_significance(phe["obs"], phe["expected"], statistic="ratio")
+    assert list(ours) == list(phe["significance"].map(PHE_LABELS))
+    assert len(set(ours)) == 5  # every category occurs
+
+
+@pytest.mark.parametrize("rate, multiplier, labels", [("rate_crude_per_100000", 1e5, "crude_per_100000_with_0"),
+                                                      ("rate_crude_per_100", 100, "crude_per_100_with_0")])
+def test_funnel_significance_reproduces_phe_crude_rate_labels(rate, multiplier, labels):
+    phe = _phe_csv("testdata_funnel_rate_dsr_inputs.csv")  # 40 units, one with 0 events
+    # PHE derives each population as multiplier × count / rate (the given one when count = 0)
+    population = np.where(phe["count"] == 0, phe["pop"], multiplier * phe["count"] / phe[rate].fillna(1))
+    ours = funnel_significance(phe["count"].to_numpy(), population, statistic="rate", multiplier=multiplier)
+    assert list(ours) == list(phe[labels].map(PHE_LABELS))
 
 
 def test_funnel_significance_categories():
@@ -479,3 +581,75 @@ def test_funnel_significance_of_counts_uses_the_exact_poisson_test():
     # 5 events where 1.5 were expected: 0.001 < P(X >= 5) < 0.025
     assert 0.001 < poisson.sf(4, 1.5) < 0.025
     assert funnel_significance(5, 1500, statistic="rate", mean=1.0, multiplier=1000) == "above_2sd"
+
+
+# ------------------------------------------------------------ issue 8: statistics fixes
+
+def test_trend_threshold_is_the_998_chi_square_point_fingertips_uses():
+    assert TREND_CHI2_THRESHOLD == pytest.approx(9.54953570608324, abs=1e-12)  # Fingertips' ChiSquareConfidence
+    assert st.chi2.sf(TREND_CHI2_THRESHOLD, 1) == pytest.approx(0.002, rel=1e-12)
+
+
+def test_trend_reproduces_fingertips_trend_marker_tests():
+    # Fingertips' TrendMarkerCalculatorTest, data set 1 (years newest first): significant, χ² 46.77
+    years = [2018, 2017, 2016, 2015, 2014]
+    res = recent_trend([30.6, 30.2, 28, 24.6, 24.67], [28.98, 28.63, 26.44, 23.15, 23.16],
+                       [32.25, 31.9, 29.64, 26.19, 26.25], years=years)
+    assert round(res.chi_square, 2) == 46.77 and res.significant and res.verdict == "in aumento"
+    # data set 2: not significant
+    res = recent_trend([20.5506, 19.5952, 19.0349, 21.3966, 18.4372], [18.1803, 17.3444, 16.8421, 19.0918, 16.2925],
+                       [23.1427, 22.0602, 21.4394, 23.8975, 20.7941], years=[2014, 2015, 2016, 2017, 2018])
+    assert not res.significant and res.verdict == "nessuna variazione significativa"
+
+
+@pytest.mark.parametrize("values, half", [([5, 5, 5, 5, 5], 0.5), ([5.3] * 5, [0.1, 0.2, 0.3, 0.1, 0.7]),
+                                          ([10, 12, 11, 12, 10], 1.0)])
+def test_trend_slope_of_exactly_zero_is_no_significant_change(values, half):
+    values = np.asarray(values, dtype=float)
+    res = recent_trend(values, values - half, values + half)
+    assert (res.slope, res.chi_square) == (0.0, 0.0)  # not rounding noise of either sign
+    assert (res.direction, res.verdict, res.significant, res.reason) == (
+        "flat", "nessuna variazione significativa", False, "")
+
+
+def test_trend_drop_one_slope_of_zero_does_not_flip_a_rise():
+    # dropping the last point leaves four equal values (slope 0): Fingertips counts 0 as non-negative
+    values = np.array([0, 0, 0, 0, 10.0])
+    res = recent_trend(values, values - 0.5, values + 0.5)
+    assert res.significant and res.verdict == "in aumento" and res.reason == ""
+
+
+def test_proportion_with_empty_denominator_is_nan_whatever_x():
+    assert all(math.isnan(v) for v in proportion_ci(3, 0))
+    lower, upper = proportion_ci([0, 3, 2], [0, 0, 4])
+    assert np.isnan(lower[:2]).all() and np.isnan(upper[:2]).all() and np.isfinite([lower[2], upper[2]]).all()
+    assert funnel_significance([3, 1], [0, 10], mean=0.1)[0] == "not_assessable"
+    out = by_group(pd.DataFrame({"g": ["a", "b"], "x": [2, 1], "n": [0, 5]}), "proportion", x="x", n="n", by="g")
+    assert np.isnan(out.loc[0, "value"]) and out.loc[0, "method"] == "non calcolabile"
+    with pytest.raises(ParameterError, match="il numeratore 5 supera il denominatore 4"):
+        proportion_ci(5, 4)
+
+
+def test_series_with_different_indexes_are_rejected_not_combined_by_position():
+    x = pd.Series([1, 2, 3], index=["018001", "018002", "018003"])
+    n = pd.Series([10, 20, 30], index=["018003", "018002", "018001"])
+    for call in (lambda: proportion_ci(x, n), lambda: rate_ci(x, n),
+                 lambda: funnel_significance(x, n, statistic="rate"),
+                 lambda: benchmark(x, x - 1, n, 2, "high_is_good"),
+                 lambda: recent_trend(pd.Series([1.0] * 5), pd.Series([0.0] * 5, index=range(1, 6)),
+                                      pd.Series([2.0] * 5))):
+        with pytest.raises(ParameterError, match="indici diversi"):
+            call()
+    # same index in another order of rows is still a different pairing: rejected; aligned Series work
+    aligned = proportion_ci(x, n.reindex(x.index))
+    assert aligned.lower == pytest.approx(proportion_ci([1, 2, 3], [30, 20, 10]).lower)
+    assert rate_ci(x, [10, 20, 30]).value == pytest.approx([100, 100, 100])  # Series next to a list: in order
+
+
+def test_benchmark_refuses_lower_above_upper():
+    with pytest.raises(ParameterError, match=r"il limite inferiore 13 supera il limite superiore 11\b"):
+        benchmark(12, 13, 11, 10, "high_is_good")
+    with pytest.raises(ParameterError, match="in posizione 1"):
+        benchmark([12, 12], [11, 14.5], [13, 12], 10, "alto_meglio")
+    assert list(benchmark([12, np.nan], [11, np.nan], [13, 5], 10, "high_is_good")) == ["migliore",
+                                                                                        "non confrontabile"]
