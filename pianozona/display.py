@@ -45,7 +45,8 @@ from .formatting import data_lunga, num
 from .indicators import ETICHETTE
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
-           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table", "table", "write_metrics"]
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
+           "table", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
@@ -77,7 +78,8 @@ def escape_markdown(text, *, inline: bool = False) -> str:
     ``**name**: ``), where a leading ``-`` or ``1.`` is not a list.
     """
     escaped = _MD_INDENT.sub("", _MD_INLINE.sub(r"\\\1", str(text)))
-    return (_MD_NEXT_LINE_START if inline else _MD_LINE_START).sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
+    starts = _MD_NEXT_LINE_START if inline else _MD_LINE_START
+    return starts.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
 
 def demo_banner(district) -> None:

@@ -176,7 +176,8 @@ def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
 
 # --------------------------------------------------------------------------- hostile office data, end to end
 #: One spreadsheet cell that would run in every reader's browser if anything reached a page unescaped.
-HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=alert(3)>*md* &amp; [x](javascript:alert(4))'
+HOSTILE = ('<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=alert(3)>*md* &amp; '
+           "[x](javascript:alert(4))")
 HOSTILE_COLUMNS = {"obiettivi.csv": ("codice", "indicatore", "unita", "obiettivo", "fonte"),
                    "misure.csv": ("codice_obiettivo", "nota"),  # its fonte selects the plan's history: kept
                    "utenti.csv": ("servizio", "fonte"), "spesa.csv": ("fonte",), "servizi.csv": ("servizio", "fonte")}
@@ -236,7 +237,8 @@ def test_hostile_office_data_shows_as_text_and_never_runs(hostile_reports, open_
             || e.namespaceURI === 'http://www.w3.org/2000/svg' ? [e.tagName] : []),
         ...[...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + '[' + a.name + ']'),
         ...(e.tagName === 'IMG' && !e.src.startsWith('data:image/') ? ['IMG ' + e.src] : []),
-        ...(e.tagName === 'A' && /^(javascript|data|vbscript):/i.test(e.getAttribute('href') || '') ? ['A ' + e.href] : [])])""")
+        ...(e.tagName === 'A' && /^(javascript|data|vbscript):/i.test(e.getAttribute('href') || '')
+            ? ['A ' + e.href] : [])])""")
     assert dialogs == [] and active == []
     text = page.inner_text("body")
     assert f"Distretto Sociale di Pavia {HOSTILE}" in text

@@ -266,11 +266,13 @@ def test_unsafe_links_lose_their_target_in_every_markdown():
 def test_html_outputs_keep_tables_and_lose_everything_active():
     fragment = ('<style>td{background:url(https://e.org/t.png)}</style>'
                 '<table class="pz-table"><caption>Utenti <b onclick="alert(1)">2023</b></caption>'
-                '<thead><tr><th scope="col" colspan="2" style="text-align:left; position:fixed">Comune</th></tr></thead>'
+                '<thead><tr><th scope="col" colspan="2" style="text-align:left; position:fixed">Comune</th>'
+                '</tr></thead>'
                 '<tbody><tr><td class="testo" onmouseover="alert(1)">Pavia<script>alert(1)</script></td>'
                 '<td rowspan="1">&lt; 5</td></tr></tbody></table>'
                 '<form action="https://e.org"><input name="q"></form><svg onload="alert(1)"><circle r="1"/></svg>'
-                '<a href="javascript:alert(1)">j</a><img src="x" onerror="alert(1)"><iframe srcdoc="<script>"></iframe>')
+                '<a href="javascript:alert(1)">j</a><img src="x" onerror="alert(1)">'
+                '<iframe srcdoc="<script>"></iframe>')
     html = render(code("df", new_output("display_data", data={"text/html": fragment, "text/plain": "df"}))).html
     body = body_of(html)
     assert body.inert() == []
@@ -282,7 +284,8 @@ def test_html_outputs_keep_tables_and_lose_everything_active():
 
 
 def test_author_markdown_keeps_its_html_but_not_scripts_or_handlers():
-    html = render(new_markdown_cell('# Titolo\n\n<div class="nota" onclick="alert(1)"><b>Nota</b> dell\'ufficio</div>\n\n'
+    html = render(new_markdown_cell('# Titolo\n\n<div class="nota" onclick="alert(1)"><b>Nota</b> dell\'ufficio'
+                                    '</div>\n\n'
                                     '<script>alert(1)</script><img src="https://e.org/x.png" alt="remota">')).html
     body = body_of(html)
     assert body.inert() == []
