@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -205,3 +208,180 @@ def test_district_yml_errors(tmp_path):
     with pytest.raises(DataError) as info:
         pianozona.load_district(folder)
     assert "distretto.yml" in str(info.value) and "6 cifre" in str(info.value)
+
+
+# ---------------------------------------------------------------- issue 8: one root cause, one readable line
+import os  # noqa: E402
+import zipfile  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from pianozona.cli import main  # noqa: E402
+
+
+def _sub(folder, file, old, new):
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _to_xlsx(folder, name):
+    frame = pd.read_csv(folder / f"{name}.csv", sep=";", dtype=str, keep_default_na=False)
+    frame.to_excel(folder / f"{name}.xlsx", index=False)
+    (folder / f"{name}.csv").unlink()
+    return folder / f"{name}.xlsx"
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _zip_not_xlsx(folder):
+    (folder / "utenti.csv").unlink()
+    with zipfile.ZipFile(folder / "utenti.xlsx", "w") as archive:
+        archive.writestr("leggimi.txt", "x")
+
+
+def _workbook_next_to_csv(folder):
+    with pd.ExcelWriter(folder / "dati.xlsx") as writer:
+        pd.read_csv(folder / "utenti.csv", sep=";", dtype=str).to_excel(writer, sheet_name="utenti", index=False)
+
+
+def _special(folder, kind):
+    (folder / "utenti.csv").unlink()
+    if kind == "fifo":
+        os.mkfifo(folder / "utenti.csv")
+    else:
+        (folder / "utenti.csv").symlink_to(kind)
+
+
+YML = "distretto.yml"
+CASES = {
+    # name: (break the copy, text of the one error line)
+    "xlsx troncato": (lambda f: _truncate(_to_xlsx(f, "utenti")), "utenti.xlsx: il file .xlsx è troncato o danneggiato"),
+    "csv rinominato xlsx": (lambda f: (f / "utenti.csv").rename(f / "utenti.xlsx"), "forse un CSV rinominato"),
+    "xlsx vuoto": (lambda f: (f / "utenti.csv").unlink() or (f / "utenti.xlsx").write_bytes(b""), "utenti.xlsx: il file è vuoto"),
+    "zip non xlsx": (_zip_not_xlsx, "utenti.xlsx: il file .xlsx non è leggibile"),
+    "dati.xlsx danneggiato": (lambda f: (f / "dati.xlsx").write_bytes(b"PK\x03\x04 rotto"), "dati.xlsx: il file .xlsx è troncato"),
+    "conteggio 1e30": (lambda f: _sub(f, "utenti.csv", ";307;", ";1e30;"),
+                       "utenti.csv, riga 2, colonna 'utenti': conteggio troppo grande (massimo 10.000.000) (valore: '1e30')"),
+    "conteggio inf": (lambda f: _sub(f, "utenti.csv", ";307;", ";inf;"), "riga 2, colonna 'utenti': numero non finito"),
+    "conteggio nan": (lambda f: _sub(f, "utenti.csv", ";307;", ";nan;"), "riga 2, colonna 'utenti': numero non finito"),
+    "anno -inf": (lambda f: _sub(f, "utenti.csv", "2019;018110", "-inf;018110"), "riga 2, colonna 'anno': numero non finito"),
+    "anno 1e30": (lambda f: _sub(f, "utenti.csv", "2019;018110", "1e30;018110"), "riga 2, colonna 'anno': anno fuori intervallo"),
+    "importo inf": (lambda f: _sub(f, "spesa.csv", "108273,75", "inf"), "spesa.csv, riga 2, colonna 'importo_euro': numero non finito"),
+    "importo 1e30": (lambda f: _sub(f, "spesa.csv", "108273,75", "1e30"), "colonna 'importo_euro': importo troppo grande"),
+    "comuni vuoto": (lambda f: (f / YML).write_text("nome: X\ncomuni:\n"), "riga 2, colonna 'comuni': l'elenco 'comuni' è vuoto"),
+    "confronti elenco": (lambda f: _sub(f, YML, '  provincia: {codice: "018", nome: Provincia di Pavia}\n'
+                                        '  regione: {codice: "03", nome: Lombardia}', "  - provincia"),
+                         "colonna 'confronti': 'confronti' deve associare livello e territorio"),
+    "confronto senza codice": (lambda f: _sub(f, YML, 'provincia: {codice: "018", ', "provincia: {"),
+                               "il confronto 'provincia' non ha un codice ISTAT valido"),
+    "confronto inesistente": (lambda f: _sub(f, YML, 'codice: "018", nome: Provincia', 'codice: "999", nome: Provincia'),
+                              "nessun comune ISTAT ha codice provincia 999"),
+    "radice elenco": (lambda f: (f / YML).write_text("- nome\n- comuni\n"), "il file deve contenere chiavi"),
+    "comune senza nome": (lambda f: _sub(f, YML, '{codice: "018030", nome: Carbonara al Ticino}', '{codice: "018030"}'),
+                          "riga 8, colonna 'comuni': ogni comune deve avere 'codice' e 'nome'"),
+    "alias": (lambda f: _sub(f, YML, "nome: Distretto Sociale di Pavia", "x: &x Pavia\nnome: *x"),
+              "alias e ancore YAML"),
+    "dev zero": (lambda f: _special(f, "/dev/zero"), "utenti.csv: non è un file normale"),
+    "dev urandom": (lambda f: _special(f, "/dev/urandom"), "utenti.csv: non è un file normale"),
+    "fifo": (lambda f: _special(f, "fifo"), "utenti.csv: non è un file normale"),
+    "codice fuori cartella": (lambda f: _sub(f, YML, "codice: pavia", "codice: ../../x"),
+                              "colonna 'codice': il codice del distretto non è un nome di cartella sicuro"),
+    "codice ottale": (lambda f: _sub(f, YML, '{codice: "018110", nome: Pavia}', "{codice: 015146, nome: Pavia}"),
+                      "015146 è Milano per ISTAT; per questo 75 righe di utenti.csv, 9 righe di servizi.csv"),
+    "codice sbagliato": (lambda f: _sub(f, YML, '"018110", nome: Pavia', '"018111", nome: Pavia'),
+                         "riga 7, colonna 'nome': il nome non corrisponde al codice: 018111"),
+    "codice sconosciuto": (lambda f: _sub(f, YML, '"018110", nome: Pavia', '"099999", nome: Pavia'),
+                           "codice comune sconosciuto a ISTAT; per questo 75 righe di utenti.csv"),
+    "nome sbagliato": (lambda f: _sub(f, YML, "nome: Sommo", "nome: Zinasco"),
+                       "018151 è Sommo per ISTAT (valore: 'Zinasco'). se il comune è Zinasco, il codice è \"018190\""),
+    "colonna ripetuta": (lambda f: _sub(f, "utenti.csv", "utenti;fonte", "utenti;utenti"),
+                         "utenti.csv, riga 1, colonna 'utenti': colonna 'utenti' ripetuta: colonne E e F"),
+    "csv e dati.xlsx": (_workbook_next_to_csv, "la tabella 'utenti' è in 2 posti: utenti.csv e dati.xlsx [foglio utenti]"),
+    "utf-16": (lambda f: (f / "utenti.csv").write_bytes((f / "utenti.csv").read_text().encode("utf-16")),
+               "utenti.csv: il file è in codifica UTF-16"),
+    "riga del titolo": (lambda f: (f / "spesa.csv").write_text("Spesa 2019-2023\n" + (f / "spesa.csv").read_text()),
+                        "spesa.csv, riga 1: la prima riga sembra un titolo: le intestazioni attese (anno, area, "
+                        "fonte_finanziamento, importo_euro, fonte) sono alla riga 2"),
+    "cartella al posto del file": (lambda f: (f / "misure.csv").unlink() or (f / "misure.csv").mkdir(),
+                                   "misure.csv: al posto del file c'è una cartella"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_validate_gives_one_line_per_root_cause(pavia_copy, name):
+    breaks, expected = CASES[name]
+    breaks(pavia_copy)
+    result = CliRunner().invoke(main, ["validate", str(pavia_copy)])
+    assert result.exit_code == 2, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    errors = [ln for ln in result.output.splitlines() if "ERRORE" in ln]
+    assert len(errors) == 1, errors
+    assert expected in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("name", ["Travaco' Siccomario", "TRAVACÒ SICCOMARIO", "travacò  siccomario"])
+def test_comune_name_check_ignores_accents_case_and_apostrophes(pavia_copy, name):
+    _sub(pavia_copy, YML, "nome: Travacò Siccomario", f'nome: "{name}"')
+    assert not _problems(pavia_copy)
+
+
+def test_unknown_code_and_unknown_name_suggests_near_names(pavia_copy):
+    _sub(pavia_copy, YML, '"018162", nome: Travacò Siccomario', '"099998", nome: Travacco Sicomario')
+    problem = _only(_problems(pavia_copy), "codice comune sconosciuto a ISTAT")
+    assert problem.line == 15 and 'Travacò Siccomario ("018162")' in problem.fix
+
+
+def test_unquoted_code_is_kept_and_warned(pavia_copy):
+    _sub(pavia_copy, YML, '{codice: "018110", nome: Pavia}', "{codice: 18110, nome: Pavia}")
+    district = pianozona.load_district(pavia_copy)
+    assert "018110" in set(district.comuni["codice_comune"])
+    assert "virgolette" in _only(_problems(pavia_copy, "avviso"), "senza virgolette").fix
+
+
+def test_infinite_amount_never_reaches_the_tables(pavia_copy):
+    _sub(pavia_copy, "spesa.csv", "108273,75", "inf")
+    district = pianozona.load_district(pavia_copy, strict=False)
+    assert district.spesa["importo_euro"].dropna().map(np.isfinite).all()
+    _sub(pavia_copy, "spesa.csv", "inf", "108273,75")
+    _sub(pavia_copy, "utenti.csv", ";307;", ";1e30;")
+    district = pianozona.load_district(pavia_copy, strict=False)
+    assert pd.isna(district.utenti.loc[0, "utenti"])  # reported, and kept out of the Int64 column
+
+
+def test_repeated_problem_is_one_line_with_a_count(pavia_copy):
+    path = pavia_copy / "utenti.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(";dimostrativo", ";"), encoding="utf-8")
+    [problem] = _problems(pavia_copy)
+    assert problem.line == 2 and problem.column == "fonte" and "cella vuota (e altre 899 righe: 3, 4, 5" in problem.message
+
+
+PERSONE = "anno;codice_comune;area;persone;fonte\n2019;018110;anziani;280;cartella sociale\n" \
+          "2019;018030;minori;4;cartella sociale\n"
+
+
+def test_persone_is_none_when_absent_and_silent(pavia_copy):
+    district = pianozona.load_district(pavia_copy)
+    assert district.persone is None
+    assert not [p for p in district.problems if Path(p.file or "").name.startswith("persone")]
+
+
+def test_persone_table_is_validated_and_typed(pavia_copy):
+    (pavia_copy / "persone.csv").write_text(PERSONE, encoding="utf-8")
+    district = pianozona.load_district(pavia_copy)
+    assert list(district.persone["persone"]) == [280, 4] and str(district.persone["persone"].dtype) == "Int64"
+    assert list(district.persone["codice_comune"]) == ["018110", "018030"]
+
+
+def test_persone_table_gets_the_checks_of_utenti(pavia_copy):
+    (pavia_copy / "persone.csv").write_text(
+        PERSONE + "2019;018110;anziani;3;cartella sociale\n2020;018001;giovani;-1;cartella sociale\n", encoding="utf-8")
+    problems = _problems(pavia_copy)
+    assert _only(problems, "riga duplicata").line == 4
+    assert (_only(problems, "comune fuori dal distretto").line, _only(problems, "area sconosciuta").line) == (5, 5)
+    assert _only(problems, "valore negativo").column == "persone"
+    assert all(p.file.endswith("persone.csv") for p in problems)
