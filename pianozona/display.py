@@ -50,7 +50,7 @@ __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_bann
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
-STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–"}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–", "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
@@ -148,7 +148,9 @@ def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
     cols = {"codice": "Codice", "area": "Area", "indicatore": "Indicatore", "unita": "Unità",
             "anno_base": "Anno base", "valore_base": "Valore base", "target": "Target",
             "anno_target": "Anno target", "valore": "Valore", "atteso": "Atteso", "stato": "Stato"}
-    table(shown[list(cols)], caption=caption, labels=cols,
+    flags = [c for c in objectives.columns if str(c).endswith(("_soppresso", "_soppressione"))
+             and str(c).rsplit("_", 1)[0] in cols]
+    table(shown[list(cols) + flags], caption=caption, labels=cols,
           decimals={"valore_base": 0, "target": 0, "valore": 0, "atteso": 0})
 
 
