@@ -17,6 +17,11 @@ what it shows, including how many units were not shown and why.  Get it with
 description is kept in a weak registry keyed by the Axes, so it goes away
 with the figure; drawing a second chart on the same Axes replaces it.
 
+Text from data shows literally: comune names, labels, titles and tick labels
+go through `literal`, which escapes the dollar sign that matplotlib would
+read as mathtext ("$x$"), and every text of a chart is drawn without TeX
+(``usetex=False``) even when the global rcParams ask for it.
+
 Drawn elements carry a `gid` ("funnel_points", "forest_comparator",
 "trend_verdict", "source", …) so tests and SVG output can find them.  The
 statistics all come from `pianozona.stats`; nothing is recomputed here.
@@ -47,7 +52,7 @@ from .formatting import num
 from .indicators import ETICHETTE
 
 __all__ = ["PALETTE", "DEFAULT_SOURCE", "set_theme", "italian_formatter", "funnel_plot", "forest_plot",
-           "trend_plot", "describe"]
+           "trend_plot", "describe", "literal"]
 
 LOCALE = "it_IT"
 #: Restrained, colour-blind-safe house palette (Okabe-Ito accents on a dark blue).
@@ -131,6 +136,23 @@ def italian_formatter(decimals: int | None = None, *, grouping: bool = True) -> 
 
 
 # ---------------------------------------------------------------- shared helpers
+def literal(text: Any) -> str:
+    """`text` as matplotlib should show it, character for character (no mathtext).
+
+    Matplotlib reads a string with two unescaped "$" as mathtext: a comune
+    named "A $x$ B" would render x in italics, and "$\\frac$" would stop the
+    drawing with a parse error.  Escaping each "$" as "\\$" makes the string
+    plain text, which matplotlib shows with the dollar signs restored.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def _plain_text(ax: Axes) -> None:
+    """Draw every text of `ax` (titles, labels, ticks, legend, annotations) without TeX."""
+    for text in ax.findobj(Text):
+        text.set_usetex(False)
+
+
 def _frame(data: Any, **columns: Any) -> pd.DataFrame:
     """Check `data` is a DataFrame holding every named column (None = option not used)."""
     if not isinstance(data, pd.DataFrame):
@@ -180,15 +202,16 @@ def _canvas(ax: Axes | None, figsize: tuple[float, float]) -> Iterator[Axes]:
 
 def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, source: str | None, description: str,
             pad: float = 6) -> Axes:
-    ax.set_title(title, loc="left", fontweight="bold", pad=pad)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(literal(title), loc="left", fontweight="bold", pad=pad)
+    ax.set_xlabel(literal(xlabel))
+    ax.set_ylabel(literal(ylabel))
     if source and str(source).strip():
         text = str(source).strip()
-        text = text if text.lower().startswith("fonte") else f"Fonte: {text}"
+        text = literal(text if text.lower().startswith("fonte") else f"Fonte: {text}")
         ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
                     xytext=(0, -6), textcoords="offset points", ha="left", va="top",
                     fontsize="small", color=MUTED, gid="source")
+    _plain_text(ax)
     _DESCRIPTIONS[ax] = " ".join(description.split())
     return ax
 
@@ -247,7 +270,9 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
     'rate' (default 1000); `mean` (× multiplier) defaults to the pooled
     Σx/Σn of the drawn units (pass the district value when counts are
     hidden, so that the centre line does not move).  Limits: `stats.funnel_limits` over a smooth
-    range of denominators; colours: `stats.funnel_significance`.  Units
+    range of denominators that includes each unit's own; colours:
+    `stats.funnel_significance`, which for rates agrees with those limits (PHE's exact Poisson
+    funnels), so a point is coloured as outside exactly when it is beyond the line drawn at its n.  Units
     outside the 2σ limits, and those in `highlight` (values of the `label`
     column, circled), are labelled when `label` is given; overlapping labels
     are moved up with a leader line.  ``log_x=True`` puts n on a log scale
@@ -282,7 +307,8 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
         handles, labels = [], []
         if shown.any():
             lo, hi = ns[shown].min() * 0.8, ns[shown].max() * 1.05
-            grid = np.unique(np.concatenate([np.linspace(lo, hi, 200), np.geomspace(lo, hi, 200)]))
+            # the units' own denominators are on the grid: there the drawn lines are the limits they are tested on
+            grid = np.unique(np.concatenate([np.linspace(lo, hi, 200), np.geomspace(lo, hi, 200), ns[shown]]))
             lim = stats.funnel_limits(mean, grid, statistic=stat, multiplier=mult)
             for key, text, style in (("2sd", "limiti 2σ (95%)", "--"), ("3sd", "limiti 3σ (99,8%)", "-")):
                 for side in ("lower", "upper"):
@@ -290,7 +316,7 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
                                     label=text if side == "upper" else "_nolegend_", gid=f"funnel_{side}_{key}")
                 handles.append(line)
             centre, = ax.plot(grid, np.full(grid.shape, float(mean)), color=INK, lw=1.2, gid="funnel_centre",
-                              label=f"{mean_label} ({_number(mean)})")
+                              label=f"{literal(mean_label)} ({_number(mean)})")
             handles.append(centre)
             idx = np.flatnonzero(shown)
             ax.scatter(ns[idx], values[idx], c=[_FUNNEL_COLOURS[c] for c in codes[idx]], s=42, zorder=3,
@@ -306,7 +332,7 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
                 ax.set_xscale("log")
                 ax.xaxis.set_minor_formatter(ticker.NullFormatter())
             leader = {"arrowstyle": "-", "color": MUTED, "lw": 0.6, "relpos": (0, 0), "shrinkA": 0, "shrinkB": 4}
-            labels = [ax.annotate(names[i], (ns[i], values[i]), xytext=(5, 3), textcoords="offset points",
+            labels = [ax.annotate(literal(names[i]), (ns[i], values[i]), xytext=(5, 3), textcoords="offset points",
                                   fontsize="small", color=INK, arrowprops=leader, gid="funnel_label",
                                   fontweight="bold" if names[i] in wanted else "normal")
                       for i in idx if label is not None and (codes[i] != "within" or names[i] in wanted)]
@@ -373,8 +399,8 @@ def forest_plot(data: pd.DataFrame, *, value: str, lower: str, upper: str, label
                    [Line2D([], [], color=MAIN, marker="o", lw=2.2, label="valore e intervallo di confidenza")])
         if comparator is not None:
             handles.append(ax.axvline(comparator, color=INK, ls="--", lw=1.2, zorder=2, gid="forest_comparator",
-                                      label=f"{comparator_label}: {_number(comparator)}"))
-        ax.set_yticks(rows, names[idx])
+                                      label=f"{literal(comparator_label)}: {_number(comparator)}"))
+        ax.set_yticks(rows, [literal(name) for name in names[idx]])
         ax.set_ylim(-0.7, max(len(idx), 1) - 0.3)
         ax.grid(False, axis="y")
         ax.xaxis.set_major_formatter(italian_formatter())

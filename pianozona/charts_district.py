@@ -2,7 +2,9 @@
 
 Same conventions as `pianozona.charts` (data first, keyword-only options,
 `ax=None`, returns the Axes, Italian numbers, a source line, and a text
-alternative readable with `charts.describe(ax)`).
+alternative readable with `charts.describe(ax)`).  Text taken from data (comune
+names, area labels, legend entries, tick labels) goes through `charts.literal`,
+so a "$" in a name shows as a dollar sign and is never read as mathtext.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .charts import DEFAULT_SOURCE, PALETTE, _canvas, _finish, _frame, _legend, italian_formatter
+from .charts import DEFAULT_SOURCE, PALETTE, _canvas, _finish, _frame, _legend, italian_formatter, literal
 from .formatting import num
 from .verification import COLOURS, STATUSES
 
@@ -38,8 +40,8 @@ def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, r
             ref = reference.pivot_table(index="inizio", columns="sesso", values="quota").reindex(classes["inizio"])
             for sex, sign in (("M", -1), ("F", 1)):
                 ax.step(sign * ref[sex].to_numpy(), pos, where="mid", color="black", linewidth=1.2, gid="reference")
-            handles.append(Line2D([], [], color="black", label=reference_label))
-        ax.set_yticks(pos, classes["classe"])
+            handles.append(Line2D([], [], color="black", label=literal(reference_label)))
+        ax.set_yticks(pos, [literal(c) for c in classes["classe"]])
         limit = float(np.nanmax(share.to_numpy())) * 1.15
         ax.set_xlim(-limit, limit)
         ax.xaxis.set_major_formatter(lambda v, _pos=None: num(abs(v), 1))
@@ -61,11 +63,11 @@ def map_plot(data, *, value: str, label: str, title: str, legend_label: str, dec
     _frame(pd.DataFrame(data.drop(columns="geometry")), value=value, label=label)
     with _canvas(ax, (7.0, 6.0)) as ax:
         data.plot(column=value, ax=ax, cmap="Blues", edgecolor="white", linewidth=0.8, legend=True,
-                  legend_kwds={"label": legend_label, "shrink": 0.7,
+                  legend_kwds={"label": literal(legend_label), "shrink": 0.7,
                                "format": italian_formatter(decimals)}, missing_kwds={"color": "#d9d9d9"})
         for _, row in data.iterrows():
             point = row.geometry.representative_point()
-            ax.annotate(row[label], (point.x, point.y), ha="center", fontsize=7, color="#262626")
+            ax.annotate(literal(row[label]), (point.x, point.y), ha="center", fontsize=7, color="#262626")
         ax.set_axis_off()
         ranked = data.sort_values(value, ascending=False)
         text = (f"Mappa dei {len(data)} comuni colorati per {legend_label.lower()}: il valore più alto è a "
@@ -81,10 +83,11 @@ def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area
     df = _frame(data, status=status, group=group)
     counts = pd.crosstab(df[group], df[status]).reindex(columns=list(STATUSES), fill_value=0)
     with _canvas(ax, (7.5, 0.5 * len(counts) + 1.8)) as ax:
-        left = np.zeros(len(counts))
+        left, rows = np.zeros(len(counts)), np.arange(len(counts))
         for name in STATUSES:
-            ax.barh(counts.index, counts[name], left=left, color=COLOURS[name], label=name, gid=f"status_{name}")
+            ax.barh(rows, counts[name], left=left, color=COLOURS[name], label=name, gid=f"status_{name}")
             left += counts[name].to_numpy()
+        ax.set_yticks(rows, [literal(g) for g in counts.index])
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(italian_formatter(0))
         ax.invert_yaxis()
@@ -100,13 +103,14 @@ def stacked_bars(data: pd.DataFrame, *, title: str, ylabel: str, source: str | N
     """Stacked vertical bars: rows of `data` are the parts, columns the years (e.g. funds by source)."""
     parts = data.drop(index="Totale", errors="ignore")
     with _canvas(ax, (8.0, 4.8)) as ax:
-        years = [str(c) for c in parts.columns]
+        years, slots = [str(c) for c in parts.columns], np.arange(len(parts.columns))
         bottom = np.zeros(len(years))
         for i, (name, row) in enumerate(parts.iterrows()):
-            ax.bar(years, row.to_numpy(float), bottom=bottom, color=PALETTE[i % len(PALETTE)], label=name)
+            ax.bar(slots, row.to_numpy(float), bottom=bottom, color=PALETTE[i % len(PALETTE)], label=literal(name))
             bottom += row.to_numpy(float)
+        ax.set_xticks(slots, [literal(y) for y in years])
         ax.yaxis.set_major_formatter(italian_formatter(0))
-        _legend(ax, [Patch(color=PALETTE[i % len(PALETTE)], label=n) for i, n in enumerate(parts.index)])
+        _legend(ax, [Patch(color=PALETTE[i % len(PALETTE)], label=literal(n)) for i, n in enumerate(parts.index)])
         text = (f"Barre impilate per anno ({years[0]}–{years[-1]}): il totale passa da {num(bottom[0], 0)} a "
                 f"{num(bottom[-1], 0)}; la voce maggiore nell'ultimo anno è "
                 f"{parts.iloc[:, -1].idxmax()} ({num(parts.iloc[:, -1].max(), 0)}).")

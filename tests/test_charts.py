@@ -304,3 +304,83 @@ def test_describe_needs_a_chart_of_this_module():
         charts.describe(ax)
     with pytest.raises(ParameterError):
         charts.describe("grafico")
+
+
+# ---------------------------------------------------------------- text from data is shown literally
+ODD_NAMES = ["Pieve $x$ Porto", r"Casei $\frac{1}{0}$ Gerola", "Costa $ De' Nobili", "50% {0} %s", "", "Ponte\nNuovo"]
+
+
+def svg_text(fig) -> str:
+    """The figure as SVG with text kept as text (svg.fonttype 'none'), XML entities decoded."""
+    import html
+    import io
+
+    buffer = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg")
+    return html.unescape(buffer.getvalue())
+
+
+def _odd_units() -> pd.DataFrame:
+    pop = [15500, 600, 350, 1600, 1100, 1150]
+    users = [2400, 2, np.nan, 160, 120, 70]  # far above, far below, one hidden by the privacy layer
+    return pd.DataFrame({"comune": ODD_NAMES, "utenti": users, "popolazione_a_rischio": pop})
+
+
+def test_funnel_and_forest_show_dollar_names_literally_and_without_tex():
+    df = _odd_units()
+    # usetex on would send every label to LaTeX (not installed here): the charts must not use it
+    with mpl.rc_context({"text.usetex": True}):
+        funnel = charts.funnel_plot(df, x="utenti", n="popolazione_a_rischio", label="comune", statistic="rate",
+                                    highlight="Pieve $x$ Porto", title="Utenti $ per mille", mean_label="media $A$")
+        est = stats.rate_ci(df["utenti"], df["popolazione_a_rischio"])
+        forest = charts.forest_plot(df.assign(v=est.value, lo=est.lower, hi=est.upper), value="v", lower="lo",
+                                    upper="hi", label="comune", comparator=120, comparator_label="Distretto $D$")
+        texts = {"funnel": svg_text(funnel.figure), "forest": svg_text(forest.figure)}
+    for name in ("Pieve $x$ Porto", r"Casei $\frac{1}{0}$ Gerola"):
+        assert name in texts["funnel"] and name in texts["forest"]
+    assert "Utenti $ per mille" in texts["funnel"] and "media $A$" in texts["funnel"]
+    assert "Distretto $D$: 120" in texts["forest"] and "50% {0} %s" in texts["forest"]
+    labels = [t.get_text() for t in by_gid(funnel, "funnel_label")]
+    assert r"Pieve \$x\$ Porto" in labels  # escaped in matplotlib's string, shown with plain "$"
+    assert "Pieve $x$ Porto" in charts.describe(funnel)  # the text alternative keeps the name as written
+
+
+def test_describe_handles_odd_names_and_hidden_units():
+    df = _odd_units()
+    ax = charts.funnel_plot(df, x="utenti", n="popolazione_a_rischio", label="comune", statistic="rate")
+    text = charts.describe(ax)
+    assert "\n" not in text and "5 unità su 6 mostrate" in text
+    assert text.endswith("1 unità non mostrata perché il dato manca o non è pubblicabile (Costa $ De' Nobili).")
+    assert "Casei $\\frac{1}{0}$ Gerola" in text and "Ponte Nuovo" in text  # a newline becomes a space
+    assert len(by_gid(ax, "funnel_points")[0].get_offsets()) == 5  # the hidden unit is not drawn
+    est = stats.rate_ci(df["utenti"], df["popolazione_a_rischio"])
+    forest = charts.forest_plot(df.assign(v=est.value, lo=est.lower, hi=est.upper), value="v", lower="lo",
+                                upper="hi", label="comune")
+    text = charts.describe(forest)
+    assert "da Casei $\\frac{1}{0}$ Gerola (3,33) a Pieve $x$ Porto" in text
+    assert text.endswith("(Costa $ De' Nobili).")
+
+
+def test_funnel_rate_points_are_coloured_outside_exactly_when_beyond_the_drawn_line():
+    rng = np.random.default_rng(5)
+    pop = rng.integers(80, 20000, 150).astype(float)
+    users = rng.poisson(pop * 0.012 * rng.uniform(0.4, 1.9, 150))
+    df = pd.DataFrame({"comune": [f"C{i}" for i in range(150)], "utenti": users, "popolazione_a_rischio": pop})
+    ax = charts.funnel_plot(df, x="utenti", n="popolazione_a_rischio", statistic="rate")
+    xs, ys = by_gid(ax, "funnel_points")[0].get_offsets().T
+    colours = [to_hex(c) for c in by_gid(ax, "funnel_points")[0].get_facecolors()]
+    lines = {g: by_gid(ax, g)[0] for g in ("funnel_upper_2sd", "funnel_lower_2sd", "funnel_upper_3sd",
+                                           "funnel_lower_3sd")}
+
+    def at_points(gid):  # the drawn line read at each point's own denominator (part of the line's grid)
+        line = lines[gid]
+        position = np.searchsorted(line.get_xdata(), xs)
+        assert np.array_equal(line.get_xdata()[position], xs)
+        return line.get_ydata()[position]
+
+    beyond3 = (ys > at_points("funnel_upper_3sd")) | (ys < at_points("funnel_lower_3sd"))
+    beyond2 = (ys > at_points("funnel_upper_2sd")) | (ys < at_points("funnel_lower_2sd"))
+    expected = np.where(beyond3, "#d55e00", np.where(beyond2, "#e69f00", "#5b6770"))
+    assert beyond2.sum() > 10 and (~beyond2).sum() > 10  # both kinds are present
+    assert colours == list(expected)
