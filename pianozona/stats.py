@@ -413,16 +413,19 @@ def funnel_significance(x: Any, n: Any, *, statistic: str = "proportion", mean: 
     if mean is None:
         total = n[ok].sum()
         mean = mult if stat == "ratio" else (x[ok].sum() / total * mult if total > 0 else np.nan)
-    _, lo3, lo2, hi2, hi3 = (np.asarray(a) for a in funnel_limits(mean, n, statistic=stat, multiplier=mult))
     with np.errstate(all="ignore"):
-        value = np.where(ok, x / n * mult, np.nan)
         if stat == "proportion":
+            _, lo3, lo2, hi2, hi3 = (np.asarray(a) for a in funnel_limits(mean, n, statistic=stat, multiplier=mult))
+            value = np.where(ok, x / n * mult, np.nan)
             above3, above2, below3, below2 = value > hi3, value > hi2, value < lo3, value < lo2
-        else:
-            low, high = _poisson_tails(x, np.asarray(mean, dtype=float) * n / mult)
+            ok &= ~np.isnan(hi2)
+        else:  # the test itself; `funnel_limits` draws the same boundary (no need to compute it here)
+            expected = _counts(mean, "mean") * n / mult
+            low, high = _poisson_tails(x, expected)
             t2, t3 = FUNNEL_TAILS["2sd"], FUNNEL_TAILS["3sd"]
             above3, above2, below3, below2 = high < t3, high < t2, low < t3, low < t2
-        codes = np.select([~ok | np.isnan(hi2), above3, above2, below3, below2],
+            ok &= ~np.isnan(expected)
+        codes = np.select([~ok, above3, above2, below3, below2],
                           ["not_assessable", "above_3sd", "above_2sd", "below_3sd", "below_2sd"], "within")
     if italian:
         codes = np.select([codes == c for c in FUNNEL_LABELS], list(FUNNEL_LABELS.values()), "")
