@@ -126,12 +126,17 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _keep_text(_Float))
 
 def _parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     text = decode_bytes(read_bytes_bounded(path, MAX_CONFIG_BYTES), path)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader already refuses control characters
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
     except DataError as exc:
         raise DataError(exc.problem.message, file=path, line=exc.line, fix=exc.problem.fix) from None
+    except yaml.reader.ReaderError as exc:
+        raise DataError(f"carattere non ammesso nel file (codice {exc.character:#04x})",
+                        line=text[: exc.position].count("\n") + 1, file=path,
+                        fix="cancellare il carattere invisibile in quella riga (salvare come testo semplice)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataError(
@@ -145,7 +150,8 @@ def _parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date or number PyYAML cannot build
         raise DataError(f"valore YAML non valido ({exc})", file=path, fix="scrivere il valore tra virgolette") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:

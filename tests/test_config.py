@@ -135,3 +135,8 @@ def test_unquoted_codes_keep_what_was_typed_and_warn_once(tmp_path):
 def test_repeated_comune_names_the_first_line(tmp_path):
     error = _fails(tmp_path, GOOD + "  - {codice: \"018110\", nome: Pavia}\n")
     assert "comune ripetuto (già alla riga 4)" in str(error) and error.line == 5
+
+
+def test_control_character_is_one_line_with_its_line(tmp_path):
+    error = _fails(tmp_path, GOOD + "ente_capofila: Consorzio\x1f\n")
+    assert "carattere non ammesso" in str(error) and error.line == 5
