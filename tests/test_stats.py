@@ -640,7 +640,7 @@ def test_series_with_different_indexes_are_rejected_not_combined_by_position():
                                       pd.Series([2.0] * 5))):
         with pytest.raises(ParameterError, match="indici diversi"):
             call()
-    # same index in another order of rows is still a different pairing: rejected; aligned Series work
+    # the same labels in another order are rejected too (Index.equals is order-sensitive); reindexed Series work
     aligned = proportion_ci(x, n.reindex(x.index))
     assert aligned.lower == pytest.approx(proportion_ci([1, 2, 3], [30, 20, 10]).lower)
     assert rate_ci(x, [10, 20, 30]).value == pytest.approx([100, 100, 100])  # Series next to a list: in order
