@@ -17,13 +17,14 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
-from .tabular import decode_bytes, parse_number, sniff_separator
+from .tabular import decode_bytes, parse_number, read_bytes_bounded, sniff_separator
 
 COLUMNS = ["anno", "codice_comune", "comune", "eta", "sesso", "residenti"]
 MAX_AGE = 100
@@ -62,25 +63,33 @@ def _norm(label: object) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+#: the largest ISTAT download read (bytes, also for the CSV inside a zip): the national
+#: ricostruzione intercensuaria is the biggest file ISTAT offers and stays well below this
+MAX_ISTAT_BYTES = 300 * 1024 * 1024
+
+
 def _read_zip(path: Path) -> tuple[bytes, str]:
     """Return the bytes and name of the single CSV inside a zip archive."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(read_bytes_bounded(path, MAX_ISTAT_BYTES))) as archive:
             members = [m for m in archive.namelist()
                        if m.lower().endswith(".csv") and not m.startswith("__MACOSX/")]
             if len(members) != 1:
                 raise DataError(f"l'archivio zip deve contenere un solo file CSV, ne contiene "
                                 f"{len(members)} ({', '.join(members) or 'nessuno'})", file=path,
                                 fix="estrarre il CSV giusto e passare il percorso del file .csv")
+            if archive.getinfo(members[0]).file_size > MAX_ISTAT_BYTES:
+                raise DataError(f"il CSV nell'archivio zip è troppo grande (oltre {MAX_ISTAT_BYTES // 2**20} MB)",
+                                file=path, fix=_DOWNLOAD)
             return archive.read(members[0]), members[0]
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         raise DataError("archivio zip danneggiato o non valido", file=path, fix=_DOWNLOAD) from exc
 
 
 def _load(path: str | Path) -> Source:
     """Read and decode a .csv (or the CSV in a .zip); refuse missing and empty files."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # special files are refused by read_bytes_bounded
         raise DataError("file mancante", file=path,
                         fix="controllare il nome del file e la cartella in cui è stato salvato")
     names, raw, shown = [path.name], None, str(path)
@@ -88,7 +97,7 @@ def _load(path: str | Path) -> Source:
         raw, member = _read_zip(path)
         shown = f"{path} [{member}]"
         names.append(Path(member).name)
-    raw = path.read_bytes() if raw is None else raw
+    raw = read_bytes_bounded(path, MAX_ISTAT_BYTES) if raw is None else raw
     if not raw.strip():
         raise DataError("il file è vuoto", file=shown, fix=_DOWNLOAD)
     return decode_bytes(raw, shown), shown, names

@@ -385,3 +385,13 @@ def test_persone_table_gets_the_checks_of_utenti(pavia_copy):
     assert (_only(problems, "comune fuori dal distretto").line, _only(problems, "area sconosciuta").line) == (5, 5)
     assert _only(problems, "valore negativo").column == "persone"
     assert all(p.file.endswith("persone.csv") for p in problems)
+
+
+def test_istat_folder_special_and_damaged_files_are_one_line_each(pavia_copy):
+    folder = pavia_copy / "istat"
+    folder.mkdir()
+    os.mkfifo(folder / "posas_2021.csv")
+    (folder / "posas_2020.zip").write_bytes(b"PK\x03\x04 rotto")
+    problems = _problems(pavia_copy)
+    assert _only(problems, "non è un file normale").file.endswith("posas_2021.csv")
+    assert _only(problems, "archivio zip danneggiato").file.endswith("posas_2020.zip")
