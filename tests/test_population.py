@@ -49,3 +49,23 @@ def test_combine_sources_prefers_own_files():
     ]
     alone, _ = combine_sources(None, package, "x")
     pd.testing.assert_frame_equal(alone, package)
+
+
+# ---------------------------------------------------------------- issue 8: comune names against ISTAT codes
+import pytest  # noqa: E402
+
+from pianozona.population import codes_for_name, istat_name, name_key, names_match, similar_comuni  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["Travacò Siccomario", "Travaco' Siccomario", "TRAVACO SICCOMARIO", " travacò-siccomario "])
+def test_names_match_ignores_accents_case_apostrophes(name):
+    assert names_match("018162", name)
+    assert not names_match("018110", name)
+
+
+def test_name_lookups_suggest_codes_and_names():
+    assert name_key("Torre d'Isola") == "torre d isola"
+    assert codes_for_name("Pavia") == ("018110",)
+    assert codes_for_name("Atlantide") == ()
+    assert ("018162", "Travacò Siccomario") in similar_comuni("Travacco Sicomario")
+    assert istat_name("018110") == "Pavia" and istat_name("999999") is None
