@@ -77,7 +77,7 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("codice_comune", "comune", help="codice ISTAT a 6 cifre"),
         ColumnSpec("area", "area"),
         ColumnSpec("servizio", "text"),
-        ColumnSpec("utenti", "int", help="persone distinte in carico nell'anno"),
+        ColumnSpec("utenti", "int", help="utenti del servizio nell'anno (chi usa due servizi compare in due righe: la somma sui servizi non conta persone)"),
         _FONTE,
     ), key=("anno", "codice_comune", "area", "servizio")),
     TableSpec("spesa", "Spesa per anno, area e fonte di finanziamento", (
