@@ -15,7 +15,9 @@ started it, even after ``kill -9`` (`_die_with_parent`, Linux
 runner, each kernel with the template (forked) or with its worker
 (ordinary).  Each kernel gets an address-space limit (`_limit_memory`,
 ``RLIMIT_AS``) so that a notebook that allocates too much fails with
-``MemoryError`` instead of exhausting the machine; `CurrentKernel` tells the
+``MemoryError`` instead of exhausting the machine (it counts address space,
+not resident memory: threaded libraries reserve some per thread, so a
+machine with many cores may need a higher ``--memoria``); `CurrentKernel` tells the
 worker which kernel runs its job (to kill it at the job's time limit) and
 whether it was still alive when the notebook ended.
 """
@@ -98,10 +100,18 @@ class CurrentKernel:
     pid: int | None = None
     alive_at_end: bool | None = None
     memory_mb: int | None = None  # the limit given to every kernel this worker starts
+    on_start: Any = None  # called once the kernel process exists (starts the job's clock)
 
     @classmethod
-    def reset(cls) -> None:
-        cls.pid, cls.alive_at_end = None, None
+    def reset(cls, on_start: Any = None) -> None:
+        cls.pid, cls.alive_at_end, cls.on_start = None, None, on_start
+
+    @classmethod
+    def started(cls, pid: int) -> None:
+        cls.pid = pid
+        if cls.on_start is not None:
+            cls.on_start()
+            cls.on_start = None
 
     @classmethod
     def kill(cls) -> bool:
@@ -306,7 +316,7 @@ def _kernel_manager() -> type:
                 provisioner = self.provisioner
                 provisioner.process, provisioner.pid, provisioner.pgid = _PidProcess(pid), pid, pid
                 self._reconcile_connection_info(provisioner.connection_info)
-            CurrentKernel.pid = self.provisioner.pid
+            CurrentKernel.started(self.provisioner.pid)
             await _ports_bound(self, self.provisioner.process)
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:

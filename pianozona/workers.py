@@ -16,8 +16,9 @@ asked to exit, and the kernel was alive when the notebook ended
 (`_stopped_early`); anything else is a failed job, and the last good page
 stays published.
 
-Limits: a whole-job time limit (``timeout``, default `DEFAULT_TIMEOUT_S`)
-kills the job's kernel when it expires, and each kernel has a memory limit
+Limits: a whole-job time limit (``timeout``, default `DEFAULT_TIMEOUT_S`,
+counted from the start of the job's kernel: waiting for the template's
+imports does not count) kills the job's kernel when it expires, and each kernel has a memory limit
 (``memory_mb``, default `DEFAULT_MEMORY_MB`, see `pianozona.kernels`);
 both fail the job with an Italian message and let the other jobs go on.
 Every file a job leaves in the temporary folder under its final name is
@@ -244,8 +245,7 @@ def _papermill(task: dict, output: Path) -> tuple[Any, str, bool]:
 
     timer = threading.Timer(limit, time_is_up)
     timer.daemon = True
-    CurrentKernel.reset()
-    timer.start()
+    CurrentKernel.reset(on_start=timer.start)  # the clock runs from the kernel's start (which has its own limit)
     try:
         nb = papermill.execute_notebook(
             task["notebook"], str(output), parameters=task["parameters"], kernel_name=KERNEL_NAME,

@@ -387,6 +387,7 @@ def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path)
     race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", True)
     good = (nbformat.v4.new_notebook(), "", False)
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
+    (tmp_path / "work").mkdir()  # the run's temporary folder, where the executed notebook is written
     task = {"name": "job", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "x.ipynb")}
 
     outcomes = [race, race, good]
@@ -508,7 +509,8 @@ def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_p
                          progress="none")
     assert time.perf_counter() - start < 40
     assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
-    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 3
+    others = [r for r in result.results if r.job.name != "bilancio"]
+    assert [r.status for r in others] == ["riuscito"] * 3, [r.message for r in others]
     assert 5 <= job(result, "bilancio").duration_s < 15
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
