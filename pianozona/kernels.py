@@ -69,11 +69,18 @@ def _die_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        if _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) non riuscita")
     if os.getppid() != parent:  # the parent is already gone: nobody would stop us
         os._exit(1)
+
+
+@functools.cache
+def _libc() -> Any:
+    """The C library, loaded before any fork: a child of a threaded process must not call the loader."""
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _limit_memory(megabytes: int | None) -> None:
@@ -307,6 +314,8 @@ def _kernel_manager() -> type:
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             if _TemplateClient.address is None:
+                if sys.platform.startswith("linux"):
+                    _libc()  # loaded here, not in the forked child
                 kw["preexec_fn"] = functools.partial(_ordinary_kernel_start, os.getpid(), CurrentKernel.memory_mb)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
             else:
