@@ -133,13 +133,14 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     fresh = {
         "formato": MANIFEST_FORMAT,
         "distretto": {"codice": plan.district.codice, "nome": plan.district.nome,
-                      "cartella": str(plan.district.folder), "dimostrativo": plan.district.dimostrativo},
+                      "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo},
         "anno": plan.year, "esito": "con errori" if failed else "riuscito", "aggiornato_il": _now(),
         "ultima_esecuzione": manifest.get("ultima_esecuzione"),
         "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": _git_commit()},
         "ambiente": {"python": sys.version.split()[0], "papermill": _version("papermill")},
         "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.planning
-        "cartella_notebook": str(plan.notebooks_dir), "rapporti": entries,
+        # folder names, not absolute paths: a shared manifest need not tell where the server keeps its files
+        "cartella_notebook": plan.notebooks_dir.name, "rapporti": entries,
     }
     manifest.clear()
     manifest.update(fresh)
