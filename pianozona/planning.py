@@ -6,7 +6,7 @@ against the notebook's ``parameters`` cell, `job_key` and `is_up_to_date`
 decide which published reports are still current.  Nothing here starts a
 kernel or publishes a report: `pianozona.runner` runs the plan and
 `pianozona.publish` writes the reports; the small file helpers at the end
-(`_write_atomic`, `_read_json`, `_entries`) are shared with publishing,
+(`write_atomic`, `_read_json`, `_entries`) are shared with publishing,
 since the district facts cache is written here.
 
 What may be published about the raw data
@@ -156,7 +156,7 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
                  "dimostrativo": bool(loaded.dimostrativo)}
         try:
-            _write_atomic(cache, json.dumps(facts, ensure_ascii=False))
+            write_atomic(cache, json.dumps(facts, ensure_ascii=False))
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
@@ -464,7 +464,8 @@ def _read_json(path: Path) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a temporary file in the same folder, then `os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
     try:

@@ -40,7 +40,7 @@ from pathlib import Path
 from .areas import AREE
 from .errors import ExecutionError
 from .planning import (
-    PACKAGE_ROOT, SUITE, TEMP_PREFIX, Job, Plan, _entries, _file_hash, _umask, _version, _write_atomic,
+    PACKAGE_ROOT, SUITE, TEMP_PREFIX, Job, Plan, _entries, _file_hash, _umask, _version, write_atomic,
     package_fingerprint,
 )
 
@@ -144,8 +144,8 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     }
     manifest.clear()
     manifest.update(fresh)
-    _write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    _write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
+    write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
 
 
 def _suite_names() -> list[str]:

@@ -134,7 +134,7 @@ from .workers import METRICS_PARAMETER, _Pool, _WorkerConfig
 # Defined with the code that uses them, importable from here as before.
 from .kernels import KERNEL_MODULES, NO_PRELOAD, START_TIMEOUT_S, _imports  # noqa: F401
 from .planning import (  # noqa: F401
-    DEFAULT_NOTEBOOKS, PACKAGE_ROOT, SUITE, DistrictInfo, SuiteEntry, _write_atomic, data_fingerprint,
+    DEFAULT_NOTEBOOKS, PACKAGE_ROOT, SUITE, DistrictInfo, SuiteEntry, write_atomic, data_fingerprint,
     district_info, type_matches,
 )
 from .privacy import PUBLISH_ENV_VAR  # noqa: F401

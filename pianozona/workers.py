@@ -22,7 +22,7 @@ imports does not count) kills the job's kernel when it expires, and each kernel 
 (``memory_mb``, default `DEFAULT_MEMORY_MB`, see `pianozona.kernels`);
 both fail the job with an Italian message and let the other jobs go on.
 Every file a job leaves in the temporary folder under its final name is
-complete (`_write_complete`): a full disk fails the job, it never yields a
+complete (`planning.write_atomic`): a full disk fails the job, it never yields a
 half-written page.
 """
 
@@ -32,7 +32,6 @@ import json
 import os
 import queue
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -214,7 +213,7 @@ def _execute_job(task: dict) -> dict:
     if nb is None:
         nb = _read_notebook(output) or nbformat.read(Path(task["notebook"]), as_version=4)
     try:
-        _write_complete(work / f"{name}.ipynb", nbformat.writes(nb))
+        _write(work / f"{name}.ipynb", nbformat.writes(nb))
     except OSError as exc:
         error = error or _disk_error(exc)
     output.unlink(missing_ok=True)
@@ -329,16 +328,11 @@ def _disk_error(exc: OSError) -> str:
     return f"scrittura non riuscita{where}: {exc.strerror or exc}"
 
 
-def _write_complete(path: Path, text: str) -> None:
-    """Write `path` whole or not at all (temporary file, then `os.replace`)."""
-    handle, tmp = tempfile.mkstemp(prefix=".parziale-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write(path: Path, text: str) -> None:
+    """Write whole or not at all; planning imports this module, so its writer is imported when used."""
+    from .planning import write_atomic
+
+    write_atomic(path, text)
 
 
 def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
@@ -348,7 +342,7 @@ def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
     warnings: list[str] = []
     try:
         page = render_notebook(nb, task["page"], failed=bool(error), error_message=error)
-        _write_complete(work / f"{name}.html", page.html)
+        _write(work / f"{name}.html", page.html)
         warnings += page.warnings
     except OSError as exc:
         error = error or _disk_error(exc)

@@ -199,7 +199,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch)
 
     monkeypatch.setattr(runner.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runner._write_atomic(target, "nuovo")
+        runner.write_atomic(target, "nuovo")
     assert target.read_text(encoding="utf-8") == "vecchio"
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
 
@@ -659,7 +659,7 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
-    monkeypatch.setattr(publish, "_write_atomic", full)
+    monkeypatch.setattr(publish, "write_atomic", full)
     # nothing to do: not being able to record the run is no failure
     assert run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path,
                        progress="none").exit_code == 0
