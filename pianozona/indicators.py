@@ -125,7 +125,7 @@ def copertura(district, area: str | None = None, anni: Sequence[int] | None = No
     aree = [area] if area else list(district.aree)
     for code in aree:
         get_area(code)
-    source = district.utenti if misura == "utenti" else getattr(district, "persone", None)
+    source = district.utenti if misura == "utenti" else district.persone
     if source is None:
         raise ParameterError("misura", misura, "il distretto non ha la tabella 'persone': usare misura='utenti'")
     users = source.dropna(subset=["anno", misura]).rename(columns={misura: "utenti"})

@@ -98,7 +98,7 @@ class NeedsAnalysis:
 
 def measure(district: District, area: str) -> str:
     """'persone' when the district gives distinct persons for `area`, else 'utenti'."""
-    persons = getattr(district, "persone", None)
+    persons = district.persone
     if persons is not None and not persons.empty and (persons["area"] == area).any():
         return "persone"
     return "utenti"
