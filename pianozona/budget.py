@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import needs, privacy
+from . import needs
 from .datasets import District
 from .indicators import spesa_pro_capite
 from .schema import FONTI_FINANZIAMENTO
 
-FLAGS = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+FLAGS = needs.FLAGS  # the suppression flags of the users column
 
 
 AREA_LABELS = {"etichetta": "Area", "importo_euro": "Spesa (euro)", "spesa_per_residente": "Euro per residente",

@@ -63,7 +63,7 @@ MEASURE_WORDS = {
 }
 _POSITION = {"migliore": "superiore", "peggiore": "inferiore", "simile": "simile", NOT_COMPARABLE: NOT_COMPARABLE}
 _DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti"}
-_FLAGS = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+FLAGS = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]  # suppression flags of the count column
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def _spending(district: District, area: str, year: int, totals: pd.DataFrame) ->
     """Spending of the area in `year` and the year before, per resident and per (protected) user."""
     spending = spesa_pro_capite(district, anni=[year - 1, year])
     spending = spending[spending["area"] == area].drop(columns="utenti").reset_index(drop=True)
-    users = totals[["anno", "utenti", *_FLAGS]]
+    users = totals[["anno", "utenti", *FLAGS]]
     spending = spending.merge(users, on="anno", how="left")
     spending["utenti" + privacy.FLAG_SUFFIX] = spending["utenti" + privacy.FLAG_SUFFIX].fillna(False).astype(bool)
     spending["utenti" + privacy.KIND_SUFFIX] = spending["utenti" + privacy.KIND_SUFFIX].fillna("")
@@ -217,7 +217,7 @@ def shareable_coverage(analysis: NeedsAnalysis, district_name: str | None = None
     Already protected by `analyse` (the flag columns say which cells are
     hidden); `district_name` is accepted for backward compatibility.
     """
-    cols = ["comune", "utenti", "popolazione_a_rischio", "copertura", "lower", "upper", "confronto", *_FLAGS]
+    cols = ["comune", "utenti", "popolazione_a_rischio", "copertura", "lower", "upper", "confronto", *FLAGS]
     total = analysis.district.to_frame().T.assign(comune=TOTAL_LABEL, confronto="")
     out = pd.concat([analysis.coverage[cols], total[cols]], ignore_index=True)
     out = out.astype({"utenti": float, "popolazione_a_rischio": float, "copertura": float, "lower": float,
@@ -228,13 +228,13 @@ def shareable_coverage(analysis: NeedsAnalysis, district_name: str | None = None
 
 def spending_table(analysis: NeedsAnalysis) -> pd.DataFrame:
     """The spending table as published: euro, users (protected), euro per user and per resident."""
-    cols = ["anno", "importo_euro", "utenti", "spesa_per_utente", "spesa_per_residente", *_FLAGS]
+    cols = ["anno", "importo_euro", "utenti", "spesa_per_utente", "spesa_per_residente", *FLAGS]
     return analysis.spending[cols]
 
 
 def trend_rows(analysis: NeedsAnalysis) -> pd.DataFrame:
     """The district's coverage per year as published (hidden totals marked)."""
-    cols = ["anno", "utenti", "popolazione_a_rischio", "anno_popolazione", "copertura", "lower", "upper", *_FLAGS]
+    cols = ["anno", "utenti", "popolazione_a_rischio", "anno_popolazione", "copertura", "lower", "upper", *FLAGS]
     return analysis.trend_table[cols]
 
 
