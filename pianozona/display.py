@@ -30,10 +30,8 @@ import math
 import os
 import re
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
@@ -43,6 +41,7 @@ from .areas import AREE
 from .charts import describe
 from .formatting import data_lunga, num
 from .indicators import ETICHETTE
+from .render import environment
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
            "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
@@ -58,7 +57,6 @@ BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo
 
 
 NOTEBOOK_ONLY = {"pianozona": {"solo_notebook": True}}  # the HTML page header says it already
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Characters that are markdown (or HTML) anywhere in a line: `:` too, so that no
 # `https://` or `javascript:` becomes a link.  Backslash escapes of ASCII
@@ -188,16 +186,9 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     source = frame.reset_index() if index else frame
     text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
     columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
-    display(HTML(_table_template().render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
+    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
     if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
         display(Markdown(f"*{escape_markdown(privacy.suppression_legend(), inline=True)}*"))
-
-
-@lru_cache(maxsize=1)
-def _table_template() -> jinja2.Template:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    return environment.get_template("table.html.j2")
 
 
 def figure(chart, *, alt: str, dpi: int = 110) -> None:

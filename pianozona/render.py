@@ -150,7 +150,7 @@ def render_notebook(nb: Any, page: PageInfo, *, failed: bool = False, error_mess
         failure = {"summary": error_message or "l'esecuzione si è interrotta senza un messaggio di errore.",
                    "cell_label": "", "ename": "", "evalue": "", "source": "", "traceback": ""}
     title = doc.title or page.title
-    html_text = _environment().get_template("report.html.j2").render(
+    html_text = environment().get_template("report.html.j2").render(
         **_common(page, title), body=Markup(sanitise("\n".join(p for p in parts if p))), toc=doc.toc_tree(),
         failure=failure,
         previous_report=page.previous_report, index_href=page.index_href,
@@ -162,7 +162,7 @@ def render_index(rows: list[IndexRow], page: PageInfo) -> str:
     """The index of a district/year folder: every report with its status and files."""
     view = [_index_row(row) for row in rows]
     failed = sum(1 for row in rows if row.status == "fallito")
-    return _environment().get_template("index.html.j2").render(
+    return environment().get_template("index.html.j2").render(
         **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=view, failed=failed,
     )
 
@@ -197,7 +197,8 @@ def status_label(status: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja environment of every page and fragment: the package templates, autoescape on."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                               trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
