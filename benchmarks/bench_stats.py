@@ -1,4 +1,4 @@
-"""Timing of pianozona.stats on large and region-sized inputs (a script, not a test).
+"""Timing of pianozona.analysis.stats on large and region-sized inputs (a script, not a test).
 
 Run:  .venv/bin/python benchmarks/bench_stats.py
 
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from pianozona.stats import benchmark, funnel_limits, funnel_significance, proportion_ci, rate_ci
+from pianozona.analysis.stats import benchmark, funnel_limits, funnel_significance, proportion_ci, rate_ci
 
 REPEATS = 5
 TARGET_S = 1.0

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pianozona.runner import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, check_notebook, plan_run
+from pianozona.publish.runner import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, check_notebook, plan_run
 
 BIN = Path(sys.executable).parent
 GOAL_LOOP, GOAL_FLOOR = 4.0, 3.0

@@ -2,15 +2,21 @@
 
     >>> import pianozona
     >>> pavia = pianozona.load_district("pavia")
-    >>> pianozona.indicators.demografici(pavia.popolazione, by="codice_comune")
+    >>> from pianozona.analysis import indicators
+    >>> indicators.demografici(pavia.popolazione, by="codice_comune")
+
+The flow, one way down (see ARCHITECTURE.md): `pianozona.data` loads and validates,
+`pianozona.analysis` computes, `pianozona.privacy` protects the counts,
+`pianozona.present` draws and renders, `pianozona.publish` runs the suite and
+publishes the reports.  `errors` and `formatting` are shared by all of them.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import indicators
-from .areas import AREE, get_area
-from .datasets import District, load_district
-from .errors import DataError, ExecutionError, ParameterError, PianozonaError, ValidationError
+from pianozona import analysis, data, present, privacy, publish
+from pianozona.data.areas import AREE, get_area
+from pianozona.data.datasets import District, load_district
+from pianozona.errors import DataError, ExecutionError, ParameterError, PianozonaError, ValidationError
 
 try:
     __version__ = version("pianozona")
@@ -19,5 +25,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 
 __all__ = [
     "AREE", "District", "DataError", "ExecutionError", "ParameterError", "PianozonaError",
-    "ValidationError", "get_area", "indicators", "load_district", "__version__",
+    "ValidationError", "analysis", "data", "get_area", "load_district", "present", "privacy", "publish",
+    "__version__",
 ]

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from .areas import AREE
-from .errors import PianozonaError
+from pianozona.data.areas import AREE
+from pianozona.errors import PianozonaError
 
 DEFAULT_DISTRICT = "pavia"
 
@@ -31,7 +31,7 @@ def main() -> None:
 @main.command(help="Controlla i dati di un distretto e segnala tutti i problemi.")
 @click.argument("distretto", default=DEFAULT_DISTRICT)
 def validate(distretto: str) -> None:
-    from .datasets import load_district
+    from pianozona.data.datasets import load_district
 
     try:
         district = load_district(distretto, strict=False)
@@ -56,7 +56,7 @@ def areas() -> None:
 @click.option("--year", "--anno", "year", type=int, default=None, help="anno, se non ricavabile dal file")
 @click.option("--sovrascrivi", is_flag=True, help="sostituisce un file diverso con lo stesso nome")
 def import_istat(files: tuple[str, ...], district: str, year: int | None, sovrascrivi: bool) -> None:
-    from .importer import import_istat_files
+    from pianozona.data.importer import import_istat_files
 
     try:
         results = import_istat_files(list(files), district, year=year, overwrite=sovrascrivi)
@@ -73,8 +73,8 @@ def import_istat(files: tuple[str, ...], district: str, year: int | None, sovras
 @click.argument("distretto", default=DEFAULT_DISTRICT)
 @click.option("--year", "--anno", "year", type=int, default=None)
 def summary(distretto: str, year: int | None) -> None:
-    from .datasets import load_district
-    from .summary import district_summary
+    from pianozona.data.datasets import load_district
+    from pianozona.analysis.summary import district_summary
 
     try:
         district = load_district(distretto)
@@ -105,8 +105,8 @@ def summary(distretto: str, year: int | None) -> None:
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
 def run(district: str, year: str | None, areas: str | None, notebooks: str | None, jobs: str | None, out: str,
         force: bool, no_preload: bool, timeout: str | None, memory: str | None) -> None:
-    from .errors import ExecutionError
-    from .runner import run_reports
+    from pianozona.errors import ExecutionError
+    from pianozona.publish.runner import run_reports
 
     try:
         result = run_reports(district, year, areas=areas, notebooks_dir=notebooks, out_dir=out, jobs=jobs,

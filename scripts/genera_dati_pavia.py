@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pianozona.areas import AREE  # noqa: E402
-from pianozona.config import read_config  # noqa: E402
-from pianozona.population import italy_population  # noqa: E402
+from pianozona.data.areas import AREE  # noqa: E402
+from pianozona.data.config import read_config  # noqa: E402
+from pianozona.data.population import italy_population  # noqa: E402
 
 OUT = ROOT / "data" / "pavia"
 SEED = 20120314

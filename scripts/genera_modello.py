@@ -1,6 +1,6 @@
 """Write data/modello/dati.xlsx: the workbook a planner fills in for a new district.
 
-One sheet per table of the data contract (pianozona.schema.TABLES), headers
+One sheet per table of the data contract (pianozona.data.schema.TABLES), headers
 in row 1, drop-down lists for areas, funding sources and polarity, plus an
 'Istruzioni' sheet.  Copy it into data/<district>/ next to distretto.yml: the
 loader reads each sheet as the table of the same name.
@@ -18,8 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pianozona.areas import AREE  # noqa: E402
-from pianozona.schema import FONTI_FINANZIAMENTO, POLARITA, TABLES  # noqa: E402
+from pianozona.data.areas import AREE  # noqa: E402
+from pianozona.data.schema import FONTI_FINANZIAMENTO, POLARITA, TABLES  # noqa: E402
 
 KIND_HELP = {
     "year": "anno a 4 cifre", "comune": "codice ISTAT a 6 cifre (es. 018110)", "area": "codice area",

@@ -9,7 +9,7 @@ import papermill as pm
 import pytest
 
 import pianozona
-from pianozona import budget, needs, overview, verification
+from pianozona.analysis import budget, needs, overview, verification
 
 from .conftest import ROOT
 

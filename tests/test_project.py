@@ -46,7 +46,7 @@ def test_makefile_help_lists_report_and_test():
 
 
 def test_every_table_column_is_documented_in_data_readme():
-    from pianozona.schema import TABLES
+    from pianozona.data.schema import TABLES
 
     readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     for spec in TABLES.values():

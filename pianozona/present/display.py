@@ -1,0 +1,247 @@
+"""What a notebook shows: Italian tables, charts with a text alternative, banners, metrics.
+
+Notebooks call these instead of formatting things themselves, so every report
+looks the same and stays accessible:
+
+* `table(df, caption=...)`: an HTML table with a caption, header cells and
+  Italian number formats (suppressed small counts shown as "< 5");
+* `figure(ax_or_fig, alt=...)`: the chart as an embedded PNG whose output
+  metadata carries `alt` (the report renderer turns it into the `<img alt>`);
+* `demo_banner(district)`: the warning shown when figures rest on
+  `dimostrativo` data;
+* `heading(title, subtitle)`, `paragraph(text)`, `key_figures({name: value})`,
+  `sources(district)`: text of the document;
+* `write_metrics(path, metrics)`: the small JSON of key figures a notebook
+  leaves next to its output (written atomically; NaN becomes ``null``).
+
+Escape by construction: every string these functions receive is PLAIN TEXT.
+Values from the office's files (a comune named ``<b>x</b>`` or ``*Pavia*``)
+show literally: tables go through an autoescaping Jinja template, text goes
+out as markdown whose special characters are backslash-escaped
+(`escape_markdown`), and the only markup is the one these functions add
+themselves (the ``#`` of a heading, the ``**`` of a key-figure name).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+from pianozona import privacy
+from pianozona.errors import DataError
+from pianozona.data.areas import AREE
+from pianozona.present.charts import describe
+from pianozona.formatting import data_lunga, num
+from pianozona.analysis.indicators import ETICHETTE
+from pianozona.present.render import environment
+
+__all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
+           "table", "write_metrics"]
+
+INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
+INDICATOR_DECIMALS = {"popolazione": 0}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–", "non pubblicato": "◌"}
+
+BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
+          "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
+          "l'attività reale del distretto. La popolazione è quella reale ISTAT.")
+
+
+NOTEBOOK_ONLY = {"pianozona": {"solo_notebook": True}}  # the HTML page header says it already
+
+# Characters that are markdown (or HTML) anywhere in a line: `:` too, so that no
+# `https://` or `javascript:` becomes a link.  Backslash escapes of ASCII
+# punctuation are CommonMark: the reader sees the character itself.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!#:$])")
+# What starts a block at the beginning of a line: list or setext marks, the dot of an ordered list.
+_MD_LINE_START = re.compile(r"(?:^|(?<=\n))(?:([-+=])|(\d+)([.)]))")
+_MD_NEXT_LINE_START = re.compile(r"(?<=\n)(?:([-+=])|(\d+)([.)]))")
+_MD_INDENT = re.compile(r"^[ \t]+", re.M)
+
+
+def escape_markdown(text, *, inline: bool = False) -> str:
+    """`text` as markdown that renders to exactly `text` (HTML and markdown syntax shown literally).
+
+    Leading blanks of each line are dropped (they would make a code block).
+    `inline=True` when the text goes in the middle of a line (e.g. after
+    ``**name**: ``), where a leading ``-`` or ``1.`` is not a list.
+    """
+    escaped = _MD_INDENT.sub("", _MD_INLINE.sub(r"\\\1", str(text)))
+    starts = _MD_NEXT_LINE_START if inline else _MD_LINE_START
+    return starts.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
+
+
+def demo_banner(district) -> None:
+    """Show the demo-data banner when any office table rests on `dimostrativo` rows.
+
+    In a published page the report header carries the same banner, so this
+    output is marked notebook-only there.
+    """
+    if district.dimostrativo:
+        display(Markdown(f"> ⚠️ {BANNER}"), metadata=NOTEBOOK_ONLY)
+
+
+def heading(title: str, subtitle: str | None = None) -> None:
+    """The document's title (level-1 heading) and a subtitle with the date of production.
+
+    The subtitle is notebook-only: the published page's header shows district, year and date.
+    """
+    display(Markdown(f"# {escape_markdown(title)}"))
+    if subtitle:
+        display(Markdown(f"**{escape_markdown(subtitle, inline=True)}** · documento prodotto il {data_lunga()}"),
+                metadata=NOTEBOOK_ONLY)
+
+
+def paragraph(text: str) -> None:
+    """A paragraph of narrative computed in Python; `text` is plain text, shown literally."""
+    display(Markdown(escape_markdown(text)))
+
+
+def key_figures(figures: dict[str, str]) -> None:
+    """The key figures of a document as a short list.
+
+    The plain-text form carries the same figures, so that `pytest --nbval-lax`
+    compares the numbers themselves in cells marked `# NBVAL_CHECK_OUTPUT`.
+    """
+    markdown = "\n".join(f"- **{escape_markdown(name, inline=True)}**: {escape_markdown(value, inline=True)}"
+                         for name, value in figures.items())
+    plain = "\n".join(f"{name}: {value}" for name, value in figures.items())
+    display({"text/markdown": markdown, "text/plain": plain}, raw=True)
+
+
+def sources(district) -> None:
+    """Closing note: where the data come from."""
+    fonti = district.fonti_popolazione
+    pop = "; ".join(f"{int(r.anno)}: {r.fonte}" for r in fonti.itertuples())
+    office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
+    text = (f"Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
+            f"{', '.join(map(str, office))}. Elaborazione con pianozona.")
+    display(Markdown(f"---\n*Fonti.* {escape_markdown(text, inline=True)}"))
+
+
+def change_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Readable headers for `overview.changes` columns such as `indice_vecchiaia_2023`."""
+    labels = {"territorio": "Territorio", "variazione_popolazione_pct": "Variazione popolazione (%)",
+              "variazione_vecchiaia": "Variazione indice di vecchiaia (punti)"}
+    for col in frame.columns:
+        name, _, year = col.rpartition("_")
+        if year.isdigit() and name in ETICHETTE:
+            labels[col] = f"{ETICHETTE[name]} {year}"
+    return labels
+
+
+def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
+    """The traffic-light table of the objectives: status as symbol + word (never colour alone)."""
+    shown = objectives.assign(stato=[f"{STATUS_SYMBOLS.get(s, '')} {s}" for s in objectives["stato"]],
+                              area=objectives["area"].map(lambda a: AREE[a].etichetta if a in AREE else a))
+    cols = {"codice": "Codice", "area": "Area", "indicatore": "Indicatore", "unita": "Unità",
+            "anno_base": "Anno base", "valore_base": "Valore base", "target": "Target",
+            "anno_target": "Anno target", "valore": "Valore", "atteso": "Atteso", "stato": "Stato"}
+    flags = [c for c in objectives.columns if str(c).endswith(("_soppresso", "_soppressione"))
+             and str(c).rsplit("_", 1)[0] in cols]
+    table(shown[list(cols) + flags], caption=caption, labels=cols,
+          decimals={"valore_base": 0, "target": 0, "valore": 0, "atteso": 0})
+
+
+def _cell(value, decimals: int) -> str:
+    if isinstance(value, str) or isinstance(value, bool):
+        return str(value)
+    return num(value, decimals)
+
+
+def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
+          labels: dict[str, str] | None = None, index: bool = False) -> None:
+    """Display `frame` as an accessible HTML table with Italian numbers.
+
+    Cells, caption and headers are plain text, escaped by the template (a cell
+    ``<b>x</b>`` shows those characters); text columns are left-aligned
+    (class ``testo``), header cells carry ``scope="col"``.
+    """
+    decimals = decimals or {}
+    data = frame.reset_index() if index else frame
+    counts = [str(c)[: -len("_soppresso")] for c in data.columns if str(c).endswith("_soppresso")]
+    protected = bool(counts)
+    if protected:
+        data = privacy.format_suppressed(
+            data, formatter=lambda v, c: _cell(v, decimals.get(c, 0 if c in counts else 1)))
+    shown = pd.DataFrame(index=data.index)
+    for col in data.columns:
+        series = data[col]
+        if str(col).startswith("anno") and pd.api.types.is_numeric_dtype(series):
+            shown[col] = [str(int(v)) if pd.notna(v) else "n.d." for v in series]  # years: 2023, not 2.023
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            digits = decimals.get(col, 0 if pd.api.types.is_integer_dtype(series) else 1)
+            shown[col] = [_cell(v, digits) for v in series]
+        else:
+            shown[col] = series.astype(object).where(series.notna(), "n.d.").astype(str)
+    source = frame.reset_index() if index else frame
+    text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
+    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
+    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
+    if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
+        display(Markdown(f"*{escape_markdown(privacy.suppression_legend(), inline=True)}*"))
+
+
+def figure(chart, *, alt: str, dpi: int = 110) -> None:
+    """Display a matplotlib Axes or Figure as PNG with `alt` in the output metadata, then close it."""
+    import matplotlib.pyplot as plt
+
+    fig = chart.get_figure() if hasattr(chart, "get_figure") else chart
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", metadata={"alt": alt}))
+
+
+def write_metrics(path: str | os.PathLike, metrics: dict) -> Path | None:
+    """Write the key figures as JSON (atomically); an empty path writes nothing.
+
+    The file is strict JSON: a missing figure (NaN, ``pd.NA``) is written as
+    ``null``; an infinite one (e.g. a change over a base of 0) raises
+    `DataError` naming the key, since JSON has no infinity and the figure is
+    wrong rather than missing.
+    """
+    if not path:
+        return None
+    target = Path(path)
+    finite = _json_ready(metrics, target, "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:
+        json.dump(finite, fh, ensure_ascii=False, indent=2, allow_nan=False, default=_plain)
+    os.replace(fh.name, target)
+    return target
+
+
+def _json_ready(value, target: Path, key: str):
+    """`value` with NaN/NA turned into None; DataError on ±inf (`key` names where, e.g. ``cifre.spesa``)."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v, target, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v, target, f"{key}[{i}]") for i, v in enumerate(value)]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        raise DataError("cifra chiave infinita: JSON non la può rappresentare e il valore non ha senso da "
+                        "pubblicare", file=target, column=key, value=value,
+                        fix="Controllare il calcolo (di solito una divisione per zero) e scrivere None "
+                            "se la cifra non è calcolabile")
+    return value
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"valore non serializzabile: {value!r}")

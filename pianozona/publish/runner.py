@@ -1,0 +1,361 @@
+"""Run the notebook suite of a district and year; publish HTML reports, an index and a manifest.
+
+    >>> from pianozona.publish.runner import run_reports
+    >>> result = run_reports("pavia", 2023)          # reports/pavia/2023/
+    >>> result.exit_code                             # 0 ok, 1 a report failed
+
+What a run does
+---------------
+1. **Plan** (`plan_run`): the suite is ``panoramica``, ``bisogni_area`` once
+   per area, ``verifica_annuale``, ``bilancio``.  The district, the year (it
+   must be a year of the district's service or spending data; default the
+   latest) and the area codes are checked first.
+2. **Skip what is up to date**: a report is rerun only when the notebook
+   file, any file of the district folder, its parameters or the pianozona
+   package (version and source) changed, when it failed last time, or with
+   ``force=True``.
+3. **Check the notebooks** of the jobs that will run (`check_notebook`):
+   every injected parameter must be declared in the notebook's
+   ``parameters`` cell with a compatible type.  Nothing starts a kernel
+   before all checks pass; a bad value raises `ParameterError`.
+4. **Execute** with papermill in worker processes (default: one per core),
+   each job in its own new kernel, with ``PIANOZONA_PUBBLICAZIONE=1`` so that
+   `pianozona.privacy` suppresses small numbers, and the HTML page rendered
+   in the worker.  To keep kernel start-up cheap, a *template process* has
+   already imported ipykernel and the modules the suite's notebooks import
+   (their ``import`` statements, less `NO_PRELOAD`), and every kernel is a
+   fresh fork of it: a new process with an empty namespace in which no
+   notebook code has run, its own random seed, the notebook's folder as
+   working directory.  ``preload=False`` (CLI ``--no-preload``) starts
+   ordinary kernels instead.  A job succeeds only when every code cell ran to
+   the end in a kernel still alive: ``sys.exit()``, ``raise SystemExit``,
+   ``exit()``/``quit()``, ``os._exit`` or a dying kernel fail it.  Limits:
+   ``timeout`` seconds per job (default 600; CLI ``--tempo-massimo``), then
+   the kernel is killed and the job fails with "superato il tempo massimo
+   di N s"; ``memory_mb`` of address space per kernel (default 4096; CLI
+   ``--memoria``), beyond which the job fails with "memoria esaurita".  The
+   other jobs go on.  Workers, the template and every kernel die with the
+   runner, even after ``kill -9`` (Linux), so the next run is never blocked.
+5. **Publish** into ``<out>/<district>/<year>/`` atomically: every file is
+   written in a temporary folder there and moved in place with `os.replace`
+   only when the job succeeded; ``index.html`` and ``manifest.json`` are
+   rewritten (also atomically) after each job.  A failed job publishes
+   ``<job>.errore.html`` and ``<job>.errore.ipynb`` and leaves the last good
+   ``<job>.html`` in place.  Ctrl-C stops the workers and their kernels and
+   removes the temporary folder: nothing half written is ever in place.
+   A full disk or a read-only folder ends the run with one `ExecutionError`
+   line (exit 1), the published files left as they were; an up-to-date
+   run on a read-only folder succeeds, since it has nothing to write (its
+   ``ultima_esecuzione`` is then not recorded).
+
+Conventions for notebook authors
+--------------------------------
+* **Parameters**: the first code cell is tagged ``parameters`` and declares
+  one parameter per line in papermill's form ``name: type = default  # aiuto``::
+
+      district: str = "pavia"  # codice del distretto
+      year: int = 2023  # anno di riferimento
+      area: str = "anziani"  # codice dell'area (solo bisogni_area)
+      metrics_path: str = ""  # file JSON delle cifre chiave (lo indica il runner)
+
+  The runner injects ``district`` (a code or a folder path, to pass to
+  `pianozona.load_district`), ``year`` (int), ``area`` (str, bisogni_area
+  only) and, when declared, ``metrics_path``.
+* **Key figures**: when ``metrics_path`` is not empty, write there a small
+  JSON object of the report's key figures (plain numbers and strings)::
+
+      if metrics_path:
+          Path(metrics_path).write_text(json.dumps({"utenti_totali": 1234}), encoding="utf-8")
+
+  The runner publishes it as ``<job>.metrics.json`` and copies it into the
+  manifest (``cifre_chiave``).
+* **Chart alt text**: display every chart with its description,
+  ``display(fig, metadata={"alt": "Grafico a barre: utenti per comune, 2023"})``
+  then ``plt.close(fig)``; see `pianozona.present.render` for the fallback.
+* **Hidden cells**: inputs are never shown; a cell tagged ``remove-cell``
+  (or ``nascondi``) is dropped entirely, ``remove-output`` drops its
+  outputs.  ``stderr`` (warnings) never reaches the report.
+* **Page structure**: the first level-1 heading becomes the page title
+  (else the job's title); level-2 and level-3 headings make the table of
+  contents.  The page header already shows the district, the year, the
+  generation date and, for ``dimostrativo`` data, the banner "Dati
+  dimostrativi: ...": a notebook need not repeat them.
+* The notebook runs with the kernel ``python3`` of the Python that runs
+  pianozona, with the notebook's folder as working directory.
+
+Outputs
+-------
+``<job>.html`` (report), ``<job>.ipynb`` (executed notebook),
+``<job>.metrics.json`` (key figures, when written), ``index.html`` and
+``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
+pianozona version, source hash and git commit, the *names* of the data
+files (never their hashes: see `pianozona.publish.planning`), and per report
+(``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``,
+``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
+``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
+at a time per folder) and ``<out>/<district>/.distretto.json`` (district
+facts cached by data fingerprint, so that an unchanged rerun takes about a
+second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
+
+Layout: this module holds `run_reports` and the run itself (executing the
+jobs, signals, progress); planning, parameter checks and incremental keys
+are in `pianozona.publish.planning`, publishing (reports, index, manifest, locking)
+in `pianozona.publish.site`, the worker processes that execute the jobs in
+`pianozona.publish.workers`, the forked-kernel template in `pianozona.publish.kernels`.
+Their public names are importable from here as well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pianozona.errors import ExecutionError, ParameterError
+from pianozona.publish.kernels import _KernelTemplate, _preload_modules
+from pianozona.publish.planning import (
+    DEFAULT_OUT, TEMP_PREFIX, Job, Plan, _check_jobs, _check_memory, _check_timeout, _entries, _read_json,
+    check_notebook, is_up_to_date, job_key, package_fingerprint, plan_run,
+)
+from pianozona.publish.site import (
+    MANIFEST, MANIFEST_FORMAT, JobResult, _deferred_interrupts, _git_commit, _last_good_html, _main_thread,
+    _publish_job, _publish_summary, _read_only, _remove_stale_temp, _remove_tree, _run_lock, _write_error,
+)
+from pianozona.publish.workers import METRICS_PARAMETER, _Pool, _WorkerConfig
+
+# Defined with the code that uses them, importable from here as before.
+from pianozona.publish.kernels import KERNEL_MODULES, NO_PRELOAD, START_TIMEOUT_S, _imports  # noqa: F401
+from pianozona.publish.planning import (  # noqa: F401
+    DEFAULT_NOTEBOOKS, PACKAGE_ROOT, SUITE, DistrictInfo, SuiteEntry, write_atomic, data_fingerprint,
+    district_info, type_matches,
+)
+from pianozona.privacy import PUBLISH_ENV_VAR  # noqa: F401
+from pianozona.publish.site import INDEX, LOCK, MANIFEST_FORMAT  # noqa: F401
+from pianozona.publish.workers import CELL_TIMEOUT_S, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
+
+
+@dataclass
+class RunResult:
+    plan: Plan
+    results: list[JobResult]
+    duration_s: float = 0.0
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if r.status == "fallito"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary(self) -> str:
+        """One Italian line: where the reports are and how the jobs went."""
+        count = {s: sum(r.status == s for r in self.results) for s in ("riuscito", "fallito", "invariato")}
+        text = (f"Rapporti in {self.plan.out_dir}: {_count(count['riuscito'], 'aggiornato', 'aggiornati')}, "
+                f"{_count(count['invariato'], 'invariato', 'invariati')}, "
+                f"{_count(count['fallito'], 'non riuscito', 'non riusciti')} ({_num(self.duration_s)} s).")
+        for r in self.failed:
+            text += f"\n  NON RIUSCITO {r.job.name}: {r.message}"
+        return text
+
+
+# ---------------------------------------------------------------------------
+# the run
+
+
+def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
+                areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
+                out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
+                progress: str = "auto", preload: bool = True, timeout: float | None = None,
+                memory_mb: int | None = None) -> RunResult:
+    """Plan, execute and publish the suite; see the module docstring.
+
+    `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
+    "log" or "none".  `timeout`: seconds per job (default
+    `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
+    `DEFAULT_MEMORY_MB`).  Raises `DataError`/`ParameterError` before any
+    kernel starts, `ExecutionError` when another run holds the output
+    folder or the folder cannot be written (full disk, read-only), and
+    re-raises `KeyboardInterrupt` after cleaning up.  Job failures do not
+    raise: see `RunResult.failed` and `RunResult.exit_code`.
+    """
+    start = time.perf_counter()
+    workers = _check_jobs(jobs)
+    limits = {"timeout_s": _check_timeout(timeout), "memory_mb": _check_memory(memory_mb)}
+    mode = _Progress.mode_for(progress)
+    plan = plan_run(district, year, areas=areas, notebooks_dir=notebooks_dir, out_dir=out_dir)
+    try:
+        results = _run(plan, workers, force, preload, limits, mode)
+    except OSError as exc:  # full disk, read-only folder: the published files are as they were
+        raise ExecutionError(_write_error(exc, plan.out_dir)) from exc
+    order = {job.name: i for i, job in enumerate(plan.jobs)}
+    results.sort(key=lambda r: order[r.job.name])
+    return RunResult(plan, results, time.perf_counter() - start)
+
+
+def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str) -> list[JobResult]:
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    with _run_lock(plan.out_dir) as lock, _signals_as_interrupt():
+        _remove_stale_temp(plan.out_dir)
+        manifest = _upgraded(_read_json(plan.out_dir / MANIFEST))
+        manifest["pianozona"] = {**package_fingerprint(), "commit_git": _git_commit()}  # once per run
+        keys = {job.name: job_key(job, plan) for job in plan.jobs}
+        todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)]
+        results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
+        report = _Progress(mode, len(todo), len(results))
+        try:
+            if todo:
+                config = _WorkerConfig("", None, os.getpid(), lock=lock, **limits)
+                results += _execute(plan, todo, keys, manifest, workers, preload, report, config)
+            _record_run(plan, manifest, {"processi": workers, "forzata": force}, wrote=bool(todo))
+        finally:
+            report.close()
+    return results
+
+
+def _upgraded(manifest: dict) -> dict:
+    """A manifest of an older format loses its unkeyed incremental keys: every report reruns once."""
+    if manifest and manifest.get("formato") != MANIFEST_FORMAT:
+        for entry in manifest.get("rapporti", []):
+            entry.pop("chiave", None)
+            (entry.get("ultimo_successo") or {}).pop("chiave", None)
+    return manifest
+
+
+def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None:
+    """Rewrite index and manifest; when nothing ran, a folder that cannot be written is no failure."""
+    try:
+        _publish_summary(plan, manifest, run_info=run_info)
+    except OSError as exc:
+        if wrote or not (_read_only(exc) or exc.errno == errno.ENOSPC):
+            raise
+
+
+def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
+             report: "_Progress", config: _WorkerConfig) -> list[JobResult]:
+    work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
+    template = _KernelTemplate(_preload_modules(todo), work, plan.notebooks_dir) if preload else None
+    pool, results = None, []
+    try:
+        metrics_declared = {}
+        for job in todo:  # every check before the first kernel starts
+            if job.notebook not in metrics_declared:
+                metrics_declared[job.notebook] = check_notebook(job)
+        tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest) for job in
+                 sorted(todo, key=lambda j: -_entries(manifest).get(j.name, {}).get("durata_s", 0))]
+        config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
+        pool = _Pool(min(workers, len(todo)), config)
+        report.start()
+        for outcome in pool.run(tasks):
+            job = next(j for j in todo if j.name == outcome["name"])
+            result = _result(job, outcome)
+            with _deferred_interrupts():
+                _publish_job(plan, job, result, keys[job.name], work, manifest)
+            results.append(result)
+            report.done(result)
+        return results
+    finally:
+        if pool is not None:
+            pool.stop()
+        if template is not None:
+            template.stop(graceful=pool is not None)
+        _remove_tree(work)
+
+
+def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict) -> dict:
+    from pianozona.present.render import PageInfo
+
+    previous = _last_good_html(_entries(manifest).get(job.name, {}), plan.out_dir)
+    parameters = dict(job.parameters)
+    if metrics:
+        parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
+    page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
+                    previous_report=previous, version=package_fingerprint()["versione"] or "")
+    return {"name": job.name, "notebook": str(job.notebook), "parameters": parameters, "page": page,
+            "work": str(work), "metrics": metrics}
+
+
+def _result(job: Job, outcome: dict) -> JobResult:
+    return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
+                     outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"))
+
+
+@contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM (cron timeout, CI cancel) cleans up like Ctrl-C."""
+    if not _main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _num(value: float) -> str:
+    from pianozona.formatting import num
+
+    return num(value, 1)
+
+
+# ---------------------------------------------------------------------------
+# progress
+
+
+class _Progress:
+    """A tqdm bar on a terminal, plain Italian log lines otherwise (both on stderr)."""
+
+    def __init__(self, mode: str, total: int, skipped: int) -> None:
+        self.mode, self.total, self.count, self.bar = mode, total, 0, None
+        if mode != "none":
+            head = (f"{_count(total, 'rapporto', 'rapporti')} da eseguire"
+                + (f", {_count(skipped, 'invariato', 'invariati')} (nessuna modifica)" if skipped else ""))
+            print(head, file=sys.stderr, flush=True)
+
+    def start(self) -> None:
+        """Show the bar (after the workers are forked: tqdm starts a monitor thread)."""
+        if self.mode == "bar" and self.total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc="Rapporti", unit="rapporto", file=sys.stderr, leave=True)
+
+    @staticmethod
+    def mode_for(mode: str) -> str:
+        if mode == "auto":
+            return "bar" if sys.stderr.isatty() else "log"
+        if mode not in ("bar", "log", "none"):
+            raise ParameterError("progress", mode, "valori ammessi: auto, bar, log, none")
+        return mode
+
+    def done(self, result: JobResult) -> None:
+        self.count += 1
+        state = "completato" if result.status == "riuscito" else f"NON RIUSCITO ({result.message})"
+        line = f"[{self.count}/{self.total}] {result.job.title}: {state} in {_num(result.duration_s)} s"
+        lines = [line] + [f"    avviso: {w}" for w in result.warnings]
+        if self.bar is not None:
+            for text in lines:
+                self.bar.write(text, file=sys.stderr)
+            self.bar.update(1)
+        elif self.mode == "log":
+            print("\n".join(lines), file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

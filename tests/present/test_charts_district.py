@@ -1,0 +1,71 @@
+"""Tests of pianozona.present.charts_district: names taken from data are drawn literally (no mathtext)."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from shapely.geometry import box  # noqa: E402
+
+from pianozona.present import charts, charts_district  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+DOLLAR = r"Area $\frac{1}{0}$ e $x$"  # mathtext that would stop the drawing with a parse error
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def svg_text(ax) -> str:
+    buffer = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        ax.figure.savefig(buffer, format="svg")
+    return html.unescape(buffer.getvalue())
+
+
+def test_status_plot_area_labels_are_literal():
+    data = pd.DataFrame({"area": [DOLLAR, DOLLAR, "Anziani"], "stato": ["raggiunto", "in linea", "non raggiunto"]})
+    with mpl.rc_context({"text.usetex": True}):  # TeX is not installed: it must not be used
+        ax = charts_district.status_plot(data)
+        text = svg_text(ax)
+    assert DOLLAR in text and "Anziani" in text
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Anziani", charts.literal(DOLLAR)]
+    assert "su 3 obiettivi" in charts.describe(ax)
+
+
+def test_stacked_bars_names_and_years_are_literal():
+    data = pd.DataFrame({"2022": [10.0, 5.0], "2023 $": [12.0, 4.0]}, index=["Fondo $A$ regionale", "Comuni"])
+    ax = charts_district.stacked_bars(data, title="Fondi $ per anno", ylabel="Euro")
+    text = svg_text(ax)
+    assert "Fondo $A$ regionale" in text and "2023 $" in text and "Fondi $ per anno" in text
+    assert "Fondo $A$ regionale" in charts.describe(ax)
+
+
+def test_pyramid_reference_label_is_literal():
+    rows = [(start, f"{start}-{start + 4}", sex, share) for start in (0, 5, 65) for sex, share in (("M", 5.0),
+                                                                                                    ("F", 6.0))]
+    data = pd.DataFrame(rows, columns=["inizio", "classe", "sesso", "quota"])
+    ax = charts_district.pyramid_plot(data, reference=data, reference_label="Regione $L$")
+    assert "Regione $L$" in svg_text(ax) and "(Regione $L$)" in charts.describe(ax)
+
+
+def test_map_labels_are_literal():
+    geopandas = pytest.importorskip("geopandas")
+    data = geopandas.GeoDataFrame({"comune": ["Pieve $x$ Porto", "Borgo"], "tasso": [1.5, 2.5]},
+                                  geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    ax = charts_district.map_plot(data, value="tasso", label="comune", title="Mappa", legend_label="Tasso $")
+    text = svg_text(ax)
+    assert "Pieve $x$ Porto" in text and "Tasso $" in text
+    assert "il più basso a Pieve $x$ Porto" in charts.describe(ax)

@@ -1,0 +1,726 @@
+"""The report runner: planning and checks before any kernel, incremental reruns, atomic publishing, failures, Ctrl-C."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from pianozona.data.areas import AREE
+from pianozona.cli import main
+from pianozona.errors import ExecutionError, ParameterError
+from pianozona.publish.runner import (
+    METRICS_PARAMETER, TEMP_PREFIX, check_notebook, data_fingerprint, is_up_to_date, job_key, plan_run,
+    run_reports, type_matches,
+)
+from pianozona.publish import runner
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
+SUITE_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
+
+
+@pytest.fixture(scope="module")
+def reports_root(tmp_path_factory) -> Path:
+    """One output root per module: the district facts are read from the data once, then cached."""
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture
+def notebooks(tmp_path) -> Path:
+    """A private copy of the fixture notebooks that a test may break."""
+    return Path(shutil.copytree(FIXTURES, tmp_path / "notebooks"))
+
+
+def edit_notebook(path: Path, edit) -> None:
+    nb = nbformat.read(path, as_version=4)
+    edit(nb)
+    nbformat.write(nb, path)
+
+
+def published(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+# ---------------------------------------------------------------------------
+# planning and parameter checks (no kernel)
+
+
+def test_plan_covers_the_suite_in_order_with_checked_parameters(reports_root):
+    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert [job.name for job in plan.jobs] == SUITE_NAMES
+    assert plan.year == max(plan.district.anni) == 2023
+    assert plan.out_dir == reports_root.resolve() / "pavia" / "2023"
+    assert plan.jobs[0].parameters == {"district": "pavia", "year": 2023}
+    assert plan.jobs[1].parameters == {"district": "pavia", "year": 2023, "area": "anziani"}
+    assert plan.jobs[1].title == "Bisogni per area: Anziani"
+    assert plan.jobs[1].notebook == FIXTURES.resolve() / "bisogni_area.ipynb"
+    assert plan.district.dimostrativo is True and "utenti.csv" in plan.district.data_files
+
+
+def test_plan_with_chosen_areas_and_year(reports_root):
+    plan = plan_run("pavia", "2021", areas="minori, anziani,minori", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert [job.name for job in plan.jobs] == ["panoramica", "bisogni_area_minori", "bisogni_area_anziani",
+                                               "verifica_annuale", "bilancio"]
+    assert plan.year == 2021 and all(job.parameters["year"] == 2021 for job in plan.jobs)
+
+
+@pytest.mark.parametrize("kwargs, name, hint", [
+    ({"areas": "anziani,giovani"}, "area", "aree valide: anziani, minori"),
+    ({"areas": ""}, "areas", "separati da virgola"),
+    ({"year": 1990}, "year", "2019, 2020, 2021, 2022, 2023"),
+    ({"year": "duemila"}, "year", "opzione --year"),
+    ({"notebooks_dir": "/nessuna/cartella"}, "notebooks", "--notebooks"),
+])
+def test_bad_parameters_are_refused_with_a_readable_message(reports_root, kwargs, name, hint):
+    kwargs = {"notebooks_dir": FIXTURES, **kwargs}
+    with pytest.raises(ParameterError) as info:
+        plan_run("pavia", out_dir=reports_root, **kwargs)
+    assert info.value.name == name and hint in str(info.value)
+
+
+def test_a_notebook_missing_from_the_folder_is_named(reports_root, notebooks):
+    (notebooks / "bilancio.ipynb").unlink()
+    with pytest.raises(ParameterError, match="manca bilancio.ipynb"):
+        plan_run("pavia", notebooks_dir=notebooks, out_dir=reports_root)
+
+
+@pytest.mark.parametrize("value, annotation, default, expected", [
+    (2023, "int", "2023", True),
+    ("2023", "int", "2023", False),
+    (True, "int", "1", False),
+    (1, "bool", "True", False),
+    (3, "float", "1.0", True),
+    ("pavia", "str", '"pavia"', True),
+    (None, "Optional[int]", "None", True),
+    (None, "int | None", "None", True),
+    ("x", "int | None", "None", False),
+    ("x", "typing.Union[str, int]", '"a"', True),
+    (["a"], "list[str]", "[]", True),
+    (2023, "None", "2020", True),  # no annotation: the default's type
+    ("2023", "None", "2020", False),
+    ("x", "None", "None", True),  # nothing to check against
+    (object(), "MyType", "None", True),
+])
+def test_type_matches(value, annotation, default, expected):
+    assert type_matches(value, annotation, default) is expected
+
+
+def test_check_notebook_accepts_the_fixtures_and_reports_metrics(reports_root):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert all(check_notebook(job) for job in plan.jobs)
+
+
+@pytest.mark.parametrize("edit, name, hint", [
+    (lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("year: int = 2023", 'year: str = "2023"')),
+     "year", "year: str"),
+    (lambda nb: setattr(nb.cells[0], "source", "\n".join(line for line in nb.cells[0].source.splitlines()
+                                                           if not line.startswith("area"))),
+     "area", "non dichiara 'area'"),
+    (lambda nb: nb.cells[0].metadata.update(tags=[]), "notebook", "tag 'parameters'"),
+])
+def test_check_notebook_names_the_declaration_to_fix(reports_root, notebooks, edit, name, hint):
+    edit_notebook(notebooks / "bisogni_area.ipynb", edit)
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
+    with pytest.raises(ParameterError) as info:
+        check_notebook(plan.jobs[1])
+    assert info.value.name == name and hint in str(info.value) and "bisogni_area.ipynb" in str(info.value)
+
+
+def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, monkeypatch):
+    edit_notebook(notebooks / "bilancio.ipynb",
+                  lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("int", "str")))
+    started = []
+    monkeypatch.setattr(runner, "_Pool", lambda *a, **k: started.append(a))
+    with pytest.raises(ParameterError, match="year"):
+        run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, progress="none")
+    assert started == []
+    out = tmp_path / "pavia" / "2023"
+    assert not list(out.glob("*.html")) and not list(out.glob(TEMP_PREFIX + "*"))
+
+
+# ---------------------------------------------------------------------------
+# incremental logic and atomic writes
+
+
+def test_data_fingerprint_follows_every_data_file_but_not_office_lock_files(pavia_copy):
+    before = data_fingerprint(pavia_copy)
+    (pavia_copy / "~$utenti.xlsx").write_bytes(b"lock")
+    (pavia_copy / ".DS_Store").write_bytes(b"x")
+    assert data_fingerprint(pavia_copy) == before
+    with open(pavia_copy / "spesa.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    after = data_fingerprint(pavia_copy)
+    assert after["spesa.csv"] != before["spesa.csv"] and after["utenti.csv"] == before["utenti.csv"]
+
+
+def test_job_key_changes_with_notebook_data_and_parameters(reports_root, notebooks):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
+    job = plan.jobs[1]
+    key = job_key(job, plan)
+    assert job_key(job, plan) == key
+    assert job_key(dataclasses.replace(job, parameters={**job.parameters, "area": "minori"}), plan) != key
+    other_data = dataclasses.replace(plan, district=dataclasses.replace(plan.district, data_hash="altro"))
+    assert job_key(job, other_data) != key
+    edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
+    assert job_key(job, plan) != key
+
+
+def test_up_to_date_needs_success_same_key_and_files(tmp_path, reports_root):
+    job = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root).jobs[0]
+    entry = {"nome": job.name, "stato": "riuscito", "chiave": "k", "html": "panoramica.html",
+             "notebook_eseguito": "panoramica.ipynb"}
+    manifest = {"rapporti": [entry]}
+    assert not is_up_to_date(job, "k", manifest, tmp_path)  # files missing
+    (tmp_path / "panoramica.html").write_text("x")
+    (tmp_path / "panoramica.ipynb").write_text("x")
+    assert is_up_to_date(job, "k", manifest, tmp_path)
+    assert not is_up_to_date(job, "altra", manifest, tmp_path)
+    entry["stato"] = "fallito"
+    assert not is_up_to_date(job, "k", manifest, tmp_path)
+
+
+def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "manifest.json"
+    target.write_text("vecchio", encoding="utf-8")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.write_atomic(target, "nuovo")
+    assert target.read_text(encoding="utf-8") == "vecchio"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+def test_modules_to_preload_come_from_the_notebooks_imports(tmp_path, reports_root):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
+    modules = runner._preload_modules(list(plan.jobs))
+    assert {"matplotlib.pyplot", "pandas", "pianozona.formatting", "IPython.display"} <= set(modules)
+    assert runner._imports("%matplotlib inline\nimport ipywidgets, numpy as np\nfrom .x import y\n"
+                           "from scipy import stats") == ["ipywidgets", "numpy", "scipy"]
+
+
+def test_a_second_run_on_the_same_folder_is_refused(reports_root):
+    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    with open(plan.out_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ExecutionError, match="un'altra esecuzione"):
+            run_reports("pavia", notebooks_dir=FIXTURES, out_dir=reports_root, progress="none")
+
+
+def test_cli_bad_parameter_is_one_line_and_exit_2(reports_root):
+    result = CliRunner().invoke(main, ["run", "--areas", "anziani,giovani", "--notebooks", str(FIXTURES),
+                                       "--out", str(reports_root)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "pianozona: parametro 'area' non valido: 'giovani'. aree valide: " + ", ".join(AREE)]
+
+
+# ---------------------------------------------------------------------------
+# end to end on the fixture notebooks
+
+
+def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
+    result = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
+    out = tmp_path / "pavia" / "2023"
+    assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * 10
+    for name in SUITE_NAMES:
+        for suffix in (".html", ".ipynb", ".metrics.json"):
+            assert (out / f"{name}{suffix}").is_file(), name + suffix
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["esito"] == "riuscito" and manifest["anno"] == 2023
+    assert manifest["distretto"]["codice"] == "pavia" and manifest["distretto"]["dimostrativo"] is True
+    assert manifest["pianozona"]["versione"] and len(manifest["pianozona"]["sorgenti"]) == 64
+    assert "commit_git" in manifest["pianozona"] and "utenti.csv" in manifest["dati"]["file"]
+    entry = next(e for e in manifest["rapporti"] if e["nome"] == "bisogni_area_minori")
+    assert entry["parametri"] == {"district": "pavia", "year": 2023, "area": "minori"}
+    assert entry["stato"] == "riuscito" and entry["durata_s"] > 0 and len(entry["hash_notebook"]) == 64
+    # the key figures, written by the notebook where the runner said, from a kernel in publication mode
+    assert entry["cifre_chiave"] == {"utenti_totali": 60, "anno": 2023, "pubblicazione": "1"}
+    assert METRICS_PARAMETER not in entry["parametri"]
+
+    page = (out / "bisogni_area_minori.html").read_text(encoding="utf-8")
+    assert "Area: minori" in page and "plt.subplots" not in page and "metrics_path" not in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{name}.html"' in index for name in SUITE_NAMES)
+
+    before = published(out)
+    start = time.perf_counter()
+    again = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
+    assert time.perf_counter() - start < 3
+    assert [r.status for r in again.results] == ["invariato"] * 10
+    after = published(out)
+    assert {k: v for k, v in after.items() if k.endswith((".html", ".ipynb"))} == \
+           {k: v for k, v in before.items() if k.endswith((".html", ".ipynb"))} | {"index.html": after["index.html"]}
+
+    forced = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+                         progress="none")
+    assert [r.job.name for r in forced.results if r.status == "riuscito"] == [
+        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["nome"] for e in manifest["rapporti"]] == SUITE_NAMES  # the other areas stay published
+
+
+def run_cli(notebooks: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                           str(out), "--areas", "anziani", *extra], capture_output=True, text=True, timeout=300)
+
+
+def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, notebooks):
+    out = tmp_path / "reports" / "pavia" / "2023"
+    assert run_cli(notebooks, tmp_path / "reports").returncode == 0
+    good = (out / "bilancio.html").read_bytes()
+    shutil.copy(FIXTURES / "errore.ipynb", notebooks / "bilancio.ipynb")
+
+    proc = run_cli(notebooks, tmp_path / "reports")
+    assert proc.returncode == 1, proc.stderr
+    assert "NON RIUSCITO bilancio: ValueError: spesa negativa nel file di prova" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert (out / "bilancio.html").read_bytes() == good
+    error_page = (out / "bilancio.errore.html").read_text(encoding="utf-8")
+    assert "Esecuzione non riuscita" in error_page and "raise ValueError(" in error_page
+    assert 'href="bilancio.html"' in error_page
+    assert nbformat.read(out / "bilancio.errore.ipynb", as_version=4).cells
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
+    assert manifest["esito"] == "con errori" and entry["stato"] == "fallito"
+    assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
+    assert entry["ultimo_successo"]["html"] == "bilancio.html"
+    others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
+    assert others == ["riuscito"] * 3
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Non riuscito" in index and 'href="bilancio.errore.html"' in index
+
+    shutil.copy(FIXTURES / "bilancio.ipynb", notebooks / "bilancio.ipynb")
+    assert run_cli(notebooks, tmp_path / "reports").returncode == 0
+    assert not (out / "bilancio.errore.html").exists() and not (out / "bilancio.errore.ipynb").exists()
+
+
+def kernel_pids() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"_template_main" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(60)")))
+    proc = subprocess.Popen([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                             str(reports), "--areas", "anziani", "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (list(out.glob(TEMP_PREFIX + "*")) and kernel_pids()):
+        time.sleep(0.05)
+    time.sleep(2)  # the fast jobs are done, the slow notebook sleeps in its kernel
+    running = kernel_pids()
+    assert running, "nessun kernel avviato"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrotto" in stderr and "Traceback" not in stderr
+    time.sleep(0.3)
+    assert not (running & kernel_pids())
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+    after = published(out)
+    assert after["bisogni_area_anziani.html"] == before["bisogni_area_anziani.html"]
+    assert set(after) == set(before)
+    json.loads(after["manifest.json"])  # complete, valid JSON
+
+
+def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path):
+    """What a planner gets calling run_reports from JupyterLab: spawned workers, ordinary kernels."""
+    import threading
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()  # a second thread: forking would be unsafe, the runner must spawn
+    try:
+        result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, preload=False,
+                             progress="none")
+    finally:
+        stop.set()
+    assert [r.status for r in result.results] == ["riuscito"] * 4
+    assert result.results[1].metrics["pubblicazione"] == "1"
+
+
+def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path):
+    """jupyter_client's free-port race ('Address already in use') is retried; other failures are final."""
+    import nbformat
+
+    from pianozona.publish import workers
+
+    calls = []
+
+    def fake(task, output, outcomes):
+        calls.append(task["name"])
+        return outcomes.pop(0)
+
+    def rendered(task, nb, error, duration):
+        return {"ok": not error, "message": error}
+
+    monkeypatch.setattr(workers, "_render_job", rendered)
+    race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", True)
+    good = (nbformat.v4.new_notebook(), "", False)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
+    (tmp_path / "work").mkdir()  # the run's temporary folder, where the executed notebook is written
+    task = {"name": "job", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "x.ipynb")}
+
+    outcomes = [race, race, good]
+    monkeypatch.setattr(workers, "_papermill", lambda t, o: fake(t, o, outcomes))
+    assert workers._execute_job(task) == {"ok": True, "message": ""} and len(calls) == 3
+
+    calls.clear()
+    failure = (nbformat.v4.new_notebook(), "ValueError: boom", False)
+    outcomes = [failure, good]
+    assert workers._execute_job(task)["message"] == "ValueError: boom" and len(calls) == 1
+
+    calls.clear()
+    outcomes = [race, race, race, good]
+    assert not workers._execute_job(task)["ok"] and len(calls) == workers.START_ATTEMPTS
+
+
+# ---------------------------------------------------------------------------
+# faults: never a broken page, never a blocked next run (issue 8)
+
+FAULTS = Path(__file__).parents[1] / "fixtures" / "faults"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_secret_home(tmp_path_factory):
+    """The HMAC secret of the incremental keys lives in a private state folder, here a temporary one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("stato")))
+        yield
+
+
+def kernels_in(folder: Path) -> set[int]:
+    """Template and kernel processes working in `folder` (other people's runs on this machine are elsewhere)."""
+    found = set()
+    for pid in kernel_pids():
+        try:
+            if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(folder) and alive(pid):
+                found.add(pid)
+        except OSError:
+            pass
+    return found
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below `root` (from /proc: parent pids)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def job(result, name: str):
+    return next(r for r in result.results if r.job.name == name)
+
+
+def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path, notebooks):
+    out = tmp_path / "pavia" / "2023"
+    assert run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+                       progress="none").exit_code == 0
+    good = (out / "bilancio.html").read_bytes()
+    expected = {"sys_exit": "alla cella di codice 2 (SystemExit: 0)",  # numbered as in the planner's notebook
+                "raise_system_exit": "SystemExit", "exit": "exit() o quit()",
+                "quit": "exit() o quit()", "os_exit": "il kernel si è interrotto",
+                "keyboard_interrupt": "KeyboardInterrupt"}
+    for fault, hint in expected.items():
+        shutil.copy(FAULTS / f"{fault}.ipynb", notebooks / "bilancio.ipynb")
+        result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+                             progress="none")
+        failed = job(result, "bilancio")
+        assert result.exit_code == 1 and failed.status == "fallito", fault
+        assert hint in failed.message, (fault, failed.message)
+        assert (out / "bilancio.html").read_bytes() == good, fault
+        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 3
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
+        assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
+
+
+def test_cli_exits_1_for_a_notebook_that_calls_sys_exit(tmp_path, notebooks):
+    shutil.copy(FAULTS / "sys_exit.ipynb", notebooks / "bilancio.ipynb")
+    proc = run_cli(notebooks, tmp_path / "reports", "--processi", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert "NON RIUSCITO bilancio: il notebook si è fermato" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "reports" / "pavia" / "2023" / "bilancio.html").exists()
+
+
+def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_path, notebooks):
+    shutil.copy(FAULTS / "endless_loop.ipynb", notebooks / "bilancio.ipynb")
+    start = time.perf_counter()
+    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2, timeout=5,
+                         progress="none")
+    assert time.perf_counter() - start < 40
+    assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
+    others = [r for r in result.results if r.job.name != "bilancio"]
+    assert [r.status for r in others] == ["riuscito"] * 3, [r.message for r in others]
+    assert 5 <= job(result, "bilancio").duration_s < 15
+    assert wait_until(lambda: not kernels_in(notebooks), 5)
+
+
+def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
+    shutil.copy(FAULTS / "memory_hog.ipynb", notebooks / "bilancio.ipynb")
+    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
+                         memory_mb=2048, progress="none")
+    assert job(result, "bilancio").message.startswith("memoria esaurita (limite 2048 MB)")
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 3
+
+
+@pytest.mark.parametrize("option, value, name", [("--tempo-massimo", "0", "timeout"), ("--timeout", "dieci", "timeout"),
+                                                 ("--memoria", "10", "memoria")])
+def test_cli_bad_limits_are_one_line_and_exit_2(reports_root, option, value, name):
+    result = CliRunner().invoke(main, ["run", "--notebooks", str(FIXTURES), "--out", str(reports_root),
+                                       option, value])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pianozona: parametro '{name}' non valido")
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    out = reports / "pavia" / "2023"
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")))
+    proc = subprocess.Popen([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
+                             str(reports), "--areas", "anziani", "--processi", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: (out / "panoramica.html").is_file() and len(descendants(proc.pid)) >= 4, 90)
+        time.sleep(1)  # the slow notebook sleeps in its kernel
+        children = descendants(proc.pid)  # workers, template, kernels
+    finally:
+        proc.kill()
+        proc.wait()
+    assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
+        [pid for pid in children if alive(pid)]
+    with open(out / ".lock", "w") as handle:  # released by the OS
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    shutil.copy(FIXTURES / "bisogni_area.ipynb", notebooks / "bisogni_area.ipynb")
+    again = run_cli(notebooks, reports)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(out.glob(TEMP_PREFIX + "*"))
+
+
+def test_the_lock_is_not_inherited(tmp_path):
+    from pianozona.publish.site import _run_lock
+
+    with _run_lock(tmp_path) as lock:
+        fd, device, inode = lock
+        assert os.get_inheritable(fd) is False
+        assert (os.fstat(fd).st_dev, os.fstat(fd).st_ino) == (device, inode)
+        child = os.fork()
+        if child == 0:  # what a forked worker does first
+            from pianozona.publish.workers import _release_lock
+
+            _release_lock(lock)
+            os._exit(0 if _fd_closed(fd) else 1)
+        assert os.waitpid(child, 0)[1] == 0
+    with open(tmp_path / ".lock") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _fd_closed(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    return False
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs (needs the right to mount: root here; skipped elsewhere)."""
+    mount = tmp_path / "disco"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("montare un tmpfs non è permesso qui")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(folder: Path) -> None:
+    with open(folder / "riempitivo", "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+        try:
+            handle.close()
+        except OSError:
+            pass
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_a_full_disk_is_one_line_exit_1_and_changes_nothing_published(small_disk, notebooks):
+    reports = small_disk / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    fill(small_disk)
+    proc = run_cli(notebooks, reports, "--forza", "--processi", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("pianozona: disco pieno"), proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert published(out) == before
+    assert not list(out.glob(TEMP_PREFIX + "*")) and not list(out.glob(".parziale-*"))
+    assert wait_until(lambda: not kernels_in(notebooks), 5)
+
+
+def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(small_disk, notebooks):
+    reports = small_disk / "reports"
+    out = reports / "pavia" / "2023"
+    assert run_cli(notebooks, reports).returncode == 0
+    before = published(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    up_to_date = run_cli(notebooks, reports)
+    assert up_to_date.returncode == 0, up_to_date.stderr
+    assert "4 invariati" in up_to_date.stdout
+    forced = run_cli(notebooks, reports, "--forza")
+    assert forced.returncode == 1
+    lines = forced.stderr.strip().splitlines()  # the progress head, then the one error line
+    assert lines[-1].startswith("pianozona: la cartella dei rapporti") and "non è scrivibile" in lines[-1]
+    assert [line for line in lines if line.startswith("pianozona:")] == lines[-1:]
+    assert "Traceback" not in forced.stdout + forced.stderr
+    assert published(out) == before
+
+
+def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
+    import errno
+
+    from pianozona.publish import site
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    monkeypatch.setattr(publish, "write_atomic", full)
+    # nothing to do: not being able to record the run is no failure
+    assert run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path,
+                       progress="none").exit_code == 0
+    monkeypatch.setattr(runner, "_execute", lambda *a: full(tmp_path / "x.html", ""))
+    with pytest.raises(ExecutionError, match="disco pieno scrivendo .*x.html"):
+        run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+                    progress="none")
+
+
+def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
+    from pianozona.publish import planning
+
+    result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    files = data_fingerprint(result.plan.district.folder)
+    hashes = set(files.values()) | {planning._digest(files)}
+    key_inputs = {job.name: planning._digest({"notebook": planning._file_hash(job.notebook),
+                                              "dati": planning._digest(files), "parametri": job.parameters,
+                                              "pacchetto": planning.package_fingerprint()})
+                  for job in result.plan.jobs}
+    hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
+    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "pavia").rglob("*")
+             if p.is_file() and p.suffix in (".json", ".html") or p.name == ".distretto.json"]
+    assert texts and not any(h in text for h in hashes for text in texts)
+    manifest = json.loads((result.plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
+    secret = planning.local_secret_path()
+    assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
+    again = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    assert [r.status for r in again.results] == ["invariato"] * 4
+
+
+def test_a_new_secret_makes_every_report_rerun_once(tmp_path, monkeypatch):
+    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path)
+    key = job_key(plan.jobs[0], plan)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "altro-stato"))
+    assert job_key(plan.jobs[0], plan) != key
+
+
+def test_an_old_manifest_loses_its_unkeyed_keys():
+    old = {"formato": 1, "rapporti": [{"nome": "bilancio", "chiave": "abc", "ultimo_successo": {"chiave": "abc"}}]}
+    assert runner._upgraded(old)["rapporti"] == [{"nome": "bilancio", "ultimo_successo": {}}]
+
+
+def test_every_path_the_run_writes_stays_inside_out(tmp_path, monkeypatch):
+    from pianozona.publish import planning
+
+    with pytest.raises(ParameterError) as info:
+        planning._inside(tmp_path.resolve(), tmp_path / ".." / "x", "../x")
+    assert info.value.name == "codice" and "fuori dalla cartella dei rapporti" in str(info.value)
+    real = planning.read_config
+
+    def escaping(folder):
+        return dataclasses.replace(real(folder), codice="../../fuori")
+
+    monkeypatch.setattr(planning, "read_config", escaping)
+    with pytest.raises(ParameterError, match="fuori dalla cartella dei rapporti"):
+        run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "a" / "b", progress="none")
+    assert not (tmp_path / "fuori").exists() and not list(tmp_path.rglob(".distretto.json"))
+
+
+def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
+    with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
+        plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
