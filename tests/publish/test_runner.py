@@ -209,7 +209,10 @@ def test_modules_to_preload_come_from_the_notebooks_imports(tmp_path, reports_ro
     modules = runner._preload_modules(list(plan.jobs))
     assert {"matplotlib.pyplot", "pandas", "pianozona.formatting", "IPython.display"} <= set(modules)
     assert runner._imports("%matplotlib inline\nimport ipywidgets, numpy as np\nfrom .x import y\n"
-                           "from scipy import stats") == ["ipywidgets", "numpy", "scipy"]
+                           "from scipy import stats") == ["ipywidgets", "numpy", "scipy", "scipy.stats"]
+    # subpackages import their modules on first use: the template must preload the modules themselves
+    assert runner._imports("from pianozona.analysis import needs, stats as s") == [
+        "pianozona.analysis", "pianozona.analysis.needs", "pianozona.analysis.stats"]
 
 
 def test_a_second_run_on_the_same_folder_is_refused(reports_root):
