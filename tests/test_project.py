@@ -53,3 +53,12 @@ def test_every_table_column_is_documented_in_data_readme():
         assert f"### `{spec.name}`" in readme
         for column in spec.columns:
             assert f"`{column.name}`" in readme, f"{spec.name}.{column.name} missing from data/README.md"
+
+
+def test_the_readme_python_examples_run():
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert blocks, "README.md has no Python example"
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+        assert "pianozona" in namespace
