@@ -5,8 +5,11 @@ Modules:
 - `charts`: the statistical charts in the house style (funnel, forest, trend, bars);
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
 - `display`: tables and text for a notebook's output, escaped by construction;
-- `render`: an executed notebook to a sanitised HTML page, and the index (Jinja templates in
-  ``templates/``, autoescaped).
+- `safe_html`: escape by construction: the allow-list sanitiser, no network loads, the autoescaping
+  Jinja environment of ``templates/`` and the page stylesheet;
+- `document`: the markdown of one page (escaped unless the author's), heading ids, table of contents;
+- `cells`: one notebook cell to HTML (hidden cells and outputs, images with alt text, the failing cell);
+- `render`: an executed notebook to a sanitised HTML page, and the index of a run.
 
 Nothing here reads raw data or decides what may be published: it shows what
 `pianozona.analysis` computed and `pianozona.privacy` protected.
@@ -14,7 +17,7 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["charts", "charts_district", "display", "render"]
+__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html"]
 
 
 def __getattr__(name: str):

@@ -41,7 +41,7 @@ from pianozona.data.areas import AREE
 from pianozona.present.charts import describe
 from pianozona.formatting import data_lunga, num
 from pianozona.analysis.indicators import ETICHETTE
-from pianozona.present.render import environment
+from pianozona.present.safe_html import environment
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
            "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
