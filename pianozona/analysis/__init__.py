@@ -2,7 +2,14 @@
 
 Modules:
 
-- `stats`: confidence intervals, funnel limits and trend tests (the field's reference methods);
+- `stats`: the field's reference statistics in one namespace (``stats.rate_ci``), gathered from:
+  - `intervals`: confidence intervals of proportions and rates, also by group (`by_group`);
+  - `standardisation`: directly and indirectly standardised rates (DSR, ISR, ESP2013);
+  - `funnel`: funnel-plot limits and where each unit falls against them;
+  - `trend`: the recent trend of a series (Fingertips' trend marker);
+  - `benchmarking`: better, similar or worse than a comparator;
+  - `poisson`: Poisson limits and tails of a count (exact, Byar);
+  - `arguments`: how every statistic reads and checks its arguments;
 - `indicators`: demographic indicators, coverage and spending per resident;
 - `needs`: the needs analysis of one target area, protected once for publishing (`analyse`);
 - `overview`: the district's demography (pyramid, indicators by comune);
@@ -16,7 +23,8 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["budget", "indicators", "needs", "overview", "stats", "summary", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "funnel", "indicators", "intervals", "needs", "overview", "poisson",
+           "standardisation", "stats", "summary", "trend", "verification"]
 
 
 def __getattr__(name: str):
