@@ -91,7 +91,7 @@ Modules, in the order a call goes through them:
 - `mode`: the publication mode (`set_publish_mode`, `is_publish_mode`, `PUBLISH_ENV_VAR`);
 - `spec`: the checks of `protect`'s arguments and the recognition of total rows (`Spec`);
 - `structure`: cells, groups (lines) and totals of a table, with virtual totals published elsewhere;
-- `cells`: one count column during suppression (values, states, the attacker's bounds);
+- `column`: one count column during suppression (values, states, the attacker's bounds);
 - `suppression`: the line passes over each margin dimension, repeated until stable, and the audit;
 - `network`: the audit of two-way tables (cycles in the residual network, cheapest complements);
 - `lp`: the audit of tables with three or more margins (linear programmes, `LP_MAX_CELLS`);

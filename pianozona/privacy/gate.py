@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona.errors import ParameterError
-from pianozona.privacy.cells import HIDDEN_PRIMARY, HIDDEN_SECONDARY, PUBLISHED
+from pianozona.privacy.column import HIDDEN_PRIMARY, HIDDEN_SECONDARY, PUBLISHED
 from pianozona.privacy.lp import LP_MAX_CELLS
 from pianozona.privacy.markers import (
     ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX, KIND_SUFFIX, PRIMARY, SECONDARY, primary_marker,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pianozona.privacy.cells import Cells
+from pianozona.privacy.column import CountColumn
 
 __all__ = ["LP_MAX_CELLS", "count_determined", "lp_pass"]
 
@@ -25,7 +25,7 @@ LP_MAX_CELLS = 300
 _NEIGHBOUR_RINGS = 4
 
 
-def lp_pass(cells: Cells) -> bool:
+def lp_pass(cells: CountColumn) -> bool:
     """Hide one complement per block that has a pinned cell; True if a cell was hidden."""
     system = _System.build(cells)
     if system is None:
@@ -41,7 +41,7 @@ def lp_pass(cells: Cells) -> bool:
     return changed
 
 
-def count_determined(cells: Cells, marker_cells: np.ndarray) -> tuple[int, int]:
+def count_determined(cells: CountColumn, marker_cells: np.ndarray) -> tuple[int, int]:
     """Hidden cells the totals still determine (not counting `marker_cells`), and blocks too large to check."""
     system = _System.build(cells)
     if system is None:
@@ -68,7 +68,7 @@ class _System:
     hi: np.ndarray
 
     @classmethod
-    def build(cls, cells: Cells) -> _System | None:
+    def build(cls, cells: CountColumn) -> _System | None:
         """The system of the current suppression; None when nothing is hidden."""
         st = cells.st
         hidden = np.flatnonzero(cells.state > 0)
@@ -114,7 +114,7 @@ class _System:
         return blocks, skipped
 
 
-def _pinned_in_block(cells: Cells, system: _System, members: np.ndarray) -> Iterator[int]:
+def _pinned_in_block(cells: CountColumn, system: _System, members: np.ndarray) -> Iterator[int]:
     """The real hidden cells of one block whose value is determined, in key order (checked lazily)."""
     from scipy.optimize import linprog
 
@@ -142,7 +142,7 @@ def _pinned_in_block(cells: Cells, system: _System, members: np.ndarray) -> Iter
             yield cell
 
 
-def _nearby_complements(cells: Cells, cell: int) -> np.ndarray:
+def _nearby_complements(cells: CountColumn, cell: int) -> np.ndarray:
     """Published cells in the groups of `cell`, else in the groups of the hidden cells next to it, and so on."""
     st = cells.st
     free = cells.usable & (cells.state == 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pianozona.privacy.cells import Cells
+from pianozona.privacy.column import CountColumn
 from pianozona.privacy.structure import Structure
 
 __all__ = ["find_bridges", "flow_pass", "network_arcs", "pinned_cells"]
@@ -40,7 +40,7 @@ def network_arcs(st: Structure) -> tuple[np.ndarray, np.ndarray, int]:
     return tail, head, free_node + 1
 
 
-def pinned_cells(cells: Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def pinned_cells(cells: CountColumn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hidden cells whose value the totals and the markers determine.
 
     Returns the pinned rows, all hidden rows, and for each hidden row whether it can grow
@@ -74,7 +74,7 @@ def pinned_cells(cells: Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return hidden[pinned], hidden, up, down
 
 
-def flow_pass(cells: Cells, hopeless: set[int]) -> bool:
+def flow_pass(cells: CountColumn, hopeless: set[int]) -> bool:
     """Free the pinned cells, one per connected block of hidden cells; True if a cell was hidden.
 
     A pinned cell with no cycle to close is added to `hopeless` and skipped until the set is cleared.
@@ -123,7 +123,7 @@ class _CoverGraph:
     indptr: np.ndarray
 
     @classmethod
-    def build(cls, cells: Cells, hidden: np.ndarray, up: np.ndarray, down: np.ndarray,
+    def build(cls, cells: CountColumn, hidden: np.ndarray, up: np.ndarray, down: np.ndarray,
               network: tuple[np.ndarray, np.ndarray, int]) -> _CoverGraph:
         from scipy.sparse import csr_matrix
 
@@ -160,7 +160,7 @@ class _CoverGraph:
         return np.array(new_cells, dtype=np.int64)
 
 
-def _cheapest_cycle(cells: Cells, graph: _CoverGraph, cell: int, tail: np.ndarray,
+def _cheapest_cycle(cells: CountColumn, graph: _CoverGraph, cell: int, tail: np.ndarray,
                     head: np.ndarray) -> np.ndarray | None:
     """The published rows to hide so that `cell` lies on a cycle (grow or shrink it); None if none."""
     from scipy.sparse.csgraph import dijkstra

@@ -1,6 +1,6 @@
 """Secondary suppression of one count column: the passes over each margin dimension, repeated until stable.
 
-`suppress` starts from primary suppression (`Cells`) and repeats: the line pass (each group
+`suppress` starts from primary suppression (`CountColumn`) and repeats: the line pass (each group
 with its total is one equation, solved exactly with the attacker's bounds, and the cheapest
 complement hides what it pins), then for two margin dimensions the network audit
 (`pianozona.privacy.network`) and for three or more the linear programmes
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pianozona.privacy.cells import Cells
+from pianozona.privacy.column import CountColumn
 from pianozona.privacy.lp import count_determined, lp_pass
 from pianozona.privacy.network import flow_pass, pinned_cells
 from pianozona.privacy.structure import Structure
@@ -43,7 +43,7 @@ class Suppression:
 
 def suppress(st: Structure, real_values: np.ndarray, threshold: int) -> Suppression:
     """Primary and secondary suppression of one count column over `st`, then the audit."""
-    cells = Cells(st, real_values, threshold)
+    cells = CountColumn(st, real_values, threshold)
     k = len(st.margins)
     if k == 0:
         return Suppression(cells.state)
@@ -64,7 +64,7 @@ def suppress(st: Structure, real_values: np.ndarray, threshold: int) -> Suppress
     return _audit(cells)
 
 
-def unsafe_lines(cells: Cells, m: int) -> np.ndarray:
+def unsafe_lines(cells: CountColumn, m: int) -> np.ndarray:
     """Per group of margin `m`: True when the group's equation pins one of its hidden real cells."""
     st, t = cells.st, cells.t
     line, n_lines = st.lines[m], st.n_lines[m]
@@ -113,7 +113,7 @@ def _feasible_range(s: np.ndarray, lo: np.ndarray, hi: np.ndarray, li: np.ndarra
     return lower, upper
 
 
-def line_pass(cells: Cells) -> bool:
+def line_pass(cells: CountColumn) -> bool:
     """In every unsafe group hide the cheapest published part (else the total); True if a cell was hidden."""
     st = cells.st
     changed = False
@@ -134,7 +134,7 @@ def line_pass(cells: Cells) -> bool:
     return changed
 
 
-def _audit(cells: Cells) -> Suppression:
+def _audit(cells: CountColumn) -> Suppression:
     """Count what is still recomputable after the passes (normally nothing).
 
     A group whose non-zero values are all hidden (its total too) but still

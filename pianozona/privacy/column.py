@@ -1,4 +1,4 @@
-"""The cells of one count column during suppression: values, what is hidden, the attacker's bounds."""
+"""One count column during suppression: its cells' values, what is hidden, the attacker's bounds."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import numpy as np
 
 from pianozona.privacy.structure import Structure
 
-__all__ = ["HIDDEN_PRIMARY", "HIDDEN_SECONDARY", "PUBLISHED", "Cells"]
+__all__ = ["HIDDEN_PRIMARY", "HIDDEN_SECONDARY", "PUBLISHED", "CountColumn"]
 
-#: Values of `Cells.state`.
+#: Values of `CountColumn.state`.
 PUBLISHED, HIDDEN_PRIMARY, HIDDEN_SECONDARY = 0, 1, 2
 
 
-class Cells:
+class CountColumn:
     """One count column over a `Structure`, primary suppression applied.
 
     Attributes: `st` the structure, `t` the threshold, `vals` the values of every row (virtual
