@@ -21,7 +21,7 @@ __all__ = ["Structure", "build_structure"]
 
 @dataclass
 class Structure:
-    """CountColumn and lines of a table: the real rows first, then the virtual totals.
+    """Cells and lines of a table: the real rows first, then the virtual totals.
 
     `codes` (N, K) holds the key codes of every row, a total having ``code == total_code[j]``
     in its dimension; per margin `m` (the columns `margins` of `codes`): `lines[m]` the group
