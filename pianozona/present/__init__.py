@@ -2,8 +2,10 @@
 
 Modules:
 
-- `charts`: the statistical charts in the house style (funnel, forest, trend, bars);
+- `charts`: the statistical charts in the house style (funnel, forest, trend);
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
+- `style`: the house look of every chart (palette, theme, Italian numbers on the axes, `literal` text);
+- `scaffold`: the steps around every chart's drawing (table check, Axes, title and source line, `describe`);
 - `display`: tables and text for a notebook's output, escaped by construction;
 - `safe_html`: escape by construction: the allow-list sanitiser, no network loads, the autoescaping
   Jinja environment of ``templates/`` and the page stylesheet;
@@ -17,7 +19,8 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html"]
+__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html", "scaffold",
+           "style"]
 
 
 def __getattr__(name: str):

@@ -2,9 +2,11 @@
 
 Same conventions as `pianozona.present.charts` (data first, keyword-only options,
 `ax=None`, returns the Axes, Italian numbers, a source line, and a text
-alternative readable with `charts.describe(ax)`).  Text taken from data (comune
-names, area labels, legend entries, tick labels) goes through `charts.literal`,
-so a "$" in a name shows as a dollar sign and is never read as mathtext.
+alternative readable with `charts.describe(ax)`), built on the same pieces: the
+look of `pianozona.present.style` and the steps of `pianozona.present.scaffold`.
+Text taken from data (comune names, area labels, legend entries, tick labels)
+goes through `style.literal`, so a "$" in a name shows as a dollar sign and is
+never read as mathtext.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from pianozona.present.charts import DEFAULT_SOURCE, PALETTE, _canvas, _finish, _frame, _legend, italian_formatter, literal
-from pianozona.formatting import num
 from pianozona.analysis.verification import COLOURS, STATUSES
+from pianozona.formatting import num
+from pianozona.present.scaffold import axes_for, checked_table, finish, side_legend
+from pianozona.present.style import DEFAULT_SOURCE, INK, MUTED, PALETTE, italian_formatter, literal
 
 
 def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, reference_label: str = "Regione",
@@ -28,8 +31,8 @@ def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, r
 
     `reference` (same layout) is drawn as an outline: the shape to compare with.
     """
-    df = _frame(data, inizio="inizio", classe="classe", sesso="sesso", quota="quota")
-    with _canvas(ax, (7.5, 6.0)) as ax:
+    df = checked_table(data, inizio="inizio", classe="classe", sesso="sesso", quota="quota")
+    with axes_for(ax, (7.5, 6.0)) as ax:
         classes = df.drop_duplicates("inizio").sort_values("inizio")
         pos = np.arange(len(classes))
         share = df.pivot_table(index="inizio", columns="sesso", values="quota").reindex(classes["inizio"])
@@ -45,44 +48,44 @@ def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, r
         limit = float(np.nanmax(share.to_numpy())) * 1.15
         ax.set_xlim(-limit, limit)
         ax.xaxis.set_major_formatter(lambda v, _pos=None: num(abs(v), 1))
-        ax.axvline(0, color="#595959", linewidth=0.8)
-        _legend(ax, handles)
+        ax.axvline(0, color=MUTED, linewidth=0.8)
+        side_legend(ax, handles)
         oldest = df.loc[df["inizio"] >= 65, "quota"].sum()
         text = (f"Piramide dell'età: quota di residenti per classe di 5 anni, maschi a sinistra e femmine a destra. "
                 f"I residenti di 65 anni e oltre sono il {num(oldest)}% del totale.")
         if reference is not None:
             ref_old = reference.loc[reference["inizio"] >= 65, "quota"].sum()
             text += f" Il profilo di confronto ({reference_label}) ha il {num(ref_old)}% di residenti 65+."
-        return _finish(ax, title=title, xlabel="Quota dei residenti (%)", ylabel="Classe di età", source=source,
+        return finish(ax, title=title, xlabel="Quota dei residenti (%)", ylabel="Classe di età", source=source,
                        description=text)
 
 
 def map_plot(data, *, value: str, label: str, title: str, legend_label: str, decimals: int = 1,
              source: str | None = "ISTAT; confini comunali openpolis (CC BY 4.0)", ax: Axes | None = None) -> Axes:
     """Choropleth of the comuni (a GeoDataFrame with `value` and `label` columns)."""
-    _frame(pd.DataFrame(data.drop(columns="geometry")), value=value, label=label)
-    with _canvas(ax, (7.0, 6.0)) as ax:
+    checked_table(pd.DataFrame(data.drop(columns="geometry")), value=value, label=label)
+    with axes_for(ax, (7.0, 6.0)) as ax:
         data.plot(column=value, ax=ax, cmap="Blues", edgecolor="white", linewidth=0.8, legend=True,
                   legend_kwds={"label": literal(legend_label), "shrink": 0.7,
                                "format": italian_formatter(decimals)}, missing_kwds={"color": "#d9d9d9"})
         for _, row in data.iterrows():
             point = row.geometry.representative_point()
-            ax.annotate(literal(row[label]), (point.x, point.y), ha="center", fontsize=7, color="#262626")
+            ax.annotate(literal(row[label]), (point.x, point.y), ha="center", fontsize=7, color=INK)
         ax.set_axis_off()
         ranked = data.sort_values(value, ascending=False)
         text = (f"Mappa dei {len(data)} comuni colorati per {legend_label.lower()}: il valore più alto è a "
                 f"{ranked.iloc[0][label]} ({num(ranked.iloc[0][value], decimals)}), il più basso a "
                 f"{ranked.iloc[-1][label]} ({num(ranked.iloc[-1][value], decimals)}).")
-        return _finish(ax, title=title, xlabel="", ylabel="", source=source, description=text)
+        return finish(ax, title=title, xlabel="", ylabel="", source=source, description=text)
 
 
 def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area",
                 title: str = "Stato degli obiettivi", source: str | None = DEFAULT_SOURCE,
                 ax: Axes | None = None) -> Axes:
     """Stacked horizontal bars: number of objectives per `group` in each status (traffic-light colours)."""
-    df = _frame(data, status=status, group=group)
+    df = checked_table(data, status=status, group=group)
     counts = pd.crosstab(df[group], df[status]).reindex(columns=list(STATUSES), fill_value=0)
-    with _canvas(ax, (7.5, 0.5 * len(counts) + 1.8)) as ax:
+    with axes_for(ax, (7.5, 0.5 * len(counts) + 1.8)) as ax:
         left, rows = np.zeros(len(counts)), np.arange(len(counts))
         for name in STATUSES:
             ax.barh(rows, counts[name], left=left, color=COLOURS[name], label=name, gid=f"status_{name}")
@@ -91,18 +94,18 @@ def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(italian_formatter(0))
         ax.invert_yaxis()
-        _legend(ax, [Patch(color=COLOURS[s], label=s) for s in STATUSES])
+        side_legend(ax, [Patch(color=COLOURS[s], label=s) for s in STATUSES])
         totals = counts.sum()
         text = (f"Obiettivi per area secondo lo stato: " +
                 ", ".join(f"{int(totals[s])} {s}" for s in STATUSES) + f", su {int(totals.sum())} obiettivi.")
-        return _finish(ax, title=title, xlabel="Numero di obiettivi", ylabel="", source=source, description=text)
+        return finish(ax, title=title, xlabel="Numero di obiettivi", ylabel="", source=source, description=text)
 
 
 def stacked_bars(data: pd.DataFrame, *, title: str, ylabel: str, source: str | None = DEFAULT_SOURCE,
                  ax: Axes | None = None) -> Axes:
     """Stacked vertical bars: rows of `data` are the parts, columns the years (e.g. funds by source)."""
     parts = data.drop(index="Totale", errors="ignore")
-    with _canvas(ax, (8.0, 4.8)) as ax:
+    with axes_for(ax, (8.0, 4.8)) as ax:
         years, slots = [str(c) for c in parts.columns], np.arange(len(parts.columns))
         bottom = np.zeros(len(years))
         for i, (name, row) in enumerate(parts.iterrows()):
@@ -110,8 +113,8 @@ def stacked_bars(data: pd.DataFrame, *, title: str, ylabel: str, source: str | N
             bottom += row.to_numpy(float)
         ax.set_xticks(slots, [literal(y) for y in years])
         ax.yaxis.set_major_formatter(italian_formatter(0))
-        _legend(ax, [Patch(color=PALETTE[i % len(PALETTE)], label=literal(n)) for i, n in enumerate(parts.index)])
+        side_legend(ax, [Patch(color=PALETTE[i % len(PALETTE)], label=literal(n)) for i, n in enumerate(parts.index)])
         text = (f"Barre impilate per anno ({years[0]}–{years[-1]}): il totale passa da {num(bottom[0], 0)} a "
                 f"{num(bottom[-1], 0)}; la voce maggiore nell'ultimo anno è "
                 f"{parts.iloc[:, -1].idxmax()} ({num(parts.iloc[:, -1].max(), 0)}).")
-        return _finish(ax, title=title, xlabel="Anno", ylabel=ylabel, source=source, description=text)
+        return finish(ax, title=title, xlabel="Anno", ylabel=ylabel, source=source, description=text)
