@@ -16,7 +16,7 @@ import pandas as pd
 
 from pianozona.errors import ParameterError
 from pianozona.privacy.column import HIDDEN_PRIMARY, HIDDEN_SECONDARY, PUBLISHED
-from pianozona.privacy.lp import LP_MAX_CELLS
+from pianozona.privacy import lp
 from pianozona.privacy.markers import (
     ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX, KIND_SUFFIX, PRIMARY, SECONDARY, primary_marker,
 )
@@ -152,7 +152,7 @@ def _problems(col: str, result: Suppression) -> list[str]:
                         "combinando più totali")
     if result.lp_skipped:
         problems.append(f"'{col}': verifica completa non eseguita su {result.lp_skipped} "
-                        f"blocchi con più di {LP_MAX_CELLS} celle nascoste")
+                        f"blocchi con più di {lp.LP_MAX_CELLS} celle nascoste")
     return problems
 
 

@@ -1,0 +1,70 @@
+"""The checks of protect's arguments and the recognition of total rows (pianozona.privacy.spec)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pianozona.errors import ParameterError
+from pianozona.privacy import protect
+from tests.privacy.tables import DISTRICT, KEYS, hidden_comuni, one_area, protect_long
+
+
+@pytest.mark.parametrize(
+    "kwargs, name, words",
+    [
+        ({"counts": "utenti_totali"}, "counts", "utenti_totali"),
+        ({"counts": "utenti", "threshold": 0}, "threshold", "soglia"),
+        ({"counts": "utenti", "threshold": 2.5}, "threshold", "soglia"),
+        ({"counts": "utenti", "derived": {"tasso": "accessi"}}, "derived", "accessi"),
+        ({"counts": "utenti", "derived": {"tassi": "utenti"}}, "derived", "tassi"),
+        ({"counts": "utenti", "groups": ["comune"]}, "keys", "keys"),
+        ({"counts": "utenti", "keys": ["anno", "area"], "groups": ["comune"]}, "groups", "comune"),
+        ({"counts": "utenti", "keys": ["anno", "area"], "groups": ["area"]}, "keys", "stesse chiavi"),
+    ],
+)
+def test_bad_arguments(kwargs, name, words):
+    df = one_area({"A": 3, "B": 30}, total=None)
+    df["tasso"] = 1.0
+    with pytest.raises(ParameterError) as info:
+        protect(df, **kwargs)
+    assert info.value.name == name
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("bad, words", [(-2, "negativi"), (2.5, "interi"), ("tre", "numerici")])
+def test_bad_counts(bad, words):
+    df = pd.DataFrame({"comune": list("ABC"), "utenti": [5, 7, 9]}).astype({"utenti": object})
+    df.loc[1, "utenti"] = bad
+    with pytest.raises(ParameterError) as info:
+        protect(df, counts="utenti")  # checked in exploration too
+    assert info.value.name == "utenti"
+    assert words in str(info.value) and "riga 2" in str(info.value)
+
+
+def test_unrecognised_total_label_is_refused():
+    df = one_area({"A": 3, "B": 10, "C": 20})
+    df["comune"] = df["comune"].replace({DISTRICT: "Totale distretto sociale"})
+    with pytest.raises(ParameterError, match="total_label") as info:
+        protect(df, counts="utenti", keys=KEYS, groups="comune")
+    assert info.value.value == "Totale distretto sociale"
+    out = protect_long(df, total_label="Totale distretto sociale")
+    assert hidden_comuni(out) == {"A", "B"}
+
+
+def test_undeclared_total_row_is_refused():
+    df = one_area({"A": 3, "B": 10, "C": 20})
+    with pytest.raises(ParameterError, match="Totale distretto"):
+        protect(df, counts="utenti", publish=True)
+    with pytest.raises(ParameterError, match="groups"):
+        protect(df, counts="utenti", keys=KEYS, publish=True)
+
+
+def test_total_rows_marked_by_a_flag_column():
+    df = one_area({"A": 3, "B": 10, "C": 20, "D": 7})
+    df["comune"] = df["comune"].replace({DISTRICT: "Distretto di Pavia"})
+    df["riga_totale"] = df["comune"] == "Distretto di Pavia"
+    out = protect_long(df, keys=KEYS + ["riga_totale"], total_mask="riga_totale")
+    assert hidden_comuni(out) == {"A", "D"}
+    label = protect_long(df.drop(columns="riga_totale"), total_label="Distretto di Pavia")
+    assert hidden_comuni(label) == {"A", "D"}
