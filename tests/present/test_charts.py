@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from pianozona.present import charts  # noqa: E402
+from pianozona.present import charts, scaffold, style  # noqa: E402
 from pianozona.analysis import stats
 from pianozona.errors import ParameterError  # noqa: E402
 
@@ -68,17 +68,6 @@ def tick_texts(ax, axis: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- theme and numbers
-def test_set_theme_is_idempotent_and_sets_the_house_style():
-    with mpl.rc_context():
-        charts.set_theme()
-        first = dict(mpl.rcParams)
-        charts.set_theme()
-        assert dict(mpl.rcParams) == first
-        assert mpl.rcParams["axes.facecolor"] == "white"
-        assert mpl.rcParams["axes.titleweight"] == "bold"
-        assert to_hex(mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]) == charts.PALETTE[0]
-
-
 def test_charts_do_not_change_global_settings_but_use_the_house_style(units):
     with mpl.rc_context({"axes.facecolor": "#ffeeee", "grid.color": "#ff0000"}):
         before = dict(mpl.rcParams)
@@ -89,18 +78,11 @@ def test_charts_do_not_change_global_settings_but_use_the_house_style(units):
         assert to_hex(ax.yaxis.get_major_ticks()[-1].gridline.get_color()) == "#e8e8e8"
 
 
-def test_italian_formatter():
-    assert charts.italian_formatter(1)(1234.5) == "1.234,5"
-    assert charts.italian_formatter(0)(12000) == "12.000"
-    assert charts.italian_formatter(2)(-0.001) == "0,00"  # no "-0,00"
-    assert charts.italian_formatter(0, grouping=False)(2020.0) == "2020"
-    auto = charts.italian_formatter()
-    auto.set_locs([0.0, 0.25, 0.5])
-    assert [auto(v) for v in (0.0, 0.25, 0.5)] == ["0,00", "0,25", "0,50"]
-    auto.set_locs([0.0, 5000.0, 10000.0])
-    assert auto(10000.0) == "10.000"
-    with pytest.raises(ParameterError):
-        charts.italian_formatter(-1)
+def test_the_house_look_and_describe_are_offered_here_as_notebooks_call_them():
+    assert charts.describe is scaffold.describe and charts.literal is style.literal
+    assert (charts.PALETTE, charts.DEFAULT_SOURCE) == (style.PALETTE, style.DEFAULT_SOURCE)
+    assert charts.set_theme is style.set_theme and charts.italian_formatter is style.italian_formatter
+    assert all(hasattr(charts, name) for name in charts.__all__)
 
 
 def test_every_option_is_keyword_only():
@@ -297,14 +279,6 @@ def test_given_axes_is_used_and_returned(units, rates, series):
     assert len(by_gid(a1, "funnel_points")) == 1 and len(by_gid(a3, "trend_points")) == 1
     text = charts.describe(fig)
     assert text.index("Grafico a imbuto") < text.index("Grafico a intervalli") < text.index("Andamento nel tempo")
-
-
-def test_describe_needs_a_chart_of_this_module():
-    fig, ax = plt.subplots()
-    with pytest.raises(ParameterError, match="pianozona.present.charts"):
-        charts.describe(ax)
-    with pytest.raises(ParameterError):
-        charts.describe("grafico")
 
 
 # ---------------------------------------------------------------- text from data is shown literally
