@@ -140,5 +140,6 @@ def describe(ax: Axes | FigureBase) -> str:
         raise ParameterError("ax", type(ax).__name__,
                              "passare l'Axes (o la figura) di un grafico di pianozona.present.charts")
     if not texts:
-        raise ParameterError("ax", "senza descrizione", "il grafico non è stato disegnato con pianozona.present.charts")
+        raise ParameterError("ax", "senza descrizione",
+                             "il grafico non è stato disegnato con pianozona.present.charts")
     return " ".join(texts)

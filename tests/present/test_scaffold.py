@@ -1,4 +1,4 @@
-"""Tests of pianozona.present.scaffold: the table check, the Axes, the finish and the text alternative of every chart."""
+"""Tests of pianozona.present.scaffold: table check, Axes, finish and text alternative of every chart."""
 
 from __future__ import annotations
 
