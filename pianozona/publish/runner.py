@@ -89,7 +89,7 @@ Outputs
 ``<job>.metrics.json`` (key figures, when written), ``index.html`` and
 ``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
 pianozona version, source hash and git commit, the *names* of the data
-files (never their hashes: see `pianozona.publish.planning`), and per report
+files (never their hashes: see `pianozona.publish.keys`), and per report
 (``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``,
 ``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
 ``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
@@ -97,12 +97,16 @@ at a time per folder) and ``<out>/<district>/.distretto.json`` (district
 facts cached by data fingerprint, so that an unchanged rerun takes about a
 second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
 
-Layout: this module holds `run_reports` and the run itself (executing the
-jobs, signals, progress); planning, parameter checks and incremental keys
-are in `pianozona.publish.planning`, publishing (reports, index, manifest, locking)
-in `pianozona.publish.site`, the worker processes that execute the jobs in
-`pianozona.publish.workers`, the forked-kernel template in `pianozona.publish.kernels`.
-Their public names are importable from here as well.
+Layout: this module holds `run_reports` and the run itself (signals,
+progress); a run reads in the order of the modules of `pianozona.publish`:
+`planning` (the jobs, the run's options, incremental keys; with `keys` for
+fingerprints and the local secret, `parameters` for the checks against each
+notebook), `template` (the pre-imported kernel template), `workers` (the
+processes), `execution` (one job: papermill, its page), `kernels` (the
+kernels a job runs in, with `processes` for their lifetime and limits),
+`site` (reports, index, manifest, locking); `files` holds the file helpers
+they share.  Their public names used by callers are importable from here
+as well.
 """
 
 from __future__ import annotations
@@ -120,26 +124,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish.kernels import _KernelTemplate, _preload_modules
+from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
+from pianozona.publish.keys import package_fingerprint
+from pianozona.publish.parameters import check_notebook
 from pianozona.publish.planning import (
-    DEFAULT_OUT, TEMP_PREFIX, Job, Plan, _check_jobs, _check_memory, _check_timeout, _entries, _read_json,
-    check_notebook, is_up_to_date, job_key, package_fingerprint, plan_run,
+    DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
+    plan_run,
 )
 from pianozona.publish.site import (
-    MANIFEST, MANIFEST_FORMAT, JobResult, _deferred_interrupts, _git_commit, _last_good_html, _main_thread,
-    _publish_job, _publish_summary, _read_only, _remove_stale_temp, _remove_tree, _run_lock, _write_error,
+    MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
+    last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
 )
-from pianozona.publish.workers import METRICS_PARAMETER, _Pool, _WorkerConfig
+from pianozona.publish.template import KernelTemplate, preload_modules
+from pianozona.publish.workers import Pool, WorkerConfig
 
 # Defined with the code that uses them, importable from here as before.
-from pianozona.publish.kernels import KERNEL_MODULES, NO_PRELOAD, START_TIMEOUT_S, _imports  # noqa: F401
-from pianozona.publish.planning import (  # noqa: F401
-    DEFAULT_NOTEBOOKS, PACKAGE_ROOT, SUITE, DistrictInfo, SuiteEntry, write_atomic, data_fingerprint,
-    district_info, type_matches,
-)
 from pianozona.privacy import PUBLISH_ENV_VAR  # noqa: F401
-from pianozona.publish.site import INDEX, LOCK, MANIFEST_FORMAT  # noqa: F401
-from pianozona.publish.workers import CELL_TIMEOUT_S, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
+from pianozona.publish.execution import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
+from pianozona.publish.files import PACKAGE_ROOT, write_atomic  # noqa: F401
+from pianozona.publish.kernels import START_TIMEOUT_S  # noqa: F401
+from pianozona.publish.keys import data_fingerprint  # noqa: F401
+from pianozona.publish.parameters import type_matches  # noqa: F401
+from pianozona.publish.planning import (  # noqa: F401
+    DEFAULT_MEMORY_MB, DEFAULT_NOTEBOOKS, DEFAULT_TIMEOUT_S, SUITE, DistrictInfo, SuiteEntry, district_info,
+)
+from pianozona.publish.site import INDEX, LOCK  # noqa: F401
+from pianozona.publish.template import KERNEL_MODULES, NO_PRELOAD  # noqa: F401
 
 
 @dataclass
@@ -188,14 +198,14 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     raise: see `RunResult.failed` and `RunResult.exit_code`.
     """
     start = time.perf_counter()
-    workers = _check_jobs(jobs)
-    limits = {"timeout_s": _check_timeout(timeout), "memory_mb": _check_memory(memory_mb)}
+    workers = check_jobs(jobs)
+    limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
     mode = _Progress.mode_for(progress)
     plan = plan_run(district, year, areas=areas, notebooks_dir=notebooks_dir, out_dir=out_dir)
     try:
         results = _run(plan, workers, force, preload, limits, mode)
     except OSError as exc:  # full disk, read-only folder: the published files are as they were
-        raise ExecutionError(_write_error(exc, plan.out_dir)) from exc
+        raise ExecutionError(write_error_message(exc, plan.out_dir)) from exc
     order = {job.name: i for i, job in enumerate(plan.jobs)}
     results.sort(key=lambda r: order[r.job.name])
     return RunResult(plan, results, time.perf_counter() - start)
@@ -203,17 +213,17 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
 
 def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str) -> list[JobResult]:
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with _run_lock(plan.out_dir) as lock, _signals_as_interrupt():
-        _remove_stale_temp(plan.out_dir)
-        manifest = _upgraded(_read_json(plan.out_dir / MANIFEST))
-        manifest["pianozona"] = {**package_fingerprint(), "commit_git": _git_commit()}  # once per run
+    with run_lock(plan.out_dir) as lock, _signals_as_interrupt():
+        remove_stale_temp(plan.out_dir)
+        manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
+        manifest["pianozona"] = {**package_fingerprint(), "commit_git": git_commit()}  # once per run
         keys = {job.name: job_key(job, plan) for job in plan.jobs}
         todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)]
         results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
         report = _Progress(mode, len(todo), len(results))
         try:
             if todo:
-                config = _WorkerConfig("", None, os.getpid(), lock=lock, **limits)
+                config = WorkerConfig("", None, os.getpid(), lock=lock, **limits)
                 results += _execute(plan, todo, keys, manifest, workers, preload, report, config)
             _record_run(plan, manifest, {"processi": workers, "forzata": force}, wrote=bool(todo))
         finally:
@@ -233,16 +243,17 @@ def _upgraded(manifest: dict) -> dict:
 def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None:
     """Rewrite index and manifest; when nothing ran, a folder that cannot be written is no failure."""
     try:
-        _publish_summary(plan, manifest, run_info=run_info)
+        publish_summary(plan, manifest, run_info=run_info)
     except OSError as exc:
-        if wrote or not (_read_only(exc) or exc.errno == errno.ENOSPC):
+        if wrote or not (is_read_only(exc) or exc.errno == errno.ENOSPC):
             raise
 
 
 def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
-             report: "_Progress", config: _WorkerConfig) -> list[JobResult]:
+             report: "_Progress", config: WorkerConfig) -> list[JobResult]:
     work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
-    template = _KernelTemplate(_preload_modules(todo), work, plan.notebooks_dir) if preload else None
+    modules = preload_modules(job.notebook for job in todo) if preload else ()
+    template = KernelTemplate(modules, work, plan.notebooks_dir) if preload else None
     pool, results = None, []
     try:
         metrics_declared = {}
@@ -250,15 +261,15 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
             if job.notebook not in metrics_declared:
                 metrics_declared[job.notebook] = check_notebook(job)
         tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest) for job in
-                 sorted(todo, key=lambda j: -_entries(manifest).get(j.name, {}).get("durata_s", 0))]
+                 sorted(todo, key=lambda j: -manifest_entries(manifest).get(j.name, {}).get("durata_s", 0))]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
-        pool = _Pool(min(workers, len(todo)), config)
+        pool = Pool(min(workers, len(todo)), config)
         report.start()
         for outcome in pool.run(tasks):
             job = next(j for j in todo if j.name == outcome["name"])
             result = _result(job, outcome)
-            with _deferred_interrupts():
-                _publish_job(plan, job, result, keys[job.name], work, manifest)
+            with deferred_interrupts():
+                publish_job(plan, job, result, keys[job.name], work, manifest)
             results.append(result)
             report.done(result)
         return results
@@ -267,13 +278,13 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
             pool.stop()
         if template is not None:
             template.stop(graceful=pool is not None)
-        _remove_tree(work)
+        remove_tree(work)
 
 
 def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict) -> dict:
     from pianozona.present.render import PageInfo
 
-    previous = _last_good_html(_entries(manifest).get(job.name, {}), plan.out_dir)
+    previous = last_good_html(manifest_entries(manifest).get(job.name, {}), plan.out_dir)
     parameters = dict(job.parameters)
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
@@ -291,7 +302,7 @@ def _result(job: Job, outcome: dict) -> JobResult:
 @contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
     """SIGTERM (cron timeout, CI cancel) cleans up like Ctrl-C."""
-    if not _main_thread():
+    if not in_main_thread():
         yield
         return
 

@@ -1,23 +1,23 @@
 """Publishing a run into ``<out>/<district>/<year>/``: reports, index, manifest, locking.
 
-`_publish_job` moves a job's files in place from the run's temporary
+`publish_job` moves a job's files in place from the run's temporary
 folder (`_move_in`, only complete files, with `os.replace`) and rewrites
 ``manifest.json`` and ``index.html`` atomically (`_write_outputs`);
-`_deferred_interrupts` holds Ctrl-C/SIGTERM while they are swapped in.
-`_run_lock` allows one run at a time per folder and `_remove_stale_temp`
+`deferred_interrupts` holds Ctrl-C/SIGTERM while they are swapped in.
+`run_lock` allows one run at a time per folder and `remove_stale_temp`
 removes what an interrupted run left behind.  See `pianozona.publish.runner` for
 the outputs and the manifest fields.
 
 The lock is an ``flock`` on ``.lock``: the operating system releases it when
 its holder dies, even by ``kill -9``.  Its file is opened close-on-exec (no
 kernel or template inherits it) and forked workers close their copy
-(`pianozona.publish.workers`), so only the runner holds it.  On a read-only output
+(`pianozona.publish.workers.release_lock`), so only the runner holds it.  On a read-only output
 folder the lock is taken on the existing file opened read-only, or skipped
 when there is none: nobody can publish there, and an up-to-date run has
-nothing to write (`_read_only` says which errors mean "read-only").
+nothing to write (`is_read_only` says which errors mean "read-only").
 
 Manifest format 2: the raw data appear by file name only (no hashes) and
-the incremental keys are HMACs (see `pianozona.publish.planning`).
+the incremental keys are HMACs (see `pianozona.publish.keys`).
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError
-from pianozona.publish.planning import (
-    PACKAGE_ROOT, SUITE, TEMP_PREFIX, Job, Plan, _entries, _file_hash, _umask, _version, write_atomic,
-    package_fingerprint,
+from pianozona.publish.files import (
+    PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, umask, write_atomic,
 )
+from pianozona.publish.keys import package_fingerprint
+from pianozona.publish.planning import SUITE, Job, Plan
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
@@ -65,12 +66,13 @@ class JobResult:
 # publishing
 
 
-def _publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, manifest: dict) -> None:
+def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, manifest: dict) -> None:
+    """Move a job's files from the temporary folder `work` into place and record it in the manifest and index."""
     out, name = plan.out_dir, job.name
-    previous = _entries(manifest).get(name, {})
+    previous = manifest_entries(manifest).get(name, {})
     now = _now()
     entry = {
-        "nome": name, "titolo": job.title, "notebook": job.notebook.name, "hash_notebook": _file_hash(job.notebook),
+        "nome": name, "titolo": job.title, "notebook": job.notebook.name, "hash_notebook": file_hash(job.notebook),
         "parametri": job.parameters, "stato": result.status, "durata_s": round(result.duration_s, 2),
         "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
     }
@@ -100,7 +102,7 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
     moved = set()
     for source, target in pairs:
         if (work / source).is_file():
-            os.chmod(work / source, 0o666 & ~_umask())  # readable like any other published file
+            os.chmod(work / source, 0o666 & ~umask())  # readable like any other published file
             os.replace(work / source, out / target)
             moved.add(target)
     return moved
@@ -114,13 +116,15 @@ def _last_success(previous: dict, out: Path) -> dict | None:
     return last if last and (out / (last.get("html") or "")).is_file() else None
 
 
-def _last_good_html(previous: dict, out: Path) -> str | None:
+def last_good_html(previous: dict, out: Path) -> str | None:
+    """The page of the last successful version of a report (from its `previous` manifest entry), if still there."""
     last = _last_success(previous, out)
     return last["html"] if last else None
 
 
-def _publish_summary(plan: Plan, manifest: dict, run_info: dict) -> None:
-    with _deferred_interrupts():
+def publish_summary(plan: Plan, manifest: dict, run_info: dict) -> None:
+    """Record the run (``ultima_esecuzione``) and rewrite manifest and index, Ctrl-C held meanwhile."""
+    with deferred_interrupts():
         manifest["ultima_esecuzione"] = {"conclusa_il": _now(), **run_info}
         _write_outputs(plan, manifest)
 
@@ -136,9 +140,9 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
                       "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo},
         "anno": plan.year, "esito": "con errori" if failed else "riuscito", "aggiornato_il": _now(),
         "ultima_esecuzione": manifest.get("ultima_esecuzione"),
-        "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": _git_commit()},
-        "ambiente": {"python": sys.version.split()[0], "papermill": _version("papermill")},
-        "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.publish.planning
+        "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": git_commit()},
+        "ambiente": {"python": sys.version.split()[0], "papermill": package_version("papermill")},
+        "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.publish.keys
         # folder names, not absolute paths: a shared manifest need not tell where the server keeps its files
         "cartella_notebook": plan.notebooks_dir.name, "rapporti": entries,
     }
@@ -186,7 +190,8 @@ def _when(iso: str | None) -> str:
     return f"{data_lunga(moment.date())}, {moment:%H:%M}"
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
+    """The git commit of the checkout pianozona runs from; None for an installed package or without git."""
     if not (PACKAGE_ROOT.parent / ".git").exists():
         return None
     try:
@@ -201,7 +206,8 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _remove_tree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
+    """Remove a folder, retrying while a dying kernel may still be closing a file in it."""
     for _ in range(20):  # a kernel being killed may still be closing a file
         shutil.rmtree(path, ignore_errors=True)
         if not path.exists():
@@ -209,15 +215,16 @@ def _remove_tree(path: Path) -> None:
         time.sleep(0.1)
 
 
-def _remove_stale_temp(out: Path) -> None:
+def remove_stale_temp(out: Path) -> None:
+    """Remove the temporary files and folders an interrupted run left in `out` (nothing on a read-only folder)."""
     if not os.access(out, os.W_OK):  # read-only: nothing can be removed, nothing will be written
         return
     for path in out.glob(TEMP_PREFIX + "*"):
-        _remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 @contextmanager
-def _run_lock(out: Path) -> Iterator[tuple[int, int, int] | None]:
+def run_lock(out: Path) -> Iterator[tuple[int, int, int] | None]:
     """One run at a time per folder; yields (fd, device, inode) of the lock, None on a read-only folder without one."""
     fd = _open_lock(out / LOCK)
     if fd is None:
@@ -236,9 +243,9 @@ def _run_lock(out: Path) -> Iterator[tuple[int, int, int] | None]:
 
 def _open_lock(path: Path) -> int | None:
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666 & ~_umask())
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666 & ~umask())
     except OSError as exc:
-        if not _read_only(exc):
+        if not is_read_only(exc):
             raise
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # flock works on a read-only descriptor too
@@ -246,26 +253,27 @@ def _open_lock(path: Path) -> int | None:
         return None
 
 
-def _read_only(exc: OSError) -> bool:
+def is_read_only(exc: OSError) -> bool:
+    """Whether a failed write means the folder cannot be written (read-only file system, no permission)."""
     return exc.errno in READ_ONLY
 
 
-def _write_error(exc: OSError, out: Path) -> str:
-    """One Italian line for a failed write in the output folder."""
+def write_error_message(exc: OSError, out: Path) -> str:
+    """One Italian line for a failed write in the output folder `out` (full disk, read-only, other)."""
     where = exc.filename or out
     if exc.errno == errno.ENOSPC:
         return (f"disco pieno scrivendo {where}: liberare spazio e rilanciare; i rapporti già pubblicati "
                 "restano quelli di prima, nessun file parziale")
-    if _read_only(exc):
+    if is_read_only(exc):
         return (f"la cartella dei rapporti {out} non è scrivibile ({exc.strerror}): scegliere un'altra cartella "
                 "con --out o renderla scrivibile")
     return f"scrittura non riuscita in {where} ({exc.strerror or exc}): controllare la cartella dei rapporti"
 
 
 @contextmanager
-def _deferred_interrupts() -> Iterator[None]:
+def deferred_interrupts() -> Iterator[None]:
     """Hold Ctrl-C/SIGTERM while a job's files and the manifest are swapped in."""
-    if not _main_thread():
+    if not in_main_thread():
         yield
         return
     received = []
@@ -280,7 +288,8 @@ def _deferred_interrupts() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def _main_thread() -> bool:
+def in_main_thread() -> bool:
+    """Whether this is the main thread (the only one that may install signal handlers)."""
     import threading
 
     return threading.current_thread() is threading.main_thread()

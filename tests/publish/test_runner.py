@@ -1,8 +1,7 @@
-"""The report runner: planning and checks before any kernel, incremental reruns, atomic publishing, failures, Ctrl-C."""
+"""The report runner end to end: incremental reruns, atomic publishing, failures and limits, Ctrl-C, kill -9."""
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
 import os
@@ -20,32 +19,10 @@ from click.testing import CliRunner
 from pianozona.data.areas import AREE
 from pianozona.cli import main
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish.runner import (
-    METRICS_PARAMETER, TEMP_PREFIX, check_notebook, data_fingerprint, is_up_to_date, job_key, plan_run,
-    run_reports, type_matches,
-)
-from pianozona.publish import runner
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
-SUITE_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
-
-
-@pytest.fixture(scope="module")
-def reports_root(tmp_path_factory) -> Path:
-    """One output root per module: the district facts are read from the data once, then cached."""
-    return tmp_path_factory.mktemp("reports")
-
-
-@pytest.fixture
-def notebooks(tmp_path) -> Path:
-    """A private copy of the fixture notebooks that a test may break."""
-    return Path(shutil.copytree(FIXTURES, tmp_path / "notebooks"))
-
-
-def edit_notebook(path: Path, edit) -> None:
-    nb = nbformat.read(path, as_version=4)
-    edit(nb)
-    nbformat.write(nb, path)
+from pianozona.publish import keys, runner
+from pianozona.publish.files import file_hash
+from pianozona.publish.runner import METRICS_PARAMETER, TEMP_PREFIX, data_fingerprint, plan_run, run_reports
+from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
 
 
 def published(out: Path) -> dict[str, bytes]:
@@ -53,166 +30,19 @@ def published(out: Path) -> dict[str, bytes]:
 
 
 # ---------------------------------------------------------------------------
-# planning and parameter checks (no kernel)
-
-
-def test_plan_covers_the_suite_in_order_with_checked_parameters(reports_root):
-    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
-    assert [job.name for job in plan.jobs] == SUITE_NAMES
-    assert plan.year == max(plan.district.anni) == 2023
-    assert plan.out_dir == reports_root.resolve() / "pavia" / "2023"
-    assert plan.jobs[0].parameters == {"district": "pavia", "year": 2023}
-    assert plan.jobs[1].parameters == {"district": "pavia", "year": 2023, "area": "anziani"}
-    assert plan.jobs[1].title == "Bisogni per area: Anziani"
-    assert plan.jobs[1].notebook == FIXTURES.resolve() / "bisogni_area.ipynb"
-    assert plan.district.dimostrativo is True and "utenti.csv" in plan.district.data_files
-
-
-def test_plan_with_chosen_areas_and_year(reports_root):
-    plan = plan_run("pavia", "2021", areas="minori, anziani,minori", notebooks_dir=FIXTURES, out_dir=reports_root)
-    assert [job.name for job in plan.jobs] == ["panoramica", "bisogni_area_minori", "bisogni_area_anziani",
-                                               "verifica_annuale", "bilancio"]
-    assert plan.year == 2021 and all(job.parameters["year"] == 2021 for job in plan.jobs)
-
-
-@pytest.mark.parametrize("kwargs, name, hint", [
-    ({"areas": "anziani,giovani"}, "area", "aree valide: anziani, minori"),
-    ({"areas": ""}, "areas", "separati da virgola"),
-    ({"year": 1990}, "year", "2019, 2020, 2021, 2022, 2023"),
-    ({"year": "duemila"}, "year", "opzione --year"),
-    ({"notebooks_dir": "/nessuna/cartella"}, "notebooks", "--notebooks"),
-])
-def test_bad_parameters_are_refused_with_a_readable_message(reports_root, kwargs, name, hint):
-    kwargs = {"notebooks_dir": FIXTURES, **kwargs}
-    with pytest.raises(ParameterError) as info:
-        plan_run("pavia", out_dir=reports_root, **kwargs)
-    assert info.value.name == name and hint in str(info.value)
-
-
-def test_a_notebook_missing_from_the_folder_is_named(reports_root, notebooks):
-    (notebooks / "bilancio.ipynb").unlink()
-    with pytest.raises(ParameterError, match="manca bilancio.ipynb"):
-        plan_run("pavia", notebooks_dir=notebooks, out_dir=reports_root)
-
-
-@pytest.mark.parametrize("value, annotation, default, expected", [
-    (2023, "int", "2023", True),
-    ("2023", "int", "2023", False),
-    (True, "int", "1", False),
-    (1, "bool", "True", False),
-    (3, "float", "1.0", True),
-    ("pavia", "str", '"pavia"', True),
-    (None, "Optional[int]", "None", True),
-    (None, "int | None", "None", True),
-    ("x", "int | None", "None", False),
-    ("x", "typing.Union[str, int]", '"a"', True),
-    (["a"], "list[str]", "[]", True),
-    (2023, "None", "2020", True),  # no annotation: the default's type
-    ("2023", "None", "2020", False),
-    ("x", "None", "None", True),  # nothing to check against
-    (object(), "MyType", "None", True),
-])
-def test_type_matches(value, annotation, default, expected):
-    assert type_matches(value, annotation, default) is expected
-
-
-def test_check_notebook_accepts_the_fixtures_and_reports_metrics(reports_root):
-    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
-    assert all(check_notebook(job) for job in plan.jobs)
-
-
-@pytest.mark.parametrize("edit, name, hint", [
-    (lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("year: int = 2023", 'year: str = "2023"')),
-     "year", "year: str"),
-    (lambda nb: setattr(nb.cells[0], "source", "\n".join(line for line in nb.cells[0].source.splitlines()
-                                                           if not line.startswith("area"))),
-     "area", "non dichiara 'area'"),
-    (lambda nb: nb.cells[0].metadata.update(tags=[]), "notebook", "tag 'parameters'"),
-])
-def test_check_notebook_names_the_declaration_to_fix(reports_root, notebooks, edit, name, hint):
-    edit_notebook(notebooks / "bisogni_area.ipynb", edit)
-    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
-    with pytest.raises(ParameterError) as info:
-        check_notebook(plan.jobs[1])
-    assert info.value.name == name and hint in str(info.value) and "bisogni_area.ipynb" in str(info.value)
+# refused before any kernel starts
 
 
 def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, monkeypatch):
     edit_notebook(notebooks / "bilancio.ipynb",
                   lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("int", "str")))
     started = []
-    monkeypatch.setattr(runner, "_Pool", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(runner, "Pool", lambda *a, **k: started.append(a))
     with pytest.raises(ParameterError, match="year"):
         run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, progress="none")
     assert started == []
     out = tmp_path / "pavia" / "2023"
     assert not list(out.glob("*.html")) and not list(out.glob(TEMP_PREFIX + "*"))
-
-
-# ---------------------------------------------------------------------------
-# incremental logic and atomic writes
-
-
-def test_data_fingerprint_follows_every_data_file_but_not_office_lock_files(pavia_copy):
-    before = data_fingerprint(pavia_copy)
-    (pavia_copy / "~$utenti.xlsx").write_bytes(b"lock")
-    (pavia_copy / ".DS_Store").write_bytes(b"x")
-    assert data_fingerprint(pavia_copy) == before
-    with open(pavia_copy / "spesa.csv", "a", encoding="utf-8") as handle:
-        handle.write("\n")
-    after = data_fingerprint(pavia_copy)
-    assert after["spesa.csv"] != before["spesa.csv"] and after["utenti.csv"] == before["utenti.csv"]
-
-
-def test_job_key_changes_with_notebook_data_and_parameters(reports_root, notebooks):
-    plan = plan_run("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=reports_root)
-    job = plan.jobs[1]
-    key = job_key(job, plan)
-    assert job_key(job, plan) == key
-    assert job_key(dataclasses.replace(job, parameters={**job.parameters, "area": "minori"}), plan) != key
-    other_data = dataclasses.replace(plan, district=dataclasses.replace(plan.district, data_hash="altro"))
-    assert job_key(job, other_data) != key
-    edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
-    assert job_key(job, plan) != key
-
-
-def test_up_to_date_needs_success_same_key_and_files(tmp_path, reports_root):
-    job = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root).jobs[0]
-    entry = {"nome": job.name, "stato": "riuscito", "chiave": "k", "html": "panoramica.html",
-             "notebook_eseguito": "panoramica.ipynb"}
-    manifest = {"rapporti": [entry]}
-    assert not is_up_to_date(job, "k", manifest, tmp_path)  # files missing
-    (tmp_path / "panoramica.html").write_text("x")
-    (tmp_path / "panoramica.ipynb").write_text("x")
-    assert is_up_to_date(job, "k", manifest, tmp_path)
-    assert not is_up_to_date(job, "altra", manifest, tmp_path)
-    entry["stato"] = "fallito"
-    assert not is_up_to_date(job, "k", manifest, tmp_path)
-
-
-def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
-    target = tmp_path / "manifest.json"
-    target.write_text("vecchio", encoding="utf-8")
-
-    def interrupted(*args):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(runner.os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        runner.write_atomic(target, "nuovo")
-    assert target.read_text(encoding="utf-8") == "vecchio"
-    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
-
-
-def test_modules_to_preload_come_from_the_notebooks_imports(tmp_path, reports_root):
-    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=reports_root)
-    modules = runner._preload_modules(list(plan.jobs))
-    assert {"matplotlib.pyplot", "pandas", "pianozona.formatting", "IPython.display"} <= set(modules)
-    assert runner._imports("%matplotlib inline\nimport ipywidgets, numpy as np\nfrom .x import y\n"
-                           "from scipy import stats") == ["ipywidgets", "numpy", "scipy", "scipy.stats"]
-    # subpackages import their modules on first use: the template must preload the modules themselves
-    assert runner._imports("from pianozona.analysis import needs, stats as s") == [
-        "pianozona.analysis", "pianozona.analysis.needs", "pianozona.analysis.stats"]
 
 
 def test_a_second_run_on_the_same_folder_is_refused(reports_root):
@@ -318,7 +148,7 @@ def kernel_pids() -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"_template_main" in (entry / "cmdline").read_bytes():
+            if entry.name.isdigit() and b"template_main" in (entry / "cmdline").read_bytes():
                 found.add(int(entry.name))
         except OSError:
             pass
@@ -371,54 +201,8 @@ def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path)
     assert result.results[1].metrics["pubblicazione"] == "1"
 
 
-def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path):
-    """jupyter_client's free-port race ('Address already in use') is retried; other failures are final."""
-    import nbformat
-
-    from pianozona.publish import workers
-
-    calls = []
-
-    def fake(task, output, outcomes):
-        calls.append(task["name"])
-        return outcomes.pop(0)
-
-    def rendered(task, nb, error, duration):
-        return {"ok": not error, "message": error}
-
-    monkeypatch.setattr(workers, "_render_job", rendered)
-    race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", True)
-    good = (nbformat.v4.new_notebook(), "", False)
-    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
-    (tmp_path / "work").mkdir()  # the run's temporary folder, where the executed notebook is written
-    task = {"name": "job", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "x.ipynb")}
-
-    outcomes = [race, race, good]
-    monkeypatch.setattr(workers, "_papermill", lambda t, o: fake(t, o, outcomes))
-    assert workers._execute_job(task) == {"ok": True, "message": ""} and len(calls) == 3
-
-    calls.clear()
-    failure = (nbformat.v4.new_notebook(), "ValueError: boom", False)
-    outcomes = [failure, good]
-    assert workers._execute_job(task)["message"] == "ValueError: boom" and len(calls) == 1
-
-    calls.clear()
-    outcomes = [race, race, race, good]
-    assert not workers._execute_job(task)["ok"] and len(calls) == workers.START_ATTEMPTS
-
-
 # ---------------------------------------------------------------------------
 # faults: never a broken page, never a blocked next run (issue 8)
-
-FAULTS = Path(__file__).parents[1] / "fixtures" / "faults"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def local_secret_home(tmp_path_factory):
-    """The HMAC secret of the incremental keys lives in a private state folder, here a temporary one."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("stato")))
-        yield
 
 
 def kernels_in(folder: Path) -> set[int]:
@@ -563,32 +347,6 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_pa
     assert not list(out.glob(TEMP_PREFIX + "*"))
 
 
-def test_the_lock_is_not_inherited(tmp_path):
-    from pianozona.publish.site import _run_lock
-
-    with _run_lock(tmp_path) as lock:
-        fd, device, inode = lock
-        assert os.get_inheritable(fd) is False
-        assert (os.fstat(fd).st_dev, os.fstat(fd).st_ino) == (device, inode)
-        child = os.fork()
-        if child == 0:  # what a forked worker does first
-            from pianozona.publish.workers import _release_lock
-
-            _release_lock(lock)
-            os._exit(0 if _fd_closed(fd) else 1)
-        assert os.waitpid(child, 0)[1] == 0
-    with open(tmp_path / ".lock") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _fd_closed(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return True
-    return False
-
-
 @pytest.fixture
 def small_disk(tmp_path):
     """A 4 MB tmpfs (needs the right to mount: root here; skipped elsewhere)."""
@@ -662,7 +420,7 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
-    monkeypatch.setattr(publish, "write_atomic", full)
+    monkeypatch.setattr(site, "write_atomic", full)
     # nothing to do: not being able to record the run is no failure
     assert run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path,
                        progress="none").exit_code == 0
@@ -673,14 +431,12 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
 
 
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
-    from pianozona.publish import planning
-
     result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
     files = data_fingerprint(result.plan.district.folder)
-    hashes = set(files.values()) | {planning._digest(files)}
-    key_inputs = {job.name: planning._digest({"notebook": planning._file_hash(job.notebook),
-                                              "dati": planning._digest(files), "parametri": job.parameters,
-                                              "pacchetto": planning.package_fingerprint()})
+    hashes = set(files.values()) | {keys.digest(files)}
+    key_inputs = {job.name: keys.digest({"notebook": file_hash(job.notebook),
+                                              "dati": keys.digest(files), "parametri": job.parameters,
+                                              "pacchetto": keys.package_fingerprint()})
                   for job in result.plan.jobs}
     hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
     texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "pavia").rglob("*")
@@ -688,17 +444,10 @@ def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_
     assert texts and not any(h in text for h in hashes for text in texts)
     manifest = json.loads((result.plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
-    secret = planning.local_secret_path()
+    secret = keys.local_secret_path()
     assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
     again = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
     assert [r.status for r in again.results] == ["invariato"] * 4
-
-
-def test_a_new_secret_makes_every_report_rerun_once(tmp_path, monkeypatch):
-    plan = plan_run("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path)
-    key = job_key(plan.jobs[0], plan)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "altro-stato"))
-    assert job_key(plan.jobs[0], plan) != key
 
 
 def test_an_old_manifest_loses_its_unkeyed_keys():
@@ -706,24 +455,3 @@ def test_an_old_manifest_loses_its_unkeyed_keys():
     assert runner._upgraded(old)["rapporti"] == [{"nome": "bilancio", "ultimo_successo": {}}]
 
 
-def test_every_path_the_run_writes_stays_inside_out(tmp_path, monkeypatch):
-    from pianozona.publish import planning
-
-    with pytest.raises(ParameterError) as info:
-        planning._inside(tmp_path.resolve(), tmp_path / ".." / "x", "../x")
-    assert info.value.name == "codice" and "fuori dalla cartella dei rapporti" in str(info.value)
-    real = planning.read_config
-
-    def escaping(folder):
-        return dataclasses.replace(real(folder), codice="../../fuori")
-
-    monkeypatch.setattr(planning, "read_config", escaping)
-    with pytest.raises(ParameterError, match="fuori dalla cartella dei rapporti"):
-        run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "a" / "b", progress="none")
-    assert not (tmp_path / "fuori").exists() and not list(tmp_path.rglob(".distretto.json"))
-
-
-def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
-    with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
-        plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")

@@ -1,0 +1,221 @@
+"""One job in a worker: execute its notebook with papermill, judge whether it ran to the end, render its page.
+
+`execute_job` runs the notebook in a kernel from `pianozona.publish.kernels`
+(`_papermill`), renders its HTML page with `pianozona.present.render`
+(`_render_job`) and reads the key figures the notebook wrote
+(`_read_metrics`), all inside the run's temporary folder.
+
+When a job counts as done: papermill returns normally from a notebook that
+stopped early (``sys.exit(0)``/``raise SystemExit``: the cell is marked
+failed and the rest left pending; ``exit()``/``quit()``: the kernel only
+asks the front end to close it).  So a job succeeds only when every code
+cell has papermill's status ``completed`` without an error output, no cell
+asked to exit, and the kernel was alive when the notebook ended
+(`_stopped_early`); anything else is a failed job, and the last good page
+stays published.
+
+Limits: a whole-job time limit (``timeout``, default
+`pianozona.publish.planning.DEFAULT_TIMEOUT_S`, counted from the start of
+the job's kernel: waiting for the template's imports does not count) kills
+the job's kernel when it expires, and each kernel has a memory limit
+(``memory_mb``, see `pianozona.publish.processes`); both fail the job with
+an Italian message and let the other jobs go on.  Every file a job leaves
+in the temporary folder under its final name is complete
+(`pianozona.publish.files.write_atomic`): a full disk fails the job, it
+never yields a half-written page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from pianozona.publish.files import write_atomic
+from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, TemplateClient, kernel_manager
+from pianozona.publish.planning import DEFAULT_TIMEOUT_S, METRICS_PARAMETER
+
+KERNEL_NAME = "python3"
+CELL_TIMEOUT_S = 1800
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+PORT_RACE = "Address already in use"  # jupyter_client picks free ports before the kernel binds them
+START_ATTEMPTS = 3
+
+
+def execute_job(task: dict) -> dict:
+    """Run one notebook with papermill and render its page, all inside the run's temporary folder.
+
+    A kernel that dies at start because another kernel took one of its ports
+    (a known race of jupyter_client when kernels start in parallel) is
+    started again, at most `START_ATTEMPTS` times; any other failure is final.
+    """
+    import nbformat
+
+    work, name = Path(task["work"]), task["name"]
+    output = work / f"{name}.papermill.ipynb"  # papermill's own file: it may be cut short by a full disk
+    start = time.perf_counter()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        nb, error, port_race = _papermill(task, output)
+        if not port_race or attempt == START_ATTEMPTS:
+            break
+    duration = time.perf_counter() - start
+    if nb is None:
+        nb = _read_notebook(output) or nbformat.read(Path(task["notebook"]), as_version=4)
+    try:
+        write_atomic(work / f"{name}.ipynb", nbformat.writes(nb))
+    except OSError as exc:
+        error = error or _disk_error(exc)
+    output.unlink(missing_ok=True)
+    return _render_job(task, nb, error, duration)
+
+
+def _read_notebook(path: Path) -> Any:
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # missing, or cut short (full disk): not worth showing
+        return None
+
+
+def _papermill(task: dict, output: Path) -> tuple[Any, str, bool]:
+    """(executed notebook or None, error text, whether the kernel lost a port race)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    limit = float(task.get("timeout") or DEFAULT_TIMEOUT_S)
+    asked_exit: list[int] = []
+    expired = threading.Event()
+
+    def time_is_up() -> None:  # the job's time limit: its kernel is killed, papermill sees it die
+        expired.set()
+        CurrentKernel.kill()
+
+    timer = threading.Timer(limit, time_is_up)
+    timer.daemon = True
+    CurrentKernel.reset(on_start=timer.start)  # the clock runs from the kernel's start (which has its own limit)
+    try:
+        nb = papermill.execute_notebook(
+            task["notebook"], str(output), parameters=task["parameters"], kernel_name=KERNEL_NAME,
+            progress_bar=False, log_output=False, cwd=str(Path(task["notebook"]).parent),
+            execution_timeout=min(CELL_TIMEOUT_S, int(limit) + 5), start_timeout=START_TIMEOUT_S,
+            shutdown_kernel="immediate", request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS,
+            kernel_manager_class=kernel_manager(), on_cell_executed=_exit_watcher(asked_exit),
+        )
+        error = _stopped_early(nb, asked_exit, CurrentKernel.alive_at_end)
+    except PapermillExecutionError as exc:
+        nb, error = None, f"{exc.ename}: {exc.evalue}".strip(": ")
+    except OSError as exc:  # full disk or read-only folder while papermill writes its file
+        nb, error = None, _disk_error(exc)
+    except Exception as exc:  # dead kernel, timeout, unreadable notebook...
+        nb, error = None, f"{type(exc).__name__}: {exc}; {log_tail(Path(TemplateClient.log))}"
+    finally:
+        timer.cancel()
+    if expired.is_set() and not _finished_in_time(nb, error):
+        return nb, f"superato il tempo massimo di {_seconds(limit)} s: il kernel è stato fermato", False
+    return nb, _memory_message(error, task.get("memory_mb")), PORT_RACE in error
+
+
+def _finished_in_time(nb: Any, error: str) -> bool:
+    return nb is not None and not error
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _exit_watcher(asked: list[int]) -> Any:
+    """An nbclient ``on_cell_executed`` hook noting the cells that called ``exit()``/``quit()``."""
+
+    def hook(cell: Any, cell_index: int, execute_reply: dict) -> None:
+        payload = (execute_reply or {}).get("content", {}).get("payload") or []
+        if any(item.get("source") == "ask_exit" for item in payload):
+            asked.append(cell_index)
+
+    return hook
+
+
+def _stopped_early(nb: Any, asked_exit: list[int], alive_at_end: bool | None) -> str:
+    """Why a notebook papermill ran "without error" did not run to its end ('' when it did)."""
+    number = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue  # numbered as the planner sees the notebook: without the cell papermill adds
+        number += 1
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            error = errors[0]
+            return (f"il notebook si è fermato alla cella di codice {number} ({error.get('ename')}: "
+                    f"{error.get('evalue')}".rstrip(": ") + "): un rapporto deve eseguire tutte le celle; "
+                    "togliere sys.exit/raise SystemExit dal notebook")
+        if cell.get("metadata", {}).get("papermill", {}).get("status") != "completed":
+            return (f"la cella di codice {number} non è stata eseguita: il notebook si è fermato prima della "
+                    "fine")
+        if index in asked_exit:
+            return (f"la cella di codice {number} chiama exit() o quit(): un rapporto deve eseguire tutte le "
+                    "celle; togliere la chiamata dal notebook")
+    if alive_at_end is False:
+        return "il kernel si è interrotto prima della fine del notebook"
+    return ""
+
+
+def _memory_message(error: str, memory_mb: int | None) -> str:
+    if error.startswith("MemoryError"):
+        return f"memoria esaurita (limite {memory_mb} MB): ridurre i dati caricati o alzare il limite con --memoria"
+    if error.startswith("DeadKernelError") and memory_mb:
+        return (f"il kernel si è interrotto (memoria esaurita? limite {memory_mb} MB; oppure os._exit o un "
+                f"arresto del processo nel notebook); {error}")
+    return error
+
+
+def _disk_error(exc: OSError) -> str:
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"disco pieno{where}: liberare spazio nella cartella dei rapporti e rilanciare"
+    return f"scrittura non riuscita{where}: {exc.strerror or exc}"
+
+
+def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
+    from pianozona.present.render import render_notebook
+
+    work, name = Path(task["work"]), task["name"]
+    warnings: list[str] = []
+    try:
+        page = render_notebook(nb, task["page"], failed=bool(error), error_message=error)
+        write_atomic(work / f"{name}.html", page.html)
+        warnings += page.warnings
+    except OSError as exc:
+        error = error or _disk_error(exc)
+    except Exception as exc:  # a bug in rendering must not hide the job's own outcome
+        error = error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
+    metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
+    return {"name": name, "ok": not error, "duration": duration, "message": error, "warnings": warnings,
+            "metrics": metrics}
+
+
+def _read_metrics(path: Path, declared: bool, warnings: list[str]) -> dict | None:
+    if not declared:
+        return None
+    if not path.is_file():
+        warnings.append(f"il notebook dichiara '{METRICS_PARAMETER}' ma non ha scritto le cifre chiave")
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        path.unlink()
+        warnings.append(f"cifre chiave non in formato JSON ({exc}): file ignorato")
+        return None
+    return value
+
+
+def log_tail(path: Path, lines: int = 3) -> str:
+    """The last lines of a log, in one Italian sentence for a failed job's message."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return "nessun dettaglio disponibile"
+    return "ultime righe del registro: " + " | ".join(text) if text else "nessun dettaglio disponibile"

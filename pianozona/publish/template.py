@@ -1,0 +1,233 @@
+"""The kernel template process: it imports the suite's modules once, then forks a fresh kernel per request.
+
+A run starts one template process (`KernelTemplate`, entry point
+`template_main`) that has already imported ipykernel (`KERNEL_MODULES`) and
+the modules the suite's notebooks import (`preload_modules`, less
+`NO_PRELOAD`).  A worker asks it for a kernel over a Unix socket
+(`pianozona.publish.kernels.TemplateClient`) and the template forks one
+(`_kernel_child`): a new process with an empty namespace, its own random
+seed and the notebook's folder as working directory.  The template dies
+with the runner, and kills the kernels of a worker whose connection closes
+(`pianozona.publish.processes`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pianozona.privacy import PUBLISH_ENV_VAR
+from pianozona.publish.files import PACKAGE_ROOT
+from pianozona.publish.processes import die_with_parent, kill_groups, limit_memory
+
+# Modules never imported in the kernel template: they hook into the running IPython at import time.
+NO_PRELOAD = frozenset({"__future__", "ipykernel", "matplotlib_inline", "ipywidgets", "tqdm", "plotly", "bokeh",
+                        "altair", "panel", "holoviews", "ipyleaflet", "google"})
+# What a kernel imports while it initialises (the debugger alone is ~0.15 s): done once in the template.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.queues")
+ENTRY_POINT = "from pianozona.publish.template import template_main; template_main()"
+
+
+# ---------------------------------------------------------------------------
+# what the template imports
+
+
+def preload_modules(notebooks: Iterable[Path]) -> tuple[str, ...]:
+    """Modules imported by these notebooks (import statements of their code cells), less `NO_PRELOAD`."""
+    found: dict[str, None] = {}
+    for path in dict.fromkeys(notebooks):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") == "code":
+                for name in cell_imports("".join(cell.get("source", ""))):
+                    if name.split(".")[0] not in NO_PRELOAD:
+                        found[name] = None
+    return tuple(found)
+
+
+def cell_imports(source: str) -> list[str]:
+    """Absolute modules a cell's source imports (magics and shell lines ignored; [] if it does not parse)."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            # ``from pianozona.analysis import needs``: the submodule too (the template skips names
+            # that are not modules), since a subpackage imports its modules only on first use.
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
+    return names
+
+
+# ---------------------------------------------------------------------------
+# the runner's side
+
+
+class KernelTemplate:
+    """Main-side handle of the template process: it imports once, then forks a kernel per request.
+
+    Requests come from the workers over a Unix socket (`address`); the
+    template kills the kernels of a worker whose connection closes, and all
+    of them when its stdin (held by this process) closes.
+    """
+
+    def __init__(self, preload: tuple[str, ...], work: Path, cwd: Path) -> None:
+        self.folder = tempfile.mkdtemp(prefix="pz-")  # short path: Unix socket names are limited to ~100 bytes
+        self.address = os.path.join(self.folder, "modello")
+        with open(work / "modello.log", "ab") as log:  # cwd as the kernels': a local module resolves the same
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", f"import sys; sys.path.append({str(PACKAGE_ROOT.parent)!r}); {ENTRY_POINT}",
+                 self.address, str(os.getpid()), *preload],
+                stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=cwd, env={**os.environ, PUBLISH_ENV_VAR: "1"})
+
+    def stop(self, graceful: bool = True) -> None:
+        """Close its stdin: it kills the kernels it forked, then exits (``graceful=False``: no kernel yet)."""
+        if not graceful:
+            self.proc.kill()
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# the template process
+
+
+def template_main() -> None:
+    """Entry point of the template process: listen, import, then fork a kernel per request line.
+
+    Arguments (``sys.argv``): the socket address, the runner's pid, the modules to preload.
+    """
+    import importlib
+    import socket
+
+    address, parent, preload = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    die_with_parent(parent)  # kill -9 of the runner: the template goes, and its kernels with it
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address)
+    server.listen(64)  # workers may connect now; they are served once the imports are done
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel does
+    for name in KERNEL_MODULES + tuple(preload):
+        try:
+            importlib.import_module(name)
+        except BaseException:  # the notebook will show its own import error
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _Server(server).serve()
+
+
+class _Server:
+    """The template's loop: a connection per worker, a request line per kernel, stdin closed = the end."""
+
+    def __init__(self, server: Any) -> None:
+        import selectors
+
+        self.server, self.selector = server, selectors.DefaultSelector()
+        self.selector.register(server, selectors.EVENT_READ)
+        self.selector.register(sys.stdin, selectors.EVENT_READ)
+        self.kernels: dict[Any, list[int]] = {}  # connection -> pids of the kernels forked for it
+        self.streams: dict[Any, Any] = {}
+
+    def serve(self) -> None:
+        while True:
+            for key, _ in self.selector.select():
+                if key.fileobj is sys.stdin:
+                    if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
+                        kill_groups(pid for pids in self.kernels.values() for pid in pids)
+                        os._exit(0)  # skip the interpreter's slow teardown of everything imported
+                elif key.fileobj is self.server:
+                    self._accept()
+                else:
+                    self._request(key.fileobj)
+
+    def _accept(self) -> None:
+        import selectors
+
+        conn, _ = self.server.accept()
+        self.streams[conn], self.kernels[conn] = conn.makefile("rwb"), []
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    def _request(self, conn: Any) -> None:
+        line = self.streams[conn].readline()
+        if not line:  # that worker is gone: so are its kernels
+            kill_groups(self.kernels.pop(conn))
+            self.selector.unregister(conn)
+            self.streams.pop(conn).close()
+            conn.close()
+            return
+        template = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            self._close_all()
+            _kernel_child(json.loads(line), template)
+        self.kernels[conn].append(pid)
+        self.streams[conn].write(f"{pid}\n".encode())
+        self.streams[conn].flush()
+
+    def _close_all(self) -> None:
+        """In a new kernel: release the template's sockets."""
+        self.selector.close()
+        self.server.close()
+        for conn in self.streams:
+            conn.close()
+
+
+def _kernel_child(request: dict, template: int) -> None:
+    status = 1
+    try:
+        die_with_parent(template)
+        limit_memory(request.get("memory_mb"))
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        os.chdir(request["cwd"])
+        _reseed()
+        sys.argv = ["ipykernel_launcher", *request["args"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["args"])
+        status = 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def _reseed() -> None:
+    """A fork shares the template's random state: give each kernel its own, like a new process."""
+    import random
+
+    random.seed()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
