@@ -38,7 +38,7 @@ from IPython.display import HTML, Image, Markdown, display
 from pianozona import privacy
 from pianozona.errors import DataError
 from pianozona.data.areas import AREE
-from pianozona.present.charts import describe
+from pianozona.present.scaffold import describe
 from pianozona.formatting import data_lunga, num
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.present.safe_html import environment
