@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pianozona.privacy.network import find_bridges
 from tests.privacy.attacker import recomputable
 from tests.privacy.tables import ALL_AREAS, DISTRICT, protect_long, two_way
 
@@ -56,3 +57,13 @@ def test_two_way_over_years_without_total_rows():
     df = pd.concat(frames, ignore_index=True)
     out = protect_long(df, groups=["comune", "area"])
     assert recomputable(out, df, margins=("comune", "area"), external=True) == []
+
+
+def test_find_bridges_of_a_multigraph():
+    # triangle 0-1-2, a pendant edge 2-3, and a double edge 4=5 (two cells between the same groups)
+    eu = np.array([0, 1, 2, 2, 4, 4])
+    ev = np.array([1, 2, 0, 3, 5, 5])
+    is_bridge, comp = find_bridges(7, eu, ev)
+    assert is_bridge.tolist() == [False, False, False, True, False, False]
+    assert comp[0] == comp[1] == comp[2] == comp[3] and comp[4] == comp[5] != comp[0]
+    assert comp[6] == -1  # a node without edges belongs to no component

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pianozona.errors import ParameterError
 from pianozona.privacy import protect
+from pianozona.privacy.spec import build_spec
 from tests.privacy.tables import DISTRICT, KEYS, hidden_comuni, one_area, protect_long
 
 
@@ -68,3 +70,18 @@ def test_total_rows_marked_by_a_flag_column():
     assert hidden_comuni(out) == {"A", "D"}
     label = protect_long(df.drop(columns="riga_totale"), total_label="Distretto di Pavia")
     assert hidden_comuni(label) == {"A", "D"}
+
+
+def test_build_spec_gives_the_checked_request():
+    df = one_area({"A": 3, "B": 10})
+    df["riga_totale"] = df["comune"] == DISTRICT
+    df["tasso"] = 1.0
+    df["utenti"] = df["utenti"].astype("Int64")
+    df.loc[1, "utenti"] = pd.NA
+    spec = build_spec(df, counts="utenti", derived={"tasso": "utenti"}, keys=KEYS + ["riga_totale"],
+                      groups="comune", total_label=None, total_mask="riga_totale", threshold=np.int64(3))
+    assert spec.counts == ["utenti"] and spec.derived == {"tasso": ["utenti"]}
+    assert spec.keys == KEYS and spec.groups == ["comune"]  # a mask column is not a key
+    assert spec.total_masks["comune"].tolist() == [False, False, True]
+    np.testing.assert_array_equal(spec.values["utenti"], [3.0, np.nan, 13.0])
+    assert spec.threshold == 3 and type(spec.threshold) is int

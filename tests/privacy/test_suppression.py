@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from pianozona.privacy.column import CountColumn
+from pianozona.privacy.spec import build_spec
+from pianozona.privacy.structure import build_structure
+from pianozona.privacy.suppression import suppress, unsafe_lines
 from tests.privacy.attacker import recomputable
-from tests.privacy.tables import DISTRICT, district_long, hidden_comuni, one_area, protect_long
+from tests.privacy.tables import DISTRICT, KEYS, district_long, hidden_comuni, one_area, protect_long
 
 
 def test_one_hidden_cell_next_to_published_total():
@@ -74,3 +78,15 @@ def test_total_published_elsewhere_still_protected():
     out = protect_long(df)
     assert hidden_comuni(out) == {"A", "D"}
     assert recomputable(out, df, external=True) == []
+
+
+def test_suppress_and_the_line_audit_directly():
+    df = one_area({"A": 3, "B": 10, "C": 20, "D": 7})
+    spec = build_spec(df, counts="utenti", derived=None, keys=KEYS, groups=["comune"], total_label=None,
+                      total_mask=None, threshold=4)
+    st = build_structure(df, spec)
+    primary_only = CountColumn(st, spec.values["utenti"], 4)
+    assert unsafe_lines(primary_only, 0).tolist() == [True]  # 40 - 10 - 20 - 7 = 3
+    result = suppress(st, spec.values["utenti"], 4)
+    assert result.state.tolist() == [1, 0, 0, 2, 0]
+    assert (result.unsafe_groups, result.marker_groups, result.pinned, result.determined) == (0, 0, 0, 0)
