@@ -28,11 +28,6 @@ COMUNI = ["Pavia", "Borgarello", "Carbonara al Ticino", "Cava Manara", "Certosa 
 ENGLISH_DECIMAL = re.compile(r"^-?\d+\.\d{1,2}$")  # "0.25" or "12.5": a decimal point, not a thousands dot
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 @pytest.fixture
 def units() -> pd.DataFrame:

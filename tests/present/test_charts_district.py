@@ -22,11 +22,6 @@ pytestmark = pytest.mark.filterwarnings("error")
 DOLLAR = r"Area $\frac{1}{0}$ e $x$"  # mathtext that would stop the drawing with a parse error
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def svg_text(ax) -> str:
     buffer = io.StringIO()

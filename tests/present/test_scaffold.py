@@ -18,11 +18,6 @@ from pianozona.present import scaffold  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def test_describe_needs_a_chart_of_this_module():
     fig, ax = plt.subplots()

@@ -18,11 +18,6 @@ from pianozona.present import style  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 def test_set_theme_is_idempotent_and_sets_the_house_style():
     with mpl.rc_context():
