@@ -327,8 +327,7 @@ def _cross_checks(district: District) -> None:
             nearest = district.nearest_population_year(year)
             problems.add(Problem("avviso", f"anno {year} senza popolazione: si usa la popolazione {nearest} "
                                  "(anno più vicino)", file=_display_path(folder / ISTAT_FOLDER),
-                                 fix=f"per dati esatti importare il file ISTAT POSAS {year} con "
-                                     "'pianozona import-istat'"))
+                                 fix="per dati esatti " + population.istat_download_hint(year, district.codice)))
     _check_users_vs_population(district)
     _check_objective_codes(district)
 

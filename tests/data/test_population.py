@@ -4,7 +4,11 @@ import pandas as pd
 import pytest
 
 from pianozona.errors import DataError
-from pianozona.data.population import combine_sources, comuni_italia, geopop_years, italy_population
+from pianozona.data import istat
+from pianozona.data.population import (combine_sources, comuni_italia, geopop_years, istat_download_hint,
+                                       italy_population)
+
+from .istat_samples import make_zip, posas, recon_lines, write
 
 REFERENCE = {  # shared/reference/istat_formats.md
     "018110": (70_380, 70_636), "018030": (1_428, 1_424), "018041": (6_649, 6_643), "018091": (467, 463),
@@ -33,8 +37,43 @@ def test_registry_of_comuni():
 
 
 def test_missing_year_says_which_exist():
-    with pytest.raises(DataError, match="2022, 2023"):
+    with pytest.raises(DataError, match="2022, 2023") as info:
         italy_population([2019])
+    assert "demo.istat.it" in info.value.problem.fix and "POSAS_2019_it_Comuni.zip" in info.value.problem.fix
+
+
+def test_download_hint_from_2019_names_posas_strasa_and_the_command():
+    hint = istat_download_hint(2021, "pavia")
+    assert "demo.istat.it" in hint and "Popolazione residente al 1° gennaio" in hint
+    assert "'pianozona import-istat POSAS_2021_it_Comuni.zip --distretto pavia'" in hint
+    assert "STRASA_2021_it_Comuni.zip" in hint and "ricostruzione" not in hint
+
+
+def test_download_hint_before_2019_names_the_ricostruzione_and_pop_file():
+    hint = istat_download_hint(2015)
+    assert "ricostruzione intercensuaria" in hint and "2002-2019" in hint and "pop2015" in hint
+    assert "POSAS" not in hint and "--distretto <codice>" in hint
+
+
+def test_the_file_names_of_the_hints_are_read_as_the_kind_they_name(tmp_path):
+    """A file saved under the name the hint gives is recognised as that kind by our readers."""
+    header = "Codice comune;Comune;Età;Maschi;Femmine"
+    strasa_rows = ["18110;Pavia;0;3;4", "18110;Pavia;999;3;4"]
+    files = {
+        "posas": make_zip(tmp_path, {"POSAS_2021_it_Comuni.csv": "\n".join(
+            ["Popolazione residente al 1° gennaio 2021", "Codice comune;Comune;Età;Totale maschi;Totale femmine",
+             "18110;Pavia;0;3;4", "18110;Pavia;999;3;4"])}),
+        "strasa": posas(tmp_path, name="STRASA_2021_it_Comuni.csv", rows=strasa_rows, header=header,
+                        title="Popolazione residente al 1° gennaio 2021"),
+        "pre2019": write(tmp_path, "pop2015.csv", ["Popolazione residente al 1° gennaio 2015",
+                                                   "Codice comune,Denominazione,Età,Totale Maschi,Totale Femmine",
+                                                   "18110,Pavia,0,3,4", "18110,Pavia,999,3,4"]),
+        "ricostruzione": write(tmp_path, "ricostruzione_2002_2019_Pavia.csv", recon_lines(2015)),
+    }
+    hints = istat_download_hint(2021) + istat_download_hint(2015)
+    for kind, path in files.items():
+        assert istat.detect_kind(path) == kind, path.name
+    assert "POSAS_2021_it_Comuni.zip" in hints and "STRASA_2021_it_Comuni.zip" in hints and "pop2015" in hints
 
 
 def test_combine_sources_prefers_own_files():
