@@ -29,7 +29,7 @@ def istat_download_hint(year: int, district: str = "<codice>") -> str:
 
     From 2019: POSAS ("Popolazione residente al 1° gennaio", `POSAS_{year}_it_Comuni.zip`) and, for
     foreign residents, STRASA; before: the ricostruzione intercensuaria 2002-2019 (one CSV per
-    province) or demo.istat.it's pop{year} file.  Data/README.md ("Where to get ISTAT files") says the same.
+    province) or demo.istat.it's pop{year} file.  data/README.md ("Where to get ISTAT files") says the same.
     """
     command = f"'pianozona import-istat FILE --distretto {district}'"
     if int(year) >= POSAS_FIRST_YEAR:
