@@ -35,8 +35,9 @@ summary: install ## Terminal summary of the district (population, indicators, co
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-lab: install ## Open JupyterLab on the notebooks (kernel with pianozona installed)
-	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+lab: install ## Open JupyterLab at the project root (data/, reports/ in reach), notebooks/ first
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --FileContentsManager.preferred_dir=notebooks \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 data: install ## Regenerate the bundled Pavia tables (seeded, reproducible)
 	$(BIN)/python scripts/genera_dati_pavia.py
