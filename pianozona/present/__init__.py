@@ -7,6 +7,7 @@ Modules:
 - `style`: the house look of every chart (palette, theme, Italian numbers on the axes, `literal` text);
 - `scaffold`: the steps around every chart's drawing (table check, Axes, title and source line, `describe`);
 - `display`: tables and text for a notebook's output, escaped by construction;
+- `spreadsheet`: the tables a report shows, recorded during a run and written as one xlsx (never formulas);
 - `safe_html`: escape by construction: the allow-list sanitiser, no network loads, the autoescaping
   Jinja environment of ``templates/`` and the page stylesheet;
 - `document`: the markdown of one page (escaped unless the author's), heading ids, table of contents;
@@ -19,7 +20,7 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html", "scaffold",
+__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html", "scaffold", "spreadsheet",
            "style"]
 
 

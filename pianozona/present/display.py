@@ -30,6 +30,7 @@ import math
 import os
 import re
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -39,9 +40,10 @@ from pianozona import privacy
 from pianozona.errors import DataError
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
-from pianozona.formatting import data_lunga, num
+from pianozona.formatting import MISSING, data_lunga, num
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.present.safe_html import environment
+from pianozona.present.spreadsheet import Number, record_table
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
            "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
@@ -152,10 +154,33 @@ def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
           decimals={"valore_base": 0, "target": 0, "valore": 0, "atteso": 0})
 
 
-def _cell(value, decimals: int) -> str:
+def _cell(value, decimals: int, *, year: bool = False) -> str | Number:
+    """A cell as shown: text stays text, a number becomes a `Number` (value rounded as its Italian text)."""
     if isinstance(value, str) or isinstance(value, bool):
         return str(value)
-    return num(value, decimals)
+    text = str(int(value)) if year else num(value, decimals)
+    if text == MISSING:
+        return text
+    return Number(float(int(value)) if year else float(Decimal(text.replace(".", "").replace(",", "."))),
+                  0 if year else decimals, text, year)
+
+
+def _shown_columns(data: pd.DataFrame, decimals: dict[str, int], counts: list[str]) -> pd.DataFrame:
+    """Every cell as the page shows it (text or `Number`); suppressed counts already carry their markers."""
+    shown = pd.DataFrame(index=data.index)
+    for col in data.columns:
+        series = data[col]
+        if str(col).startswith("anno") and pd.api.types.is_numeric_dtype(series):
+            shown[col] = pd.Series([_cell(v, 0, year=True) if pd.notna(v) else MISSING for v in series],
+                                  index=data.index, dtype=object)  # 2023, not 2.023
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            digits = decimals.get(col, 0 if pd.api.types.is_integer_dtype(series) else 1)
+            shown[col] = pd.Series([_cell(v, digits) for v in series], index=data.index, dtype=object)
+        elif series.dtype == object and any(isinstance(v, Number) for v in series):
+            shown[col] = series  # a protected column: markers and numbers, as `format_suppressed` left them
+        else:
+            shown[col] = series.astype(object).where(series.notna(), MISSING).astype(str)
+    return shown
 
 
 def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
@@ -164,7 +189,9 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
 
     Cells, caption and headers are plain text, escaped by the template (a cell
     ``<b>x</b>`` shows those characters); text columns are left-aligned
-    (class ``testo``), header cells carry ``scope="col"``.
+    (class ``testo``), header cells carry ``scope="col"``.  During a report
+    run the table is also recorded, as shown, for the report's spreadsheet
+    (`pianozona.present.spreadsheet.record_table`).
     """
     decimals = decimals or {}
     data = frame.reset_index() if index else frame
@@ -173,22 +200,18 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     if protected:
         data = privacy.format_suppressed(
             data, formatter=lambda v, c: _cell(v, decimals.get(c, 0 if c in counts else 1)))
-    shown = pd.DataFrame(index=data.index)
-    for col in data.columns:
-        series = data[col]
-        if str(col).startswith("anno") and pd.api.types.is_numeric_dtype(series):
-            shown[col] = [str(int(v)) if pd.notna(v) else "n.d." for v in series]  # years: 2023, not 2.023
-        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            digits = decimals.get(col, 0 if pd.api.types.is_integer_dtype(series) else 1)
-            shown[col] = [_cell(v, digits) for v in series]
-        else:
-            shown[col] = series.astype(object).where(series.notna(), "n.d.").astype(str)
+    shown = _shown_columns(data, decimals, counts)
     source = frame.reset_index() if index else frame
     text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
     columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
-    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=shown.to_numpy().tolist())))
-    if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for v in shown.to_numpy().ravel()):
-        display(Markdown(f"*{escape_markdown(privacy.suppression_legend(), inline=True)}*"))
+    cells = shown.to_numpy().tolist()
+    texts = [[str(v) for v in row] for row in cells]
+    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts)))
+    legend = ""
+    if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for row in texts for v in row):
+        legend = privacy.suppression_legend()
+        display(Markdown(f"*{escape_markdown(legend, inline=True)}*"))
+    record_table(caption, [c["label"] for c in columns], cells, legend=legend)
 
 
 def figure(chart, *, alt: str, dpi: int = 110) -> None:

@@ -1,0 +1,196 @@
+"""The tables a report shows, recorded while its notebook runs and written as one spreadsheet (xlsx).
+
+Recording cannot be forgotten: `pianozona.present.display.table` calls `record_table` for every
+table it shows, and `record_table` appends the table, exactly as shown, to the file named by the
+environment variable `TABLES_ENV_VAR` (``PIANOZONA_TABELLE``), which the report runner sets for
+each job's kernel (``pianozona run``); in JupyterLab it is not set and nothing is written.  The
+runner then turns that record into ``<report>.xlsx`` with `write_workbook`: one sheet per table,
+named from its caption (at most 31 characters, unique), the Italian headers of the page, the values
+as the page shows them (the suppression markers "< 5" and "n.d." stay text, numbers are numbers
+rounded as shown, with the same decimals), and a last sheet "Note" with each table's full caption
+and the legend of the markers.
+
+Escape by construction, spreadsheet side: every text cell goes through `safe_text`, so a value
+from the office's files that a spreadsheet program would run as a formula (one starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe and is stored as
+text; characters XML cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+__all__ = ["FORMULA_STARTS", "MAX_SHEET_NAME", "NOTES_SHEET", "Number", "TABLES_ENV_VAR", "read_tables",
+           "record_table", "safe_text", "sheet_names", "write_workbook"]
+
+#: the environment variable naming the file where a run records the tables of a job (unset: nothing recorded)
+TABLES_ENV_VAR = "PIANOZONA_TABELLE"
+#: what makes a spreadsheet program read a text cell as a formula (or hide where one starts)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_SHEET_NAME = 31  # Excel's limit
+NOTES_SHEET = "Note"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class Number(NamedTuple):
+    """A number as a table shows it: `value` already rounded to `digits` decimals, and its Italian `text`.
+
+    ``year=True`` for a year (shown ``2023``, without a thousands separator).
+    """
+
+    value: float
+    digits: int
+    text: str
+    year: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def record_table(caption: str, columns: list[str], rows: list[list], *, legend: str = "") -> bool:
+    """Append a shown table to the run's record (see the module docstring); False when no run records.
+
+    `rows` hold text (`str`) and `Number` cells; `legend` is the note shown under the table (the
+    meaning of "< 5" and "n.d."), empty when it has none.
+    """
+    target = os.environ.get(TABLES_ENV_VAR)
+    if not target:
+        return False
+    cells = [[_recorded(cell) for cell in row] for row in rows]
+    line = json.dumps({"caption": str(caption), "columns": [str(c) for c in columns], "rows": cells,
+                       "legend": str(legend)}, ensure_ascii=False, allow_nan=False)
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    return True
+
+
+def _recorded(cell) -> object:
+    if isinstance(cell, Number):
+        return {"n": cell.value, "d": cell.digits, "t": cell.text, "y": cell.year}
+    return str(cell)
+
+
+def read_tables(path: str | os.PathLike) -> list[dict]:
+    """The tables recorded in `path` (an empty list when the file does not exist)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def safe_text(value) -> str:
+    """`value` as text a spreadsheet program shows literally: never a formula, only characters XML can hold."""
+    text = _XML_ILLEGAL.sub("", str(value))
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def sheet_names(captions: list[str]) -> list[str]:
+    """One valid, unique sheet name per caption: forbidden characters dropped, at most 31 characters."""
+    names: list[str] = []
+    taken = {NOTES_SHEET.casefold()}
+    for number, caption in enumerate(captions, start=1):
+        base = " ".join(_SHEET_FORBIDDEN.sub(" ", _XML_ILLEGAL.sub("", str(caption))).split()).strip("'")
+        base = base or f"Tabella {number}"
+        name, copy = base[:MAX_SHEET_NAME].rstrip(" '"), 1
+        while name.casefold() in taken:
+            copy += 1
+            suffix = f" ({copy})"
+            name = base[: MAX_SHEET_NAME - len(suffix)].rstrip(" '") + suffix
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def write_workbook(tables: list[dict], target: str | os.PathLike, *, title: str = "") -> Path:
+    """Write the recorded `tables` as an xlsx workbook at `target`, whole or not at all.
+
+    `title` (the report's title) heads the "Note" sheet.
+    """
+    from openpyxl import Workbook
+
+    target = Path(target)
+    book = Workbook()
+    book.remove(book.active)
+    names = sheet_names([t["caption"] for t in tables])
+    for name, table in zip(names, tables):
+        _fill_sheet(book.create_sheet(name), table)
+    _fill_notes(book.create_sheet(NOTES_SHEET), names, tables, title)
+    handle, tmp = tempfile.mkstemp(prefix=".in-corso-", suffix=".xlsx", dir=target.parent)
+    os.close(handle)
+    try:
+        book.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _fill_sheet(sheet, table: dict) -> None:
+    """Headers in row 1 (bold, frozen, with a filter), then the rows as shown."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    columns = table["columns"]
+    sheet.append([safe_text(c) for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [len(str(c)) for c in columns]
+    for row in table["rows"]:
+        sheet.append([_value(cell) for cell in row])
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell["t"] if isinstance(cell, dict) else str(cell)))
+        for cell, shown in zip(sheet[sheet.max_row], row):
+            if isinstance(shown, dict):
+                cell.number_format = _number_format(shown)
+            else:
+                cell.data_type = "s"  # text stays text, whatever it looks like
+    sheet.freeze_panes = "A2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 1)}"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+
+
+def _value(cell):
+    if isinstance(cell, dict):
+        return int(cell["n"]) if cell["d"] == 0 and float(cell["n"]).is_integer() else cell["n"]
+    return safe_text(cell)
+
+
+def _number_format(cell: dict) -> str:
+    if cell.get("y"):
+        return "0"
+    return "#,##0" + ("." + "0" * cell["d"] if cell["d"] else "")
+
+
+def _fill_notes(sheet, names: list[str], tables: list[dict], title: str) -> None:
+    """The last sheet: the report's title, each sheet with its table's full caption, the legends."""
+    from openpyxl.styles import Font
+
+    if title:
+        sheet.append([safe_text(title)])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append([])
+    sheet.append(["Foglio", "Tabella"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for name, table in zip(names, tables):
+        sheet.append([safe_text(name), safe_text(table["caption"])])
+    legends = sorted({t["legend"] for t in tables if t.get("legend")})
+    if legends:
+        sheet.append([])
+        for legend in legends:
+            sheet.append([safe_text(legend)])
+    sheet.append([])
+    sheet.append(["I valori sono quelli pubblicati nel rapporto, già protetti: \"< 5\" e \"n.d.\" indicano "
+                  "valori non pubblicati."])
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 90
