@@ -12,8 +12,11 @@ Modules:
   - `arguments`: how every statistic reads and checks its arguments;
 - `indicators`: demographic indicators, coverage and spending per resident;
 - `needs`: the needs analysis of one target area, protected once for publishing (`analyse`);
+- `services`: users per service of an area (protected with the area's table), spending per service, service presence;
+- `change`: the change of a rate between two years, with the exact conditional test of two Poisson rates;
 - `overview`: the district's demography (pyramid, indicators by comune);
 - `verification`: the annual verification of the plan's objectives;
+- `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district.
 
@@ -23,8 +26,8 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "funnel", "indicators", "intervals", "needs", "overview", "poisson",
-           "standardisation", "stats", "summary", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "needs", "overview", "poisson", "services",
+           "progress", "standardisation", "stats", "summary", "trend", "verification"]
 
 
 def __getattr__(name: str):

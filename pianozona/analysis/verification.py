@@ -1,22 +1,20 @@
 """Annual verification of the plan's objectives: the numbers behind `verifica_annuale.ipynb`.
 
-Status of an objective in a year, from its baseline, target and polarity:
-
-* `raggiunto`: the year's value meets the target (≥ target when higher is
-  better, ≤ when lower is better);
-* `in linea`: not yet met, but at least where the straight path from baseline
-  (anno_base) to target (anno_target) says it should be in that year;
-* `non raggiunto`: behind that path, or the target year has passed unmet;
-* `non misurato`: no value for the year;
-* `non pubblicato`: (publication mode only) the value is a count from 1 to 4
-  of people or of what they receive, hidden like every small count: its status
-  would say on which side of the target or of the path it lies.
+`objectives_table` gives every objective with its value in the verified year
+and its progress on the straight path from baseline to target (share of the
+way, expected value, gap, status: the rules are in
+`pianozona.analysis.progress`).  `history` gives the plan's starting point:
+the measures from before the objectives' baseline years, when the district has
+any.
 
 Which values are counts.  An objective's `unita` says what its values count;
 every unit except money, percentages and rates (`NON_COUNT_UNITS`) is taken
 as a count of people or of what they receive (persone, ragazzi, accessi,
 prestiti ...), so a value from 1 to `privacy.DEFAULT_THRESHOLD` is hidden in a
-shared report, with the variation computed from it.
+shared report.  With a hidden value or baseline go the status (`non
+pubblicato`) and every number computed from it: the variation, the share of
+the way, the expected value and the gap (any one of them, with the baseline
+and the target, would give the hidden value back).
 """
 
 from __future__ import annotations
@@ -26,35 +24,27 @@ import pandas as pd
 
 from pianozona import privacy
 from pianozona.data.areas import AREE
+from pianozona.analysis.progress import STATUSES, expected_value, progress, status
 from pianozona.data.datasets import District
 
-STATUSES = ("raggiunto", "in linea", "non raggiunto", "non misurato", "non pubblicato")
+__all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_LABELS", "STATUSES",
+           "expected_value", "history", "history_note", "history_sources", "history_title", "is_count", "metrics",
+           "objectives_table", "progress_view", "small_count", "status"]
+
 NON_COUNT_UNITS = frozenset({"euro", "€", "%", "percentuale", "per cento", "per mille", "tasso", "indice",
                              "rapporto", "giorni", "ore", "mesi", "anni"})
 HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno", "valore": "Valore",
-                  "variazione_pct": "Variazione dal primo anno (%)", "nota": "Nota"}
-COLOURS = {"raggiunto": "#1a7f37", "in linea": "#d4a72c", "non raggiunto": "#cf222e", "non misurato": "#8c959f",
-           "non pubblicato": "#57606a"}
-
-
-def expected_value(base, target, base_year, target_year, year) -> np.ndarray:
-    """Where the straight path from baseline to target stands in `year` (clipped to the target)."""
-    base, target = np.asarray(base, float), np.asarray(target, float)
-    span = np.asarray(target_year, float) - np.asarray(base_year, float)
-    share = np.clip(np.divide(np.asarray(year, float) - np.asarray(base_year, float), span,
-                              out=np.ones_like(span), where=span > 0), 0.0, 1.0)
-    return base + (target - base) * share
-
-
-def status(value, base, target, base_year, target_year, year, polarity) -> np.ndarray:
-    """Vectorised status (see module docstring); `polarity` is 'alto_meglio' or 'basso_meglio' per row."""
-    value = np.asarray(value, float)
-    sign = np.where(np.asarray(polarity) == "basso_meglio", -1.0, 1.0)
-    expected = expected_value(base, target, base_year, target_year, year)
-    met = sign * value >= sign * np.asarray(target, float)
-    on_track = (sign * value >= sign * expected) & (np.asarray(year) < np.asarray(target_year))
-    out = np.where(met, "raggiunto", np.where(on_track, "in linea", "non raggiunto"))
-    return np.where(np.isnan(value), "non misurato", out)
+                  "variazione_pct": "Variazione dal primo anno (%)", "nota": "Nota", "fonte": "Fonte"}
+PROGRESS_LABELS = {"codice": "Codice", "indicatore": "Indicatore", "valore_base": "Valore base", "target": "Target",
+                   "valore": "Valore", "atteso": "Atteso sul percorso", "scarto": "Scarto dall'atteso",
+                   "percorso_pct": "Strada percorsa (%)", "percorso_atteso_pct": "Strada attesa (%)",
+                   "stato": "Stato"}
+#: Numbers computed from an objective's value and baseline: hidden with either of them.
+DERIVED = ("atteso", "scarto", "percorso_pct", "variazione_da_base_pct")
+#: Status colours told apart with any colour vision (Okabe-Ito): dark blue reached, light blue on track,
+#: vermillion behind, greys without a verdict; a chart or table also writes the status in words.
+COLOURS = {"raggiunto": "#0072b2", "in linea": "#56b4e9", "non raggiunto": "#d55e00", "non avviato": "#cccccc",
+           "non misurato": "#999999", "non pubblicato": "#666666"}
 
 
 def is_count(unita: pd.Series) -> np.ndarray:
@@ -73,47 +63,79 @@ def small_count(values: pd.Series, counts: np.ndarray, publish: bool | None = No
 
 
 def objectives_table(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
-    """Every objective with baseline, target, the year's value, the expected value and the status.
+    """Every objective with baseline, target, the year's value and its progress (`progress.progress`).
 
     When publishing, small counts among the values and baselines are NaN, with
-    `valore_soppresso`/`valore_base_soppresso` True and status `non pubblicato`.
+    `valore_soppresso`/`valore_base_soppresso` True and status `non pubblicato`;
+    the numbers derived from them (`DERIVED`) are NaN too, and
+    ``attrs[privacy.ATTRS_KEY]["derived"]`` tells `privacy.format_suppressed`
+    (hence `display.table`) to show them as "n.d.".
     """
     obj = district.obiettivi.drop(columns=["_riga"], errors="ignore").copy()
     values = district.misure[district.misure["anno"] == year].set_index("codice_obiettivo")["valore"]
     obj["valore"] = obj["codice"].map(values).astype(float)
-    obj["atteso"] = expected_value(obj["valore_base"], obj["target"], obj["anno_base"].astype(float),
-                                   obj["anno_target"].astype(float), year)
-    obj["stato"] = status(obj["valore"], obj["valore_base"], obj["target"], obj["anno_base"].astype(float),
-                          obj["anno_target"].astype(float), year, obj["polarita"])
+    obj = obj.join(progress(obj, year))
     obj["variazione_da_base_pct"] = (obj["valore"] / obj["valore_base"] - 1) * 100
     counts = is_count(obj["unita"])
     hidden_value = small_count(obj["valore"], counts, publish)
     hidden_base = small_count(obj["valore_base"], counts, publish)
     obj.loc[hidden_value, "valore"] = np.nan
     obj.loc[hidden_base, "valore_base"] = np.nan
-    obj.loc[hidden_value | hidden_base, "variazione_da_base_pct"] = np.nan
+    obj.loc[hidden_value | hidden_base, list(DERIVED)] = np.nan
     obj.loc[hidden_value | hidden_base, "stato"] = "non pubblicato"
     for col, hidden in (("valore", hidden_value), ("valore_base", hidden_base)):
         obj[col + privacy.FLAG_SUFFIX] = hidden
         obj[col + privacy.KIND_SUFFIX] = np.where(hidden, privacy.PRIMARY, "")
-    return obj[["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base", "valore_base",
-                "target", "anno_target", "valore", "atteso", "stato", "variazione_da_base_pct", "fonte",
-                "valore_soppresso", "valore_soppressione", "valore_base_soppresso", "valore_base_soppressione"]]
+    table = obj[["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base", "valore_base",
+                 "target", "anno_target", "valore", "atteso", "scarto", "percorso_pct", "percorso_atteso_pct",
+                 "stato", "variazione_da_base_pct", "fonte", "valore_soppresso", "valore_soppressione",
+                 "valore_base_soppresso", "valore_base_soppressione"]].reset_index(drop=True)
+    table.attrs[privacy.ATTRS_KEY] = {"derived": {col: ["valore", "valore_base"] for col in DERIVED}}
+    return table
 
 
-def history(district: District, source: str = "piano di zona 2012-2014", *,
-            publish: bool | None = None) -> pd.DataFrame:
-    """The plan's own historical figures, with variations computed from the figures themselves.
+def progress_view(objectives: pd.DataFrame) -> pd.DataFrame:
+    """The columns of `objectives_table` that show progress, in reading order (labels: `PROGRESS_LABELS`)."""
+    view = objectives[[c for c in PROGRESS_LABELS] + [c for c in objectives.columns
+                                                      if str(c).endswith((privacy.FLAG_SUFFIX, privacy.KIND_SUFFIX))]]
+    view.attrs = dict(objectives.attrs)
+    return view
 
-    For each indicator with more than one year, the change from the first to
-    the last year is computed here (the plan's prose is never copied).  When
-    publishing, small counts are NaN (`valore_soppresso` True) and so are the
-    variations computed from them.
+
+def _before_baseline(district: District) -> pd.DataFrame:
+    """The measures with the baseline year of their objective, and `prima` True when they come before it."""
+    rows = district.misure.drop(columns=["_riga"], errors="ignore").merge(
+        district.obiettivi[["codice", "anno_base"]], left_on="codice_obiettivo", right_on="codice", how="inner")
+    return rows.assign(prima=rows["anno"] < rows["anno_base"])
+
+
+def history_sources(district: District) -> list[str]:
+    """The sources (`fonte`) of the measures from before their objective's baseline year: the plan's history.
+
+    Empty when the district has no such measure: then there is no history to show.
     """
-    rows = district.misure[district.misure["fonte"] == source].drop(columns=["_riga"], errors="ignore")
+    rows = _before_baseline(district)
+    return sorted(str(f) for f in rows.loc[rows["prima"], "fonte"].dropna().unique())
+
+
+def history(district: District, source: str | None = None, *, publish: bool | None = None) -> pd.DataFrame:
+    """The plan's starting point: the measures up to each objective's baseline year from the history's sources.
+
+    The sources are `history_sources` (those of the measures from before a
+    baseline year), or `source` when given.  For each indicator with more
+    than one year, the change from the first to the last year is computed
+    here (a plan's prose is never copied).  No measure before the baselines:
+    an empty table with the same columns.  When publishing, small counts are
+    NaN (`valore_soppresso` True) and so are the variations computed from them.
+    """
+    sources = history_sources(district) if source is None else [source]
+    rows = _before_baseline(district)
+    rows = rows[rows["fonte"].isin(sources) & (rows["anno"] <= rows["anno_base"])].drop(columns="codice")
     rows = rows.merge(district.obiettivi[["codice", "area", "indicatore", "unita"]],
                       left_on="codice_obiettivo", right_on="codice", how="left").drop(columns="codice")
     rows = rows.sort_values(["codice_obiettivo", "anno"], ignore_index=True)
+    if "nota" not in rows:
+        rows["nota"] = ""
     first = rows.groupby("codice_obiettivo")["valore"].transform("first")
     first_year = rows.groupby("codice_obiettivo")["anno"].transform("first")
     rows["variazione_pct"] = np.where(rows["anno"] > first_year, (rows["valore"] / first - 1) * 100, np.nan)
@@ -121,13 +143,34 @@ def history(district: District, source: str = "piano di zona 2012-2014", *,
     hidden = small_count(rows["valore"], is_count(rows["unita"]), publish)
     first_hidden = pd.Series(hidden, index=rows.index).groupby(rows["codice_obiettivo"]).transform("first")
     rows.loc[hidden, "valore"] = np.nan
-    rows.loc[hidden | first_hidden.to_numpy(), "variazione_pct"] = np.nan
+    rows.loc[hidden | first_hidden.to_numpy(dtype=bool), "variazione_pct"] = np.nan
     rows["valore" + privacy.FLAG_SUFFIX] = hidden
     rows["valore" + privacy.KIND_SUFFIX] = np.where(hidden, privacy.PRIMARY, "")
-    return rows[["codice_obiettivo", "area", "indicatore", "unita", "anno", "valore", "variazione_pct", "nota",
-                 "valore_soppresso", "valore_soppressione"]]
+    table = rows[["codice_obiettivo", "area", "indicatore", "unita", "anno", "valore", "variazione_pct", "nota",
+                  "fonte", "valore_soppresso", "valore_soppressione"]].reset_index(drop=True)
+    table.attrs[privacy.ATTRS_KEY] = {"derived": {"variazione_pct": "valore"}}
+    return table
+
+
+def _years(table: pd.DataFrame) -> str:
+    first, last = int(table["anno"].min()), int(table["anno"].max())
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def history_title(table: pd.DataFrame) -> str:
+    """The heading of the history section from its years, e.g. 'Il punto di partenza: 2009–2011'."""
+    return f"Il punto di partenza: {_years(table)}"
+
+
+def history_note(table: pd.DataFrame) -> str:
+    """The sentence under the history heading: its sources (as the office wrote them) and how variations are made."""
+    sources = ", ".join(sorted(str(f) for f in table["fonte"].dropna().unique()))
+    return (f"I valori degli indicatori fino agli anni di base degli obiettivi ({_years(table)}), da cui partono "
+            f"i target. Fonte: {sources}. "
+            "Le variazioni sono calcolate qui dai valori, non riprese dal testo della fonte.")
 
 
 def metrics(table: pd.DataFrame, year: int) -> dict:
+    """The key figures of the verification: number of objectives, and of objectives in each status."""
     counts = table["stato"].value_counts()
     return {"anno": year, "obiettivi": int(len(table)), **{s.replace(" ", "_"): int(counts.get(s, 0)) for s in STATUSES}}

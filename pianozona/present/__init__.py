@@ -4,6 +4,7 @@ Modules:
 
 - `charts`: the statistical charts in the house style (funnel, forest, trend);
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
+- `charts_plan`: the plan's charts (progress of each objective from baseline to target);
 - `style`: the house look of every chart (palette, theme, Italian numbers on the axes, `literal` text);
 - `scaffold`: the steps around every chart's drawing (table check, Axes, title and source line, `describe`);
 - `display`: tables and text for a notebook's output, escaped by construction;
@@ -20,7 +21,7 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "display", "document", "render", "safe_html", "scaffold", "spreadsheet",
+__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "render", "safe_html", "scaffold", "spreadsheet",
            "style"]
 
 
