@@ -26,8 +26,8 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "needs", "overview", "poisson", "services",
-           "progress", "standardisation", "stats", "summary", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "needs", "overview",
+           "poisson", "progress", "services", "standardisation", "stats", "summary", "trend", "verification"]
 
 
 def __getattr__(name: str):
