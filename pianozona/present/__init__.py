@@ -13,7 +13,9 @@ Modules:
   Jinja environment of ``templates/`` and the page stylesheet;
 - `document`: the markdown of one page (escaped unless the author's), heading ids, table of contents;
 - `cells`: one notebook cell to HTML (hidden cells and outputs, images with alt text, the failing cell);
-- `render`: an executed notebook to a sanitised HTML page, and the index of a run.
+- `render`: an executed notebook to a sanitised HTML page, and the index of a run;
+- `explorer`: the planners' explorer in JupyterLab (ipywidgets menus for area, year, comune over a
+  coverage table and its chart; raw data, marked as not for sharing).
 
 Nothing here reads raw data or decides what may be published: it shows what
 `pianozona.analysis` computed and `pianozona.privacy` protected.
@@ -21,7 +23,7 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "render", "safe_html", "scaffold", "spreadsheet",
+__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "explorer", "render", "safe_html", "scaffold", "spreadsheet",
            "style"]
 
 
