@@ -47,10 +47,12 @@ from pianozona.present.spreadsheet import Number, record_table
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
            "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
-           "table", "write_metrics"]
+           "table", "WIDE_COLUMNS", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
+#: a table with more columns than this prints on a landscape page (class ``pz-table-larga``)
+WIDE_COLUMNS = 7
 STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–", "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
@@ -206,7 +208,8 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
     cells = shown.to_numpy().tolist()
     texts = [[str(v) for v in row] for row in cells]
-    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts)))
+    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts,
+                                                                         wide_columns=WIDE_COLUMNS)))
     legend = ""
     if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for row in texts for v in row):
         legend = privacy.suppression_legend()
