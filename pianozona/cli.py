@@ -69,6 +69,62 @@ def import_istat(files: tuple[str, ...], district: str, year: int | None, sovras
                    f"{r.comuni_attesi}, {state} in {r.destination}")
 
 
+@main.command(help="Elenca i comuni italiani (codice ISTAT, nome, provincia, regione) dai dati ISTAT inclusi, "
+                   "senza rete. Filtri combinabili; maiuscole e accenti non contano.")
+@click.option("--provincia", default=None, help="codice (018) o nome (Pavia) della provincia")
+@click.option("--regione", default=None, help="codice (03) o nome (Lombardia) della regione")
+@click.option("--nome", default=None, help="nome o parte del nome del comune")
+@click.option("--csv", "as_csv", is_flag=True, help="elenco separato da ';' (per Excel o per nuovo-distretto --file)")
+def comuni(provincia: str | None, regione: str | None, nome: str | None, as_csv: bool) -> None:
+    from pianozona.data import comuni as registry
+
+    try:
+        found = registry.list_comuni(provincia=provincia, regione=regione, nome=nome)
+    except PianozonaError as exc:
+        _fail(exc)
+    click.echo(registry.csv_text(found) if as_csv else registry.text_table(found), nl=not as_csv)
+
+
+@main.command(name="nuovo-distretto",
+              help="Crea la cartella di un nuovo distretto: distretto.yml con i codici ISTAT dei comuni e i "
+                   "territori di confronto, e la cartella di lavoro dati.xlsx vuota da compilare "
+                   "(o, con --dimostrativo, tabelle dimostrative). CODICE è il nome della cartella.")
+@click.argument("codice")
+@click.option("--comuni", "names", default=None, help="nomi o codici ISTAT separati da virgola")
+@click.option("--provincia", default=None, help="tutti i comuni di una provincia (codice o nome)")
+@click.option("--file", "list_file", default=None, type=click.Path(dir_okay=False),
+              help="file con un nome o codice di comune per riga (anche l'uscita di 'pianozona comuni --csv')")
+@click.option("--nome", default=None, help="nome del distretto (predefinito: Distretto CODICE)")
+@click.option("--cartella", default=None, type=click.Path(file_okay=False),
+              help="cartella dei distretti (predefinita: $PIANOZONA_DATA_DIR o data/ del progetto)")
+@click.option("--provincia-confronto", "provincia_confronto", default=None,
+              help="provincia di confronto, se i comuni sono in più province")
+@click.option("--dimostrativo", is_flag=True, help="scrive tabelle dimostrative (non reali) per provare i rapporti")
+@click.option("--sovrascrivi", is_flag=True, help="sostituisce i file di un distretto già esistente")
+def nuovo_distretto(codice: str, names: str | None, provincia: str | None, list_file: str | None, nome: str | None,
+                    cartella: str | None, provincia_confronto: str | None, dimostrativo: bool,
+                    sovrascrivi: bool) -> None:
+    from pianozona.data import comuni as registry, new_district
+
+    if sum(x is not None for x in (names, provincia, list_file)) != 1:
+        click.echo("pianozona: indicare i comuni in uno solo dei modi: --comuni \"Nome, Nome\", "
+                   "--provincia CODICE o --file ELENCO.txt", err=True)
+        sys.exit(2)
+    try:
+        entries = (registry.parse_names(names) if names is not None else
+                   new_district.entries_from_province(provincia) if provincia is not None else
+                   new_district.entries_from_file(list_file))
+        result = new_district.create_district(codice, entries, nome=nome, root=cartella,
+                                              provincia_confronto=provincia_confronto, demo_data=dimostrativo,
+                                              overwrite=sovrascrivi)
+    except PianozonaError as exc:
+        _fail(exc)
+    click.echo(f"{result.folder}: {len(result.comuni)} comuni; confronti: provincia di {result.provincia.nome} "
+               f"({result.provincia.codice}), {result.regione.nome} ({result.regione.codice})")
+    for line in [*result.notes, *new_district.next_steps(result)]:
+        click.echo(f"- {line}")
+
+
 @main.command(help="Riepilogo del distretto nel terminale (popolazione e indicatori).")
 @click.argument("distretto", default=DEFAULT_DISTRICT)
 @click.option("--year", "--anno", "year", type=int, default=None)

@@ -66,7 +66,7 @@ def find_territory(text: str, level: str) -> Territory:
     names = dict(zip(table["nome"].map(population.name_key), zip(table["codice"], table["nome"])))
     close = difflib.get_close_matches(population.name_key(raw), list(names), n=3, cutoff=0.6)
     hint = ", ".join(f"{names[k][1]} ({names[k][0]})" for k in close)
-    raise DataError(f"nessuna {level} ISTAT corrisponde a '{raw}'", column=level, value=raw,
+    raise DataError(f"nessuna {level} ISTAT corrisponde a '{raw}'", value=raw,
                     fix=(f"forse cercavi: {hint}" if hint else
                          f"scrivere il nome o il codice ISTAT a {width} cifre della {level}"))
 
@@ -89,7 +89,7 @@ def list_comuni(provincia: str | None = None, regione: str | None = None, nome: 
                                                                      ("regione", regione)) if value)
             near = [f"{name} ({code})" for code, name in population.similar_comuni(nome, limit=5)]
             raise DataError(f"nessun comune{' in ' + where if where else ''} ha un nome che contiene '{nome.strip()}'",
-                            column="nome", value=nome.strip(),
+                            value=nome.strip(),
                             fix=f"forse cercavi: {', '.join(near)}" if near else
                             "controllare il nome (accenti e maiuscole non contano) o cercarne una parte")
     return table.sort_values("codice_comune", ignore_index=True)
@@ -136,17 +136,17 @@ def _resolve_one(entry: Entry) -> tuple[str | None, Problem | None]:
         code = text.zfill(6)
         if len(code) == 6 and population.istat_name(code) is not None:
             return code, None
-        return None, Problem("errore", "codice comune sconosciuto a ISTAT", column="codice", fix=_FIX_CODE, **where)
+        return None, Problem("errore", "codice comune sconosciuto a ISTAT", fix=_FIX_CODE, **where)
     codes = population.codes_for_name(text)
     if len(codes) == 1:
         return codes[0], None
     if codes:
-        return None, Problem("errore", f"il nome '{text}' è di {len(codes)} comuni", column="nome",
+        return None, Problem("errore", f"il nome '{text}' è di {len(codes)} comuni",
                              fix=f"scrivere il codice ISTAT al posto del nome: {_describe(codes)}", **where)
     near = population.similar_comuni(text)
     fix = (f"forse cercavi: {_describe([c for c, _ in near])}; oppure scrivere il codice ISTAT" if near
            else _FIX_CODE)
-    return None, Problem("errore", "comune sconosciuto a ISTAT", column="nome", fix=fix, **where)
+    return None, Problem("errore", "comune sconosciuto a ISTAT", fix=fix, **where)
 
 
 def resolve_comuni(entries: Sequence[Entry]) -> dict[str, str]:
@@ -170,7 +170,7 @@ def resolve_comuni(entries: Sequence[Entry]) -> dict[str, str]:
     if problems:
         raise ValidationError(problems)
     if not found:
-        raise DataError("nessun comune indicato", column="comuni",
+        raise DataError("nessun comune indicato",
                         fix="indicare i comuni per nome o codice ISTAT, separati da virgole")
     return found
 

@@ -59,11 +59,7 @@ def entries_from_file(path: str | os.PathLike) -> list[Entry]:
     A line with ';' is a row of `pianozona comuni --csv`: its first field is taken, its header skipped.
     """
     path = Path(path)
-    try:
-        text = decode_bytes(read_bytes_bounded(path, MAX_LIST_BYTES), path)
-    except FileNotFoundError:
-        raise DataError("file dei comuni non trovato", file=path,
-                        fix="indicare un file di testo con un nome o codice ISTAT di comune per riga") from None
+    text = decode_bytes(read_bytes_bounded(path, MAX_LIST_BYTES), path)  # DataError naming a missing file
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         value = line.split(";")[0].strip().strip('"').strip()
@@ -89,7 +85,6 @@ def _comparators(comuni: dict[str, str], provincia_confronto: str | None) -> tup
         spread = ", ".join(f"{names[c]} {n}" for c, n in ranked)
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             raise DataError(f"i comuni sono in {len(ranked)} province con lo stesso numero di comuni ({spread})",
-                            column="provincia", value=spread,
                             fix="scegliere la provincia di confronto con --provincia-confronto CODICE (o nome)")
         province = Territory("provincia", ranked[0][0], str(names[ranked[0][0]]))
         notes = [] if len(ranked) == 1 else [
