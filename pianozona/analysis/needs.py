@@ -7,7 +7,8 @@ test or a planner in JupyterLab gets exactly the same numbers:
 * users and coverage per 1,000 residents at risk with confidence intervals
   (exact Poisson below 10 users, Byar from 10), funnel position and comparison
   with the district;
-* the district's coverage over the years with the recent-trend verdict;
+* the district's coverage over the years with the recent-trend verdict, or with fewer than five years
+  the change since the previous year (`change`); users per service, protected with the comuni (`services`);
 * spending per user and per resident;
 * `synthesis(...)`: the "Sintesi" paragraph, written from these results.
 
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import stats
+from pianozona.analysis import change, services, stats
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
 from pianozona.formatting import del_pct, num, pct
@@ -81,6 +82,8 @@ class NeedsAnalysis:
     trend: stats.Trend
     spending: pd.DataFrame     # per year (this and previous): importo_euro, utenti, spesa_per_utente, spesa_per_residente
     population_note: str
+    services: pd.DataFrame     # the protected services table: per year and service, with the area total
+    change: pd.DataFrame       # per comune and district total: coverage change since the previous year, with its test
 
     @property
     def hidden_comuni(self) -> list[str]:
@@ -96,6 +99,11 @@ class NeedsAnalysis:
     def words(self) -> dict[str, str]:
         return MEASURE_WORDS[self.measure]
 
+    @property
+    def short_series(self) -> bool:
+        """True with fewer years than the trend test needs: the change since the previous year is used instead."""
+        return len(self.trend_table) < stats.TREND_POINTS
+
 
 def measure(district: District, area: str) -> str:
     """'persone' when the district gives distinct persons for `area`, else 'utenti'."""
@@ -105,17 +113,12 @@ def measure(district: District, area: str) -> str:
     return "utenti"
 
 
-def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
-    est = stats.rate_ci(table["utenti"].to_numpy(), table["popolazione_a_rischio"].to_numpy(),
-                        multiplier=MULTIPLIER)
-    return table.assign(copertura=est.value, lower=est.lower, upper=est.upper)
+def protected_tables(district: District, area: str, years: list[int], *,
+                     publish: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The area's table (comuni and district total) and its services table, protected together.
 
-
-def coverage_table(district: District, area: str, years: list[int], *, publish: bool | None = None) -> pd.DataFrame:
-    """Coverage per comune and the district total for each of `years`, through `privacy.protect`.
-
-    The comuni add up to the district total within each year (a published
-    margin), so hiding one small count also hides a second cell of that year.
+    Comuni and services both add up to the district total of a year: one `privacy.protect` call with both
+    margins, so no hidden cell is recovered through the shared total (persons: services protected alone).
     """
     kind = measure(district, area)
     comuni = copertura(district, area, anni=years, misura=kind)
@@ -123,9 +126,23 @@ def coverage_table(district: District, area: str, years: list[int], *, publish: 
     whole = whole.drop(columns="territorio").assign(codice_comune="", comune=TOTAL_LABEL)
     table = pd.concat([comuni, whole[comuni.columns]], ignore_index=True)
     table = table.sort_values(["anno", "codice_comune"], kind="stable", ignore_index=True)
-    table = _with_intervals(table.astype({"utenti": float, "popolazione_a_rischio": float}))
-    return privacy.protect(table, counts="utenti", derived=_DERIVED, keys=["anno", "comune"], groups=["comune"],
-                           total_label=TOTAL_LABEL, publish=publish)
+    table = table.astype({"utenti": float, "popolazione_a_rischio": float})
+    rows = services.service_users(district, area, years).assign(area=area)
+    if kind == "persone":
+        area_table = privacy.protect(services.with_coverage(table), counts="utenti", derived=_DERIVED,
+                                     keys=["anno", "comune"], groups=["comune"], total_label=TOTAL_LABEL,
+                                     publish=publish)
+        return area_table, services.protect_alone(rows.drop(columns="area"), publish=publish)
+    joint = services.with_coverage(services.joint_table(table, rows, TOTAL_LABEL))
+    joint = privacy.protect(joint, counts="utenti", derived=_DERIVED, keys=["anno", "comune", "servizio"],
+                            groups=["comune", "servizio"],
+                            total_label={"comune": TOTAL_LABEL, "servizio": services.ALL_SERVICES}, publish=publish)
+    return services.split_joint(joint, TOTAL_LABEL)
+
+
+def coverage_table(district: District, area: str, years: list[int], *, publish: bool | None = None) -> pd.DataFrame:
+    """Coverage per comune and the district total for each of `years`, protected (see `protected_tables`)."""
+    return protected_tables(district, area, years, publish=publish)[0]
 
 
 def district_totals(district: District, area: str, years: list[int], *, publish: bool | None = None) -> pd.DataFrame:
@@ -183,7 +200,8 @@ def analyse(district: District, area: str, year: int, *, publish: bool | None = 
     """
     get_area(area)
     district.check_year(year)
-    table = coverage_table(district, area, [y for y in district.anni_dati if y <= year], publish=publish)
+    table, service_rows = protected_tables(district, area, [y for y in district.anni_dati if y <= year],
+                                           publish=publish)
     totals = table[table["comune"] == TOTAL_LABEL].drop(columns=["codice_comune", "comune"]).reset_index(drop=True)
     this_year = totals[totals["anno"] == year].iloc[0]
     per_comune = table[(table["anno"] == year) & (table["comune"] != TOTAL_LABEL)].reset_index(drop=True)
@@ -199,6 +217,7 @@ def analyse(district: District, area: str, year: int, *, publish: bool | None = 
         table=table, at_risk=_at_risk_change(district, area, year), coverage=coverage, district=this_year,
         trend_table=totals, trend=trend, spending=_spending(district, area, year, totals),
         population_note=district.aree[area].describe_population(has_stranieri=district.stranieri is not None),
+        services=service_rows, change=change.coverage_change(table, year),
     )
 
 
@@ -272,6 +291,7 @@ def metrics(analysis: NeedsAnalysis) -> dict:
         "comuni_inferiori": int(by_position.get("inferiore", 0)),
         "comuni_non_confrontabili": int(by_position.get(NOT_COMPARABLE, 0)),
         "tendenza": str(analysis.trend.verdict),
+        "variazione_anno_precedente": change.verdict_of(analysis.change, TOTAL_LABEL) or None,
         "spesa_euro": round(float(spend["importo_euro"].sum()), 2) if not spend.empty else None,
     }
 
@@ -282,7 +302,8 @@ def key_figures(analysis: NeedsAnalysis) -> dict[str, str]:
     return {
         f"{analysis.words['header']} nel distretto": _count_text(d),
         "Copertura per 1.000 residenti a rischio": num(m["copertura_per_1000"], 1),
-        "Tendenza recente": m["tendenza"],
+        **({"Variazione sull'anno precedente": m["variazione_anno_precedente"] or "non calcolabile"}
+           if analysis.short_series else {"Tendenza recente": m["tendenza"]}),
     }
 
 
@@ -340,15 +361,6 @@ def _comparison(analysis: NeedsAnalysis) -> list[str]:
     return parts
 
 
-def _trend_sentence(trend: stats.Trend) -> str:
-    if str(trend.verdict).startswith("non calcolabile"):
-        return f"La tendenza recente non è calcolabile ({str(trend.verdict).split(': ', 1)[-1]})."
-    if trend.significant:
-        return (f"Negli ultimi cinque anni la copertura è in {'aumento' if trend.direction == 'up' else 'diminuzione'} "
-                "in modo statisticamente significativo.")
-    return "Negli ultimi cinque anni la copertura non mostra variazioni statisticamente significative."
-
-
 def _at_risk_sentence(risk: pd.DataFrame) -> str | None:
     if "variazione_pct" not in risk:
         return None
@@ -374,7 +386,13 @@ def _spending_sentence(analysis: NeedsAnalysis) -> str | None:
 
 
 def synthesis(analysis: NeedsAnalysis, etichetta: str) -> str:
-    """The "Sintesi" paragraph, in Italian, from the computed (and, when publishing, protected) results."""
-    parts = [_opening(analysis, etichetta), *_comparison(analysis), _trend_sentence(analysis.trend),
+    """The "Sintesi" paragraph, in Italian, from the computed (and, when publishing, protected) results.
+
+    Over time it uses the five-year trend when the series has five years, else
+    the change between the last two years (`change.change_sentence`).
+    """
+    over_time = change.over_time_sentence(analysis.trend, analysis.change, analysis.year,
+                                          short=analysis.short_series, district_label=TOTAL_LABEL)
+    parts = [_opening(analysis, etichetta), *_comparison(analysis), over_time,
              _at_risk_sentence(analysis.at_risk), _spending_sentence(analysis)]
     return " ".join(p for p in parts if p)
