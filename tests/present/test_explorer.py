@@ -1,0 +1,133 @@
+"""explorer: the view of a selection is a plain function, checked against the raw tables; the widget follows the menus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pianozona
+from pianozona import privacy
+from pianozona.analysis import needs
+from pianozona.errors import ParameterError
+from pianozona.present import charts, explorer
+
+
+@pytest.fixture(scope="module")
+def district():
+    return pianozona.load_district("pavia")
+
+
+def _raw_users(district, area, year):
+    """Users of `area` in `year` per comune code, summed over services straight from the office's table."""
+    rows = district.utenti[(district.utenti["area"] == area) & (district.utenti["anno"] == year)]
+    return rows.groupby("codice_comune")["utenti"].sum()
+
+
+def test_district_view_defaults_to_the_latest_year_and_matches_the_raw_tables(district):
+    view = explorer.selection_view(district, "anziani")
+    assert view.year == max(district.anni_dati) and view.comune is None and view.chart == "forest"
+    assert not view.protected and view.notice == explorer.RAW_NOTICE and "non condividere" in view.notice
+    codes = dict(zip(district.comuni["comune"], district.comuni["codice_comune"]))
+    users = _raw_users(district, "anziani", view.year)
+    comuni = view.table[view.table["comune"] != needs.TOTAL_LABEL]
+    assert sorted(comuni["comune"]) == sorted(district.comuni["comune"])
+    for name, count in zip(comuni["comune"], comuni["utenti"]):
+        assert count == users.get(codes[name], 0), name
+    at_risk = district.popolazione_a_rischio("anziani", [view.year])["popolazione_a_rischio"].sum()
+    assert view.comparator == pytest.approx(users.sum() / at_risk * 1000)
+    assert list(view.chart_data["comune"]) == list(comuni["comune"])
+
+
+def test_comune_view_follows_one_comune_up_to_the_year(district):
+    view = explorer.selection_view(district, "minori", 2021, "018091")
+    assert view.comune == "Mezzana Rabattone" and view.chart == "trend"
+    assert list(view.table["anno"]) == [y for y in district.anni_dati if y <= 2021]
+    assert set(view.table["comune"]) == {"Mezzana Rabattone"}
+    users = [_raw_users(district, "minori", y).get("018091", 0) for y in view.table["anno"]]
+    assert list(view.table["utenti"]) == users
+
+
+def test_borrowed_population_is_called_an_estimate(district):
+    borrowed = explorer.selection_view(district, "anziani", 2021)
+    own = explorer.selection_view(district, "anziani", 2023)
+    assert any(n.startswith("Stima") and "2021 (popolazione 2022)" in n for n in borrowed.notes)
+    assert not any(n.startswith("Stima") for n in own.notes)
+    assert "contati per servizio" in own.notes[0]  # utenti are per service, not persons
+    assert own.labels["utenti"] == "Utenti dei servizi"
+
+
+def test_publication_mode_protects_the_view(district):
+    raw = explorer.selection_view(district, "disabili", 2023)
+    small = raw.table[(raw.table["utenti"] >= 1) & (raw.table["utenti"] <= 4)]
+    assert not small.empty, "the bundled data have small counts on purpose"
+    shared = explorer.selection_view(district, "disabili", 2023, publish=True)
+    assert shared.protected and shared.notice == explorer.PROTECTED_NOTICE
+    hidden = shared.table[shared.table["comune"].isin(small["comune"])]
+    assert hidden["utenti" + privacy.FLAG_SUFFIX].all() and hidden["utenti"].isna().all()
+    assert hidden[["copertura", "lower", "upper"]].isna().all().all()
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"area": "giovani"}, "aree valide: anziani"),
+    ({"area": "anziani", "year": 1999}, "anni con dati nel distretto: 2019"),
+    ({"area": "anziani", "comune": "001001"}, "codici del distretto: 018110"),
+])
+def test_bad_selection_is_a_parameter_error_naming_the_valid_values(district, kwargs, words):
+    with pytest.raises(ParameterError, match=words):
+        explorer.selection_view(district, **kwargs)
+
+
+def test_draw_makes_the_house_charts_with_the_raw_mark(district):
+    forest = explorer.draw(explorer.selection_view(district, "anziani", 2023))
+    assert charts.describe(forest).startswith("Grafico a intervalli") and "12 unità" in charts.describe(forest)
+    texts = [t.get_text() for t in forest.figure.findobj(lambda o: hasattr(o, "get_text"))]
+    assert any(explorer.RAW_MARK in t for t in texts)
+    trend = explorer.draw(explorer.selection_view(district, "anziani", 2023, "018110"))
+    assert charts.describe(trend).startswith("Andamento nel tempo") and "dal 2019 al 2023" in charts.describe(trend)
+    shared = explorer.draw(explorer.selection_view(district, "anziani", 2023, publish=True))
+    texts = [t.get_text() for t in shared.figure.findobj(lambda o: hasattr(o, "get_text"))]
+    assert not any(explorer.RAW_MARK in t for t in texts)
+
+
+def test_choices_list_areas_years_newest_first_and_the_district_before_its_comuni(district):
+    options = explorer.choices(district)
+    assert [v for _, v in options["area"]] == list(district.aree)
+    assert [v for _, v in options["year"]] == sorted(district.anni_dati, reverse=True)
+    assert options["comune"][0] == (explorer.DISTRICT_CHOICE, None)
+    assert {v for _, v in options["comune"][1:]} == set(district.comuni["codice_comune"])
+
+
+def test_widget_is_built_and_each_menu_change_shows_a_new_view(district, monkeypatch):
+    shown: list[explorer.View] = []
+    monkeypatch.setattr(explorer, "show", shown.append)
+    box = explorer.explore(district)
+    import ipywidgets as widgets
+
+    assert isinstance(box, widgets.VBox) and isinstance(box.children[-1], widgets.Output)
+    assert box.children[0].value == explorer.RAW_NOTICE
+    assert [m.description for m in box.menus.values()] == ["Area", "Anno", "Comune"]
+    assert (shown[-1].area, shown[-1].year, shown[-1].comune) == ("anziani", max(district.anni_dati), None)
+    box.menus["area"].value = "minori"
+    box.menus["year"].value = 2020
+    box.menus["comune"].value = "018110"
+    assert [(v.area, v.year, v.comune) for v in shown[1:]] == [
+        ("minori", max(district.anni_dati), None), ("minori", 2020, None), ("minori", 2020, "Pavia")]
+    assert shown[-1].chart == "trend" and list(shown[-1].table["anno"]) == [2019, 2020]
+
+
+def test_widget_starts_on_the_given_selection_and_refuses_a_bad_one(district, monkeypatch):
+    shown: list[explorer.View] = []
+    monkeypatch.setattr(explorer, "show", shown.append)
+    explorer.explore(district, area="poverta", year=2022, comune="018041")
+    assert (shown[0].area, shown[0].year, shown[0].comune) == ("poverta", 2022, "Cava Manara")
+    with pytest.raises(ParameterError):
+        explorer.explore(district, year=2031)
+
+
+def test_table_values_are_finite_coverage_with_intervals_around_it(district):
+    table = explorer.selection_view(district, "immigrazione", 2023).table
+    ok = table["utenti"] > 0
+    assert np.all(table.loc[ok, "lower"] <= table.loc[ok, "copertura"])
+    assert np.all(table.loc[ok, "copertura"] <= table.loc[ok, "upper"])
+    assert pd.api.types.is_numeric_dtype(table["copertura"])
