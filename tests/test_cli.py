@@ -53,6 +53,55 @@ def test_broken_yaml_is_one_line(pavia_copy):
     assert "distretto.yml" in result.output and "YAML" in result.output
 
 
+def test_comuni_lists_a_province_as_a_table_or_csv():
+    result = CliRunner().invoke(main, ["comuni", "--provincia", "Pavia", "--nome", "siccomario"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["codice", "comune", "provincia", "regione"]
+    assert lines[1].startswith("018137  San Martino Siccomario") and "Pavia (018)" in lines[1]
+    assert lines[-1] == "2 comuni"
+    result = CliRunner().invoke(main, ["comuni", "--regione", "03", "--nome", "TRAVACO", "--csv"])
+    assert result.output == ("codice;comune;cod. prov.;provincia;cod. reg.;regione\n"
+                             "018162;Travacò Siccomario;018;Pavia;03;Lombardia\n")
+
+
+def test_comuni_without_match_offers_near_names_exit_two():
+    result = CliRunner().invoke(main, ["comuni", "--nome", "Pavai"])
+    assert result.exit_code == 2
+    assert "forse cercavi: Pavia (018110)" in result.output and "Traceback" not in result.output
+
+
+def test_nuovo_distretto_writes_a_folder_that_validate_reads(tmp_path):
+    result = CliRunner().invoke(main, ["nuovo-distretto", "cdg", "--comuni", "Codogno, Maleo, 098047",
+                                       "--cartella", str(tmp_path), "--nome", "Ambito di Codogno"])
+    assert result.exit_code == 0, result.output
+    assert "3 comuni" in result.output and "provincia di Lodi (098)" in result.output
+    assert "dati.xlsx" in result.output and "utenti, spesa, obiettivi, misure" in result.output
+    checked = CliRunner().invoke(main, ["validate", str(tmp_path / "cdg")])
+    assert "Ambito di Codogno: 4 errori, 2 avvisi." in checked.output  # the four sheets still to fill in
+    again = CliRunner().invoke(main, ["nuovo-distretto", "cdg", "--comuni", "Codogno", "--cartella", str(tmp_path)])
+    assert again.exit_code == 2 and "--sovrascrivi" in again.output
+
+
+def test_nuovo_distretto_dimostrativo_from_a_file_validates_clean(tmp_path):
+    listing = tmp_path / "elenco.txt"
+    listing.write_text("Codogno\nMaleo\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["nuovo-distretto", "cdg", "--file", str(listing), "--dimostrativo",
+                                       "--cartella", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "DIMOSTRATIVE" in result.output
+    checked = CliRunner().invoke(main, ["validate", str(tmp_path / "cdg")])
+    assert checked.exit_code == 0 and "0 errori" in checked.output
+
+
+def test_nuovo_distretto_errors_are_one_readable_message(tmp_path):
+    ambiguous = CliRunner().invoke(main, ["nuovo-distretto", "x", "--comuni", "Samone", "--cartella", str(tmp_path)])
+    assert ambiguous.exit_code == 2 and "\"001235\"" in ambiguous.output and "\"022165\"" in ambiguous.output
+    both = CliRunner().invoke(main, ["nuovo-distretto", "x", "--comuni", "Pavia", "--provincia", "018"])
+    assert both.exit_code == 2 and "uno solo dei modi" in both.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_areas_lists_the_seven_areas():
     result = CliRunner().invoke(main, ["areas"])
     assert result.exit_code == 0
