@@ -30,12 +30,16 @@ from pianozona.analysis.arguments import as_output, check_confidence, count_arra
 from pianozona.analysis.trend import Trend
 from pianozona.privacy import FLAG_SUFFIX
 
-__all__ = ["CHANGE_VERDICTS", "NOT_COMPARABLE", "RateComparison", "change_sentence", "coverage_change",
+__all__ = ["CHANGE_LABELS", "CHANGE_VERDICTS", "NOT_COMPARABLE", "RateComparison", "change_labels", "change_sentence", "coverage_change",
            "over_time_sentence", "rate_comparison", "trend_sentence", "verdict_of"]
 
 #: The verdict in words, by direction of a significant change (or none).
 CHANGE_VERDICTS = {"up": "aumentata", "down": "diminuita", "flat": "stabile (differenza non significativa)"}
 NOT_COMPARABLE = "non confrontabile"
+#: Column headers of a `coverage_change` table (the years are added by `change_labels`).
+CHANGE_LABELS = {"comune": "Comune", "servizio": "Servizio", "differenza": "Differenza per 1.000",
+                 "rapporto": "Rapporto tra i tassi", "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%",
+                 "p_value": "Valore p", "verdetto": "Copertura"}
 NO_USERS = "stabile (nessun utente nei due anni)"
 
 
@@ -123,6 +127,14 @@ def coverage_change(table: pd.DataFrame, year: int, *, label: str = "comune", co
         "lower": np.atleast_1d(test.lower), "upper": np.atleast_1d(test.upper),
         "p_value": np.atleast_1d(test.p_value), "verdetto": np.atleast_1d(test.verdict),
     })
+
+
+def change_labels(change: pd.DataFrame, year: int) -> dict[str, str]:
+    """Headers of a `coverage_change` table, naming the two years compared."""
+    before = int(change["anno_precedente"].iloc[0]) if not change.empty else year - 1
+    return {**CHANGE_LABELS, "copertura_precedente": f"Copertura per 1.000 {before}",
+            "copertura": f"Copertura per 1.000 {year}", "utenti_precedente": f"Utenti {before}",
+            "utenti": f"Utenti {year}"}
 
 
 def _join(names: list[str]) -> str:
