@@ -60,7 +60,7 @@ def expected_value(base, target, base_year, target_year, year) -> np.ndarray:
 
 
 def share_of_way(value, base, target) -> np.ndarray:
-    """Per cent of the way from `base` to `target` covered by `value` (below 0 or above 100 possible); NaN if target = base."""
+    """Per cent of the way from `base` to `target` covered by `value` (may be < 0 or > 100); NaN if target = base."""
     value, base, target = _floats(value, base, target)
     way = target - base
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -28,8 +28,8 @@ from pianozona.analysis.progress import STATUSES, expected_value, progress, stat
 from pianozona.data.datasets import District
 
 __all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_LABELS", "STATUSES",
-           "expected_value", "history", "history_note", "history_sources", "history_title", "is_count", "metrics",
-           "objectives_table", "progress_view", "small_count", "status"]
+           "expected_value", "history", "history_note", "history_sources", "history_title", "history_years",
+           "is_count", "metrics", "objectives_table", "progress_view", "small_count", "status"]
 
 NON_COUNT_UNITS = frozenset({"euro", "€", "%", "percentuale", "per cento", "per mille", "tasso", "indice",
                              "rapporto", "giorni", "ore", "mesi", "anni"})
@@ -152,21 +152,22 @@ def history(district: District, source: str | None = None, *, publish: bool | No
     return table
 
 
-def _years(table: pd.DataFrame) -> str:
+def history_years(table: pd.DataFrame) -> str:
+    """The years of a `history` table as a page writes them: '2009–2011', or '2011' for one year."""
     first, last = int(table["anno"].min()), int(table["anno"].max())
     return str(first) if first == last else f"{first}–{last}"
 
 
 def history_title(table: pd.DataFrame) -> str:
     """The heading of the history section from its years, e.g. 'Il punto di partenza: 2009–2011'."""
-    return f"Il punto di partenza: {_years(table)}"
+    return f"Il punto di partenza: {history_years(table)}"
 
 
 def history_note(table: pd.DataFrame) -> str:
     """The sentence under the history heading: its sources (as the office wrote them) and how variations are made."""
     sources = ", ".join(sorted(str(f) for f in table["fonte"].dropna().unique()))
-    return (f"I valori degli indicatori fino agli anni di base degli obiettivi ({_years(table)}), da cui partono "
-            f"i target. Fonte: {sources}. "
+    return (f"I valori degli indicatori fino agli anni di base degli obiettivi ({history_years(table)}), "
+            f"da cui partono i target. Fonte: {sources}. "
             "Le variazioni sono calcolate qui dai valori, non riprese dal testo della fonte.")
 
 
