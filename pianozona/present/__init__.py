@@ -9,6 +9,7 @@ Modules:
 - `scaffold`: the steps around every chart's drawing (table check, Axes, title and source line, `describe`);
 - `display`: tables and text for a notebook's output, escaped by construction;
 - `spreadsheet`: the tables a report shows, recorded during a run and written as one xlsx (never formulas);
+- `headlines`: the two or three headline figures of each report on the index, from its key figures;
 - `safe_html`: escape by construction: the allow-list sanitiser, no network loads, the autoescaping
   Jinja environment of ``templates/`` and the page stylesheet;
 - `document`: the markdown of one page (escaped unless the author's), heading ids, table of contents;
@@ -23,7 +24,7 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "explorer", "render", "safe_html", "scaffold", "spreadsheet",
+__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "headlines", "explorer", "render", "safe_html", "scaffold", "spreadsheet",
            "style"]
 
 

@@ -49,6 +49,7 @@ class PageInfo:
     index_href: str | None = "index.html"
     previous_report: str | None = None  # href of the last good report, on failure pages
     version: str = ""
+    downloads: tuple[tuple[str, str], ...] = ()  # (text, href): the report's spreadsheet and PDF
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,10 @@ class IndexRow:
     href: str | None = None
     updated: dt.datetime | None = None
     duration_s: float | None = None
-    links: tuple[tuple[str, str], ...] = ()  # (text, href)
+    links: tuple[tuple[str, str], ...] = ()  # (text, href): technical files, on the details line
     note: str = ""
+    figures: tuple[tuple[str, str], ...] = ()  # (label, shown value): the report's headline figures
+    downloads: tuple[tuple[str, str], ...] = ()  # (text, href): spreadsheet and PDF
 
 
 # ---------------------------------------------------------------------------
@@ -102,16 +105,21 @@ def render_notebook(nb: Any, page: PageInfo, *, failed: bool = False, error_mess
         **_common(page, title), body=Markup(sanitise("\n".join(p for p in parts if p))), toc=doc.toc_tree(),
         failure=failure,
         previous_report=page.previous_report, index_href=page.index_href,
+        downloads=[{"text": text, "href": _local_href(href)} for text, href in page.downloads if _local_href(href)],
     )
     return Rendered(neutralise_remote(html_text), tuple(doc.warnings))
 
 
-def render_index(rows: list[IndexRow], page: PageInfo) -> str:
-    """The index of a district/year folder: every report with its status and files."""
+def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tuple[int, str], ...] = ()) -> str:
+    """The index of a district/year folder: every report with its status, headline figures and files.
+
+    `other_years` are (year, href) of the indexes of the same district's other published years.
+    """
     view = [_index_row(row) for row in rows]
     failed = sum(1 for row in rows if row.status == "fallito")
+    years = [{"year": year, "href": _local_href(href)} for year, href in sorted(other_years) if _local_href(href)]
     return environment().get_template("index.html.j2").render(
-        **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=view, failed=failed,
+        **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=view, failed=failed, other_years=years,
     )
 
 
@@ -145,4 +153,6 @@ def _index_row(row: IndexRow) -> dict:
         "updated": f"{formatting.data_lunga(when.date())}, {when:%H:%M}" if when else "—",
         "duration": f"{formatting.num(row.duration_s, 1)} s" if row.duration_s is not None else "—",
         "links": [{"text": text, "href": _local_href(href)} for text, href in row.links], "note": row.note,
+        "figures": [{"label": label, "value": value} for label, value in row.figures],
+        "downloads": [{"text": text, "href": _local_href(href)} for text, href in row.downloads],
     }

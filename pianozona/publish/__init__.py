@@ -10,6 +10,7 @@ Modules, in the order of a run:
 - `template`: the kernel template process that pre-imports the suite's modules and forks kernels;
 - `kernels`: the kernels a worker starts (forked by the template or ordinary) and their manager;
 - `execution`: one job in a worker: papermill, whether it ran to the end, its rendered page;
+- `pdf`: a published page printed to PDF with headless Chromium (optional, `run_reports(..., pdf=True)`);
 - `workers`: the worker processes that take the jobs one at a time;
 - `site`: the published folder: moving a job's files in, manifest, index, lock;
 - `runner`: `run_reports`, the entry point that ties them together (``pianozona run``).
@@ -17,7 +18,7 @@ Modules, in the order of a run:
 
 import importlib
 
-__all__ = ["execution", "files", "kernels", "keys", "parameters", "planning", "processes", "runner", "site",
+__all__ = ["execution", "files", "kernels", "keys", "parameters", "pdf", "planning", "processes", "runner", "site",
            "template", "workers"]
 
 

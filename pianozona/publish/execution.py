@@ -3,7 +3,12 @@
 `execute_job` runs the notebook in a kernel from `pianozona.publish.kernels`
 (`_papermill`), renders its HTML page with `pianozona.present.render`
 (`_render_job`) and reads the key figures the notebook wrote
-(`_read_metrics`), all inside the run's temporary folder.
+(`_read_metrics`), all inside the run's temporary folder.  The kernel
+records every table the notebook shows (`TABLES_ENV_VAR` points it to
+`tables_record`); a successful job turns them into ``<job>.xlsx``
+(`pianozona.present.spreadsheet`) and, when the task asks (``task["pdf"]``:
+the Chromium to use, see `pianozona.publish.pdf`), prints its page to
+``<job>.pdf``; the page links both.
 
 When a job counts as done: papermill returns normally from a notebook that
 stopped early (``sys.exit(0)``/``raise SystemExit``: the cell is marked
@@ -27,12 +32,17 @@ never yields a half-written page.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
 from pianozona.publish.files import write_atomic
 from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, TemplateClient, kernel_manager
 from pianozona.publish.planning import DEFAULT_TIMEOUT_S, METRICS_PARAMETER
@@ -57,7 +67,9 @@ def execute_job(task: dict) -> dict:
     output = work / f"{name}.papermill.ipynb"  # papermill's own file: it may be cut short by a full disk
     start = time.perf_counter()
     for attempt in range(1, START_ATTEMPTS + 1):
-        nb, error, port_race = _papermill(task, output)
+        tables_record(task).unlink(missing_ok=True)  # a retried start records its tables anew
+        with _recording_tables(tables_record(task)):
+            nb, error, port_race = _papermill(task, output)
         if not port_race or attempt == START_ATTEMPTS:
             break
     duration = time.perf_counter() - start
@@ -69,6 +81,25 @@ def execute_job(task: dict) -> dict:
         error = error or _disk_error(exc)
     output.unlink(missing_ok=True)
     return _render_job(task, nb, error, duration)
+
+
+def tables_record(task: dict) -> Path:
+    """The file where the job's kernel records the tables it shows (`pianozona.present.spreadsheet`)."""
+    return Path(task["work"]) / f"{task['name']}.tabelle.jsonl"
+
+
+@contextmanager
+def _recording_tables(path: Path) -> Iterator[None]:
+    """Set `TABLES_ENV_VAR` for the kernels this worker starts meanwhile (one job at a time per worker)."""
+    previous = os.environ.get(TABLES_ENV_VAR)
+    os.environ[TABLES_ENV_VAR] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(TABLES_ENV_VAR, None)
+        else:
+            os.environ[TABLES_ENV_VAR] = previous
 
 
 def _read_notebook(path: Path) -> Any:
@@ -180,21 +211,71 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
-    from pianozona.present.render import render_notebook
+    """The job's page, and for a successful job its spreadsheet and (when asked) its PDF, in the temporary folder.
 
+    The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
+    leaves a warning and a page rendered again without its link.
+    """
     work, name = Path(task["work"]), task["name"]
     warnings: list[str] = []
+    downloads: list[tuple[str, str]] = []
+    if not error:
+        downloads += _spreadsheet(task, warnings)
+    chromium = task.get("pdf") if not error else None
     try:
-        page = render_notebook(nb, task["page"], failed=bool(error), error_message=error)
-        write_atomic(work / f"{name}.html", page.html)
-        warnings += page.warnings
+        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{name}.pdf")] if chromium else []),
+                            warnings)
+        if chromium and not error and not _pdf(task, chromium, warnings):
+            error = _write_page(task, nb, error, downloads, [])
     except OSError as exc:
         error = error or _disk_error(exc)
-    except Exception as exc:  # a bug in rendering must not hide the job's own outcome
-        error = error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
     metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
     return {"name": name, "ok": not error, "duration": duration, "message": error, "warnings": warnings,
             "metrics": metrics}
+
+
+def _write_page(task: dict, nb: Any, error: str, downloads: list[tuple[str, str]], warnings: list[str]) -> str:
+    """Render and write the job's page with these download links; the job's error ('' when none)."""
+    from pianozona.present.render import render_notebook
+
+    page_info = dataclasses.replace(task["page"], downloads=tuple(downloads))
+    try:
+        page = render_notebook(nb, page_info, failed=bool(error), error_message=error)
+    except Exception as exc:  # a bug in rendering must not hide the job's own outcome
+        return error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
+    write_atomic(Path(task["work"]) / f"{task['name']}.html", page.html)
+    warnings += page.warnings
+    return error
+
+
+def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
+    """Write ``<job>.xlsx`` from the tables the notebook showed; its download link ([] when it showed none)."""
+    record, name = tables_record(task), task["name"]
+    try:
+        tables = read_tables(record)
+        if not tables:
+            return []
+        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title)
+    except (OSError, ValueError) as exc:
+        warnings.append(f"foglio di calcolo delle tabelle non prodotto: {exc}")
+        return []
+    finally:
+        record.unlink(missing_ok=True)
+    return [("tabelle (Excel)", f"{name}.xlsx")]
+
+
+def _pdf(task: dict, chromium: str | bool, warnings: list[str]) -> bool:
+    """Print the job's page to ``<job>.pdf`` with Chromium; False (and a warning) when it could not."""
+    from pianozona.publish.pdf import PdfError, print_pdf
+
+    work, name = Path(task["work"]), task["name"]
+    try:
+        print_pdf(work / f"{name}.html", work / f"{name}.pdf",
+                  chromium=chromium if isinstance(chromium, str) else None)
+    except (PdfError, OSError) as exc:
+        warnings.append(str(exc))
+        return False
+    return True
 
 
 def _read_metrics(path: Path, declared: bool, warnings: list[str]) -> dict | None:

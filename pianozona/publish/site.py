@@ -46,6 +46,9 @@ from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.planning import SUITE, Job, Plan
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
+#: a successful job's files besides its page and notebook, published when the job made them
+OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
+DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
 MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
 READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
@@ -77,14 +80,16 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
         "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
     }
     if result.status == "riuscito":
-        moved = _move_in(work, out, [(f"{name}.ipynb", f"{name}.ipynb"), (f"{name}.html", f"{name}.html"),
-                                     (f"{name}.metrics.json", f"{name}.metrics.json")])
-        for stale in (f"{name}.errore.html", f"{name}.errore.ipynb") + (() if f"{name}.metrics.json" in moved
-                                                                          else (f"{name}.metrics.json",)):
-            (out / stale).unlink(missing_ok=True)
+        optional = [f"{name}{suffix}" for suffix in OPTIONAL_SUFFIXES]
+        moved = _move_in(work, out, [(f"{name}.ipynb", f"{name}.ipynb"), (f"{name}.html", f"{name}.html")]
+                         + [(file, file) for file in optional])
+        for stale in [f"{name}.errore.html", f"{name}.errore.ipynb"] + [f for f in optional if f not in moved]:
+            (out / stale).unlink(missing_ok=True)  # a file this run did not make must not stay linked
         entry.update(html=f"{name}.html", notebook_eseguito=f"{name}.ipynb", errore=None,
                      cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
-                     cifre_chiave=result.metrics, ultimo_successo=None)
+                     cifre_chiave=result.metrics, ultimo_successo=None,
+                     foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
+                     pdf=f"{name}.pdf" if f"{name}.pdf" in moved else None)
     else:
         page, executed = f"{name}.errore.html", f"{name}.errore.ipynb"
         moved = _move_in(work, out, [(f"{name}.ipynb", executed), (f"{name}.html", page)])
@@ -92,7 +97,7 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
             (out / stale).unlink(missing_ok=True)
         entry.update(html=page if page in moved else None, notebook_eseguito=executed if executed in moved else None,
                      errore=result.message, cifre_chiave_file=None, cifre_chiave=None,
-                     ultimo_successo=_last_success(previous, out))
+                     ultimo_successo=_last_success(previous, out), foglio_di_calcolo=None, pdf=None)
     manifest.setdefault("rapporti", [])
     manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
     _write_outputs(plan, manifest)
@@ -110,7 +115,8 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
 
 def _last_success(previous: dict, out: Path) -> dict | None:
     if previous.get("stato") == "riuscito":
-        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "notebook_eseguito", "durata_s")}
+        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "notebook_eseguito", "durata_s",
+                                             "foglio_di_calcolo", "pdf")}
     else:
         last = previous.get("ultimo_successo")
     return last if last and (out / (last.get("html") or "")).is_file() else None
@@ -161,24 +167,42 @@ def _suite_names() -> list[str]:
 
 
 def _index_html(plan: Plan, entries: list[dict]) -> str:
-    from pianozona.present.render import IndexRow, PageInfo, render_index
+    from pianozona.present.render import PageInfo, render_index
 
-    rows = []
-    for e in entries:
-        last, note = e.get("ultimo_successo"), ""
-        links = [("notebook eseguito", e.get("notebook_eseguito")), ("cifre chiave (JSON)", e.get("cifre_chiave_file"))]
-        href = e.get("html")
-        if e["stato"] == "fallito":
-            links = [("pagina dell'errore", e.get("html")), ("notebook con l'errore", e.get("notebook_eseguito"))]
-            note = (f"Errore: {e.get('errore')}. " if e.get("errore") else "")
-            note += (f"Il titolo porta all'ultima versione riuscita ({_when(last.get('aggiornato_il'))})." if last
-                     else "Nessuna versione riuscita.")
-            href = last["html"] if last else e.get("html")
-        rows.append(IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]),
-                             e.get("durata_s"), tuple((text, target) for text, target in links if target), note))
+    rows = [_index_row(e) for e in entries]
     page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
                     index_href=None, version=package_fingerprint()["versione"] or "")
-    return render_index(rows, page)
+    return render_index(rows, page, other_years=other_years(plan.out_dir))
+
+
+def _index_row(e: dict):
+    """One report of the index: its page, headline figures and downloads (of the last good version if it failed)."""
+    from pianozona.present.headlines import headline_figures
+    from pianozona.present.render import IndexRow
+
+    last, note, shown = e.get("ultimo_successo"), "", e
+    links = [("notebook eseguito", e.get("notebook_eseguito")), ("cifre chiave (JSON)", e.get("cifre_chiave_file"))]
+    href = e.get("html")
+    if e["stato"] == "fallito":
+        links = [("pagina dell'errore", e.get("html")), ("notebook con l'errore", e.get("notebook_eseguito"))]
+        note = (f"Errore: {e.get('errore')}. " if e.get("errore") else "")
+        note += (f"Il titolo porta all'ultima versione riuscita ({_when(last.get('aggiornato_il'))})." if last
+                 else "Nessuna versione riuscita.")
+        href, shown = (last["html"], last) if last else (e.get("html"), {})
+    downloads = tuple((text, shown.get(key)) for key, text in DOWNLOADS if shown.get(key))
+    figures = headline_figures(e.get("notebook", ""), e.get("cifre_chiave")) if e["stato"] != "fallito" else ()
+    return IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]), e.get("durata_s"),
+                    tuple((text, target) for text, target in links if target), note, figures, downloads)
+
+
+def other_years(out: Path) -> tuple[tuple[int, str], ...]:
+    """(year, relative href) of the district's other published years: sibling ``<year>/`` folders with an index."""
+    try:
+        siblings = list(out.parent.iterdir())
+    except OSError:
+        return ()
+    return tuple(sorted((int(p.name), f"../{p.name}/{INDEX}") for p in siblings
+                        if p.name.isdigit() and p.name != out.name and (p / INDEX).is_file()))
 
 
 def _when(iso: str | None) -> str:

@@ -1,0 +1,83 @@
+"""A published page printed to PDF with headless Chromium (optional: ``run_reports(..., pdf=True)``).
+
+Off by default: a PDF costs a Chromium start per page (`print_pdf`; about a second, see the
+README).  When PDFs are asked for and Chromium is missing (`find_chromium` looks for
+``/usr/bin/chromium``, then ``chromium``/``chromium-browser``/``google-chrome`` on ``PATH``), the
+run prints `MISSING` once (`pdf_support`) and publishes everything else: the run still succeeds.
+
+Chromium prints the page from a ``file://`` URL with a private, throw-away profile and no network
+(the pages load nothing remote and their Content-Security-Policy forbids it; background networking,
+updates and sync are switched off as well).  The print stylesheet of the page (``@media print`` in
+``present/templates/style.css``) decides the layout; Chromium adds no header or footer of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["CHROMIUM_ARGS", "MISSING", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_support", "print_pdf"]
+
+#: the Italian line a run prints once when PDFs are asked for and Chromium is not there
+MISSING = ("PDF non prodotti: Chromium non è installato (installarlo con 'apt-get install chromium'); "
+           "gli altri file dei rapporti sono pubblicati")
+PDF_TIMEOUT_S = 120
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+                 "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw")
+_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+class PdfError(RuntimeError):
+    """Chromium did not print the page (its Italian message says why); the run goes on without that PDF."""
+
+
+def find_chromium() -> str | None:
+    """The Chromium to print with: ``/usr/bin/chromium``, else the first of `_CANDIDATES` on PATH; None if none."""
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in _CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def pdf_support(requested: bool, *, stream=None) -> str | None:
+    """The Chromium a run prints with when `requested`; None when not requested or missing (then `MISSING` once)."""
+    if not requested:
+        return None
+    chromium = find_chromium()
+    if chromium is None:
+        print(MISSING, file=stream or sys.stderr, flush=True)
+    return chromium
+
+
+def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: str | None = None,
+              timeout: float = PDF_TIMEOUT_S) -> Path:
+    """Print the HTML file `page` to the PDF `target` (written whole or not at all); `PdfError` on failure."""
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise PdfError(MISSING)
+    page, target = Path(page).resolve(), Path(target)
+    with tempfile.TemporaryDirectory(prefix=".in-corso-pdf-", dir=target.parent) as scratch:
+        printed = Path(scratch) / "pagina.pdf"
+        command = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={scratch}/profilo", f"--print-to-pdf={printed}",
+                   page.as_uri()]
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "HOME": scratch}, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"PDF di {page.name} non prodotto: Chromium non ha finito entro {timeout:g} s") from None
+        except OSError as exc:
+            raise PdfError(f"PDF di {page.name} non prodotto: Chromium non si avvia ({exc.strerror})") from None
+        if proc.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+            detail = (proc.stderr or "").strip().splitlines()[-1:] or ["nessun messaggio"]
+            raise PdfError(f"PDF di {page.name} non prodotto: Chromium ha restituito il codice {proc.returncode} "
+                           f"({detail[0][:200]})")
+        os.replace(printed, target)
+    return target
