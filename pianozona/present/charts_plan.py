@@ -39,6 +39,8 @@ def _bar_text(share: float, state: str) -> str:
 
 
 def _describe(labels: list[str], shares: np.ndarray, expected: np.ndarray, states: list[str]) -> str:
+    if not labels:
+        return "Nessun obiettivo da mostrare."
     counts = pd.Series(states).value_counts()
     summary = ", ".join(f"{int(counts[s])} {s}" for s in STATUSES if s in counts)
     items = []
