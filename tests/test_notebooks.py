@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 
 import nbformat
 import papermill as pm
@@ -82,63 +79,57 @@ def test_no_file_reads_in_notebooks():
             assert forbidden not in code, f"{path.name} reads files itself ({forbidden}); use the library"
 
 
-# ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "year", "area", "metrics_path"}  # the one set of names, in English
+def _verifica_outputs(path) -> str:
+    """Every text/markdown and text/html output of an executed notebook, joined."""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(str(o.get("data", {}).get(kind, "")) for c in nb.cells if c.cell_type == "code"
+                     for o in c.outputs for kind in ("text/markdown", "text/html"))
 
 
-def _text_outputs(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.extend(str(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
-    return "\n".join(parts)
+def _verifica_page(tmp_path, folder) -> tuple[str, str]:
+    """verifica_annuale run on `folder` for 2023 while publishing: (outputs as text, rendered HTML page)."""
+    import os
+
+    from pianozona.present import render
+
+    os.environ[pianozona.privacy.PUBLISH_ENV_VAR] = "1"
+    try:
+        _run(tmp_path, "verifica_annuale", district=str(folder), year=2023)
+    finally:
+        del os.environ[pianozona.privacy.PUBLISH_ENV_VAR]
+    executed = tmp_path / "verifica_annuale.ipynb"
+    page = render.render_notebook(nbformat.read(executed, as_version=4),
+                                  render.PageInfo(title="Verifica", district_name="Distretto", year=2023))
+    return _verifica_outputs(executed), page.html
 
 
-def test_esplora_takes_district_and_year_and_names_no_district_in_its_narrative():
-    params = pm.inspect_notebook(str(NOTEBOOKS / "esplora.ipynb"))
-    assert set(params) == {"district", "year"} and all(p["help"] for p in params.values())
-    assert params["year"]["default"] == "None"
-    nb = nbformat.read(NOTEBOOKS / "esplora.ipynb", as_version=4)
-    narrative = [c.source for c in nb.cells if "parameters" not in c.metadata.get("tags", [])]
-    assert not [s for s in narrative if "pavia" in s.lower()], "esplora must work for any district"
-    assert "non condividere" in nb.cells[0].source.lower()
+def test_verifica_annuale_shows_progress_and_pavia_history(tmp_path, pavia_copy):
+    text, page = _verifica_page(tmp_path, pavia_copy)
+    assert "## Il punto di partenza\\: 2009–2011" in text  # a level-2 heading, escaped
+    assert "Il punto di partenza: 2009–2011</h2>" in page and "Fonte: piano di zona 2012-2014." in page
+    assert "Avanzamento degli obiettivi nel 2023</caption>" in page
+    assert 'alt="Barre orizzontali della strada percorsa dalla base al target' in page
+    assert "ha percorso il 61,4% della strada" in page  # ANZ-01: (416 - 362) / (450 - 362)
+    assert 'id="il-punto-di-partenza' in page
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
-def test_every_notebook_uses_the_same_parameter_names_as_the_cli(path):
-    from pianozona.cli import main
-
-    params = set(pm.inspect_notebook(str(path)))
-    assert "district" in params and params <= NOTEBOOK_PARAMETERS, params
-    run = {opt for p in main.commands["run"].params for opt in p.opts}
-    assert {"--district", "--distretto", "--year", "--anno"} <= run  # English names, Italian aliases
-
-
-def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
-    folder = tmp_path / "prova"
-    shutil.copytree(ROOT / "data" / "pavia", folder)
-    config = (folder / "distretto.yml").read_text(encoding="utf-8")
-    config = config.replace("codice: pavia", "codice: prova").replace("Distretto Sociale di Pavia", "Ambito di prova")
-    (folder / "distretto.yml").write_text(config, encoding="utf-8")
-    out = tmp_path / "esplora.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / "esplora.ipynb"), str(out), parameters={"district": str(folder), "year": 2022},
-                        progress_bar=False, cwd=str(NOTEBOOKS))
-    nb = nbformat.read(out, as_version=4)
-    text = _text_outputs(nb)
-    assert "Ambito di prova — anno 2022" in text and "Distretto Sociale di Pavia" not in text
-    assert "Dati non protetti: non condividere" in text
-    widgets = [o for c in nb.cells for o in c.get("outputs", [])
-               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert widgets, "the explorer widget is displayed"
+def test_verifica_annuale_without_measures_before_baselines_has_no_history(tmp_path, pavia_copy):
+    lines = (pavia_copy / "misure.csv").read_text(encoding="utf-8").splitlines()
+    (pavia_copy / "misure.csv").write_text(
+        "\n".join(line for line in lines if not line.startswith("ANZ-01;2009;")) + "\n", encoding="utf-8")
+    text, page = _verifica_page(tmp_path, pavia_copy)
+    assert "punto di partenza" not in page.lower() and "punto di partenza" not in text.lower()
+    for pavia_only in ("2009", "2012-2014", "2012–2014", "Piano di Zona 2012"):
+        assert pavia_only not in page, pavia_only
+    assert "Avanzamento degli obiettivi nel 2023</caption>" in page
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make non installato")
-def test_make_lab_opens_the_project_root_on_the_notebooks_folder():
-    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    line = next(ln for ln in dry.splitlines() if "jupyter lab" in ln)
-    assert f'--ServerApp.root_dir="{ROOT}"' in line and "--FileContentsManager.preferred_dir=notebooks" in line
-    assert "--allow-root" in dry
-    options = subprocess.run([sys.executable, "-m", "jupyterlab", "--help-all"], capture_output=True, text=True,
-                             check=True).stdout
-    assert "--ServerApp.root_dir=" in options and "preferred_dir" in options
+def test_verifica_annuale_history_title_and_source_follow_the_data(tmp_path, pavia_copy):
+    lines = (pavia_copy / "misure.csv").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if "piano di zona 2012-2014" not in line]
+    kept.append("SMT-01;2016;51;<img src=x onerror=alert(1)> relazione *2017*;")
+    (pavia_copy / "misure.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    text, page = _verifica_page(tmp_path, pavia_copy)
+    assert "Il punto di partenza: 2016" in page
+    assert "&lt;img src=x onerror=alert(1)&gt; relazione *2017*" in page  # the source, shown literally
+    assert "<img src=x" not in page and "2012-2014" not in page
