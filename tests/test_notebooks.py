@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import papermill as pm
@@ -77,6 +80,68 @@ def test_no_file_reads_in_notebooks():
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         for forbidden in ("read_csv", "read_excel", "open(", "read_feather"):
             assert forbidden not in code, f"{path.name} reads files itself ({forbidden}); use the library"
+
+
+# ---------------------------------------------------------------- esplora: exploring in JupyterLab
+NOTEBOOK_PARAMETERS = {"district", "year", "area", "metrics_path"}  # the one set of names, in English
+
+
+def _text_outputs(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            parts.extend(str(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
+    return "\n".join(parts)
+
+
+def test_esplora_takes_district_and_year_and_names_no_district_in_its_narrative():
+    params = pm.inspect_notebook(str(NOTEBOOKS / "esplora.ipynb"))
+    assert set(params) == {"district", "year"} and all(p["help"] for p in params.values())
+    assert params["year"]["default"] == "None"
+    nb = nbformat.read(NOTEBOOKS / "esplora.ipynb", as_version=4)
+    narrative = [c.source for c in nb.cells if "parameters" not in c.metadata.get("tags", [])]
+    assert not [s for s in narrative if "pavia" in s.lower()], "esplora must work for any district"
+    assert "non condividere" in nb.cells[0].source.lower()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_every_notebook_uses_the_same_parameter_names_as_the_cli(path):
+    from pianozona.cli import main
+
+    params = set(pm.inspect_notebook(str(path)))
+    assert "district" in params and params <= NOTEBOOK_PARAMETERS, params
+    run = {opt for p in main.commands["run"].params for opt in p.opts}
+    assert {"--district", "--distretto", "--year", "--anno"} <= run  # English names, Italian aliases
+
+
+def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
+    folder = tmp_path / "prova"
+    shutil.copytree(ROOT / "data" / "pavia", folder)
+    config = (folder / "distretto.yml").read_text(encoding="utf-8")
+    config = config.replace("codice: pavia", "codice: prova").replace("Distretto Sociale di Pavia", "Ambito di prova")
+    (folder / "distretto.yml").write_text(config, encoding="utf-8")
+    out = tmp_path / "esplora.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS / "esplora.ipynb"), str(out), parameters={"district": str(folder), "year": 2022},
+                        progress_bar=False, cwd=str(NOTEBOOKS))
+    nb = nbformat.read(out, as_version=4)
+    text = _text_outputs(nb)
+    assert "Ambito di prova — anno 2022" in text and "Distretto Sociale di Pavia" not in text
+    assert "Dati non protetti: non condividere" in text
+    widgets = [o for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widgets, "the explorer widget is displayed"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make non installato")
+def test_make_lab_opens_the_project_root_on_the_notebooks_folder():
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in dry.splitlines() if "jupyter lab" in ln)
+    assert f'--ServerApp.root_dir="{ROOT}"' in line and "--FileContentsManager.preferred_dir=notebooks" in line
+    assert "--allow-root" in dry
+    options = subprocess.run([sys.executable, "-m", "jupyterlab", "--help-all"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "--ServerApp.root_dir=" in options and "preferred_dir" in options
 
 
 def _verifica_outputs(path) -> str:
