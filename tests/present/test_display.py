@@ -216,3 +216,10 @@ def test_metrics_refuse_infinity_naming_the_key(tmp_path, value):
 
 def test_metrics_without_a_path_write_nothing(tmp_path):
     assert show.write_metrics("", {"a": 1}) is None
+
+
+def test_a_wide_table_is_marked_to_print_on_a_landscape_page(shown):
+    show.table(pd.DataFrame({f"c{i}": [i] for i in range(show.WIDE_COLUMNS)}), caption="Stretta")
+    show.table(pd.DataFrame({f"c{i}": [i] for i in range(show.WIDE_COLUMNS + 1)}), caption="Larga")
+    narrow, wide = (Markup(o["data"]["text/html"]).tags[0] for o in shown)
+    assert narrow == ("table", {"class": "pz-table"}) and wide == ("table", {"class": "pz-table pz-table-larga"})

@@ -334,3 +334,30 @@ def test_every_page_carries_the_content_security_policy():
         metas = [a for t, a in markup(html).tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
         assert metas == [{"http-equiv": "Content-Security-Policy", "content": CSP}]
         assert html.index("Content-Security-Policy") < html.index("<style>")  # before anything it governs
+
+
+def test_index_shows_headline_figures_downloads_other_years_and_details_on_one_line():
+    rows = [IndexRow("Bilancio", "riuscito", "bilancio.html", dt.datetime(2026, 11, 26, 9, 6), 2.5,
+                     (("notebook eseguito", "bilancio.ipynb"),), figures=(("Spesa totale (euro)", "1.234.568"),),
+                     downloads=(("tabelle (Excel)", "bilancio.xlsx"), ("PDF da stampare", "javascript:alert(1)")))]
+    html = render_index(rows, PageInfo("Rapporti 2023", "Pavia", 2023), other_years=((2024, "../2024/index.html"),
+                                                                                        (2022, "../2022/index.html"),
+                                                                                        (2021, "https://x.example")))
+    parsed = markup(html)
+    assert "Spesa totale (euro): 1.234.568" in parsed.text
+    assert '<a href="bilancio.xlsx">tabelle (Excel)</a>' in html and "javascript" not in html
+    hrefs = [a["href"] for t, a in parsed.tags if t == "a" and "href" in a]
+    assert hrefs.index("../2022/index.html") < hrefs.index("../2024/index.html") and "https://x.example" not in hrefs
+    details = html[html.index('<p class="dettagli">'):]
+    assert details.index("2,5 s") < details.index('href="bilancio.ipynb"') < details.index("</p>")
+
+
+def test_report_page_links_its_downloads_and_hides_them_in_print():
+    page = PageInfo("Bilancio", "Pavia", 2023, downloads=(("tabelle (Excel)", "bilancio.xlsx"),
+                                                          ("PDF", "https://x.example/a.pdf")))
+    html = render(code("print(1)", stdout("x")), page=page).html
+    assert '<p class="scarica">Da scaricare: <a href="bilancio.xlsx">tabelle (Excel)</a></p>' in html
+    assert "x.example" not in html
+    print_css = html[html.index("@media print"):]
+    assert ".scarica" in print_css and "thead { display: table-header-group; }" in print_css
+    assert "@page orizzontale { size: A4 landscape" in print_css and ".pz-table-larga { page: orizzontale" in print_css
