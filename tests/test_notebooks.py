@@ -198,3 +198,27 @@ def test_verifica_annuale_history_title_and_source_follow_the_data(tmp_path, pav
     assert "Il punto di partenza: 2016" in page
     assert "&lt;img src=x onerror=alert(1)&gt; relazione *2017*" in page  # the source, shown literally
     assert "<img src=x" not in page and "2012-2014" not in page
+
+
+def _outputs_text(path) -> str:
+    nb = nbformat.read(str(path), as_version=4)
+    text = " ".join(str(o.get("data", {}).get("text/html", "")) + str(o.get("data", {}).get("text/markdown", ""))
+                    for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    return text.replace("\\", "").replace("&#39;", "'")  # markdown escapes and HTML entities
+
+
+def test_panoramica_shows_where_each_service_is(tmp_path):
+    _run(tmp_path, "panoramica", year=2023)
+    text = _outputs_text(tmp_path / "panoramica.ipynb")
+    assert "Servizi presenti nei comuni, 2011" in text
+    assert "Segretariato sociale: presente in tutti i 12 comuni." in text
+
+
+def test_bisogni_area_short_series_shows_services_and_the_change(tmp_path, pavia):
+    got = _run(tmp_path, "bisogni_area", area="anziani", year=2021)
+    assert got["variazione_anno_precedente"] == needs.metrics(needs.analyse(pavia, "anziani", 2021))[
+        "variazione_anno_precedente"]
+    text = _outputs_text(tmp_path / "bisogni_area.ipynb")
+    assert "Utenti del servizio, 2020 e 2021" in text and "Assistenza domiciliare (SAD)" in text
+    assert "rispetto all'anno precedente" in text
+    assert "Tra il 2020 e il 2021 la copertura del distretto" in text

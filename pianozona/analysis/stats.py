@@ -10,6 +10,7 @@ them as ``stats.rate_ci(...)``; each lives in the module of its concern:
 - `pianozona.analysis.funnel`: `funnel_limits`, `funnel_significance`;
 - `pianozona.analysis.trend`: `recent_trend` (Fingertips' trend marker);
 - `pianozona.analysis.benchmarking`: `benchmark` against a comparator;
+- `pianozona.analysis.change`: `rate_comparison` (exact conditional test of two Poisson rates);
 - `pianozona.analysis.poisson` (Poisson limits and tails) and
   `pianozona.analysis.arguments` (how inputs are read and checked) underneath.
 
@@ -31,12 +32,13 @@ Conventions shared by every function (see `pianozona.analysis.arguments`):
 from __future__ import annotations
 
 from pianozona.analysis.benchmarking import benchmark
+from pianozona.analysis.change import RateComparison, rate_comparison
 from pianozona.analysis.funnel import FUNNEL_LABELS, FUNNEL_TAILS, FunnelLimits, funnel_limits, funnel_significance
 from pianozona.analysis.intervals import Estimate, Interval, by_group, proportion_ci, rate_ci, rate_method
 from pianozona.analysis.standardisation import ESP2013, ESP2013_BANDS, StandardisedRate, dsr, isr
 from pianozona.analysis.trend import TREND_CHI2_THRESHOLD, TREND_POINTS, Trend, recent_trend
 
 __all__ = ["ESP2013", "ESP2013_BANDS", "FUNNEL_LABELS", "FUNNEL_TAILS", "TREND_CHI2_THRESHOLD", "TREND_POINTS",
-           "Estimate", "FunnelLimits", "Interval", "StandardisedRate", "Trend", "benchmark", "by_group", "dsr",
-           "funnel_limits", "funnel_significance", "isr", "proportion_ci", "rate_ci", "rate_method",
-           "recent_trend"]
+           "Estimate", "FunnelLimits", "Interval", "RateComparison", "StandardisedRate", "Trend", "benchmark", "by_group",
+           "dsr", "funnel_limits", "funnel_significance", "isr", "proportion_ci", "rate_ci", "rate_comparison",
+           "rate_method", "recent_trend"]

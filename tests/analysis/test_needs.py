@@ -52,3 +52,17 @@ def test_unknown_area_and_year(pavia):
         needs.analyse(pavia, "giovani", 2023)
     with pytest.raises(ParameterError, match="2019"):
         needs.analyse(pavia, "anziani", 2030)
+
+
+def test_short_series_uses_the_change_since_the_previous_year(pavia):
+    short = needs.analyse(pavia, "anziani", 2021)  # 2019-2021: three years, no five-year trend
+    assert short.short_series and str(short.trend.verdict).startswith("non calcolabile")
+    district = short.change.set_index("comune").loc[needs.TOTAL_LABEL]
+    assert district["anno_precedente"] == 2020
+    assert needs.metrics(short)["variazione_anno_precedente"] == district["verdetto"]
+    assert needs.key_figures(short)["Variazione sull'anno precedente"] == district["verdetto"]
+    text = needs.synthesis(short, "Anziani")
+    assert "Tra il 2020 e il 2021 la copertura del distretto" in text and "tendenza" not in text
+    long = needs.analyse(pavia, "anziani", 2023)
+    assert not long.short_series and "Tendenza recente" in needs.key_figures(long)
+    assert "Negli ultimi cinque anni" in needs.synthesis(long, "Anziani")

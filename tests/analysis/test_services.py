@@ -1,0 +1,121 @@
+"""Users per service (protected with the comuni of the area), their change, spending per service, presence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+import pianozona
+from pianozona import privacy
+from pianozona.analysis import needs, services
+
+FLAG, KIND = "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX
+
+
+@pytest.fixture(scope="module")
+def pavia():
+    return pianozona.load_district("pavia")
+
+
+@pytest.fixture
+def small_service(pavia_copy):
+    """Pavia with a tiny anziani service (3 users in 2023, 6 in 2022) in one comune."""
+    with (pavia_copy / "utenti.csv").open("a", encoding="utf-8") as out:
+        out.write("2022;018110;anziani;Pasti a domicilio;6;dimostrativo\n")
+        out.write("2023;018110;anziani;Pasti a domicilio;3;dimostrativo\n")
+    return pianozona.load_district(pavia_copy)
+
+
+def test_service_users_add_up_to_the_area_total(pavia):
+    rows = services.service_users(pavia, "anziani", [2022, 2023])
+    raw = pavia.utenti[(pavia.utenti["area"] == "anziani") & pavia.utenti["anno"].isin([2022, 2023])]
+    expected = raw.groupby(["anno", "servizio"])["utenti"].sum()
+    got = rows.set_index(["anno", "servizio"])["utenti"]
+    assert got.to_dict() == {k: float(v) for k, v in expected.items()}
+    table = needs.analyse(pavia, "anziani", 2023).table
+    total = table[(table["comune"] == needs.TOTAL_LABEL) & (table["anno"] == 2023)]["utenti"].iloc[0]
+    assert rows[rows["anno"] == 2023]["utenti"].sum() == total
+
+
+def test_a_small_service_is_hidden_and_cannot_be_recomputed(small_service):
+    a = needs.analyse(small_service, "anziani", 2023, publish=True)
+    rows = a.services[a.services["anno"] == 2023].set_index("servizio")
+    assert rows.loc["Pasti a domicilio", KIND] == privacy.PRIMARY
+    assert np.isnan(rows.loc["Pasti a domicilio", "utenti"])
+    # the attacker: published services, the district total of the area table and the comuni
+    total_row = a.table[(a.table["anno"] == 2023) & (a.table["comune"] == needs.TOTAL_LABEL)].iloc[0]
+    parts = rows.drop(index=services.ALL_SERVICES)
+    hidden = parts[parts[FLAG]]
+    assert len(hidden) >= 2  # a complement hides the small one
+    if not total_row[FLAG]:
+        published = parts.loc[~parts[FLAG], "utenti"].sum()
+        rest = total_row["utenti"] - published
+        bounds = [(1, 4) if k == privacy.PRIMARY else (5, None) for k in hidden[KIND]]
+        for i in range(len(hidden)):
+            c = np.zeros(len(hidden))
+            c[i] = 1
+            lo = linprog(c, A_eq=[np.ones(len(hidden))], b_eq=[rest], bounds=bounds).fun
+            hi = -linprog(-c, A_eq=[np.ones(len(hidden))], b_eq=[rest], bounds=bounds).fun
+            assert hi - lo >= 1, hidden.index[i]
+
+
+def test_service_change_hides_the_change_of_a_hidden_service(small_service):
+    a = needs.analyse(small_service, "anziani", 2023, publish=True)
+    got = services.service_change(a.services, 2023).set_index("servizio")
+    assert got.index[-1] == services.ALL_SERVICES
+    assert got.loc["Pasti a domicilio", "verdetto"] == "non confrontabile"
+    assert np.isnan(got.loc["Pasti a domicilio", ["variazione", "variazione_pct"]].astype(float)).all()
+    shown = privacy.format_suppressed(got.reset_index())
+    assert shown.loc[shown["servizio"] == "Pasti a domicilio", "utenti"].iloc[0] == "< 5"
+    sad = got.loc["Assistenza domiciliare (SAD)"]
+    assert sad["variazione"] == sad["utenti"] - sad["utenti_precedente"]
+    labels = services.service_change_labels(got, 2023)
+    assert labels["utenti"] == "Utenti del servizio 2023" and labels["utenti_precedente"].endswith("2022")
+
+
+def test_exploring_shows_the_raw_service(small_service):
+    a = needs.analyse(small_service, "anziani", 2023, publish=False)
+    rows = a.services[a.services["anno"] == 2023].set_index("servizio")
+    assert rows.loc["Pasti a domicilio", "utenti"] == 3 and not rows[FLAG].any()
+
+
+def test_area_table_is_unchanged_by_protecting_services_with_it(pavia):
+    table, rows = needs.protected_tables(pavia, "minori", pavia.anni_dati, publish=True)
+    assert set(rows["servizio"]) >= {services.ALL_SERVICES} and "servizio" not in table.columns
+    grand = rows[rows["servizio"] == services.ALL_SERVICES].set_index("anno")["utenti"]
+    district = table[table["comune"] == needs.TOTAL_LABEL].set_index("anno")["utenti"]
+    pd.testing.assert_series_equal(grand, district, check_names=False)
+
+
+def test_spending_per_service_only_when_given(pavia):
+    assert services.service_spending(pavia, "anziani", [2022, 2023]) is None
+
+
+def test_presence_is_services_by_comuni(pavia):
+    table = services.presence(pavia)
+    assert table.attrs["anno"] == 2011
+    assert list(table.columns[1:-1]) == pavia.comuni["comune"].tolist()
+    assert set(table.iloc[:, 1:-1].to_numpy().ravel()) <= {"sì", "no", ""}
+    assert table["servizio"].iloc[0] == "Segretariato sociale"
+    lines = services.presence_lines(table)
+    assert lines[0] == "Segretariato sociale: presente in tutti i 12 comuni."
+
+
+def test_presence_counts_no_and_missing(pavia_copy):
+    lines = (pavia_copy / "servizi.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(";sì;", ";no;")   # Segretariato sociale absent in Pavia
+    (pavia_copy / "servizi.csv").write_text("\n".join(l for i, l in enumerate(lines) if i != 2) + "\n",
+                                            encoding="utf-8")  # and not given for the second comune
+    district = pianozona.load_district(pavia_copy, strict=False)
+    table = services.presence(district)
+    row = table[table["servizio"] == "Segretariato sociale"].iloc[0]
+    assert row["Pavia"] == "no" and row["presente_in"] == "10 su 12"
+    assert services.presence_lines(table)[0] == ("Segretariato sociale: presente in 10 comuni su 12 "
+                                                 "(per 1 non è indicato).")
+
+
+def test_no_presence_table(pavia_copy):
+    (pavia_copy / "servizi.csv").unlink()
+    assert services.presence(pianozona.load_district(pavia_copy, strict=False)) is None
