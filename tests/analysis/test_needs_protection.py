@@ -271,3 +271,14 @@ def test_objectives_hide_small_counts_of_people(pavia):
     explored = verification.objectives_table(district, 2023).set_index("codice")
     assert explored.loc["SMT-01", "valore"] == 3
     assert verification.metrics(verification.objectives_table(district, 2023, publish=True), 2023)["non_pubblicato"] == 1
+
+
+def test_services_share_the_published_district_total(published):
+    """Services and comuni add up to the same district total: hidden in one, hidden in the other."""
+    for (area, year), a in published.items():
+        services_total = a.services[(a.services["anno"] == year) & (a.services["servizio"] == "Tutti i servizi")]
+        assert services_total[FLAG].iloc[0] == bool(a.district[FLAG]), (area, year)
+        if not a.district[FLAG]:
+            assert services_total["utenti"].iloc[0] == a.district["utenti"]
+        parts = a.services[(a.services["anno"] == year) & (a.services["servizio"] != "Tutti i servizi")]
+        assert parts[FLAG].sum() != 1, (area, year)  # one hidden service next to its total is recomputable
