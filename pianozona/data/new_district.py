@@ -3,7 +3,7 @@
 `create_district("vigevano", comuni)` writes `<data root>/vigevano/distretto.yml`
 with the comuni's real ISTAT codes and names, the province and region to compare
 with (taken from the comuni), and either the empty, documented workbook
-`dati.xlsx` (a copy of `data/modello/dati.xlsx`) to fill in or, with
+`dati.xlsx` (the empty workbook of `pianozona.data.workbook`, as in `data/modello/`) to fill in or, with
 `demo=True`, illustrative tables (`pianozona.data.demo`) with a `LEGGIMI.txt`
 saying they are not real.  Existing files are never overwritten unless asked.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +22,9 @@ from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, data
 from pianozona.data.population import comuni_italia
 from pianozona.data.schema import TABLES
 from pianozona.data.tabular import WORKBOOK, decode_bytes, read_bytes_bounded
+from pianozona.data.workbook import write_workbook
 from pianozona.errors import DataError, ParameterError
 
-#: the empty workbook of the project checkout (written by scripts/genera_modello.py)
-MODEL_WORKBOOK = Path(__file__).resolve().parents[2] / "data" / "modello" / WORKBOOK
 DEMO_TABLES = ("utenti", "spesa", "obiettivi", "misure", "servizi")
 README_FILE = "LEGGIMI.txt"
 #: a file of comuni is a short list; anything larger is not one
@@ -176,9 +174,6 @@ def create_district(codice: str, entries: list[Entry], *, nome: str | None = Non
     folder = folder / codice
     writes, clashes = _planned_files(folder, demo_data)
     _check_target(folder, writes, clashes, overwrite)
-    if not demo_data and not MODEL_WORKBOOK.is_file():
-        raise DataError("modello dati.xlsx non trovato", file=MODEL_WORKBOOK,
-                        fix="rigenerarlo con 'python scripts/genera_modello.py' dalla cartella del progetto")
     nome = (nome or "").strip() or f"Distretto {codice}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CONFIG_FILE).write_text(config_text(codice, nome, comuni, provincia, regione, demo_data),
@@ -188,7 +183,7 @@ def create_district(codice: str, entries: list[Entry], *, nome: str | None = Non
             (folder / f"{name}.csv").write_bytes(demo.csv_bytes(table))
         (folder / README_FILE).write_text(readme_text(nome, seed), encoding="utf-8")
     else:
-        shutil.copyfile(MODEL_WORKBOOK, folder / WORKBOOK)
+        write_workbook(folder / WORKBOOK)
     return NewDistrict(codice=codice, folder=folder, files=tuple(writes), comuni=comuni, provincia=provincia,
                        regione=regione, demo=demo_data, notes=tuple(notes))
 
