@@ -15,6 +15,7 @@ Modules, bottom to top:
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
+- `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
 - `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
 - `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook).
 
@@ -25,7 +26,7 @@ import importlib
 
 __all__ = ["areas", "config", "datasets", "importer", "istat", "istat_cells", "istat_files", "istat_flat", "istat_recon",
            "population", "schema", "tabular",
-           "comuni", "demo", "new_district"]
+           "comuni", "demo", "new_district", "workbook"]
 
 
 def __getattr__(name: str):
