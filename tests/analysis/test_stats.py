@@ -18,7 +18,7 @@ def test_every_name_is_the_object_of_its_concern_module():
              "standardisation": ["ESP2013", "ESP2013_BANDS", "StandardisedRate", "dsr", "isr"],
              "funnel": ["FUNNEL_LABELS", "FUNNEL_TAILS", "FunnelLimits", "funnel_limits", "funnel_significance"],
              "trend": ["TREND_CHI2_THRESHOLD", "TREND_POINTS", "Trend", "recent_trend"],
-             "benchmarking": ["benchmark"]}
+             "benchmarking": ["benchmark"], "change": ["RateComparison", "rate_comparison"]}
     for module, names in homes.items():
         home = importlib.import_module(f"pianozona.analysis.{module}")
         for name in names:
