@@ -62,3 +62,12 @@ def test_the_pages_say_the_data_are_illustrative(published):
     _, folder = published
     for page in sorted(folder.glob("*.html")):
         assert "dimostrativ" in page.read_text(encoding="utf-8").lower(), page.name
+
+
+def test_services_change_and_progress_appear(published):
+    _, folder = published
+    area = readable(folder / "bisogni_area_anziani.html")
+    assert "Servizi dell&#39;area" in area or "Servizi dell'area" in area
+    assert "Variazione rispetto all" in area and "Utenti del servizio" in area
+    assert "Avanzamento verso i target" in readable(folder / "verifica_annuale.html")
+    assert "Servizi presenti nei comuni" in readable(folder / "panoramica.html")
