@@ -252,3 +252,37 @@ def test_hostile_office_data_shows_as_text_and_never_runs(hostile_reports, open_
         assert f"dimostrativo {HOSTILE}" in text  # the closing note lists every fonte
     assert view.requests == [] and view.errors == []
     assert page.evaluate("getComputedStyle(document.querySelector('header')).borderBottomWidth") == "3px"  # CSS on
+
+
+# --------------------------------------------------------------------------- print: nothing cut off on the right
+MM = 96 / 25.4  # CSS pixels per millimetre
+
+
+@pytest.mark.parametrize(("selector", "printable_mm"), [(".pz-table:not(.pz-table-larga)", 210 - 24),
+                                                        (".pz-table-larga", 297 - 20)])
+def test_printed_tables_fit_their_page(real_reports, open_page, selector, printable_mm):
+    """In print media every table fits the printable width of its page (portrait, or landscape when wide)."""
+    widths = []
+    for name in REAL_PAGES[1:]:
+        page = open_page(real_reports / name).page
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": int(printable_mm * MM), "height": 800})
+        widths += page.evaluate(f"[...document.querySelectorAll('{selector}')].map(t => t.scrollWidth)")
+    assert widths, f"nessuna tabella {selector}"
+    assert max(widths) <= int(printable_mm * MM)
+
+
+def test_real_index_shows_headline_figures_and_links_each_spreadsheet(real_reports, open_page):
+    page = open_page(real_reports / "index.html").page
+    figures = page.evaluate("[...document.querySelectorAll('ul.cifre')].map(u => u.innerText)")
+    assert len(figures) == 10 and all(f.strip() for f in figures)
+    assert "Residenti" in figures[0]
+    spreadsheets = page.evaluate("[...document.querySelectorAll('a[href$=\".xlsx\"]')].map(a => a.href)")
+    assert spreadsheets and all(Path(unquote(urlparse(h).path)).is_file() for h in spreadsheets)
+
+
+def test_a_report_prints_to_pdf_with_chromium(real_reports, tmp_path):
+    from pianozona.publish.pdf import print_pdf
+
+    pdf = print_pdf(real_reports / "panoramica.html", tmp_path / "panoramica.pdf", chromium=str(CHROMIUM))
+    assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 10_000
