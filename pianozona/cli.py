@@ -159,14 +159,16 @@ def summary(distretto: str, year: int | None) -> None:
               help="secondi massimi per rapporto, poi il kernel è fermato (predefinito: 600)")
 @click.option("--memoria", "--memory", "memory", default=None,
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
 def run(district: str, year: str | None, areas: str | None, notebooks: str | None, jobs: str | None, out: str,
-        force: bool, no_preload: bool, timeout: str | None, memory: str | None) -> None:
+        force: bool, no_preload: bool, timeout: str | None, memory: str | None, pdf: bool) -> None:
     from pianozona.errors import ExecutionError
     from pianozona.publish.runner import run_reports
 
     try:
         result = run_reports(district, year, areas=areas, notebooks_dir=notebooks, out_dir=out, jobs=jobs,
-                             force=force, preload=not no_preload, timeout=timeout, memory_mb=memory)
+                             force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

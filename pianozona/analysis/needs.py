@@ -42,6 +42,7 @@ from pianozona import privacy
 from pianozona.analysis import change, services, stats
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
+from pianozona.data.population import istat_download_hint
 from pianozona.formatting import del_pct, num, pct
 from pianozona.analysis.indicators import copertura, spesa_pro_capite
 
@@ -265,7 +266,7 @@ def population_years_note(analysis: NeedsAnalysis) -> str:
         return "Ogni anno usa la popolazione ISTAT dello stesso anno."
     pairs = ", ".join(f"{int(r.anno)} (popolazione {int(r.anno_popolazione)})" for r in borrowed.itertuples())
     return (f"Per alcuni anni mancano i dati ISTAT di popolazione e si usa l'anno più vicino: {pairs}. "
-            "Per dati esatti importare i file POSAS di quegli anni con 'pianozona import-istat'.")
+            f"Per dati esatti: {istat_download_hint(int(borrowed['anno'].iloc[0]))}.")
 
 
 def _rounded(value, digits: int):

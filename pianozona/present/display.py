@@ -37,7 +37,7 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from pianozona import privacy
-from pianozona.errors import DataError
+from pianozona.errors import DataError, ParameterError
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
 from pianozona.formatting import MISSING, data_lunga, num
@@ -53,7 +53,8 @@ INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
 #: a table with more columns than this prints on a landscape page (class ``pz-table-larga``)
 WIDE_COLUMNS = 7
-STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non misurato": "–", "non pubblicato": "◌"}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non avviato": "◇", "non misurato": "–",
+                  "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
@@ -92,6 +93,13 @@ def demo_banner(district) -> None:
     """
     if district.dimostrativo:
         display(Markdown(f"> ⚠️ {BANNER}"), metadata=NOTEBOOK_ONLY)
+
+
+def section(title: str, level: int = 2) -> None:
+    """A section heading (level 2 by default) from plain text, escaped like every text of this module."""
+    if level not in (2, 3, 4):
+        raise ParameterError("level", level, "usare 2, 3 o 4 (il livello 1 è il titolo del documento: heading)")
+    display(Markdown(f"{'#' * level} {escape_markdown(title, inline=True)}"))
 
 
 def heading(title: str, subtitle: str | None = None) -> None:

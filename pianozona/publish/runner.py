@@ -127,6 +127,7 @@ from pianozona.errors import ExecutionError, ParameterError
 from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.parameters import check_notebook
+from pianozona.publish.pdf import pdf_support
 from pianozona.publish.planning import (
     DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
     plan_run,
@@ -185,13 +186,15 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
                 areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
-                memory_mb: int | None = None) -> RunResult:
+                memory_mb: int | None = None, pdf: bool = False) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
     `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
     "log" or "none".  `timeout`: seconds per job (default
     `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
-    `DEFAULT_MEMORY_MB`).  Raises `DataError`/`ParameterError` before any
+    `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
+    with headless Chromium; without Chromium one line says how to get it and
+    the run goes on.  Raises `DataError`/`ParameterError` before any
     kernel starts, `ExecutionError` when another run holds the output
     folder or the folder cannot be written (full disk, read-only), and
     re-raises `KeyboardInterrupt` after cleaning up.  Job failures do not
@@ -202,8 +205,9 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
     mode = _Progress.mode_for(progress)
     plan = plan_run(district, year, areas=areas, notebooks_dir=notebooks_dir, out_dir=out_dir)
+    chromium = pdf_support(pdf)
     try:
-        results = _run(plan, workers, force, preload, limits, mode)
+        results = _run(plan, workers, force, preload, limits, mode, chromium)
     except OSError as exc:  # full disk, read-only folder: the published files are as they were
         raise ExecutionError(write_error_message(exc, plan.out_dir)) from exc
     order = {job.name: i for i, job in enumerate(plan.jobs)}
@@ -211,20 +215,22 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     return RunResult(plan, results, time.perf_counter() - start)
 
 
-def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str) -> list[JobResult]:
+def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str,
+         chromium: str | None = None) -> list[JobResult]:
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(plan.out_dir) as lock, _signals_as_interrupt():
         remove_stale_temp(plan.out_dir)
         manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
         manifest["pianozona"] = {**package_fingerprint(), "commit_git": git_commit()}  # once per run
         keys = {job.name: job_key(job, plan) for job in plan.jobs}
-        todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)]
+        todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
+                or (chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
         results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
         report = _Progress(mode, len(todo), len(results))
         try:
             if todo:
                 config = WorkerConfig("", None, os.getpid(), lock=lock, **limits)
-                results += _execute(plan, todo, keys, manifest, workers, preload, report, config)
+                results += _execute(plan, todo, keys, manifest, workers, preload, report, config, chromium)
             _record_run(plan, manifest, {"processi": workers, "forzata": force}, wrote=bool(todo))
         finally:
             report.close()
@@ -250,7 +256,7 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
 
 
 def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
-             report: "_Progress", config: WorkerConfig) -> list[JobResult]:
+             report: "_Progress", config: WorkerConfig, chromium: str | None = None) -> list[JobResult]:
     work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
     modules = preload_modules(job.notebook for job in todo) if preload else ()
     template = KernelTemplate(modules, work, plan.notebooks_dir) if preload else None
@@ -260,7 +266,7 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
         for job in todo:  # every check before the first kernel starts
             if job.notebook not in metrics_declared:
                 metrics_declared[job.notebook] = check_notebook(job)
-        tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest) for job in
+        tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest, chromium) for job in
                  sorted(todo, key=lambda j: -manifest_entries(manifest).get(j.name, {}).get("durata_s", 0))]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
         pool = Pool(min(workers, len(todo)), config)
@@ -281,7 +287,7 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
         remove_tree(work)
 
 
-def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict) -> dict:
+def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict, chromium: str | None = None) -> dict:
     from pianozona.present.render import PageInfo
 
     previous = last_good_html(manifest_entries(manifest).get(job.name, {}), plan.out_dir)
@@ -291,7 +297,7 @@ def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict) -> di
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
     return {"name": job.name, "notebook": str(job.notebook), "parameters": parameters, "page": page,
-            "work": str(work), "metrics": metrics}
+            "work": str(work), "metrics": metrics, "pdf": chromium}
 
 
 def _result(job: Job, outcome: dict) -> JobResult:

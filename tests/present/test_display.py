@@ -17,7 +17,7 @@ from IPython.display import HTML, Markdown
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from pianozona.present import display as show
-from pianozona.errors import DataError
+from pianozona.errors import DataError, ParameterError
 from pianozona.present.render import PageInfo, render_notebook
 
 #: Values an office's spreadsheet may hold by mistake or malice; each must show literally.
@@ -223,3 +223,15 @@ def test_a_wide_table_is_marked_to_print_on_a_landscape_page(shown):
     show.table(pd.DataFrame({f"c{i}": [i] for i in range(show.WIDE_COLUMNS + 1)}), caption="Larga")
     narrow, wide = (Markup(o["data"]["text/html"]).tags[0] for o in shown)
     assert narrow == ("table", {"class": "pz-table"}) and wide == ("table", {"class": "pz-table pz-table-larga"})
+
+
+def test_section_headings_are_escaped_and_levelled(monkeypatch):
+    shown = []
+    monkeypatch.setattr(show, "display", lambda obj, **kw: shown.append(obj))
+    show.section("Il punto di partenza: <img src=x onerror=alert(1)> *2009*")
+    text = shown[0].data
+    assert text.startswith("## ") and "\\<img" in text and "\\*2009\\*" in text  # literal, not markup
+    show.section("Dettaglio", level=3)
+    assert shown[1].data == "### Dettaglio"
+    with pytest.raises(ParameterError):
+        show.section("Titolo", level=1)
