@@ -25,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pianozona.data import demo  # noqa: E402
 from pianozona.data.areas import AREE  # noqa: E402
 from pianozona.data.config import read_config  # noqa: E402
 from pianozona.data.population import italy_population  # noqa: E402
@@ -54,15 +55,7 @@ BUDGET = {
     "anziani": 780_000, "minori": 920_000, "disabili": 860_000, "immigrazione": 85_000,
     "poverta": 310_000, "dipendenze": 55_000, "salute_mentale": 95_000,
 }
-SHARES = {
-    "anziani": {"FNPS": 0.15, "FSR": 0.20, "FNA": 0.30, "quote_comunali": 0.25, "compartecipazione": 0.10},
-    "disabili": {"FNPS": 0.10, "FSR": 0.25, "FNA": 0.25, "quote_comunali": 0.32, "compartecipazione": 0.08},
-    "minori": {"FNPS": 0.25, "FSR": 0.20, "quote_comunali": 0.50, "compartecipazione": 0.05},
-    "immigrazione": {"FNPS": 0.40, "quote_comunali": 0.45, "altro": 0.15},
-    "poverta": {"FNPS": 0.35, "FSR": 0.10, "quote_comunali": 0.45, "altro": 0.10},
-    "dipendenze": {"FNPS": 0.50, "quote_comunali": 0.50},
-    "salute_mentale": {"FNPS": 0.30, "FSR": 0.20, "quote_comunali": 0.50},
-}
+SHARES = demo.SHARES  # the split by funding source, shared with the generator of any district
 
 # Figures the plan gives for 2009-2011 (seed, "La valutazione dei risultati ...").
 # (objective code, year, value, note)
