@@ -130,7 +130,7 @@ def _spending(rng: np.random.Generator, residents: float) -> pd.DataFrame:
             for source, share in SHARES[area].items():
                 amount = round(residents * per_resident * growth * share * float(np.exp(rng.normal(0, 0.04))), 2)
                 rows.append((year, area, source, amount, DEMO))
-    return pd.DataFrame(rows, columns=[c.name for c in TABLES["spesa"].columns])
+    return pd.DataFrame(rows, columns=[c.name for c in TABLES["spesa"].columns if c.required])
 
 
 def _series(rng: np.random.Generator, how: str, users: pd.DataFrame, residents: float) -> list[float]:

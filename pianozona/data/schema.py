@@ -85,8 +85,10 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("area", "area"),
         ColumnSpec("fonte_finanziamento", "fonte_finanziamento"),
         ColumnSpec("importo_euro", "amount"),
+        ColumnSpec("servizio", "text", nullable=True, required=False,
+                   help="facoltativa: il servizio finanziato, come in 'utenti' (spesa per servizio nei rapporti)"),
         _FONTE,
-    ), key=("anno", "area", "fonte_finanziamento")),
+    ), key=("anno", "area", "fonte_finanziamento", "servizio")),
     TableSpec("obiettivi", "Obiettivi del piano con baseline e target", (
         ColumnSpec("codice", "text"),
         ColumnSpec("area", "area"),
@@ -249,12 +251,12 @@ def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) 
 
 
 def _duplicate_problems(typed: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
-    key = list(spec.key)
-    complete = typed.dropna(subset=key)
+    key = [k for k in spec.key if k in typed.columns]  # an optional key column counts when it is given
+    complete = typed.dropna(subset=[k for k in key if not spec.column(k).nullable])
     dup = complete.duplicated(key, keep=False)
     problems = []
     if dup.any():
-        groups = complete[dup].groupby(key, sort=False)[LINE_COLUMN]
+        groups = complete[dup].groupby(key, sort=False, dropna=False)[LINE_COLUMN]
         for keys, lines in groups:
             lines = sorted(lines)
             keys = keys if isinstance(keys, tuple) else (keys,)

@@ -119,3 +119,41 @@ def test_presence_counts_no_and_missing(pavia_copy):
 def test_no_presence_table(pavia_copy):
     (pavia_copy / "servizi.csv").unlink()
     assert services.presence(pianozona.load_district(pavia_copy, strict=False)) is None
+
+
+def _with_service_column(folder, service_of):
+    """spesa.csv of `folder` with a `servizio` column: `service_of(line)` names each row's service ('' for none)."""
+    lines = (folder / "spesa.csv").read_text(encoding="utf-8").splitlines()
+    head, rows = lines[0].split(";"), [line.split(";") for line in lines[1:]]
+    at = head.index("fonte")
+    out = [";".join(head[:at] + ["servizio"] + head[at:])]
+    out += [";".join(row[:at] + [service_of(row)] + row[at:]) for row in rows]
+    (folder / "spesa.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_spending_per_service_when_the_office_gives_it(pavia, pavia_copy):
+    assert services.service_spending(pavia, "anziani", [2022, 2023]) is None  # no servizio column: nothing
+    _with_service_column(pavia_copy, lambda row: "Assistenza domiciliare (SAD)" if row[1] == "anziani" else "")
+    given = pianozona.load_district(pavia_copy)
+    assert not given.problems.errors
+    table = services.service_spending(given, "anziani", [2022, 2023])
+    raw = pavia.spesa[(pavia.spesa["area"] == "anziani") & pavia.spesa["anno"].isin([2022, 2023])]
+    assert list(table["servizio"].unique()) == ["Assistenza domiciliare (SAD)"]
+    assert table.set_index("anno")["importo_euro"].to_dict() == pytest.approx(
+        raw.groupby("anno")["importo_euro"].sum().to_dict())
+    assert services.service_spending(given, "minori", [2022, 2023]) is None  # no service named for minori
+    # the totals of the budget do not change: the column only splits the amounts
+    assert given.spesa["importo_euro"].sum() == pytest.approx(pavia.spesa["importo_euro"].sum())
+
+
+def test_the_service_is_part_of_the_key_of_spesa(pavia_copy):
+    lines = (pavia_copy / "spesa.csv").read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(";")  # 2019;anziani;FNPS;...
+    (pavia_copy / "spesa.csv").write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")
+    _with_service_column(pavia_copy, lambda row: "SAD" if row == first else "")
+    duplicated = pianozona.load_district(pavia_copy, strict=False).problems.errors
+    assert [p.message for p in duplicated] == ["riga duplicata: stessa chiave della riga 2"]
+    lines = (pavia_copy / "spesa.csv").read_text(encoding="utf-8").splitlines()
+    lines[-1] = lines[-1].replace(";SAD;", ";Pasti a domicilio;")  # the same fund paying two services
+    (pavia_copy / "spesa.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert not pianozona.load_district(pavia_copy, strict=False).problems.errors
