@@ -155,6 +155,13 @@ def kernel_pids() -> set[int]:
     return found
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT as a terminal delivers it.  A test suite started in the background
+    (``make test &``, a non-interactive shell) inherits SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler: the run would never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
 def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
     reports = tmp_path / "reports"
@@ -165,7 +172,8 @@ def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
                   lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(60)")))
     proc = subprocess.Popen([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
                              str(reports), "--areas", "anziani", "--force"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (list(out.glob(TEMP_PREFIX + "*")) and kernel_pids()):
         time.sleep(0.05)
