@@ -24,9 +24,8 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "config", "datasets", "importer", "istat", "istat_cells", "istat_files", "istat_flat", "istat_recon",
-           "population", "schema", "tabular",
-           "comuni", "demo", "new_district", "workbook"]
+__all__ = ["areas", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
+           "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "workbook"]
 
 
 def __getattr__(name: str):

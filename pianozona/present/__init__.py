@@ -24,8 +24,8 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "headlines", "explorer", "render", "safe_html", "scaffold", "spreadsheet",
-           "style"]
+__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "explorer", "headlines",
+           "render", "safe_html", "scaffold", "spreadsheet", "style"]
 
 
 def __getattr__(name: str):
