@@ -55,7 +55,6 @@ BUDGET = {
     "anziani": 780_000, "minori": 920_000, "disabili": 860_000, "immigrazione": 85_000,
     "poverta": 310_000, "dipendenze": 55_000, "salute_mentale": 95_000,
 }
-SHARES = demo.SHARES  # the split by funding source, shared with the generator of any district
 
 # Figures the plan gives for 2009-2011 (seed, "La valutazione dei risultati ...").
 # (objective code, year, value, note)
@@ -143,15 +142,7 @@ def users(rng: np.random.Generator, pop, comuni: list[str]) -> list[list]:
 
 
 def spending(rng: np.random.Generator) -> list[list]:
-    rows = []
-    for area, base in BUDGET.items():
-        growth = 1.0
-        for year in YEARS:
-            growth *= 1 + rng.normal(0.025, 0.02)
-            for source, share in SHARES[area].items():
-                amount = round(base * growth * share * float(np.exp(rng.normal(0, 0.04))), 2)
-                rows.append([year, area, source, amount, DEMO])
-    return rows
+    return [list(row) for row in demo.spending_rows(rng, BUDGET)]
 
 
 def measures(rng: np.random.Generator) -> list[list]:

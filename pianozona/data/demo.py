@@ -121,16 +121,26 @@ def _users(rng: np.random.Generator, pop: pd.DataFrame, comuni: list[str]) -> pd
     return pd.DataFrame(rows, columns=[c.name for c in TABLES["utenti"].columns])
 
 
-def _spending(rng: np.random.Generator, residents: float) -> pd.DataFrame:
+def spending_rows(rng: np.random.Generator, budget: dict[str, float]) -> list[tuple]:
+    """Illustrative spesa rows (anno, area, fonte_finanziamento, importo_euro, fonte) from each area's 2019 budget.
+
+    Each year grows by about 2.5 % and is split by `SHARES`, with a little noise per source;
+    also used by scripts/genera_dati_pavia.py for Pavia's bundled tables.
+    """
     rows = []
-    for area, per_resident in BUDGET_PER_RESIDENT.items():
+    for area, base in budget.items():
         growth = 1.0
         for year in YEARS:
             growth *= 1 + rng.normal(0.025, 0.02)
             for source, share in SHARES[area].items():
-                amount = round(residents * per_resident * growth * share * float(np.exp(rng.normal(0, 0.04))), 2)
+                amount = round(base * growth * share * float(np.exp(rng.normal(0, 0.04))), 2)
                 rows.append((year, area, source, amount, DEMO))
-    return pd.DataFrame(rows, columns=[c.name for c in TABLES["spesa"].columns if c.required])
+    return rows
+
+
+def _spending(rng: np.random.Generator, residents: float) -> pd.DataFrame:
+    budget = {area: residents * per_resident for area, per_resident in BUDGET_PER_RESIDENT.items()}
+    return pd.DataFrame(spending_rows(rng, budget), columns=[c.name for c in TABLES["spesa"].columns if c.required])
 
 
 def _series(rng: np.random.Generator, how: str, users: pd.DataFrame, residents: float) -> list[float]:
