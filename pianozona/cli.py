@@ -147,6 +147,8 @@ def summary(distretto: str, year: int | None) -> None:
               help="codice del distretto o cartella con distretto.yml")
 @click.option("--year", "--anno", "year", default=None, help="anno dei dati (predefinito: l'ultimo disponibile)")
 @click.option("--areas", "--aree", "areas", default=None, help="aree separate da virgola (predefinito: tutte)")
+@click.option("--comuni", "comuni", default=None,
+              help="comuni delle schede, codici ISTAT o nomi separati da virgola (predefinito: tutti)")
 @click.option("--notebooks", default=None, type=click.Path(file_okay=False),
               help="cartella dei notebook (predefinita: notebooks/ del progetto)")
 @click.option("--jobs", "--processi", "jobs", default=None, help="processi in parallelo (predefinito: i core)")
@@ -161,14 +163,15 @@ def summary(distretto: str, year: int | None) -> None:
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
 @click.option("--pdf", "pdf", is_flag=True,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
-def run(district: str, year: str | None, areas: str | None, notebooks: str | None, jobs: str | None, out: str,
-        force: bool, no_preload: bool, timeout: str | None, memory: str | None, pdf: bool) -> None:
+def run(district: str, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
+        jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
+        pdf: bool) -> None:
     from pianozona.errors import ExecutionError
     from pianozona.publish.runner import run_reports
 
     try:
-        result = run_reports(district, year, areas=areas, notebooks_dir=notebooks, out_dir=out, jobs=jobs,
-                             force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf)
+        result = run_reports(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out,
+                             jobs=jobs, force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

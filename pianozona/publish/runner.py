@@ -183,13 +183,15 @@ class RunResult:
 
 
 def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
-                areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
+                areas: Sequence[str] | str | None = None, comuni: Sequence[str] | str | None = None,
+                notebooks_dir: str | os.PathLike | None = None,
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
                 memory_mb: int | None = None, pdf: bool = False) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
-    `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
+    `areas` and `comuni` narrow the per-area reports and the comuni's profiles
+    (None: all).  `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
     "log" or "none".  `timeout`: seconds per job (default
     `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
     `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
@@ -204,7 +206,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     workers = check_jobs(jobs)
     limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
     mode = _Progress.mode_for(progress)
-    plan = plan_run(district, year, areas=areas, notebooks_dir=notebooks_dir, out_dir=out_dir)
+    plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
     chromium = pdf_support(pdf)
     try:
         results = _run(plan, workers, force, preload, limits, mode, chromium)
