@@ -18,7 +18,8 @@ Modules:
 - `verification`: the annual verification of the plan's objectives;
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
-- `summary`: a short terminal summary of a district.
+- `summary`: a short terminal summary of a district;
+- `memo`: district-wide results computed once per district and publication mode (`per_district`), and the warm-up.
 
 Counts that reach a shared page go through `pianozona.privacy.protect` here, in the
 analysis, before any text, chart or key figure is derived from them.
@@ -26,8 +27,9 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "needs", "overview",
-           "poisson", "progress", "services", "standardisation", "stats", "summary", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "needs",
+           "overview", "poisson", "progress", "services", "standardisation", "stats", "summary", "trend",
+           "verification"]
 
 
 def __getattr__(name: str):

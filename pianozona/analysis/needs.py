@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, services, stats
+from pianozona.analysis import change, memo, services, stats
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
 from pianozona.data.population import istat_download_hint
@@ -193,6 +193,7 @@ def _spending(district: District, area: str, year: int, totals: pd.DataFrame) ->
     return spending
 
 
+@memo.per_district
 def analyse(district: District, area: str, year: int, *, publish: bool | None = None) -> NeedsAnalysis:
     """All the figures of the needs analysis of `area` in `year`, protected when publishing.
 
