@@ -5,9 +5,12 @@ Modules:
 - `charts`: the statistical charts in the house style (funnel, forest, trend);
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
 - `charts_plan`: the plan's charts (progress of each objective from baseline to target);
+- `charts_profile`: the spine chart of a comune's profile (each indicator within the comuni's range, against the
+  district, the verdict in colour, shape and words);
 - `style`: the house look of every chart (palette, theme, Italian numbers on the axes, `literal` text);
 - `scaffold`: the steps around every chart's drawing (table check, Axes, title and source line, `describe`);
 - `display`: tables and text for a notebook's output, escaped by construction;
+- `rug_table`: the verdict table (units × indicators, each cell the value and its verdict in words and colour);
 - `spreadsheet`: the tables a report shows, recorded during a run and written as one xlsx (never formulas);
 - `headlines`: the two or three headline figures of each report on the index, from its key figures;
 - `safe_html`: escape by construction: the allow-list sanitiser, no network loads, the autoescaping
@@ -24,8 +27,8 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_plan", "display", "document", "explorer", "headlines",
-           "render", "safe_html", "scaffold", "spreadsheet", "style"]
+__all__ = ["cells", "charts", "charts_district", "charts_plan", "charts_profile", "display", "document",
+           "explorer", "headlines", "render", "rug_table", "safe_html", "scaffold", "spreadsheet", "style"]
 
 
 def __getattr__(name: str):
