@@ -15,6 +15,9 @@ Modules:
 - `services`: users per service of an area (protected with the area's table), spending per service, service presence;
 - `change`: the change of a rate between two years, with the exact conditional test of two Poisson rates;
 - `overview`: the district's demography (pyramid, indicators by comune);
+- `profile`: the profile of one comune (demography, areas from the protected `needs` tables, spine chart rows);
+- `profile_text`: the Italian summary, hidden-value notes and key figures of a comune's profile;
+- `rug`: the mayors' overview, comuni x indicators with value, suppression and verdict;
 - `verification`: the annual verification of the plan's objectives;
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
@@ -28,8 +31,8 @@ analysis, before any text, chart or key figure is derived from them.
 import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "needs",
-           "overview", "poisson", "progress", "services", "standardisation", "stats", "summary", "trend",
-           "verification"]
+           "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "standardisation", "stats",
+           "summary", "trend", "verification"]
 
 
 def __getattr__(name: str):
