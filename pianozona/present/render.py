@@ -73,6 +73,7 @@ class IndexRow:
     note: str = ""
     figures: tuple[tuple[str, str], ...] = ()  # (label, shown value): the report's headline figures
     downloads: tuple[tuple[str, str], ...] = ()  # (text, href): spreadsheet and PDF
+    group: str = ""  # the heading it is listed under ("" with no heading)
 
 
 # ---------------------------------------------------------------------------
@@ -113,13 +114,18 @@ def render_notebook(nb: Any, page: PageInfo, *, failed: bool = False, error_mess
 def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tuple[int, str], ...] = ()) -> str:
     """The index of a district/year folder: every report with its status, headline figures and files.
 
-    `other_years` are (year, href) of the indexes of the same district's other published years.
+    Rows are listed under their `IndexRow.group` heading, one table per group in
+    order of first appearance.  `other_years` are (year, href) of the indexes of
+    the same district's other published years.
     """
-    view = [_index_row(row) for row in rows]
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(_index_row(row))
     failed = sum(1 for row in rows if row.status == "fallito")
     years = [{"year": year, "href": _local_href(href)} for year, href in sorted(other_years) if _local_href(href)]
     return environment().get_template("index.html.j2").render(
-        **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=view, failed=failed, other_years=years,
+        **{**_common(page, page.title), "date_label": "Aggiornato il"},
+        groups=[{"title": title, "rows": view} for title, view in groups.items()], failed=failed, other_years=years,
     )
 
 

@@ -36,13 +36,20 @@ DEFAULT_MEMORY_MB = 4096  # address space of each kernel
 MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 
 
+#: the headings of the index, in order: the district's reports, then the comuni's
+GROUP_DISTRICT = "Rapporti del distretto"
+GROUP_COMUNI = "Schede dei comuni"
+
+
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area."""
+    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune."""
 
     notebook: str
     title: str
     per_area: bool = False
+    per_comune: bool = False
+    group: str = GROUP_DISTRICT
 
 
 SUITE = (
@@ -50,6 +57,8 @@ SUITE = (
     SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
     SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
     SuiteEntry("bilancio", "Bilancio"),
+    # PENDING: SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
+    # PENDING: SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
 )
 
 
@@ -62,6 +71,7 @@ class DistrictInfo:
     folder: Path
     anni: tuple[int, ...]
     dimostrativo: bool
+    comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
 
@@ -74,6 +84,7 @@ class Job:
     title: str
     notebook: Path
     parameters: dict
+    group: str = GROUP_DISTRICT  # the heading of the index it is listed under
 
 
 @dataclass(frozen=True)
@@ -92,10 +103,12 @@ class Plan:
 
 
 def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
-             areas: Sequence[str] | str | None = None, notebooks_dir: str | os.PathLike | None = None,
-             out_dir: str | os.PathLike = DEFAULT_OUT) -> Plan:
+             areas: Sequence[str] | str | None = None, comuni: Sequence[str] | str | None = None,
+             notebooks_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike = DEFAULT_OUT) -> Plan:
     """The jobs of the suite for a district and year, every value checked (no kernel started).
 
+    `areas` and `comuni` (ISTAT codes or names) narrow the per-area and
+    per-comune reports; None means all of them.
     Raises `DataError` (unknown district, invalid data) or `ParameterError`.
     """
     notebooks = _notebooks_dir(notebooks_dir)
@@ -104,6 +117,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     info = district_info(district, Path(out_dir))
     year = _check_year(year, info)
     codes = _check_areas(areas)
+    towns = check_comuni(comuni, info)
     value = str(info.folder.resolve()) if (Path(district) / CONFIG_FILE).is_file() else str(district)
     jobs = []
     for entry in SUITE:
@@ -111,9 +125,12 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
         base = {"district": value, "year": year}
         if entry.per_area:
             jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {AREE[code].etichetta}", path,
-                         {**base, "area": code}) for code in codes]
+                         {**base, "area": code}, entry.group) for code in codes]
+        elif entry.per_comune:
+            jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {name}", path, {**base, "comune": code},
+                         entry.group) for code, name in towns]
         else:
-            jobs.append(Job(entry.notebook, entry.title, path, base))
+            jobs.append(Job(entry.notebook, entry.title, path, base, entry.group))
     return Plan(info, year, tuple(jobs), notebooks, inside(root, root / info.codice / str(year), info.codice))
 
 
@@ -132,13 +149,14 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
 
         loaded = load_district(folder)
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
-                 "dimostrativo": bool(loaded.dimostrativo)}
+                 "dimostrativo": bool(loaded.dimostrativo),
+                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist()}
         try:
             write_atomic(cache, json.dumps(facts, ensure_ascii=False))
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        files, data_hash)
+                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash)
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
@@ -185,6 +203,21 @@ def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
         if code not in AREE:
             raise ParameterError("area", code, f"aree valide: {', '.join(AREE)}")
     return list(dict.fromkeys(codes))
+
+
+def check_comuni(comuni: Sequence[str] | str | None, info: DistrictInfo) -> list[tuple[str, str]]:
+    """(code, name) of the comuni asked for (ISTAT codes or names; None: all), in the district's order."""
+    if comuni is None:
+        return list(info.comuni)
+    asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
+    by_key = {key.casefold(): (code, name) for code, name in info.comuni for key in (code, name)}
+    chosen = {}
+    for value in asked:
+        if value.casefold() not in by_key:
+            raise ParameterError("comuni", value, f"comuni di {info.nome}: "
+                                 f"{', '.join(f'{name} ({code})' for code, name in info.comuni)} (opzione --comuni)")
+        chosen[by_key[value.casefold()][0]] = True
+    return [(code, name) for code, name in info.comuni if code in chosen]
 
 
 def inside(root: Path, path: Path, code: str) -> Path:

@@ -43,7 +43,7 @@ from pianozona.publish.files import (
     PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, umask, write_atomic,
 )
 from pianozona.publish.keys import package_fingerprint
-from pianozona.publish.planning import SUITE, Job, Plan
+from pianozona.publish.planning import GROUP_DISTRICT, SUITE, Job, Plan
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 #: a successful job's files besides its page and notebook, published when the job made them
@@ -75,7 +75,8 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
     previous = manifest_entries(manifest).get(name, {})
     now = _now()
     entry = {
-        "nome": name, "titolo": job.title, "notebook": job.notebook.name, "hash_notebook": file_hash(job.notebook),
+        "nome": name, "titolo": job.title, "gruppo": job.group, "notebook": job.notebook.name,
+        "hash_notebook": file_hash(job.notebook),
         "parametri": job.parameters, "stato": result.status, "durata_s": round(result.duration_s, 2),
         "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
     }
@@ -137,7 +138,7 @@ def publish_summary(plan: Plan, manifest: dict, run_info: dict) -> None:
 
 def _write_outputs(plan: Plan, manifest: dict) -> None:
     """Rewrite manifest.json and index.html (each atomically) from the manifest entries."""
-    order = {name: i for i, name in enumerate(_suite_names())}
+    order = {name: i for i, name in enumerate(_suite_names(plan))}
     entries = sorted(manifest.get("rapporti", []), key=lambda e: (order.get(e["nome"], len(order)), e["nome"]))
     failed = [e for e in entries if e.get("stato") == "fallito"]
     fresh = {
@@ -158,11 +159,16 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
 
 
-def _suite_names() -> list[str]:
-    """Every job name of the suite, in the order reports are listed."""
+def _suite_names(plan: Plan) -> list[str]:
+    """Every job name of the district's whole suite, in the order reports are listed (a narrowed run too)."""
     names = []
     for entry in SUITE:
-        names += [f"{entry.notebook}_{code}" for code in AREE] if entry.per_area else [entry.notebook]
+        if entry.per_area:
+            names += [f"{entry.notebook}_{code}" for code in AREE]
+        elif entry.per_comune:
+            names += [f"{entry.notebook}_{code}" for code, _ in plan.district.comuni]
+        else:
+            names.append(entry.notebook)
     return names
 
 
@@ -192,7 +198,8 @@ def _index_row(e: dict):
     downloads = tuple((text, shown.get(key)) for key, text in DOWNLOADS if shown.get(key))
     figures = headline_figures(e.get("notebook", ""), e.get("cifre_chiave")) if e["stato"] != "fallito" else ()
     return IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]), e.get("durata_s"),
-                    tuple((text, target) for text, target in links if target), note, figures, downloads)
+                    tuple((text, target) for text, target in links if target), note, figures, downloads,
+                    e.get("gruppo") or GROUP_DISTRICT)
 
 
 def other_years(out: Path) -> tuple[tuple[int, str], ...]:
