@@ -221,6 +221,23 @@ def test_index_lists_every_report_with_status_links_and_italian_numbers():
     assert '<th scope="col">Stato</th>' in html and "<caption>" in html
 
 
+def test_index_lists_each_group_under_its_heading_in_order():
+    when = dt.datetime(2026, 11, 26, 9, 5)
+    rows = [IndexRow("Panoramica del distretto", "riuscito", "panoramica.html", when, 1.0, group="Rapporti del distretto"),
+            IndexRow("Scheda del comune: Pavia", "riuscito", "scheda_comune_018110.html", when, 1.0,
+                     group="Schede dei comuni"),
+            IndexRow("Bilancio", "riuscito", "bilancio.html", when, 1.0, group="Rapporti del distretto")]
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(render_index(rows, PageInfo("Rapporti 2023", "Distretto X", 2023, index_href=None)),
+                         "html.parser").main
+    assert [h.text for h in page.find_all("h2")] == ["Rapporti del distretto", "Schede dei comuni"]
+    tables = page.find_all("table")
+    assert [[a.text for a in t.find_all("a")] for t in tables] == [
+        ["Panoramica del distretto", "Bilancio"], ["Scheda del comune: Pavia"]]
+    assert tables[1].caption.text == "Schede dei comuni di Distretto X per l'anno 2023"
+
+
 # --------------------------------------------------------------------------- escape by construction
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>", '"><svg onload=alert(1)>', "*md*", "&amp;")
