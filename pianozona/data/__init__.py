@@ -13,6 +13,7 @@ Modules, bottom to top:
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
+- `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
@@ -24,7 +25,7 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
+__all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
            "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "workbook"]
 
 

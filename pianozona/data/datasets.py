@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import istat, population
+from pianozona.data import cache, istat, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
@@ -46,6 +46,14 @@ class District:
     servizi: pd.DataFrame
     persone: pd.DataFrame | None = None  # distinct persons per area (cartella sociale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
+    # Digest of the files it was loaded from (set by `load_district`; the key of `pianozona.analysis.memo`).
+    # Not copied by dataclasses.replace and emptied when a table is assigned: changed data are never cached.
+    fingerprint: str = field(default="", init=False, compare=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name != "fingerprint" and "fingerprint" in self.__dict__:
+            object.__setattr__(self, "fingerprint", "")
+        object.__setattr__(self, name, value)
 
     @property
     def codice(self) -> str:
@@ -104,8 +112,25 @@ class District:
 
 
 def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> District:
-    """Load and validate a district by code (`"pavia"`) or folder path."""
+    """Load and validate a district by code (`"pavia"`) or folder path.
+
+    Read once per process while its files are unchanged (`pianozona.data.cache`): later calls
+    get a copy of the District, with `strict` applied to its problems as on the first read.
+    """
     folder = district_folder(name_or_path)
+    fingerprint = cache.files_fingerprint(folder)
+    key = (str(folder), os.getcwd(), fingerprint)  # the folder as given and the cwd: problems name files so
+    district = cache.recall(key)
+    if district is None:
+        district = _read_district(folder)
+        district.fingerprint = fingerprint
+        cache.remember(key, district)
+    if strict and district.problems.errors:
+        raise ValidationError(district.problems.items)
+    return district
+
+
+def _read_district(folder: Path) -> District:
     config = read_config(folder)
     problems = ProblemList()
     problems.extend(list(config.problems))
@@ -118,8 +143,6 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
     )
     _cross_checks(district)
     problems.items = collapse(_fold_consequences(problems.items, config))
-    if strict and problems.errors:
-        raise ValidationError(problems.items)
     return district
 
 

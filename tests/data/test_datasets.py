@@ -398,3 +398,61 @@ def test_istat_folder_special_and_damaged_files_are_one_line_each(pavia_copy):
     problems = _problems(pavia_copy)
     assert _only(problems, "non è un file normale").file.endswith("posas_2021.csv")
     assert _only(problems, "archivio zip danneggiato").file.endswith("posas_2020.zip")
+
+
+# ---------------------------------------------------------------------------
+# read once per process while the files are unchanged (pianozona.data.cache)
+
+
+def _counting_reads(monkeypatch) -> list:
+    from pianozona.data import datasets
+
+    reads = []
+    real = datasets.read_config
+    monkeypatch.setattr(datasets, "read_config", lambda folder: reads.append(folder) or real(folder))
+    return reads
+
+
+def test_second_load_is_a_copy_from_memory(pavia_copy, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    first = pianozona.load_district(pavia_copy)
+    second = pianozona.load_district(pavia_copy)
+    assert len(reads) == 1 and first.fingerprint and second.fingerprint == first.fingerprint
+    assert second is not first and second.utenti is not first.utenti
+    pd.testing.assert_frame_equal(first.utenti, second.utenti)
+    first.utenti.loc[first.utenti.index[0], "utenti"] = -7  # a caller changing its copy in place
+    first.problems.items.append("rotto")
+    original = second.utenti["utenti"].iloc[0]
+    second.utenti.loc[second.utenti.index[0], "utenti"] = -8  # ... also one served from memory
+    third = pianozona.load_district(pavia_copy)
+    assert third.utenti["utenti"].iloc[0] == original and original not in (-7, -8)
+    assert "rotto" not in third.problems.items
+
+
+def test_an_edited_file_is_read_again(pavia_copy, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    before = pianozona.load_district(pavia_copy)
+    replace_line(pavia_copy / "utenti.csv", 2, "2019;018110;anziani;Assistenza domiciliare (SAD);308;dimostrativo")
+    after = pianozona.load_district(pavia_copy)
+    assert len(reads) == 2 and after.fingerprint != before.fingerprint
+    assert after.utenti["utenti"].iloc[0] == 308 != before.utenti["utenti"].iloc[0]
+    (pavia_copy / "note.txt").write_text("appunti", encoding="utf-8")  # a new file counts too
+    assert pianozona.load_district(pavia_copy).fingerprint != after.fingerprint and len(reads) == 3
+
+
+def test_strict_applies_to_a_district_from_memory(pavia_copy, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    replace_line(pavia_copy / "utenti.csv", 2, "2019;018110;anziani;Assistenza domiciliare (SAD);-1;dimostrativo")
+    assert pianozona.load_district(pavia_copy, strict=False).problems.errors
+    with pytest.raises(ValidationError):
+        pianozona.load_district(pavia_copy)
+    assert len(reads) == 1
+
+
+def test_changed_district_loses_its_fingerprint(pavia_copy):
+    from dataclasses import replace
+
+    district = pianozona.load_district(pavia_copy)
+    assert replace(district, spesa=district.spesa.head(1)).fingerprint == ""
+    district.spesa = district.spesa.head(1)
+    assert district.fingerprint == ""
