@@ -102,7 +102,12 @@ def _verdict(value, where: str, col: str) -> str:
 
 
 def _number(value: float, digits, where: str, col: str) -> Number:
-    if isinstance(digits, bool) or pd.isna(digits) or float(digits) != int(digits) or int(digits) < 0:
+    """`value` as shown with `digits` decimals, checked to be a whole number of at least 0."""
+    try:
+        whole = not isinstance(digits, bool) and float(digits) == int(digits) >= 0
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
         raise ParameterError("decimals", digits, f"{where}, colonna '{col}': indicare i decimali come intero "
                              "non negativo (0, 1, 2 ...)")
     text = num(value, int(digits))
@@ -114,13 +119,16 @@ def _cell(df: pd.DataFrame, i: int, cols: dict[str, str]) -> dict:
     where = _where(df, i, cols["row"], cols["column"])
     kind = _suppression(df.at[i, cols["suppression"]], where, cols["suppression"])
     verdict = _verdict(df.at[i, cols["verdict"]], where, cols["verdict"])
-    raw = pd.to_numeric(pd.Series([df.at[i, cols["value"]]]), errors="coerce").iloc[0]
-    if kind is not None or pd.isna(raw):
-        if verdict not in SILENT_VERDICTS:
-            state = "nascosto" if kind is not None else "mancante"
-            raise ParameterError("verdict", verdict, f"{where}: valore {state} con verdetto '{verdict}', che "
-                                 "direbbe qualcosa del valore; usare 'non confrontabile'")
-    if kind is not None:
+    given = df.at[i, cols["value"]]
+    raw = np.nan if kind is not None else pd.to_numeric(pd.Series([given]), errors="coerce").iloc[0]
+    if kind is None and pd.isna(raw) and not pd.isna(given):
+        raise ParameterError("value", given, f"{where}, colonna '{cols['value']}': serve un numero "
+                             "(cella vuota per un valore nascosto o mancante)")
+    if pd.isna(raw) and verdict not in SILENT_VERDICTS:
+        state = "nascosto" if kind is not None else "mancante"
+        raise ParameterError("verdict", verdict, f"{where}: valore {state} con verdetto '{verdict}', che "
+                             "direbbe qualcosa del valore; usare 'non confrontabile'")
+    if kind is not None:  # the marker only: never the value, whatever the column holds
         marker = privacy.primary_marker() if kind == privacy.PRIMARY else privacy.SECONDARY_MARKER
         return {"text": marker, "recorded": marker, "verdict": None, "class": f"{CLASS_PREFIX}-nascosto"}
     if pd.isna(raw):
