@@ -121,7 +121,7 @@ def _legend(ax: Axes, verdicts: list[str], has_range: bool, reference: str) -> N
 
 def _describe(labels: list[str], texts: list[str], verdicts: list[str], hidden: np.ndarray,
               cols: dict[str, np.ndarray], refs: list[str]) -> str:
-    """The text alternative: what the chart shows and, per indicator, value, range and verdict (never a hidden value)."""
+    """The text alternative: what the chart shows and, per indicator, value, range, verdict (never a hidden value)."""
     if not labels:
         return "Grafico a spina senza indicatori da mostrare."
     counts = pd.Series(verdicts).value_counts()

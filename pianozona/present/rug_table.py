@@ -15,8 +15,9 @@ marker is shown, `privacy.suppression_legend` follow the table.
 
 Everything is rendered by the autoescaping ``verdict_table.html.j2``: a comune
 named ``<b>x</b>`` shows those characters.  The table is recorded, as shown,
-for the report's spreadsheet (`spreadsheet.record_table`): hidden cells as
-their marker, never the value.  A verdict other than "non confrontabile" or
+for the report's spreadsheet (`spreadsheet.record_table`), two columns per
+indicator, the value (a number rounded as shown; hidden cells as their marker,
+never the value) and its verdict in words.  A verdict other than "non confrontabile" or
 "non valutato" on a hidden or missing value is refused (`ParameterError`): it
 would tell the reader something about the value that is not shown.
 """
@@ -63,8 +64,8 @@ def css_class(verdict: str) -> str:
     return f"{CLASS_PREFIX}-{verdict.replace(' ', '-')}"
 
 
-def _where(df: pd.DataFrame, i: int, row: str, column: str) -> str:
-    return f"riga {i + 1} di data ({df.at[i, row]} × {df.at[i, column]})"
+def _where(i: int, unit, indicator) -> str:
+    return f"riga {i + 1} di data ({unit} × {indicator})"
 
 
 def _checked(data, columns: dict[str, str]) -> pd.DataFrame:
@@ -79,9 +80,9 @@ def _checked(data, columns: dict[str, str]) -> pd.DataFrame:
     twice = df.duplicated([columns["row"], columns["column"]], keep="first")
     if twice.any():
         i = int(np.flatnonzero(twice)[0])
-        raise ParameterError("data", f"{df.at[i, columns['row']]} × {df.at[i, columns['column']]}",
-                             f"{_where(df, i, columns['row'], columns['column'])}: la coppia compare due volte; "
-                             "serve una sola riga per unità e indicatore")
+        unit, indicator = df[columns["row"]].iloc[i], df[columns["column"]].iloc[i]
+        raise ParameterError("data", f"{unit} × {indicator}", f"{_where(i, unit, indicator)}: la coppia compare "
+                             "due volte; serve una sola riga per unità e indicatore")
     return df
 
 
@@ -114,13 +115,14 @@ def _number(value: float, digits, where: str, col: str) -> Number:
     return Number(float(Decimal(text.replace(".", "").replace(",", "."))), int(digits), text)
 
 
-def _cell(df: pd.DataFrame, i: int, cols: dict[str, str]) -> dict:
-    """One cell as shown: text, the spreadsheet value, verdict (None when hidden) and CSS class."""
-    where = _where(df, i, cols["row"], cols["column"])
-    kind = _suppression(df.at[i, cols["suppression"]], where, cols["suppression"])
-    verdict = _verdict(df.at[i, cols["verdict"]], where, cols["verdict"])
-    given = df.at[i, cols["value"]]
-    raw = np.nan if kind is not None else pd.to_numeric(pd.Series([given]), errors="coerce").iloc[0]
+def _cell(i: int, line: dict, cols: dict[str, str]) -> dict:
+    """One cell as shown from row `i` of data (`line`: its values by option): text, the spreadsheet value,
+    verdict (None when hidden) and CSS class."""
+    where = _where(i, line["row"], line["column"])
+    kind = _suppression(line["suppression"], where, cols["suppression"])
+    verdict = _verdict(line["verdict"], where, cols["verdict"])
+    given = line["value"]
+    raw = np.nan if kind is not None else line["number"]
     if kind is None and pd.isna(raw) and not pd.isna(given):
         raise ParameterError("value", given, f"{where}, colonna '{cols['value']}': serve un numero "
                              "(cella vuota per un valore nascosto o mancante)")
@@ -133,18 +135,21 @@ def _cell(df: pd.DataFrame, i: int, cols: dict[str, str]) -> dict:
         return {"text": marker, "recorded": marker, "verdict": None, "class": f"{CLASS_PREFIX}-nascosto"}
     if pd.isna(raw):
         return {"text": ABSENT, "recorded": ABSENT, "verdict": verdict, "class": css_class(verdict)}
-    shown = _number(float(raw), df.at[i, cols["decimals"]], where, cols["decimals"])
+    shown = _number(float(raw), line["decimals"], where, cols["decimals"])
     return {"text": shown.text, "recorded": shown, "verdict": verdict, "class": css_class(verdict)}
 
 
 def _grid(df: pd.DataFrame, cols: dict[str, str]) -> tuple[list[str], list[str], list[list[dict]]]:
     """Units, indicators (first appearance) and the cells row by row; an absent pair is an empty cell."""
-    units = list(dict.fromkeys(str(u) for u in df[cols["row"]]))
-    indicators = list(dict.fromkeys(str(c) for c in df[cols["column"]]))
+    lines = {option: df[col].tolist() for option, col in cols.items()}
+    lines["number"] = pd.to_numeric(df[cols["value"]], errors="coerce").tolist()
+    units = list(dict.fromkeys(str(u) for u in lines["row"]))
+    indicators = list(dict.fromkeys(str(c) for c in lines["column"]))
     empty = {"text": ABSENT, "recorded": ABSENT, "verdict": None, "class": f"{CLASS_PREFIX}-assente"}
     grid = {(u, c): empty for u in units for c in indicators}
     for i in range(len(df)):
-        grid[(str(df.at[i, cols["row"]]), str(df.at[i, cols["column"]]))] = _cell(df, i, cols)
+        line = {option: values[i] for option, values in lines.items()}
+        grid[(str(line["row"]), str(line["column"]))] = _cell(i, line, cols)
     return units, indicators, [[grid[(u, c)] for c in indicators] for u in units]
 
 
