@@ -17,7 +17,7 @@ from pianozona.analysis import change, needs
 from pianozona.analysis.profile import ComuneProfile
 from pianozona.formatting import num, pct
 
-__all__ = ["DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY", "hidden_notes", "key_figures", "metrics", "summary"]
+__all__ = ["AREA_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY", "area_labels", "area_notes", "area_table", "hidden_notes", "key_figures", "metrics", "summary"]
 
 #: How the summary names a demographic indicator (with the unit, where there is one).
 DEMOGRAPHY_PHRASES = {
@@ -28,6 +28,10 @@ DEMOGRAPHY_PHRASES = {
     "quota_85": ("la quota di grandi anziani (85 anni e più)", "%"),
     "quota_minori": ("la quota di minori (0-17 anni)", "%"),
 }
+#: Columns of the areas table as the profile shows it (with the count's suppression flags).
+AREA_COLUMNS = ["etichetta", "popolazione_a_rischio", "utenti", "copertura", "lower", "upper", "copertura_distretto",
+                "confronto", "copertura_precedente", "variazione", "spesa_per_residente_distretto",
+                "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
 #: Below this relative difference (%) from the district the demography is called similar.
 SIMILAR_DEMOGRAPHY = 5.0
 
@@ -191,3 +195,34 @@ def key_figures(profile: ComuneProfile) -> dict[str, str]:
         "Aree con valori non pubblicati (riservatezza)": num(m["aree_non_pubblicate"], 0),
     }
 
+
+
+def area_table(profile: ComuneProfile) -> pd.DataFrame:
+    """The areas of the profile as shown (`AREA_COLUMNS`), still protected: the flags make the markers."""
+    table = profile.areas[AREA_COLUMNS].copy()
+    table.attrs = dict(profile.areas.attrs)
+    return table
+
+
+def area_labels(profile: ComuneProfile) -> dict[str, str]:
+    """Italian headers of `area_table`, naming what is counted and the years compared."""
+    measures = profile.areas["conteggio"].unique()
+    years = profile.areas["anno_precedente"].dropna()
+    before = str(int(years.iloc[0])) if not years.empty else "anno precedente"
+    return {"etichetta": "Area", "popolazione_a_rischio": "Popolazione a rischio",
+            "utenti": measures[0] if len(measures) == 1 else "Utenti dei servizi o persone in carico",
+            "copertura": f"Copertura per 1.000 ({profile.year})", "lower": "Limite inferiore 95%",
+            "upper": "Limite superiore 95%", "copertura_distretto": "Copertura del distretto",
+            "confronto": "Rispetto al distretto", "copertura_precedente": f"Copertura per 1.000 ({before})",
+            "variazione": f"Variazione rispetto al {before}" if not years.empty else "Variazione", "spesa_per_residente_distretto":
+                "Spesa per residente del distretto (euro)"}
+
+
+def area_notes(profile: ComuneProfile) -> list[str]:
+    """What the areas table counts: the measure, how each population at risk is defined, whose spending it is."""
+    notes = [needs.MEASURE_WORDS[kind]["note"] for kind in profile.areas["misura"].unique()]
+    notes.append("Popolazione a rischio: " + "; ".join(f"{r.etichetta}: {r.popolazione_descrizione}"
+                                                         for r in profile.areas.itertuples()) + ".")
+    notes.append("La spesa per residente è quella dell'area nell'intero distretto divisa per i residenti del "
+                 "distretto: la tabella della spesa non è ripartita per comune, quindi non è una spesa del comune.")
+    return notes

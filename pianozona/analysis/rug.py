@@ -17,8 +17,9 @@ from pianozona.analysis import memo, needs
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.analysis.profile import COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, area_analyses, coverage_label, demography_table
 from pianozona.data.datasets import District
+from pianozona.formatting import num
 
-__all__ = ["COLUMNS", "DEMOGRAPHY", "VERDICTS", "overview", "summary"]
+__all__ = ["COLUMNS", "DEMOGRAPHY", "VERDICTS", "key_figures", "metrics", "overview", "summary"]
 
 #: Demographic indicators of the overview, in order (labels: `indicators.ETICHETTE`).
 DEMOGRAPHY = ["popolazione", "indice_vecchiaia", "quota_65", "quota_85", "quota_minori"]
@@ -80,8 +81,13 @@ def overview(district: District, year: int, *, publish: bool | None = None) -> p
     return table.sort_values(["_r", "_c"], kind="stable", ignore_index=True).drop(columns=["_r", "_c"])
 
 
+def _coverage_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The coverage cells of the comuni (not the district total)."""
+    return table[(table["comune"] != needs.TOTAL_LABEL) & table["codice_indicatore"].str.startswith("copertura_")]
+
+
 def _area_counts(table: pd.DataFrame) -> pd.DataFrame:
-    comuni = table[(table["comune"] != needs.TOTAL_LABEL) & table["codice_indicatore"].str.startswith("copertura_")]
+    comuni = _coverage_cells(table)
     counts = pd.crosstab(comuni["indicatore"], comuni["verdetto"])
     return counts.reindex(columns=list(VERDICTS), fill_value=0).reindex(comuni["indicatore"].unique())
 
@@ -96,8 +102,7 @@ def summary(table: pd.DataFrame) -> str:
     if cells == 0:
         return "Il quadro non contiene indicatori di copertura dei servizi."
     above, below = int(counts["superiore"].sum()), int(counts["inferiore"].sum())
-    hidden = int(((table["soppressione"] != "") & (table["comune"] != needs.TOTAL_LABEL)
-                  & table["codice_indicatore"].str.startswith("copertura_")).sum())
+    hidden = int((_coverage_cells(table)["soppressione"] != "").sum())
     text = (f"Il quadro confronta la copertura di {len(table.loc[table['comune'] != needs.TOTAL_LABEL, 'comune'].unique())} "
             f"comuni con quella del distretto in {len(counts)} aree ({cells} confronti): {above} "
             f"{'è significativamente superiore' if above == 1 else 'sono significativamente superiori'}, "
@@ -112,3 +117,21 @@ def summary(table: pd.DataFrame) -> str:
                  f"la riservatezza («{privacy.primary_marker()}» e «{privacy.SECONDARY_MARKER}» nella tabella) e "
                  "non entrano nei confronti.")
     return text
+
+
+def metrics(table: pd.DataFrame, year: int) -> dict:
+    """Key figures of an `overview` table for the metrics JSON: comparisons by verdict, hidden cells."""
+    cells = _coverage_cells(table)
+    verdicts = cells["verdetto"].value_counts()
+    return {"anno": int(year), "comuni": int(cells["comune"].nunique()), "confronti": int(len(cells)),
+            "superiori": int(verdicts.get("superiore", 0)), "inferiori": int(verdicts.get("inferiore", 0)),
+            "non_pubblicati": int((cells["soppressione"] != "").sum())}
+
+
+def key_figures(table: pd.DataFrame, year: int) -> dict[str, str]:
+    """The key figures of an `overview` table as display text."""
+    m = metrics(table, year)
+    return {"Comuni": num(m["comuni"], 0),
+            "Confronti con copertura superiore al distretto": num(m["superiori"], 0),
+            "Confronti con copertura inferiore al distretto": num(m["inferiori"], 0),
+            "Valori non pubblicati (riservatezza)": num(m["non_pubblicati"], 0)}
