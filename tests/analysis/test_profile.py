@@ -187,3 +187,15 @@ def test_area_table_keeps_what_the_count_is(pavia, mezzana):
     assert (areas["conteggio"] == needs.MEASURE_WORDS["utenti"]["header"]).all()
     assert areas.loc["disabili", "popolazione_descrizione"].startswith("stima")
     assert isinstance(mezzana.areas, pd.DataFrame) and mezzana.protected and mezzana.threshold == 4
+
+
+def test_area_table_as_shown_keeps_the_markers_and_says_what_it_counts(mezzana):
+    shown = privacy.format_suppressed(profile_text.area_table(mezzana)).set_index("etichetta")
+    assert shown.loc["Disabili", "utenti"] == privacy.primary_marker()
+    assert shown.loc["Disabili", "copertura"] == privacy.SECONDARY_MARKER
+    assert shown.loc["Minori e famiglia", "utenti"] == "7"
+    labels = profile_text.area_labels(mezzana)
+    assert labels["utenti"] == "Utenti dei servizi" and labels["copertura_precedente"].endswith("(2022)")
+    assert set(labels) == set(profile_text.AREA_COLUMNS) - {"utenti_soppresso", "utenti_soppressione"}
+    notes = " ".join(profile_text.area_notes(mezzana))
+    assert "contati per servizio" in notes and "Disabili: stima" in notes and "non è una spesa del comune" in notes

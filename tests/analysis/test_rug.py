@@ -87,3 +87,13 @@ def test_summary_in_exploration_says_nothing_is_hidden(pavia):
     raw = rug.overview(pavia, 2023, publish=False)
     assert (raw["soppressione"] == "").all() and not raw["valore"].isna().any()
     assert "non sono pubblicati" not in rug.summary(raw)
+
+
+def test_metrics_and_key_figures(quadro):
+    m = rug.metrics(quadro, 2023)
+    coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_") & (quadro["comune"] != needs.TOTAL_LABEL)]
+    assert m == {"anno": 2023, "comuni": 12, "confronti": len(coverage),
+                 "superiori": int((coverage["verdetto"] == "superiore").sum()),
+                 "inferiori": int((coverage["verdetto"] == "inferiore").sum()),
+                 "non_pubblicati": int(coverage["valore"].isna().sum())}
+    assert rug.key_figures(quadro, 2023)["Valori non pubblicati (riservatezza)"] == str(m["non_pubblicati"])
