@@ -8,6 +8,7 @@ Modules, in the order of a run:
 - `parameters`: a job's values checked against its notebook's ``parameters`` cell (`check_notebook`);
 - `processes`: lifetime and limits of the run's processes (die with the parent, memory cap);
 - `template`: the kernel template process that pre-imports the suite's modules and forks kernels;
+- `warm`: the template's warm-up, the run's districts loaded and analysed once before the kernels fork;
 - `kernels`: the kernels a worker starts (forked by the template or ordinary) and their manager;
 - `execution`: one job in a worker: papermill, whether it ran to the end, its rendered page;
 - `pdf`: a published page printed to PDF with headless Chromium (optional, `run_reports(..., pdf=True)`);
@@ -19,7 +20,7 @@ Modules, in the order of a run:
 import importlib
 
 __all__ = ["execution", "files", "kernels", "keys", "parameters", "pdf", "planning", "processes", "runner", "site",
-           "template", "workers"]
+           "template", "warm", "workers"]
 
 
 def __getattr__(name: str):

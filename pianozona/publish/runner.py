@@ -137,6 +137,7 @@ from pianozona.publish.site import (
     last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
 )
 from pianozona.publish.template import KernelTemplate, preload_modules
+from pianozona.publish.warm import warm_specs
 from pianozona.publish.workers import Pool, WorkerConfig
 
 # Defined with the code that uses them, importable from here as before.
@@ -261,7 +262,7 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
              report: "_Progress", config: WorkerConfig, chromium: str | None = None) -> list[JobResult]:
     work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
     modules = preload_modules(job.notebook for job in todo) if preload else ()
-    template = KernelTemplate(modules, work, plan.notebooks_dir) if preload else None
+    template = KernelTemplate(modules, work, plan.notebooks_dir, warm_specs(todo)) if preload else None
     pool, results = None, []
     try:
         metrics_declared = {}

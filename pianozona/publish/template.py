@@ -3,7 +3,9 @@
 A run starts one template process (`KernelTemplate`, entry point
 `template_main`) that has already imported ipykernel (`KERNEL_MODULES`) and
 the modules the suite's notebooks import (`preload_modules`, less
-`NO_PRELOAD`).  A worker asks it for a kernel over a Unix socket
+`NO_PRELOAD`), and has done the run's district work once (`pianozona.publish.warm`:
+the districts loaded and analysed, in publication mode, so that every kernel
+inherits the results).  A worker asks it for a kernel over a Unix socket
 (`pianozona.publish.kernels.TemplateClient`) and the template forks one
 (`_kernel_child`): a new process with an empty namespace, its own random
 seed and the notebook's folder as working directory.  The template dies
@@ -88,13 +90,14 @@ class KernelTemplate:
     of them when its stdin (held by this process) closes.
     """
 
-    def __init__(self, preload: tuple[str, ...], work: Path, cwd: Path) -> None:
+    def __init__(self, preload: tuple[str, ...], work: Path, cwd: Path, warm: list[dict] | None = None) -> None:
+        """Start the template: `preload` imported, then `warm` (`pianozona.publish.warm.warm_specs`) computed."""
         self.folder = tempfile.mkdtemp(prefix="pz-")  # short path: Unix socket names are limited to ~100 bytes
         self.address = os.path.join(self.folder, "modello")
         with open(work / "modello.log", "ab") as log:  # cwd as the kernels': a local module resolves the same
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", f"import sys; sys.path.append({str(PACKAGE_ROOT.parent)!r}); {ENTRY_POINT}",
-                 self.address, str(os.getpid()), *preload],
+                 self.address, str(os.getpid()), json.dumps(warm or []), *preload],
                 stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=cwd, env={**os.environ, PUBLISH_ENV_VAR: "1"})
 
     def stop(self, graceful: bool = True) -> None:
@@ -117,12 +120,13 @@ class KernelTemplate:
 def template_main() -> None:
     """Entry point of the template process: listen, import, then fork a kernel per request line.
 
-    Arguments (``sys.argv``): the socket address, the runner's pid, the modules to preload.
+    Arguments (``sys.argv``): the socket address, the runner's pid, the warm-up specs (JSON), the
+    modules to preload.
     """
     import importlib
     import socket
 
-    address, parent, preload = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    address, parent, warm, preload = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4:]
     die_with_parent(parent)  # kill -9 of the runner: the template goes, and its kernels with it
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(address)
@@ -133,9 +137,22 @@ def template_main() -> None:
             importlib.import_module(name)
         except BaseException:  # the notebook will show its own import error
             pass
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm(warm)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     _Server(server).serve()
+
+
+def _warm(specs: list[dict]) -> None:
+    """The run's district work, once, before any fork; whatever goes wrong, the jobs compute it themselves."""
+    try:
+        from pianozona.publish.warm import warm_up
+
+        warm_up(specs)
+    except Exception:  # noqa: BLE001 - never fails the run
+        import traceback
+
+        traceback.print_exc()
 
 
 class _Server:

@@ -1,0 +1,119 @@
+"""The kernel template's warm-up: the district work every job repeats, done once before the kernels fork.
+
+`warm_specs(jobs)` lists what a run's jobs load (district parameter and
+year); the template (`pianozona.publish.template`) calls `warm_up(specs)`
+after its imports and before it forks the first kernel, in publication mode,
+from the kernels' working directory.  For each spec it loads the district
+(`load_district`, kept by `pianozona.data.cache`), runs `needs.analyse` for
+the areas its jobs analyse, and every function declared with
+``memo.per_district(warm=True)`` (`pianozona.analysis.memo`).  The forked
+kernels inherit the results: a notebook's ``load_district`` and ``analyse``
+are then memory look-ups returning copies.
+
+A warm-up failure never fails the run: it is written to the template's log
+and the job computes the result itself (and shows its own error).  The
+warm-up stops after `WARM_TIMEOUT_S` seconds: what is done is kept, the rest
+is computed by the jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["WARM_TIMEOUT_S", "warm_specs", "warm_up"]
+
+WARM_TIMEOUT_S = 120
+
+
+def warm_specs(jobs: Iterable[Any]) -> list[dict]:
+    """What these jobs' notebooks compute that is the same for all: per (district, year), the areas.
+
+    A job counts when its notebook calls ``load_district`` (its ``district`` and ``year``
+    parameters); its areas are analysed when the notebook calls ``needs.analyse``: the job's
+    ``area`` parameter, or every area of the district (``"*"``) when it has none.
+    """
+    found: dict[tuple[str, int], set[str]] = {}
+    calls: dict[Path, set[str]] = {}
+    for job in jobs:
+        parameters = getattr(job, "parameters", None) or {}
+        district, year = parameters.get("district"), parameters.get("year")
+        notebook = Path(getattr(job, "notebook", ""))
+        if notebook not in calls:
+            calls[notebook] = _calls(notebook)
+        if district is None or not isinstance(year, int) or "load_district" not in calls[notebook]:
+            continue
+        areas = found.setdefault((str(district), year), set())
+        if "analyse" in calls[notebook]:
+            areas.add(str(parameters.get("area", "*")))
+    return [{"district": district, "year": year, "areas": sorted(areas)} for (district, year), areas in found.items()]
+
+
+def _calls(notebook: Path) -> set[str]:
+    """Which of the warmed calls (``load_district``, ``needs.analyse``) the notebook's code makes."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return set()
+    code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    return {name for name, text in (("load_district", "load_district("), ("analyse", "needs.analyse(")) if text in code}
+
+
+class _Timeout(BaseException):
+    """The warm-up took longer than its bound (a BaseException: no ``except Exception`` stops it)."""
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def warm_up(specs: list[dict], timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> list[str]:
+    """Load and analyse each spec's district (see the module docstring); one line per failure, logged too.
+
+    Never raises (but for KeyboardInterrupt and SystemExit): a failure is a line of the result.
+    """
+    log = log or sys.stderr
+    failures: list[str] = []
+    if not specs:
+        return failures
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    start = time.perf_counter()
+    try:
+        for spec in specs:
+            failures += _warm_one(spec["district"], spec["year"], spec.get("areas", ["*"]))
+    except _Timeout:
+        failures.append(f"riscaldamento interrotto dopo {timeout_s:g} s: i rapporti calcolano da sé il resto")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    print(f"riscaldamento: {time.perf_counter() - start:.2f} s, {len(failures)} problemi", file=log, flush=True)
+    for line in failures:
+        print(f"riscaldamento: {line}", file=log, flush=True)
+    return failures
+
+
+def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
+    """Load one district, analyse `areas` ("*": all), call the warmable functions; failures as lines."""
+    from pianozona.analysis import memo, needs
+    from pianozona.data.datasets import load_district
+
+    try:
+        district = load_district(district_name)
+    except Exception as exc:  # noqa: BLE001 - the jobs report it on their pages
+        return [f"{district_name}: caricamento non riuscito ({type(exc).__name__}: {exc})"]
+    failures = []
+    for area in list(district.aree) if "*" in areas else areas:
+        try:
+            needs.analyse(district, area, year)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"{district_name} {year} {area}: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+    failures += [f"{district_name} {year} {name}: {error}" for name, error in memo.warm_up(district, year).items()]
+    return failures
