@@ -10,6 +10,9 @@ marker whose colour AND shape say its verdict (`VERDICT_STYLE`, Okabe-Ito
 colours told apart with any colour vision); the verdict is also written at the
 right of the row and explained in the legend, and the comune's value is
 written, in Italian format, between the indicator's name and the bars.
+`reference` says which comuni a row's range is over (`range_name`: "comuni
+del distretto", "comuni della provincia"): in the legend when the rows share
+it, under each verdict when they do not.
 
 A hidden or missing value (NaN) draws no marker: the row says "non pubblicato"
 and the text alternative says the same, never the value or anything derived
@@ -36,7 +39,7 @@ from pianozona.present.rug_table import SILENT_VERDICTS, VERDICTS
 from pianozona.present.scaffold import axes_for, checked_table, column_numbers, finish, show_empty, side_legend
 from pianozona.present.style import DEFAULT_SOURCE, INK, MUTED, chart_number, literal
 
-__all__ = ["HIDDEN_TEXT", "RANGE_COLOURS", "VERDICT_STYLE", "spine_plot"]
+__all__ = ["HIDDEN_TEXT", "RANGE_COLOURS", "VERDICT_STYLE", "range_name", "spine_plot"]
 
 #: Marker of each verdict: (face colour, marker shape); Okabe-Ito colours, a different shape for each.
 VERDICT_STYLE = {"superiore": ("#0072b2", "^"), "inferiore": ("#d55e00", "v"), "simile": ("#f0e442", "o"),
@@ -46,7 +49,13 @@ RANGE_COLOURS = ("#dfe3e8", "#9fabb8")
 #: What a row says in place of a value that is hidden or missing.
 HIDDEN_TEXT = "non pubblicato"
 _EDGE = 1.0  # a row's farthest point from the centre, in the scaled units
-_VALUE_X, _VERDICT_X, _XLIM = -1.1, 1.1, (-2.05, 2.05)  # text columns and the view, in scaled units
+_VALUE_X, _VERDICT_X, _XLIM = -1.1, 1.1, (-2.05, 2.65)  # text columns and the view, in scaled units
+
+
+def range_name(reference: str) -> str:
+    """The comuni a range is over: "comuni del distretto" as given, "provincia" as "comuni (provincia)"."""
+    text = str(reference).strip()
+    return text if text.lower().startswith("comuni") else f"comuni ({text})" if text else "comuni"
 
 
 def _scaled(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -94,28 +103,33 @@ def _draw_rows(ax: Axes, s: dict[str, np.ndarray], verdicts: list[str]) -> None:
                        linewidths=0.9, zorder=3, gid=f"spine_{name.replace(' ', '_')}")
 
 
-def _write_rows(ax: Axes, texts: list[str], verdicts: list[str], hidden: np.ndarray) -> None:
-    """The comune's value (or "non pubblicato") left of the bars and the verdict in words right of them."""
+def _write_rows(ax: Axes, texts: list[str], verdicts: list[str], hidden: np.ndarray,
+                ranges: list[str] | None) -> None:
+    """The comune's value (or "non pubblicato") left of the bars, the verdict in words right of them and,
+    when the rows' ranges are over different comuni (`ranges`), which comuni under the verdict."""
     for row, (text, state, gone) in enumerate(zip(texts, verdicts, hidden)):
         ax.text(_VALUE_X, row, text, ha="right", va="center", color=MUTED if gone else INK,
                 style="italic" if gone else "normal", fontweight="normal" if gone else "bold",
                 fontsize="small" if gone else "medium", gid="spine_value")
-        ax.text(_VERDICT_X, row, state, ha="left", va="center", color=INK, fontsize="small", gid="spine_verdict")
+        ax.text(_VERDICT_X, row - 0.04 if ranges else row, state, ha="left", va="bottom" if ranges else "center",
+                color=INK, fontsize="small", gid="spine_verdict")
+        if ranges:
+            ax.text(_VERDICT_X, row + 0.04, literal(f"tra i {ranges[row]}"), ha="left", va="top", color=MUTED,
+                    fontsize="x-small", gid="spine_reference")
     headers = ax.get_xaxis_transform()  # x in data, y in axes fraction
     ax.text(_VALUE_X, 1.0, "Comune", transform=headers, ha="right", va="bottom", color=MUTED, fontsize="small")
     ax.text(_VERDICT_X, 1.0, "Verdetto", transform=headers, ha="left", va="bottom", color=MUTED, fontsize="small")
 
 
-def _legend(ax: Axes, verdicts: list[str], has_range: bool, reference: str) -> None:
-    """Bars, centre line and the verdicts present, in `VERDICTS` order."""
+def _legend(ax: Axes, drawn: list[str], has_range: bool, reference: str) -> None:
+    """Bars, centre line and the markers drawn, in `VERDICTS` order."""
     handles = []
-    among = f" ({literal(reference)})" if reference else ""
     if has_range:
-        handles += [Patch(color=RANGE_COLOURS[0], label=f"Intervallo dei comuni{among} (minimo–massimo)"),
+        handles += [Patch(color=RANGE_COLOURS[0], label=f"Dal minimo al massimo dei {literal(range_name(reference))}"),
                     Patch(color=RANGE_COLOURS[1], label="Metà centrale (1° – 3° quartile)")]
     handles.append(Line2D([], [], color=INK, lw=1.6, label="Valore del distretto"))
     handles += [Line2D([], [], ls="", marker=VERDICT_STYLE[v][1], markersize=9, markerfacecolor=VERDICT_STYLE[v][0],
-                       markeredgecolor=INK, label=f"Comune: {v}") for v in VERDICTS if v in verdicts]
+                       markeredgecolor=INK, label=f"Comune: {v}") for v in VERDICTS if v in drawn]
     side_legend(ax, handles)
 
 
@@ -133,8 +147,8 @@ def _describe(labels: list[str], texts: list[str], verdicts: list[str], hidden: 
         if np.isfinite(cols["comparator"][i]):
             parts.append(f"distretto {chart_number(cols['comparator'][i])}")
         if np.isfinite(cols["low"][i]) and np.isfinite(cols["high"][i]):
-            among = f" ({refs[i]})" if refs[i] else ""
-            parts.append(f"comuni{among} da {chart_number(cols['low'][i])} a {chart_number(cols['high'][i])}")
+            parts.append(f"{range_name(refs[i])} da {chart_number(cols['low'][i])} a "
+                         f"{chart_number(cols['high'][i])}")
         items.append(f"{name}: {', '.join(parts)}; verdetto {verdicts[i]}")
     hidden_note = f" {gone} valori non pubblicati, senza segno." if gone > 1 else (
         " 1 valore non pubblicato, senza segno." if gone else "")
@@ -169,21 +183,21 @@ def spine_plot(data: pd.DataFrame, *, indicator: str = "indicatore", value: str 
              for v, d, gone in zip(cols["value"], digits, hidden)]
     labels = [str(v) for v in df[indicator]]
     refs = [str(r) if reference and pd.notna(r) else "" for r in (df[reference] if reference else [None] * len(df))]
-    with axes_for(ax, (11.0, 0.5 * len(df) + 1.9)) as ax:
+    with axes_for(ax, (12.0, 0.5 * len(df) + 1.9)) as ax:
         if df.empty:
             show_empty(ax)
         else:
             _draw_rows(ax, _scaled(cols), verdicts)
-            _write_rows(ax, texts, verdicts, hidden)
-            mixed = len(set(refs)) > 1  # ranges over different comuni: each row says which
-            names = [f"{n} ({r})" if mixed and r else n for n, r in zip(labels, refs)]
-            ax.set_yticks(np.arange(len(df)), [literal(textwrap.fill(n, wrap)) for n in names])
+            mixed = len(set(refs)) > 1  # ranges over different comuni: each row says which, under its verdict
+            _write_rows(ax, texts, verdicts, hidden, [range_name(r) for r in refs] if mixed else None)
+            ax.set_yticks(np.arange(len(df)), [literal(textwrap.fill(n, wrap)) for n in labels])
             ax.set_ylim(len(df) - 0.5, -0.5)
             ax.set_xlim(*_XLIM)
             ax.set_xticks([])
             ax.grid(False)
             ax.spines[["left", "bottom"]].set_visible(False)
-            _legend(ax, verdicts, bool(np.isfinite(cols["low"]).any()), "" if mixed else refs[0])
+            drawn = [v for v, gone in zip(verdicts, hidden) if not gone]
+            _legend(ax, drawn, bool(np.isfinite(cols["low"]).any()), "" if mixed else refs[0])
         return finish(ax, title=title or "Il comune rispetto al distretto, indicatore per indicatore",
                       xlabel="Scala propria di ogni indicatore: distretto al centro, estremo più distante ai bordi",
                       ylabel="", source=source, pad=16,

@@ -97,7 +97,8 @@ def test_hidden_row_says_non_pubblicato_and_the_verdict_is_written_on_every_row(
     assert values[0] == "7,00" and values[5] == "463,0"
     assert texts(ax, "spine_verdict") == list(profile()["verdetto"])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert [f"Comune: {v}" for v in VERDICTS] == [t for t in legend if t.startswith("Comune:")]
+    drawn = [v for v in VERDICTS if v != "non confrontabile"]  # its only row is hidden: no marker to explain
+    assert [f"Comune: {v}" for v in drawn] == [t for t in legend if t.startswith("Comune:")]
 
 
 def test_decimals_column_writes_values_as_the_table_does():
@@ -121,12 +122,14 @@ def test_description_says_each_verdict_and_what_is_not_published():
 
 def test_ranges_over_different_comuni_are_named_on_each_row():
     ax = charts_profile.spine_plot(profile())
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "Indice di vecchiaia (provincia)" and labels[1] == "Copertura anziani (distretto)"
-    same = charts_profile.spine_plot(profile().assign(riferimento="distretto"))
-    assert [t.get_text() for t in same.get_yticklabels()][0] == "Indice di vecchiaia"
-    assert "Intervallo dei comuni (distretto) (minimo–massimo)" in [t.get_text() for t in
-                                                                     same.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["Indice di vecchiaia", "Copertura anziani"]
+    assert texts(ax, "spine_reference") == ["tra i comuni (provincia)"] + ["tra i comuni (distretto)"] * 4 + [
+        "tra i comuni (provincia)"]
+    same = charts_profile.spine_plot(profile().assign(riferimento="comuni del distretto"))
+    assert texts(same, "spine_reference") == []
+    assert "Dal minimo al massimo dei comuni del distretto" in [t.get_text() for t in same.get_legend().get_texts()]
+    assert "Copertura minori: valore del comune 12,3, distretto 15,0, comuni del distretto da 5,00 a 25,0" in \
+        scaffold.describe(same)
 
 
 def test_text_from_data_is_literal():
