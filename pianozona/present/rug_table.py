@@ -178,16 +178,17 @@ def verdict_table(data: pd.DataFrame, *, caption: str, row: str = "comune", colu
     markers = {privacy.primary_marker(), privacy.SECONDARY_MARKER}
     hidden = any(c["text"] in markers and c["verdict"] is None for line in cells for c in line)
     legend = privacy.suppression_legend() if hidden else ""
+    absent = ABSENT if any(c["text"] == ABSENT for line in cells for c in line) else ""
     html = environment().get_template("verdict_table.html.j2").render(
         caption=str(caption), corner=str(row).replace("_", " ").capitalize(), units=units, indicators=indicators,
         rows=cells, symbols=SYMBOLS, wide=len(indicators) > WIDE_COLUMNS, legend=_legend_items(cells),
-        absent=ABSENT if any(c["text"] == ABSENT for line in cells for c in line) else "",
-        suppression_legend=legend)
+        absent=absent, suppression_legend=legend)
     display(HTML(html))
     header = [str(row).replace("_", " ").capitalize()]
     header += [h for c in indicators for h in (c, f"{c} (verdetto)")]
     recorded = [[u] + [x for c in line for x in (c["recorded"], c["verdict"] or "")] for u, line in zip(units, cells)]
-    record_table(str(caption), header, recorded, legend=" ".join(t for t in (_legend_text(cells), legend) if t))
+    notes = (_legend_text(cells), f"«{absent}»: dato non disponibile." if absent else "", legend)
+    record_table(str(caption), header, recorded, legend=" ".join(t for t in notes if t))
 
 
 def _legend_text(cells: list[list[dict]]) -> str:

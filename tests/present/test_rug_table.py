@@ -134,6 +134,7 @@ def test_recorded_for_the_spreadsheet_as_shown_never_the_hidden_value(shown, tmp
     assert last == ["Mezzana Rabattone", "< 5", "", rug_table.ABSENT, "", "n.d.", ""]
     assert "3.14159" not in record.read_text(encoding="utf-8")
     assert "riservatezza" in table["legend"] and "▲ superiore" in table["legend"]
+    assert "«–»: dato non disponibile" in table["legend"]
     book = openpyxl.load_workbook(spreadsheet.write_workbook([table], tmp_path / "quadro.xlsx"))
     values = [[c.value for c in r] for r in book.worksheets[0].iter_rows()]
     assert [12.3, "superiore"] in [r[1:3] for r in values] and ["< 5", None] in [r[1:3] for r in values]
