@@ -17,7 +17,7 @@ from pianozona.analysis import budget, needs, overview, verification
 from .conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
-SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio"]
+SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune"]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_no_file_reads_in_notebooks():
 
 
 # ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "year", "area", "metrics_path"}  # the one set of names, in English
+NOTEBOOK_PARAMETERS = {"district", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
 
 
 def _text_outputs(nb) -> str:

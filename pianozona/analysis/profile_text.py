@@ -17,7 +17,7 @@ from pianozona.analysis import change, needs
 from pianozona.analysis.profile import ComuneProfile
 from pianozona.formatting import num, pct
 
-__all__ = ["AREA_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY", "area_labels", "area_notes", "area_table", "hidden_notes", "key_figures", "metrics", "summary"]
+__all__ = ["AREA_COLUMNS", "COMPARISON_COLUMNS", "COVERAGE_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY", "area_labels", "area_notes", "area_table", "hidden_notes", "key_figures", "metrics", "summary"]
 
 #: How the summary names a demographic indicator (with the unit, where there is one).
 DEMOGRAPHY_PHRASES = {
@@ -32,6 +32,10 @@ DEMOGRAPHY_PHRASES = {
 AREA_COLUMNS = ["etichetta", "popolazione_a_rischio", "utenti", "copertura", "lower", "upper", "copertura_distretto",
                 "confronto", "copertura_precedente", "variazione", "spesa_per_residente_distretto",
                 "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+#: The two halves of `AREA_COLUMNS` the page shows as two tables (one table would not fit a page's width).
+COVERAGE_COLUMNS = ["etichetta", "popolazione_a_rischio", "utenti", "copertura", "lower", "upper"]
+COMPARISON_COLUMNS = ["etichetta", "utenti", "copertura", "copertura_distretto", "confronto", "copertura_precedente",
+                      "variazione", "spesa_per_residente_distretto"]
 #: Below this relative difference (%) from the district the demography is called similar.
 SIMILAR_DEMOGRAPHY = 5.0
 
@@ -197,9 +201,11 @@ def key_figures(profile: ComuneProfile) -> dict[str, str]:
 
 
 
-def area_table(profile: ComuneProfile) -> pd.DataFrame:
-    """The areas of the profile as shown (`AREA_COLUMNS`), still protected: the flags make the markers."""
-    table = profile.areas[AREA_COLUMNS].copy()
+def area_table(profile: ComuneProfile, columns: list[str] | None = None) -> pd.DataFrame:
+    """The areas of the profile as shown (`columns`, default `AREA_COLUMNS`), still protected: the flags make the markers."""
+    flags = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+    wanted = list(dict.fromkeys([*(columns or AREA_COLUMNS), *flags]))
+    table = profile.areas[wanted].copy()
     table.attrs = dict(profile.areas.attrs)
     return table
 

@@ -41,7 +41,7 @@ SAFE_TAGS = frozenset({
 SAFE_ATTRIBUTES = {
     "*": {"class", "lang", "title"},
     "a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"},
-    "div": {"tabindex", "role", "aria-label"},
+    "div": {"tabindex", "role", "aria-label"}, "span": {"aria-hidden"},  # a symbol the word beside it says
     "th": {"scope", "colspan", "rowspan", "style"}, "td": {"colspan", "rowspan", "style"},
     **{f"h{level}": {"id"} for level in range(1, 7)},
 }

@@ -57,8 +57,8 @@ SUITE = (
     SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
     SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
     SuiteEntry("bilancio", "Bilancio"),
-    # PENDING: SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
-    # PENDING: SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
+    SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
+    SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
 )
 
 

@@ -159,6 +159,8 @@ def test_the_sanitiser_keeps_scope_and_classes(shown):
     assert {"pz-quadro", "pz-verdetto-superiore", "pz-verdetto-nascosto", "pz-verdetto-sr"} <= published.classes
     assert sum(1 for tag, attrs, _ in published.cells if attrs.get("scope") == "row") == 3
     assert "b" not in published.tags
+    # the symbol is silent for screen readers, which read the word beside it
+    assert '<span class="pz-verdetto-segno" aria-hidden="true">▲</span>' in page
 
 
 def _luminance(hex_colour: str) -> float:

@@ -9,10 +9,13 @@ import nbformat
 import pytest
 
 from pianozona.data.areas import AREE
+from pianozona.data.config import district_folder, read_config
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 FAULTS = Path(__file__).parents[1] / "fixtures" / "faults"
-SUITE_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
+PAVIA_COMUNI = list(read_config(district_folder("pavia")).comuni)  # ISTAT codes, in the district's order
+DISTRICT_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
+SUITE_NAMES = DISTRICT_NAMES + ["quadro_sindaci"] + [f"scheda_comune_{code}" for code in PAVIA_COMUNI]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,7 +11,7 @@ from pianozona.errors import ParameterError
 from pianozona.publish import planning
 from pianozona.publish.planning import is_up_to_date, job_key, plan_run
 from pianozona.publish.runner import run_reports
-from tests.publish.conftest import FIXTURES, SUITE_NAMES, edit_notebook
+from tests.publish.conftest import FIXTURES, PAVIA_COMUNI, SUITE_NAMES, edit_notebook
 
 
 def test_plan_covers_the_suite_in_order_with_checked_parameters(reports_root):
@@ -28,9 +28,36 @@ def test_plan_covers_the_suite_in_order_with_checked_parameters(reports_root):
 
 def test_plan_with_chosen_areas_and_year(reports_root):
     plan = plan_run("pavia", "2021", areas="minori, anziani,minori", notebooks_dir=FIXTURES, out_dir=reports_root)
-    assert [job.name for job in plan.jobs] == ["panoramica", "bisogni_area_minori", "bisogni_area_anziani",
-                                               "verifica_annuale", "bilancio"]
+    assert [job.name for job in plan.jobs][:5] == ["panoramica", "bisogni_area_minori", "bisogni_area_anziani",
+                                                   "verifica_annuale", "bilancio"]
     assert plan.year == 2021 and all(job.parameters["year"] == 2021 for job in plan.jobs)
+
+
+def test_one_profile_per_comune_under_its_own_heading(reports_root):
+    plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    profiles = [job for job in plan.jobs if job.name.startswith("scheda_comune_")]
+    assert [job.parameters["comune"] for job in profiles] == PAVIA_COMUNI and len(profiles) == 12
+    smallest = next(job for job in profiles if job.parameters["comune"] == "018091")
+    assert smallest.title == "Scheda del comune: Mezzana Rabattone"
+    assert smallest.parameters == {"district": "pavia", "year": 2023, "comune": "018091"}
+    groups = {job.name: job.group for job in plan.jobs}
+    assert groups["panoramica"] == groups["bilancio"] == planning.GROUP_DISTRICT
+    assert groups["quadro_sindaci"] == groups[smallest.name] == planning.GROUP_COMUNI
+
+
+def test_chosen_comuni_by_code_or_name_in_the_district_order(reports_root):
+    plan = plan_run("pavia", comuni="mezzana rabattone, 018110,Pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert [job.name for job in plan.jobs if job.group == planning.GROUP_COMUNI] == [
+        "quadro_sindaci", "scheda_comune_018110", "scheda_comune_018091"]
+    assert not [job for job in plan_run("pavia", comuni=[], notebooks_dir=FIXTURES, out_dir=reports_root).jobs
+                if job.name.startswith("scheda_comune_")]
+
+
+def test_an_unknown_comune_is_refused_with_the_district_list(reports_root):
+    with pytest.raises(ParameterError) as info:
+        plan_run("pavia", comuni="018110,Milano", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert info.value.name == "comuni" and "Milano" in str(info.value)
+    assert "Mezzana Rabattone (018091)" in str(info.value) and "--comuni" in str(info.value)
 
 
 @pytest.mark.parametrize("kwargs, name, hint", [
