@@ -1,7 +1,7 @@
 """Where one job's time goes, in a kernel forked by the template as a run starts it (a script, not a test).
 
 Run:  .venv/bin/python benchmarks/profile_job.py [--district pavia] [--job bisogni_area_anziani] [--top 25]
-      [--no-warm]
+      [--no-warm] [--extra scheda_comune:comune=018110]
 
 Starts the kernel template as ``pianozona run`` does (the plan's notebooks'
 imports preloaded, the run's warm-up unless ``--no-warm``), then executes the
@@ -9,6 +9,8 @@ job's notebook twice through papermill in forked kernels, the second time
 under cProfile (started in a first cell, dumped in a last one).  Prints the
 template's start-up (imports and warm-up), the wall time of each execution,
 and the functions with the most cumulative time inside the kernel.
+``--extra NOTEBOOK:name=value,...`` adds a job the suite does not list yet
+(its notebook with the district, the year and these parameters) and profiles it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import nbformat
 
 from pianozona.privacy import PUBLISH_ENV_VAR
 from pianozona.publish import kernels
+from pianozona.publish.planning import Job
 from pianozona.publish.runner import DEFAULT_NOTEBOOKS, plan_run
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
@@ -55,6 +58,7 @@ def main() -> None:
     parser.add_argument("--job", default="bisogni_area_anziani")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--no-warm", action="store_true")
+    parser.add_argument("--extra", default=None, help="NOTEBOOK:nome=valore,... a job not yet in the suite")
     args = parser.parse_args()
     import os
 
@@ -62,12 +66,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="profile-job-") as tmp:
         work = Path(tmp)
         plan = plan_run(args.district, notebooks_dir=args.notebooks, out_dir=work / "reports")
-        job = next((j for j in plan.jobs if j.name == args.job), None)
+        jobs = list(plan.jobs)
+        if args.extra:
+            stem, _, pairs = args.extra.partition(":")
+            extra = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+            jobs.append(Job(stem, stem, plan.notebooks_dir / f"{stem}.ipynb",
+                            {"district": plan.jobs[0].parameters["district"], "year": plan.year, **extra}))
+            args.job = stem
+        job = next((j for j in jobs if j.name == args.job), None)
         if job is None:
             sys.exit(f"lavoro {args.job!r} non nel piano: {', '.join(j.name for j in plan.jobs)}")
         start = time.perf_counter()
-        modules = preload_modules(j.notebook for j in plan.jobs)
-        template = KernelTemplate(modules, work, plan.notebooks_dir, [] if args.no_warm else warm_specs(plan.jobs))
+        modules = preload_modules(j.notebook for j in jobs)
+        template = KernelTemplate(modules, work, plan.notebooks_dir, [] if args.no_warm else warm_specs(jobs))
         kernels.TemplateClient.address, kernels.TemplateClient.log = template.address, str(work / "kernel.log")
         try:
             first = _execute(job.notebook, dict(job.parameters), work / "primo.ipynb")

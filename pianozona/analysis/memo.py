@@ -27,7 +27,8 @@ and that change is invisible to the fingerprint.  `clear()` empties every cache.
 Warm-up.  Functions declared with ``warm=True`` take ``(district, year)`` and
 are listed by `warmable()`; `warm_up(district, year)` calls each of them once
 (the kernel template does so before it forks kernels, so every kernel starts
-with the results in memory).  Each cache keeps at most ``maxsize`` results
+with the results in memory; `export` and `install` carry them from the process
+that computed them).  Each cache keeps at most ``maxsize`` results
 (least recently used dropped first).
 """
 
@@ -43,7 +44,8 @@ from typing import Any
 
 from pianozona import privacy
 
-__all__ = ["DEFAULT_MAXSIZE", "clear", "is_active", "per_district", "set_active", "stats", "warm_up", "warmable"]
+__all__ = ["DEFAULT_MAXSIZE", "clear", "export", "install", "is_active", "per_district", "set_active", "stats",
+           "warm_up", "warmable"]
 
 DEFAULT_MAXSIZE = 256
 _MEMOISED: list["_Memo"] = []  # every decorated function, in definition order
@@ -160,6 +162,35 @@ def clear() -> None:
 def stats() -> dict[str, dict[str, int]]:
     """Hits, misses and size of each decorated function's cache, by qualified name."""
     return {f"{m.fn.__module__}.{m.fn.__qualname__}": m.wrapper.cache_info() for m in _MEMOISED}
+
+
+def export() -> dict[str, list[tuple[Any, Any]]]:
+    """Every cached (key, result), by qualified function name: what `install` puts back (picklable)."""
+    out = {}
+    for m in _MEMOISED:
+        with m.lock:
+            out[f"{m.fn.__module__}.{m.fn.__qualname__}"] = list(m.results.items())
+    return out
+
+
+def install(state: dict[str, list[tuple[Any, Any]]]) -> int:
+    """Put results of `export` (e.g. computed by another process) into the caches; how many were installed.
+
+    Functions not decorated in this process are skipped.
+    """
+    by_name = {f"{m.fn.__module__}.{m.fn.__qualname__}": m for m in _MEMOISED}
+    count = 0
+    for name, items in state.items():
+        memo = by_name.get(name)
+        if memo is None:
+            continue
+        with memo.lock:
+            for key, result in items:
+                memo.results[key] = result
+                count += 1
+            while len(memo.results) > memo.maxsize:
+                memo.results.popitem(last=False)
+    return count
 
 
 def warmable() -> tuple[Callable, ...]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from pianozona.data import population
 
-__all__ = ["MAX_DISTRICTS", "clear", "files_fingerprint", "recall", "remember"]
+__all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
 
 MAX_DISTRICTS = 8
 _kept: OrderedDict[tuple, Any] = OrderedDict()
@@ -87,3 +87,18 @@ def clear() -> None:
     """Forget every kept district (the next `load_district` reads the files again)."""
     with _lock:
         _kept.clear()
+
+
+def export() -> list[tuple[tuple, Any]]:
+    """The kept (key, district) pairs, oldest first: what `install` puts back (picklable)."""
+    with _lock:
+        return list(_kept.items())
+
+
+def install(entries: list[tuple[tuple, Any]]) -> None:
+    """Keep districts of `export` (e.g. read by another process) as if this process had read them."""
+    with _lock:
+        for key, district in entries:
+            _kept[key] = district
+        while len(_kept) > MAX_DISTRICTS:
+            _kept.popitem(last=False)

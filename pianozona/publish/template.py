@@ -132,15 +132,29 @@ def template_main() -> None:
     server.bind(address)
     server.listen(64)  # workers may connect now; they are served once the imports are done
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel does
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    helper = _warm_helper(warm, preload)  # the warm-up on another core while this process imports
     for name in KERNEL_MODULES + tuple(preload):
         try:
             importlib.import_module(name)
         except BaseException:  # the notebook will show its own import error
             pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm(warm)
+    if helper is None:
+        _warm(warm)  # no helper: here, after the imports
+    else:
+        helper.finish()  # a helper that failed leaves the work to the jobs
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     _Server(server).serve()
+
+
+def _warm_helper(specs: list[dict], preload: list[str]) -> Any:
+    """The forked warm-up process (`pianozona.publish.warm.start_helper`), or None."""
+    try:
+        from pianozona.publish.warm import start_helper
+
+        return start_helper(specs, preload)
+    except Exception:  # noqa: BLE001 - the warm-up then runs here
+        return None
 
 
 def _warm(specs: list[dict]) -> None:

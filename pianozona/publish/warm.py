@@ -10,6 +10,11 @@ the areas its jobs analyse, and every function declared with
 kernels inherit the results: a notebook's ``load_district`` and ``analyse``
 are then memory look-ups returning copies.
 
+The template runs it in a helper process (`start_helper`) forked before its
+own imports, so that the warm-up and the imports use two cores; the helper
+sends its results (`pianozona.data.cache.export`, `pianozona.analysis.memo.export`)
+back through a pipe and `Helper.finish` installs them in the template.
+
 A warm-up failure never fails the run: it is written to the template's log
 and the job computes the result itself (and shows its own error).  The
 warm-up stops after `WARM_TIMEOUT_S` seconds: what is done is kept, the rest
@@ -19,6 +24,9 @@ is computed by the jobs.
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import select
 import signal
 import sys
 import time
@@ -27,7 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WARM_TIMEOUT_S", "warm_specs", "warm_up"]
+__all__ = ["WARM_TIMEOUT_S", "Helper", "start_helper", "warm_specs", "warm_up"]
 
 WARM_TIMEOUT_S = 120
 
@@ -117,3 +125,87 @@ def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
             traceback.print_exc()
     failures += [f"{district_name} {year} {name}: {error}" for name, error in memo.warm_up(district, year).items()]
     return failures
+
+
+class Helper:
+    """A forked process computing the warm-up; `finish` installs its results in this process."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+
+    def finish(self, timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> bool:
+        """Wait for the helper (at most `timeout_s`), install what it computed; False if it gave nothing.
+
+        Never raises: whatever the helper did not give, the jobs compute themselves.
+        """
+        from pianozona.analysis import memo
+        from pianozona.data import cache
+
+        log = log or sys.stderr
+        chunks, deadline = [], time.monotonic() + timeout_s
+        try:
+            while (left := deadline - time.monotonic()) > 0 and select.select([self.fd], [], [], left)[0]:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            else:
+                print("riscaldamento: il processo ausiliario non ha finito in tempo", file=log, flush=True)
+                os.kill(self.pid, signal.SIGKILL)
+                return False
+            if not chunks:
+                return False
+            state = pickle.loads(b"".join(chunks))
+            cache.install(state["cache"])
+            memo.install(state["memo"])
+            return True
+        except Exception:  # noqa: BLE001 - never fails the run: the jobs compute it themselves
+            traceback.print_exc(file=log)
+            return False
+        finally:
+            os.close(self.fd)
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def start_helper(specs: list[dict], modules: Iterable[str] = ()) -> Helper | None:
+    """Fork a process that imports the package's `modules` (so warmable functions exist), runs
+    `warm_up(specs)` and pipes its results back; None when there is nothing to warm."""
+    if not specs:
+        return None
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_fd)
+        return Helper(pid, read_fd)
+    status = 1
+    try:
+        os.close(read_fd)
+        _helper_main(specs, modules, write_fd)
+        status = 0
+    except BaseException:  # noqa: BLE001 - reported in the template's log; the template goes on
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def _helper_main(specs: list[dict], modules: Iterable[str], fd: int) -> None:
+    import importlib
+
+    from pianozona.analysis import memo
+    from pianozona.data import cache
+    from pianozona.publish.processes import die_with_parent
+
+    die_with_parent(os.getppid())
+    for name in modules:
+        if name.split(".")[0] == "pianozona":
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the notebook shows its own import error
+                pass
+    warm_up(specs)
+    payload = pickle.dumps({"cache": cache.export(), "memo": memo.export()}, protocol=pickle.HIGHEST_PROTOCOL)
+    with os.fdopen(fd, "wb") as out:
+        out.write(payload)

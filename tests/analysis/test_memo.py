@@ -151,3 +151,15 @@ def test_a_changed_district_is_never_served_from_the_cache():
     district.utenti = doubled  # assignment empties the fingerprint too
     assert district.fingerprint == ""
     assert needs.analyse(district, "anziani", 2023, publish=False).district["utenti"] == after.district["utenti"]
+
+
+def test_export_and_install_carry_results_to_another_process():
+    import pickle
+
+    a = Fake("aaa")
+    summed(a, 5)
+    state = pickle.loads(pickle.dumps(memo.export()))  # as the warm-up helper sends it through a pipe
+    memo.clear()
+    assert memo.install(state) >= 1
+    assert summed(a, 5)["frame"]["x"].tolist() == [5] and len(CALLS) == 1  # no second computation
+    assert memo.install({"altro.modulo.funzione": [(("k",), 1)]}) == 0  # unknown here: skipped

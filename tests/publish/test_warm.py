@@ -57,3 +57,31 @@ def test_warm_up_stops_at_its_time_bound(publishing):
     failures = warm_up([{"district": "pavia", "year": 2023, "areas": ["*"]}], timeout_s=0.05, log=io.StringIO())
     assert failures == ["riscaldamento interrotto dopo 0.05 s: i rapporti calcolano da sé il resto"]
     assert needs.analyse.cache_info()["size"] < 7
+
+
+def test_the_helper_computes_in_another_process_and_installs_here(publishing, monkeypatch):
+    from pianozona.data import datasets
+    from pianozona.data import cache
+    from pianozona.publish.warm import start_helper
+
+    cache.clear()
+    helper = start_helper([{"district": "pavia", "year": 2023, "areas": ["minori"]}], ["pianozona.analysis.needs"])
+    assert helper is not None and helper.finish(log=io.StringIO())
+    assert needs.analyse.cache_info() == {"hits": 0, "misses": 0, "size": 1}  # not computed in this process
+    reads = []
+    monkeypatch.setattr(datasets, "read_config", lambda folder: reads.append(folder))
+    district = datasets.load_district("pavia")
+    needs.analyse(district, "minori", 2023)
+    assert reads == [] and needs.analyse.cache_info()["hits"] == 1
+    assert start_helper([]) is None
+
+
+def test_a_helper_late_is_killed_and_gives_nothing(publishing):
+    from pianozona.data import cache
+    from pianozona.publish.warm import start_helper
+
+    cache.clear()
+    log = io.StringIO()
+    helper = start_helper([{"district": "pavia", "year": 2023, "areas": ["*"]}])
+    assert helper.finish(timeout_s=0.01, log=log) is False
+    assert "non ha finito in tempo" in log.getvalue() and needs.analyse.cache_info()["size"] == 0
