@@ -84,12 +84,16 @@ def open_page(browser):
         page.close()
 
 
+#: pages that are tables only: the index and the mayors' overview (a table coloured by verdict, no chart)
+TABLE_PAGES = ("index.html", "quadro_sindaci.html")
+
+
 def assert_offline_page(view: OfflinePage, name: str) -> None:
     """Italian page, every image rendered with a text alternative (charts on every report page)."""
     page = view.page
     assert page.evaluate("document.documentElement.lang") == "it"
     images = page.evaluate("[...document.images].map(i => [i.complete && i.naturalWidth > 0, i.alt])")
-    if name != "index.html":
+    if name not in TABLE_PAGES:
         assert images, "nessun grafico nella pagina"
     assert all(ok for ok, _ in images), "immagine non visualizzata"
     assert all(alt.strip() for _, alt in images), "immagine senza testo alternativo"
@@ -132,7 +136,8 @@ def test_accessibility_audit_finds_nothing_serious(reports, open_page, name):
 
 # --------------------------------------------------------------------------- the real suite, end to end
 REAL_PAGES = ["index.html", "panoramica.html", "bisogni_area_anziani.html", "bisogni_area_salute_mentale.html",
-              "verifica_annuale.html", "bilancio.html"]
+              "verifica_annuale.html", "bilancio.html", "quadro_sindaci.html", "scheda_comune_018091.html",
+              "scheda_comune_018110.html"]
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +166,7 @@ def test_real_index_links_every_report(real_reports, open_page):
     hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
     targets = {Path(unquote(urlparse(h).path)) for h in hrefs}
     reports = {p for p in real_reports.glob("*.html") if p.name != "index.html"}
-    assert len(reports) == 10 and reports <= targets
+    assert len(reports) == 10 + 1 + 12 and reports <= targets  # district reports, overview, 12 profiles
     assert all(t.is_file() for t in targets)
 
 
@@ -174,6 +179,22 @@ def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
     assert not any(c in ("1", "2", "3", "4") for c in cells)
 
 
+def test_the_smallest_comune_reads_what_is_shown_and_what_is_not(real_reports, open_page):
+    """Mezzana Rabattone (463 residents): its hidden areas say why, and no count from 1 to 4 is on the page."""
+    page = open_page(real_reports / "scheda_comune_018091.html").page
+    text = page.inner_text("body")
+    assert "Valori non pubblicati" in text and "per tutelare la riservatezza" in text
+    users = page.evaluate("[...document.querySelectorAll('table')].filter(t => t.caption && t.caption.innerText"
+                          ".startsWith('Popolazione a rischio, utenti')).flatMap(t => [...t.rows].slice(1)"
+                          ".map(r => r.cells[2].innerText.trim()))")
+    assert len(users) == 7 and "< 5" in users and not any(c in ("1", "2", "3", "4") for c in users)
+    alt = page.evaluate("[...document.images].map(i => i.alt).join(' ')")
+    assert "non pubblicato" in alt  # the spine chart's text alternative says it too
+    index = open_page(real_reports / "index.html").page
+    assert index.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)") == [
+        "Rapporti del distretto", "Schede dei comuni"]
+
+
 # --------------------------------------------------------------------------- hostile office data, end to end
 #: One spreadsheet cell that would run in every reader's browser if anything reached a page unescaped.
 HOSTILE = ('<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=alert(3)>*md* &amp; '
@@ -181,8 +202,9 @@ HOSTILE = ('<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=a
 HOSTILE_COLUMNS = {"obiettivi.csv": ("codice", "indicatore", "unita", "obiettivo", "fonte"),
                    "misure.csv": ("codice_obiettivo", "nota"),  # its fonte selects the plan's history: kept
                    "utenti.csv": ("servizio", "fonte"), "spesa.csv": ("fonte",), "servizi.csv": ("servizio", "fonte")}
+SOMMO = "018151"
 HOSTILE_PAGES = ["index.html", "panoramica.html", "bisogni_area_salute_mentale.html", "verifica_annuale.html",
-                 "bilancio.html"]
+                 "bilancio.html", "quadro_sindaci.html", f"scheda_comune_{SOMMO}.html"]
 
 
 def hostile_copy(root: Path, *, comune: bool) -> Path:
@@ -208,14 +230,16 @@ def hostile_copy(root: Path, *, comune: bool) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_reports(tmp_path_factory) -> tuple[Path, bool]:
-    """The real notebooks on hostile data (one area, to stay quick); a comune name only if validation accepts it."""
+    """The real notebooks on hostile data (one area and one profile, to stay quick); a comune name only if
+    validation accepts it."""
     from pianozona.errors import DataError
 
     root = tmp_path_factory.mktemp("ostile")
     for comune in (True, False):
         folder = hostile_copy(root / f"comune_{comune}", comune=comune)
         try:
-            result = run_reports(folder, 2023, areas=["salute_mentale"], out_dir=root / "reports", progress="none")
+            result = run_reports(folder, 2023, areas=["salute_mentale"], comuni=[SOMMO], out_dir=root / "reports",
+                                 progress="none")
         except DataError as error:  # e.g. comune names checked against ISTAT: the rest must still go through
             assert comune and "Sommo" in str(error), error
             continue
@@ -244,6 +268,8 @@ def test_hostile_office_data_shows_as_text_and_never_runs(hostile_reports, open_
     assert f"Distretto Sociale di Pavia {HOSTILE}" in text
     expected = {"panoramica.html": ["Sommo"] if with_comune else [],
                 "bisogni_area_salute_mentale.html": ["Sommo"] if with_comune else [],
+                "quadro_sindaci.html": ["Sommo"] if with_comune else [],
+                f"scheda_comune_{SOMMO}.html": ["Sommo"] if with_comune else [],
                 "verifica_annuale.html": ["ANZ-01", "Fruitori di buoni sociali", "persone",
                                           "fruitori di buoni sociali nel 2009"]}.get(name, [])
     for start in expected:
@@ -275,7 +301,7 @@ def test_printed_tables_fit_their_page(real_reports, open_page, selector, printa
 def test_real_index_shows_headline_figures_and_links_each_spreadsheet(real_reports, open_page):
     page = open_page(real_reports / "index.html").page
     figures = page.evaluate("[...document.querySelectorAll('ul.cifre')].map(u => u.innerText)")
-    assert len(figures) == 10 and all(f.strip() for f in figures)
+    assert len(figures) == 23 and all(f.strip() for f in figures)
     assert "Residenti" in figures[0]
     spreadsheets = page.evaluate("[...document.querySelectorAll('a[href$=\".xlsx\"]')].map(a => a.href)")
     assert spreadsheets and all(Path(unquote(urlparse(h).path)).is_file() for h in spreadsheets)

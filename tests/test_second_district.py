@@ -45,9 +45,11 @@ def published(tmp_path_factory):
 def test_every_report_of_the_suite_is_published(published):
     result, folder = published
     assert result.exit_code == 0, [(r.job.name, r.message) for r in result.failed]
-    assert len(result.results) == 10
+    comuni = len(TREVIGLIO.split(","))
+    assert len(result.results) == 10 + 1 + comuni == 29  # district reports, the mayors' overview, a profile each
     assert (folder / "index.html").is_file()
-    assert len(list(folder.glob("*.html"))) == 11  # ten reports and the index
+    assert len(list(folder.glob("*.html"))) == 30  # the reports and the index
+    assert len(list(folder.glob("scheda_comune_016*.html"))) == comuni  # ISTAT codes of the province of Bergamo
 
 
 def test_no_page_shows_anything_of_pavia(published):
