@@ -47,6 +47,23 @@ def test_district_notebooks_run_for_2022(tmp_path, pavia):
     assert _run(tmp_path, "bisogni_area", area="minori", year=2022)["anno"] == 2022
 
 
+def test_profile_and_overview_metrics_match_the_library_when_publishing(tmp_path, pavia, monkeypatch):
+    """In publication mode the smallest comune's key figures count its hidden areas, as the library does."""
+    from pianozona.analysis import profile, profile_text, rug
+
+    monkeypatch.setenv("PIANOZONA_PUBBLICAZIONE", "1")
+    got = _run(tmp_path, "scheda_comune", comune="018091", year=2023)
+    expected = profile_text.metrics(profile.comune_profile(pavia, 2023, "018091", publish=True))
+    assert got == json.loads(json.dumps(expected)) and got["aree_non_pubblicate"] >= 1
+    assert _run(tmp_path, "quadro_sindaci", year=2023) == rug.metrics(rug.overview(pavia, 2023, publish=True), 2023)
+
+
+def test_unknown_comune_fails_with_a_clear_message(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        _run(tmp_path, "scheda_comune", comune="Milano")
+    assert info.value.ename == "ParameterError" and "Mezzana Rabattone" in info.value.evalue
+
+
 def test_unknown_area_fails_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
         _run(tmp_path, "bisogni_area", area="giovani")
