@@ -139,6 +139,7 @@ def template_main() -> None:
             importlib.import_module(name)
         except BaseException:  # the notebook will show its own import error
             pass
+    _warm_drawing()
     if helper is None:
         _warm(warm)  # no helper: here, after the imports
     else:
@@ -155,6 +156,16 @@ def _warm_helper(specs: list[dict], preload: list[str]) -> Any:
         return start_helper(specs, preload)
     except Exception:  # noqa: BLE001 - the warm-up then runs here
         return None
+
+
+def _warm_drawing() -> None:
+    """Fonts and locale data loaded once (`pianozona.publish.warm.warm_drawing`); a failure changes nothing."""
+    try:
+        from pianozona.publish.warm import warm_drawing
+
+        warm_drawing()
+    except Exception:  # noqa: BLE001 - every kernel then loads them itself, as before
+        pass
 
 
 def _warm(specs: list[dict]) -> None:

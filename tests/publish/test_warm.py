@@ -85,3 +85,16 @@ def test_a_helper_late_is_killed_and_gives_nothing(publishing):
     helper = start_helper([{"district": "pavia", "year": 2023, "areas": ["*"]}])
     assert helper.finish(timeout_s=0.01, log=log) is False
     assert "non ha finito in tempo" in log.getvalue() and needs.analyse.cache_info()["size"] == 0
+
+
+def test_warm_drawing_loads_the_fonts_a_first_chart_needs_and_nothing_without_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom pianozona.publish.warm import warm_drawing\nwarm_drawing()\n"
+            "print('matplotlib' in sys.modules)\n"
+            "import matplotlib.font_manager as fm\nbefore = fm._get_font.cache_info().currsize\n"
+            "warm_drawing()\nprint(before, fm._get_font.cache_info().currsize)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "False"  # the notebooks draw nothing: matplotlib is not even imported
+    assert out[1] == "0" and int(out[2]) >= 2  # regular and bold fonts loaded, kept for the forked kernels
