@@ -77,7 +77,8 @@ def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory
 
 
 def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch):
-    warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]}, {"district": "pavia", "year": 1999, "areas": ["*"]}]
+    warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]},
+            {"district": "pavia", "year": 1999, "areas": ["*"]}]
     got = _kernel_output(tmp_path, warm, monkeypatch)
     assert got["reads"] == 0 and got["memo"] == {"hits": 0, "misses": 1, "size": 1}  # pavia loaded, not analysed
     log = (tmp_path / "modello.log").read_text(encoding="utf-8")
