@@ -24,6 +24,8 @@ from pianozona.publish.files import file_hash
 from pianozona.publish.runner import METRICS_PARAMETER, TEMP_PREFIX, data_fingerprint, plan_run, run_reports
 from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
 
+ONE = ["018110"]  # one comune's profile: runs narrowed to one area stay small
+
 
 def published(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
@@ -69,7 +71,7 @@ def test_cli_bad_parameter_is_one_line_and_exit_2(reports_root):
 def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     result = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
     out = tmp_path / "pavia" / "2023"
-    assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * 10
+    assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * len(SUITE_NAMES)
     for name in SUITE_NAMES:
         for suffix in (".html", ".ipynb", ".metrics.json"):
             assert (out / f"{name}{suffix}").is_file(), name + suffix
@@ -96,22 +98,24 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     start = time.perf_counter()
     again = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
     assert time.perf_counter() - start < 3
-    assert [r.status for r in again.results] == ["invariato"] * 10
+    assert [r.status for r in again.results] == ["invariato"] * len(SUITE_NAMES)
     after = published(out)
     assert {k: v for k, v in after.items() if k.endswith((".html", ".ipynb"))} == \
            {k: v for k, v in before.items() if k.endswith((".html", ".ipynb"))} | {"index.html": after["index.html"]}
 
-    forced = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+    forced = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
                          progress="none")
     assert [r.job.name for r in forced.results if r.status == "riuscito"] == [
-        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio"]
+        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci",
+        f"scheda_comune_{ONE[0]}"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [e["nome"] for e in manifest["rapporti"]] == SUITE_NAMES  # the other areas stay published
 
 
 def run_cli(notebooks: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out",
-                           str(out), "--areas", "anziani", *extra], capture_output=True, text=True, timeout=300)
+                           str(out), "--areas", "anziani", "--comuni", ONE[0], *extra], capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, notebooks):
@@ -135,7 +139,7 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
     assert entry["ultimo_successo"]["html"] == "bilancio.html"
     others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
-    assert others == ["riuscito"] * 3
+    assert others == ["riuscito"] * 5
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Non riuscito" in index and 'href="bilancio.errore.html"' in index
 
@@ -201,11 +205,12 @@ def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path)
     helper = threading.Thread(target=stop.wait, daemon=True)
     helper.start()  # a second thread: forking would be unsafe, the runner must spawn
     try:
-        result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, preload=False,
+        result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
+                             preload=False,
                              progress="none")
     finally:
         stop.set()
-    assert [r.status for r in result.results] == ["riuscito"] * 4
+    assert [r.status for r in result.results] == ["riuscito"] * 6
     assert result.results[1].metrics["pubblicazione"] == "1"
 
 
@@ -267,7 +272,7 @@ def job(result, name: str):
 
 def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path, notebooks):
     out = tmp_path / "pavia" / "2023"
-    assert run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+    assert run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
                        progress="none").exit_code == 0
     good = (out / "bilancio.html").read_bytes()
     expected = {"sys_exit": "alla cella di codice 2 (SystemExit: 0)",  # numbered as in the planner's notebook
@@ -276,13 +281,13 @@ def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path
                 "keyboard_interrupt": "KeyboardInterrupt"}
     for fault, hint in expected.items():
         shutil.copy(FAULTS / f"{fault}.ipynb", notebooks / "bilancio.ipynb")
-        result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
+        result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
                              progress="none")
         failed = job(result, "bilancio")
         assert result.exit_code == 1 and failed.status == "fallito", fault
         assert hint in failed.message, (fault, failed.message)
         assert (out / "bilancio.html").read_bytes() == good, fault
-        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 3
+        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 5
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
         assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
@@ -300,22 +305,23 @@ def test_cli_exits_1_for_a_notebook_that_calls_sys_exit(tmp_path, notebooks):
 def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_path, notebooks):
     shutil.copy(FAULTS / "endless_loop.ipynb", notebooks / "bilancio.ipynb")
     start = time.perf_counter()
-    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2, timeout=5,
+    result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
+                         timeout=5,
                          progress="none")
     assert time.perf_counter() - start < 40
     assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
     others = [r for r in result.results if r.job.name != "bilancio"]
-    assert [r.status for r in others] == ["riuscito"] * 3, [r.message for r in others]
+    assert [r.status for r in others] == ["riuscito"] * 5, [r.message for r in others]
     assert 5 <= job(result, "bilancio").duration_s < 15
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
 
 def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
     shutil.copy(FAULTS / "memory_hog.ipynb", notebooks / "bilancio.ipynb")
-    result = run_reports("pavia", areas="anziani", notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
+    result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
                          memory_mb=2048, progress="none")
     assert job(result, "bilancio").message.startswith("memoria esaurita (limite 2048 MB)")
-    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 3
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 5
 
 
 @pytest.mark.parametrize("option, value, name", [("--tempo-massimo", "0", "timeout"), ("--timeout", "dieci", "timeout"),
@@ -409,7 +415,7 @@ def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(sma
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     up_to_date = run_cli(notebooks, reports)
     assert up_to_date.returncode == 0, up_to_date.stderr
-    assert "4 invariati" in up_to_date.stdout
+    assert "6 invariati" in up_to_date.stdout
     forced = run_cli(notebooks, reports, "--forza")
     assert forced.returncode == 1
     lines = forced.stderr.strip().splitlines()  # the progress head, then the one error line
@@ -427,19 +433,20 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
     def full(path, text):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
     monkeypatch.setattr(site, "write_atomic", full)
     # nothing to do: not being able to record the run is no failure
-    assert run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path,
+    assert run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
                        progress="none").exit_code == 0
     monkeypatch.setattr(runner, "_execute", lambda *a: full(tmp_path / "x.html", ""))
     with pytest.raises(ExecutionError, match="disco pieno scrivendo .*x.html"):
-        run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
+        run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
                     progress="none")
 
 
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
-    result = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
+                         progress="none")
     files = data_fingerprint(result.plan.district.folder)
     hashes = set(files.values()) | {keys.digest(files)}
     key_inputs = {job.name: keys.digest({"notebook": file_hash(job.notebook),
@@ -454,8 +461,8 @@ def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_
     assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
     secret = keys.local_secret_path()
     assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
-    again = run_reports("pavia", areas="anziani", notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
-    assert [r.status for r in again.results] == ["invariato"] * 4
+    again = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
+    assert [r.status for r in again.results] == ["invariato"] * 6
 
 
 def test_an_old_manifest_loses_its_unkeyed_keys():
