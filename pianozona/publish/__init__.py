@@ -13,14 +13,16 @@ Modules, in the order of a run:
 - `execution`: one job in a worker: papermill, whether it ran to the end, its rendered page;
 - `pdf`: a published page printed to PDF with headless Chromium (optional, `run_reports(..., pdf=True)`);
 - `workers`: the worker processes that take the jobs one at a time;
+- `executor_dask`: the jobs run on Dask distributed instead (``--executor dask``), outcomes back to the runner;
+- `dask_worker`: inside each Dask worker: the run's kernel template (a worker plugin) and the job function;
 - `site`: the published folder: moving a job's files in, manifest, index, lock;
 - `runner`: `run_reports`, the entry point that ties them together (``pianozona run``).
 """
 
 import importlib
 
-__all__ = ["execution", "files", "kernels", "keys", "parameters", "pdf", "planning", "processes", "runner", "site",
-           "template", "warm", "workers"]
+__all__ = ["dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf", "planning",
+           "processes", "runner", "site", "template", "warm", "workers"]
 
 
 def __getattr__(name: str):
