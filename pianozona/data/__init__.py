@@ -18,7 +18,8 @@ Modules, bottom to top:
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
 - `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
-- `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook).
+- `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook);
+- `territory`: ``data/territori/<codice>.yml``, a territory's districts (folders or codes) and comparators, checked.
 
 Nothing here computes an indicator or draws: `pianozona.analysis` does.
 """
@@ -26,7 +27,7 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 import importlib
 
 __all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
-           "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "workbook"]
+           "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):
