@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from pianozona.analysis import naming
 from pianozona.analysis.arguments import as_output, check_confidence, count_array, same_index
 from pianozona.analysis.trend import Trend
 from pianozona.privacy import FLAG_SUFFIX
@@ -137,10 +138,6 @@ def change_labels(change: pd.DataFrame, year: int) -> dict[str, str]:
             "utenti": f"Utenti {year}"}
 
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
-
-
 def change_sentence(change: pd.DataFrame, year: int, *, label: str = "comune", district_label: str) -> str:
     """The Sintesi sentences on the change of coverage since the previous year (district, then comuni), in Italian."""
     rows = change.set_index(label)
@@ -158,7 +155,8 @@ def change_sentence(change: pd.DataFrame, year: int, *, label: str = "comune", d
     comuni = rows.drop(index=district_label)
     up = comuni.index[comuni["verdetto"] == CHANGE_VERDICTS["up"]].tolist()
     down = comuni.index[comuni["verdetto"] == CHANGE_VERDICTS["down"]].tolist()
-    moves = ([f"è aumentata in modo significativo a {_join(up)}"] if up else []) + ([f"è diminuita in modo significativo a {_join(down)}"] if down else [])
+    moves = ([f"è aumentata in modo significativo a {naming.name_few(up)}"] if up else []) + \
+        ([f"è diminuita in modo significativo a {naming.name_few(down)}"] if down else [])
     if moves:
         text += f" Tra i comuni, la copertura {' ed '.join(moves)}."
     return text

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, memo, services, stats
+from pianozona.analysis import change, memo, naming, services, stats
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
 from pianozona.data.population import istat_download_hint
@@ -321,7 +321,7 @@ def _names(table: pd.DataFrame, position: str) -> list[str]:
 
 
 def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+    return naming.name_few(names)  # at most a few names, the rest counted: readable at 186 comuni
 
 
 def _opening(analysis: NeedsAnalysis, etichetta: str) -> str:

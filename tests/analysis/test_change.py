@@ -92,3 +92,12 @@ def test_change_sentence_names_the_direction_and_the_comuni():
     hidden = table.assign(utenti_soppresso=table["comune"].eq("Tot") & table["anno"].eq(2022))
     assert "non è pubblicato" in change.change_sentence(change.coverage_change(hidden, 2023), 2023,
                                                         district_label="Tot")
+
+
+def test_change_sentence_names_a_few_comuni_and_counts_the_rest():
+    rows = [(2022, "Tot", 3000.0, 60000, False), (2023, "Tot", 3000.0, 60000, False)]
+    for i in range(30):  # 30 comuni whose coverage doubles: all significant
+        rows += [(2022, f"Comune {i:02d}", 40.0, 1000, False), (2023, f"Comune {i:02d}", 80.0, 1000, False)]
+    text = change.change_sentence(change.coverage_change(_protected(rows), 2023), 2023, district_label="Tot")
+    assert "è aumentata in modo significativo a Comune 00, Comune 01, Comune 02 e altri 27 comuni" in text
+    assert "Comune 03" not in text

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 import pianozona
@@ -66,3 +67,15 @@ def test_short_series_uses_the_change_since_the_previous_year(pavia):
     long = needs.analyse(pavia, "anziani", 2023)
     assert not long.short_series and "Tendenza recente" in needs.key_figures(long)
     assert "Negli ultimi cinque anni" in needs.synthesis(long, "Anziani")
+
+
+def test_synthesis_names_a_few_comuni_of_a_large_district(pavia):
+    import dataclasses
+
+    result = needs.analyse(pavia, "minori", 2023)
+    many = pd.concat([result.coverage] * 16, ignore_index=True)  # 192 rows, as in a district of ~190 comuni
+    many["comune"] = [f"Comune {i:03d}" for i in range(len(many))]
+    many["confronto"] = "superiore"
+    text = needs.synthesis(dataclasses.replace(result, coverage=many), "Minori e famiglia")
+    assert "superiore a quella del distretto a Comune 000, Comune 001, Comune 002 e altri 189 comuni." in text
+    assert "Comune 003" not in text
