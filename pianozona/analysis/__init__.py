@@ -32,8 +32,8 @@ analysis, before any text, chart or key figure is derived from them.
 import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
-           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "standardisation", "stats",
-           "summary", "trend", "verification"]
+           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "standardisation",
+           "stats", "summary", "trend", "verification"]
 
 
 def __getattr__(name: str):
