@@ -118,11 +118,17 @@ def test_bounded_least_recently_used_dropped():
 def test_errors_are_not_cached_and_warm_up_reports_them():
     a = Fake("aaa")
     assert warm_table in memo.warmable() and summed not in memo.warmable()
-    errors = memo.warm_up(a, 1900)
+    errors = _own(memo.warm_up(a, 1900))
     assert list(errors.values()) == ["ValueError: anno senza dati"]
     with pytest.raises(ValueError, match="anno senza dati"):
         warm_table(a, 1900)  # computed again by the caller, with its own error
-    assert memo.warm_up(a, 2023) == {}
+    assert _own(memo.warm_up(a, 2023)) == {}
+
+
+def _own(errors: dict[str, str]) -> dict[str, str]:
+    """The warm-up errors of this module's functions (the package's own warmable functions, registered when
+    their modules are imported by other tests, fail on the fake district: that is not what is tested here)."""
+    return {name: text for name, text in errors.items() if name.startswith(warm_table.__module__ + ".")}
     warm_table(a, 2023)
     assert CALLS.count(("warm", "aaa", 2023)) == 1
 
