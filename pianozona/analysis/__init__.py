@@ -23,6 +23,7 @@ Modules:
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
+- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending, summary);
 - `memo`: district-wide results computed once per district and publication mode (`per_district`), and the warm-up.
 
 Counts that reach a shared page go through `pianozona.privacy.protect` here, in the
@@ -33,7 +34,7 @@ import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
            "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "standardisation",
-           "stats", "summary", "trend", "verification"]
+           "stats", "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):
