@@ -163,15 +163,21 @@ def summary(distretto: str, year: int | None) -> None:
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
 @click.option("--pdf", "pdf", is_flag=True,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
+@click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
+              help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
+@click.option("--scheduler", default=None,
+              help="con --executor dask: indirizzo tcp://host:porta di un cluster Dask esistente "
+                   "(predefinito: un cluster locale di --processi processi)")
 def run(district: str, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool) -> None:
+        pdf: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
     from pianozona.publish.runner import run_reports
 
     try:
         result = run_reports(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out,
-                             jobs=jobs, force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf)
+                             jobs=jobs, force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf,
+                             executor=executor, scheduler=scheduler)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

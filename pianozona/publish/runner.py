@@ -136,6 +136,7 @@ from pianozona.publish.site import (
     MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
     last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
 )
+from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
 from pianozona.publish.workers import Pool, WorkerConfig
@@ -188,7 +189,8 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
                 notebooks_dir: str | os.PathLike | None = None,
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
-                memory_mb: int | None = None, pdf: bool = False) -> RunResult:
+                memory_mb: int | None = None, pdf: bool = False, executor: str = "locale",
+                scheduler: str | None = None) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
     `areas` and `comuni` narrow the per-area reports and the comuni's profiles
@@ -197,7 +199,9 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
     `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
     with headless Chromium; without Chromium one line says how to get it and
-    the run goes on.  Raises `DataError`/`ParameterError` before any
+    the run goes on.  ``executor="dask"`` runs the jobs on Dask distributed
+    (`pianozona.publish.executor_dask`): on the cluster of `scheduler`
+    (``tcp://host:port``), or on a LocalCluster of `jobs` workers.  Raises `DataError`/`ParameterError` before any
     kernel starts, `ExecutionError` when another run holds the output
     folder or the folder cannot be written (full disk, read-only), and
     re-raises `KeyboardInterrupt` after cleaning up.  Job failures do not
@@ -207,6 +211,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     workers = check_jobs(jobs)
     limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
     mode = _Progress.mode_for(progress)
+    limits["executor"] = (check_executor(executor, scheduler), scheduler)
     plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
     chromium = pdf_support(pdf)
     try:
@@ -221,6 +226,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
 def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str,
          chromium: str | None = None) -> list[JobResult]:
     plan.out_dir.mkdir(parents=True, exist_ok=True)
+    executor = limits.get("executor", ("locale", None))
     with run_lock(plan.out_dir) as lock, _signals_as_interrupt():
         remove_stale_temp(plan.out_dir)
         manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
@@ -232,9 +238,12 @@ def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mod
         report = _Progress(mode, len(todo), len(results))
         try:
             if todo:
-                config = WorkerConfig("", None, os.getpid(), lock=lock, **limits)
-                results += _execute(plan, todo, keys, manifest, workers, preload, report, config, chromium)
-            _record_run(plan, manifest, {"processi": workers, "forzata": force}, wrote=bool(todo))
+                config = WorkerConfig("", None, os.getpid(), lock=lock, timeout_s=limits["timeout_s"],
+                                      memory_mb=limits["memory_mb"])
+                results += _execute(plan, todo, keys, manifest, workers, preload, report, config, chromium,
+                                    executor)
+            _record_run(plan, manifest, {"processi": workers, "forzata": force, "esecutore": executor[0]},
+                        wrote=bool(todo))
         finally:
             report.close()
     return results
@@ -259,10 +268,12 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
 
 
 def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
-             report: "_Progress", config: WorkerConfig, chromium: str | None = None) -> list[JobResult]:
+             report: "_Progress", config: WorkerConfig, chromium: str | None = None,
+             executor: tuple[str, str | None] = ("locale", None)) -> list[JobResult]:
     work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
     modules = preload_modules(job.notebook for job in todo) if preload else ()
-    template = KernelTemplate(modules, work, plan.notebooks_dir, warm_specs(todo)) if preload else None
+    dask = executor[0] == "dask"  # on Dask each worker has its own template (pianozona.publish.dask_worker)
+    template = KernelTemplate(modules, work, plan.notebooks_dir, warm_specs(todo)) if preload and not dask else None
     pool, results = None, []
     try:
         metrics_declared = {}
@@ -272,7 +283,11 @@ def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: i
         tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest, chromium) for job in
                  sorted(todo, key=lambda j: -manifest_entries(manifest).get(j.name, {}).get("durata_s", 0))]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
-        pool = Pool(min(workers, len(todo)), config)
+        if dask:
+            pool = DaskPool(min(workers, len(todo)), config, executor[1], preload=modules if preload else None,
+                            warm=warm_specs(todo), cwd=plan.notebooks_dir)
+        else:
+            pool = Pool(min(workers, len(todo)), config)
         report.start()
         for outcome in pool.run(tasks):
             job = next(j for j in todo if j.name == outcome["name"])

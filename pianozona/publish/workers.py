@@ -122,18 +122,11 @@ def _worker_main(config: WorkerConfig, tasks: Any, events: Any) -> None:
     release_lock(config.lock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    log = Path(config.work) / f"processo-{os.getpid()}.log"
+    log = process_log(config)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
-    os.environ[PUBLISH_ENV_VAR] = "1"
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    TemplateClient.address, TemplateClient.log = config.template, str(log)
-    CurrentKernel.memory_mb = config.memory_mb
-    import papermill  # noqa: F401  (once per worker, not once per job)
-
-    from pianozona.present import render  # noqa: F401
-
+    prepare_process(config, config.template, log)
     while True:
         try:
             task = tasks.get(timeout=1)
@@ -144,8 +137,50 @@ def _worker_main(config: WorkerConfig, tasks: Any, events: Any) -> None:
         if task is None:
             return
         events.put(("start", os.getpid(), task["name"]))
-        events.put(("done", os.getpid(), execute_job({**task, "timeout": config.timeout_s,
-                                                        "memory_mb": config.memory_mb})))
+        events.put(("done", os.getpid(), run_task(task, config)))
+
+
+def process_log(config: WorkerConfig) -> Path:
+    """The log of this process's jobs and kernels, in the run's temporary folder."""
+    return Path(config.work) / f"processo-{os.getpid()}.log"
+
+
+def prepare_process(config: WorkerConfig, template: str | None, log: Path) -> dict:
+    """Make this process ready to run jobs (publication mode, the template's socket, the memory limit).
+
+    Used by the local workers and by each Dask worker (`pianozona.publish.dask_worker`); returns
+    what it replaced, for `restore_process`.
+    """
+    previous = {"env": {k: os.environ.get(k) for k in (PUBLISH_ENV_VAR, "PYDEVD_DISABLE_FILE_VALIDATION")},
+                "template": (TemplateClient.address, TemplateClient.log, TemplateClient.stream),
+                "memory_mb": CurrentKernel.memory_mb}
+    os.environ[PUBLISH_ENV_VAR] = "1"
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    TemplateClient.address, TemplateClient.log, TemplateClient.stream = template, str(log), None
+    CurrentKernel.memory_mb = config.memory_mb
+    import papermill  # noqa: F401  (once per worker, not once per job)
+
+    from pianozona.present import render  # noqa: F401
+
+    return previous
+
+
+def restore_process(previous: dict) -> None:
+    """Undo `prepare_process` (a Dask worker outlives the run); the template connection is closed."""
+    for key, value in previous["env"].items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if TemplateClient.stream is not None:
+        TemplateClient.stream.close()
+    TemplateClient.address, TemplateClient.log, TemplateClient.stream = previous["template"]
+    CurrentKernel.memory_mb = previous["memory_mb"]
+
+
+def run_task(task: dict, config: WorkerConfig) -> dict:
+    """Run one planned task with the run's limits: its outcome (`pianozona.publish.execution.execute_job`)."""
+    return execute_job({**task, "timeout": config.timeout_s, "memory_mb": config.memory_mb})
 
 
 def release_lock(lock: tuple[int, int, int] | None) -> None:

@@ -1,0 +1,99 @@
+"""The Dask executor on a LocalCluster of two workers: the same pages as the local pool, failures isolated, skips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pianozona.errors import ParameterError
+from pianozona.publish.executor_dask import check_executor
+from pianozona.publish.runner import run_reports
+from tests.publish.conftest import FIXTURES, edit_notebook
+
+distributed = pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
+
+NARROW = {"areas": "anziani", "comuni": ["018110"], "progress": "none", "jobs": 2}
+TIMES = ("durata_s", "aggiornato_il")
+
+
+def entries(out: Path) -> dict[str, dict]:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {e["nome"]: {k: v for k, v in e.items() if k not in TIMES} for e in manifest["rapporti"]}
+
+
+def outputs(path: Path) -> list:
+    """What an executed notebook showed, cell by cell (no execution counts, times or ids)."""
+    nb = nbformat.read(path, as_version=4)
+    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in cell.get("outputs", [])]
+            for cell in nb.cells if cell.cell_type == "code"]
+
+
+@pytest.fixture(scope="module")
+def both_runs(tmp_path_factory):
+    """The narrowed fixture suite run once with the local pool and once on Dask, from the same notebooks."""
+    root = tmp_path_factory.mktemp("esecutori")
+    notebooks = Path(shutil.copytree(FIXTURES, root / "notebooks"))
+    local = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "locale", **NARROW)
+    dask = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", executor="dask", **NARROW)
+    return root, notebooks, local, dask
+
+
+def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
+    root, _, local, dask = both_runs
+    assert local.exit_code == 0 and dask.exit_code == 0, dask.summary()
+    assert [r.status for r in dask.results] == ["riuscito"] * 6
+    out_local, out_dask = root / "locale" / "pavia" / "2023", root / "dask" / "pavia" / "2023"
+    assert entries(out_dask) == entries(out_local)  # parameters, key figures, incremental keys, files, warnings
+    for name in entries(out_local):
+        assert outputs(out_dask / f"{name}.ipynb") == outputs(out_local / f"{name}.ipynb"), name
+    assert entries(out_dask)["bisogni_area_anziani"]["cifre_chiave"]["pubblicazione"] == "1"
+    manifest = json.loads((out_dask / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ultima_esecuzione"]["esecutore"] == "dask"
+    assert not [p for p in out_dask.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_a_dask_rerun_skips_what_is_up_to_date(both_runs):
+    root, notebooks, _, _ = both_runs
+    again = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", executor="dask", **NARROW)
+    assert [r.status for r in again.results] == ["invariato"] * 6
+    # and the local pool sees the Dask run's reports as up to date: same keys
+    crossed = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", **NARROW)
+    assert [r.status for r in crossed.results] == ["invariato"] * 6
+
+
+KILL_THE_WORKER = ("import os, psutil\n"
+                   "os.kill(psutil.Process(os.getppid()).ppid(), 9)  # kernel -> template -> the Dask worker\n")
+
+
+def test_a_failing_job_and_one_that_kills_its_worker_fail_alone(tmp_path, notebooks):
+    shutil.copy(FIXTURES / "errore.ipynb", notebooks / "bilancio.ipynb")
+    edit_notebook(notebooks / "verifica_annuale.ipynb",
+                  lambda nb: nb.cells.insert(2, nbformat.v4.new_code_cell(KILL_THE_WORKER)))
+    result = run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, executor="dask", **NARROW)
+    status = {r.job.name: (r.status, r.message) for r in result.results}
+    assert status.pop("bilancio") == ("fallito", "ValueError: spesa negativa nel file di prova")
+    killed, message = status.pop("verifica_annuale")
+    assert killed == "fallito" and "processo di esecuzione Dask si è interrotto" in message, message
+    assert {s for s, _ in status.values()} == {"riuscito"}, status
+    out = tmp_path / "pavia" / "2023"
+    assert (out / "bilancio.errore.html").is_file() and not (out / "bilancio.html").exists()
+    assert entries(out)["verifica_annuale"]["stato"] == "fallito" and result.exit_code == 1
+
+
+@pytest.mark.parametrize("executor, scheduler, name", [("spark", None, "executor"), ("locale", "tcp://h:1", "scheduler"),
+                                                       ("dask", "http://127.0.0.1:8786", "scheduler"),
+                                                       ("dask", "tcp://127.0.0.1", "scheduler")])
+def test_a_bad_executor_or_scheduler_is_refused_before_planning(executor, scheduler, name):
+    with pytest.raises(ParameterError) as caught:
+        check_executor(executor, scheduler)
+    assert caught.value.name == name and "tcp://" in str(caught.value) or name == "executor"
+
+
+def test_a_scheduler_address_is_accepted():
+    assert check_executor("dask", "tcp://10.0.0.5:8786") == "dask"
+    assert check_executor("DASK", "tls://[::1]:8786") == "dask"
+    assert check_executor(None, None) == "locale"
