@@ -26,8 +26,8 @@ same paths as the runner: the notebooks folder, the district's data folder
 output folder, where the run's temporary folder is (each job writes its
 notebook, page, spreadsheet and key figures there, and the runner moves them
 in place): a shared filesystem (NFS, CephFS, Lustre...) mounted alike on every
-node.  Workers need the same pianozona, Python packages and local secret home
-are not needed (keys are computed by the runner).  Start them with one thread
+node.  Workers need the same pianozona and Python packages as the runner (not
+its local secret: the incremental keys are computed by the runner).  Start them with one thread
 each (``dask worker tcp://... --nthreads 1``; more threads only wait) and
 ``--nworkers`` as the node's cores.  An object store (S3) would need the jobs
 to download the notebook and data and upload their files to the store, and
