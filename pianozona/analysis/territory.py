@@ -26,14 +26,15 @@ import pandas as pd
 
 from pianozona import privacy
 from pianozona.analysis import naming, needs, stats
-from pianozona.analysis.indicators import demografici, spesa_pro_capite
+from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
 from pianozona.data import population
 from pianozona.data.datasets import District
 from pianozona.data.territory import TerritoryConfig, load_districts, read_territory
 from pianozona.formatting import num
 
-__all__ = ["COVERAGE_LABELS", "DEMOGRAPHY_COLUMNS", "MAX_NAMED", "NOT_COMPARABLE", "SPENDING_LABELS", "AMBITI",
-           "TerritoryComparison", "compare", "funnel_table", "key_figures", "metrics", "summary"]
+__all__ = ["AMBITI", "COVERAGE_COLUMNS", "COVERAGE_LABELS", "DEMOGRAPHY_COLUMNS", "DEMOGRAPHY_LABELS", "MAX_NAMED",
+           "NOT_COMPARABLE", "SPENDING_LABELS", "TerritoryComparison", "compare", "funnel_table", "key_figures",
+           "metrics", "reference", "spending_table", "summary"]
 
 MAX_NAMED = naming.FEW  # at most this many districts named in a list; beyond, naming.NAMED and the rest counted
 AMBITI = ("un altro ambito", "altri {n} ambiti")
@@ -48,6 +49,10 @@ COVERAGE_LABELS = {"ambito": "Ambito", "etichetta": "Area", "utenti": "Utenti de
 SPENDING_LABELS = {"ambito": "Ambito", "etichetta": "Area", "importo_euro": "Spesa (euro)",
                    "spesa_per_residente": "Euro per residente", "utenti": "Utenti dei servizi (per servizio)",
                    "spesa_per_utente": "Euro per utente"}
+#: the columns of a coverage table as the page shows it (flags kept for the markers)
+COVERAGE_COLUMNS = ["ambito", "utenti", "popolazione_a_rischio", "copertura", "lower", "upper", "funnel", "confronto",
+                    *needs.FLAGS]
+DEMOGRAPHY_LABELS = {"territorio": "Territorio", "livello": "Livello", **{k: v for k, v in ETICHETTE.items()}}
 DEMOGRAPHY_COLUMNS = ["territorio", "livello", "popolazione", "indice_vecchiaia", "indice_dipendenza_strutturale",
                       "quota_65", "quota_85", "quota_minori"]
 
@@ -66,6 +71,7 @@ class TerritoryComparison:
     pooled: pd.DataFrame      # per area: the territory's rate from the published totals, ambiti_inclusi, ambiti_esclusi
     demography: pd.DataFrame  # per district, then territory and comparators: DEMOGRAPHY_COLUMNS
     spending: pd.DataFrame    # per area and district: importo_euro, spesa_per_residente, utenti (protected), spesa_per_utente
+    dimostrativo: bool = False  # True when any district's tables are illustrative (`display.demo_banner` reads it)
 
 
 def _meta(settings: dict) -> dict:
@@ -171,13 +177,27 @@ def compare(territory: TerritoryConfig | str, year: int, *, publish: bool | None
                                                              "residenti"].sum())} for d in districts])
     return TerritoryComparison(codice=config.codice, nome=config.nome, year=year, population_year=population_year,
                                protected=protected, districts=info, coverage=coverage, pooled=pooled,
-                               demography=_demography(districts, config, population_year), spending=spending)
+                               demography=_demography(districts, config, population_year), spending=spending,
+                               dimostrativo=any(d.dimostrativo for d in districts))
 
 
 def funnel_table(comparison: TerritoryComparison, area: str) -> pd.DataFrame:
     """The districts of one area as `charts.funnel_plot` and `charts.forest_plot` take them (hidden rows NaN)."""
     rows = comparison.coverage[comparison.coverage["area"] == area].reset_index(drop=True)
     rows.attrs.update(comparison.coverage.attrs)
+    return rows
+
+
+def reference(comparison: TerritoryComparison, area: str) -> pd.Series:
+    """The territory's pooled row of one area: copertura, lower, upper, ambiti_inclusi, ambiti_esclusi."""
+    return comparison.pooled.set_index("area").loc[area]
+
+
+def spending_table(comparison: TerritoryComparison, area: str | None = None) -> pd.DataFrame:
+    """Spending per district (of one area, or every area), with the users' suppression flags for the markers."""
+    rows = comparison.spending if area is None else comparison.spending[comparison.spending["area"] == area]
+    rows = rows.reset_index(drop=True)
+    rows.attrs.update(comparison.spending.attrs)
     return rows
 
 
