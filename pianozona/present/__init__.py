@@ -3,6 +3,8 @@
 Modules:
 
 - `charts`: the statistical charts in the house style (funnel, forest, trend);
+- `charts_forest`: the forest plot (past ~40 units, the outliers and extremes only, and it says so);
+- `labels`: which units a chart names (a capped few) and label placement without overlap in linear time;
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
 - `charts_plan`: the plan's charts (progress of each objective from baseline to target);
 - `charts_profile`: the spine chart of a comune's profile (each indicator within the comuni's range, against the
@@ -27,8 +29,9 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_plan", "charts_profile", "display", "document",
-           "explorer", "headlines", "render", "rug_table", "safe_html", "scaffold", "spreadsheet", "style"]
+__all__ = ["cells", "charts", "charts_district", "charts_forest", "charts_plan", "charts_profile", "display",
+           "document", "explorer", "headlines", "labels", "render", "rug_table", "safe_html", "scaffold",
+           "spreadsheet", "style"]
 
 
 def __getattr__(name: str):

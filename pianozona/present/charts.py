@@ -1,4 +1,4 @@
-"""House-style statistical charts for Italian reports: funnel, forest (caterpillar) and trend.
+"""House-style statistical charts for Italian reports: funnel, forest (caterpillar, from `charts_forest`) and trend.
 
 Conventions (after seaborn): every chart takes a pandas DataFrame `data`
 first, then keyword-only options naming its columns, draws on `ax` and
@@ -26,6 +26,12 @@ notebooks call ``charts.describe(ax)``.  Drawn elements carry a `gid`
 ("funnel_points", "forest_comparator", "trend_verdict", "source", …) so tests
 and SVG output can find them.  The statistics all come from
 `pianozona.analysis.stats`; nothing is recomputed here.
+
+Readable at every size: a funnel names only the units outside its limits, at
+most `labels.MAX_POINT_LABELS` (the farthest from the centre line, by z-score),
+placed in linear time (`pianozona.present.labels`); its text alternative counts
+those outside and names the few labelled ("e altre 34 unità").  A forest plot
+of more than `charts_forest.MAX_ROWS` units shows its outliers and extremes.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from pianozona.analysis import stats
+from pianozona.analysis import naming, stats
 from pianozona.errors import ParameterError
-from pianozona.present.scaffold import (axes_for, checked_table, column_label, column_numbers, declutter, describe,
+from pianozona.present import labels
+from pianozona.present.charts_forest import forest_plot
+from pianozona.present.scaffold import (axes_for, checked_table, column_label, column_numbers, describe,
                                         finish, not_shown, show_empty, side_legend)
 from pianozona.present.style import (DEFAULT_SOURCE, INK, MAIN, MUTED, PALETTE, YearLocator, chart_number,
                                      italian_formatter, literal, set_theme)
@@ -52,8 +60,6 @@ _FUNNEL_COLOURS = {"within": "#5b6770", "above_2sd": "#e69f00", "below_2sd": "#e
                    "above_3sd": "#d55e00", "below_3sd": "#d55e00"}
 _FUNNEL_LEGEND = (("within", "entro i limiti"), ("above_2sd", "oltre i limiti 2σ"),
                   ("above_3sd", "oltre i limiti 3σ"))
-_BENCHMARK = {"migliore": ("#0072b2", "migliori"), "simile": ("#8c8c8c", "simili"),
-              "peggiore": ("#d55e00", "peggiori"), "non confrontabile": ("#d9d9d9", "non confrontabili")}
 _STATISTICS = {"proportion": "proportion", "proporzione": "proportion", "rate": "rate", "tasso": "rate"}
 
 
@@ -135,24 +141,58 @@ def _draw_funnel_points(ax: Axes, f: _Funnel) -> list:
             for code, text in _FUNNEL_LEGEND if code in present]
 
 
+def _funnel_z(f: _Funnel) -> np.ndarray:
+    """How far each unit is from the centre line in standard errors (normal approximation, for ranking only)."""
+    with np.errstate(all="ignore"):
+        if f.stat == "proportion":
+            p = f.mean / f.mult
+            spread = np.sqrt(p * (1 - p) / f.ns) * f.mult
+        else:
+            spread = np.sqrt(f.mean * f.mult / f.ns)
+        z = (f.values - f.mean) / spread
+    return np.where(np.isfinite(z), z, np.where(np.isnan(f.values), 0.0, np.inf))
+
+
+def _funnel_outside(f: _Funnel) -> np.ndarray:
+    """The units outside the 2σ limits, farthest from the centre first (the ones labelled come first)."""
+    return labels.farthest(_funnel_z(f), np.flatnonzero(f.shown & (f.codes != "within")), len(f.codes))
+
+
 def _draw_funnel_labels(ax: Axes, f: _Funnel) -> list:
-    """Names of the units outside the 2σ limits and of the highlighted ones, with a leader line."""
+    """Names of the farthest units outside the 2σ limits (at most a handful) and of the highlighted ones."""
     leader = {"arrowstyle": "-", "color": MUTED, "lw": 0.6, "relpos": (0, 0), "shrinkA": 0, "shrinkB": 4}
+    named = set(_funnel_outside(f)[:labels.MAX_POINT_LABELS].tolist())
+    named |= {i for i in np.flatnonzero(f.shown) if f.names[i] in f.wanted}
     return [ax.annotate(literal(f.names[i]), (f.ns[i], f.values[i]), xytext=(5, 3), textcoords="offset points",
                         fontsize="small", color=INK, arrowprops=leader, gid="funnel_label",
                         fontweight="bold" if f.names[i] in f.wanted else "normal")
-            for i in np.flatnonzero(f.shown) if f.codes[i] != "within" or f.names[i] in f.wanted]
+            for i in sorted(named)]
+
+
+def _funnel_verdict(f: _Funnel, labelled: bool) -> str:
+    """Who is outside the limits: every name when all are labelled, else the counts and the few labelled."""
+    cats = [(text, np.flatnonzero(f.shown & (f.codes == code))) for code, text in stats.FUNNEL_LABELS.items()
+            if code not in ("within", "not_assessable")]
+    cats = [(text, hit) for text, hit in cats if len(hit)]
+    if not cats:
+        return "Tutte le unità mostrate sono entro i limiti 2σ."
+    outside = _funnel_outside(f)
+    if not labelled or len(outside) <= labels.MAX_POINT_LABELS:
+        return "Fuori dai limiti di controllo - " + "; ".join(
+            f"{text}: " + (", ".join(f.names[i] for i in hit) if labelled else f"{len(hit)} unità")
+            for text, hit in cats) + "."
+    few = naming.name_few([f.names[i] for i in outside], limit=labels.MAX_POINT_LABELS,
+                          named=labels.MAX_POINT_LABELS, rest=naming.UNITS)
+    return (f"Fuori dai limiti di controllo {chart_number(len(outside), 0)} unità - "
+            + "; ".join(f"{text}: {chart_number(len(hit), 0)}" for text, hit in cats)
+            + f". Nel grafico sono nominate le {labels.MAX_POINT_LABELS} più lontane dalla linea centrale: {few}.")
 
 
 def _funnel_description(f: _Funnel, *, title: str, labelled: bool, mean_label: str) -> str:
     """The text alternative: how many units are shown, the centre line, who is outside the limits."""
-    outside = [f"{text}: " + (", ".join(f.names[i] for i in hit) if labelled else f"{len(hit)} unità")
-               for code, text in stats.FUNNEL_LABELS.items() if code not in ("within", "not_assessable")
-               and len(hit := np.flatnonzero(f.shown & (f.codes == code)))]
-    verdict = ("Fuori dai limiti di controllo - " + "; ".join(outside) + "." if outside
-               else "Tutte le unità mostrate sono entro i limiti 2σ.")
     return (f"Grafico a imbuto: {title}. {int(f.shown.sum())} unità su {len(f.shown)} mostrate con la linea "
-            f"centrale ({mean_label}: {chart_number(f.mean)}) e i limiti di controllo 2σ e 3σ. {verdict}"
+            f"centrale ({mean_label}: {chart_number(f.mean)}) e i limiti di controllo 2σ e 3σ. "
+            f"{_funnel_verdict(f, labelled)}"
             + not_shown([f.names[i] for i in np.flatnonzero(~f.shown)], "unità non mostrata", "unità non mostrate"))
 
 
@@ -183,13 +223,13 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
                    if f.stat == "proportion" else f"Tasso per {chart_number(f.mult, 0)}")
     title = title or f"{column_label(x)} su {column_label(n).lower()}: grafico a imbuto"
     with axes_for(ax, (9, 5.5)) as ax:
-        labels = []
+        named = []
         if f.shown.any():
             handles = _draw_funnel_limits(ax, f, mean_label) + _draw_funnel_points(ax, f)
             if log_x:
                 ax.set_xscale("log")
                 ax.xaxis.set_minor_formatter(ticker.NullFormatter())
-            labels = _draw_funnel_labels(ax, f) if label is not None else []
+            named = _draw_funnel_labels(ax, f) if label is not None else []
             side_legend(ax, handles)
         else:
             show_empty(ax)
@@ -198,92 +238,8 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
         description = _funnel_description(f, title=title, labelled=label is not None, mean_label=mean_label)
         finish(ax, title=title, xlabel=xlabel or column_label(n), ylabel=ylabel or value_label, source=source,
                description=description)
-        declutter(ax, labels)
+        labels.place_upwards(ax, named)
         return ax
-
-
-# ---------------------------------------------------------------- forest plot
-def _comparator(comparator: float | None, polarity: str | None) -> float | None:
-    """The comparator as a float (None if not given), refusing a polarity without it."""
-    if comparator is not None:
-        comp = pd.to_numeric(pd.Series([comparator]), errors="coerce").iloc[0]
-        if not np.isfinite(comp):
-            raise ParameterError("comparator", comparator, "indicare un numero, ad esempio il valore del distretto")
-        comparator = float(comp)
-    if polarity is not None and comparator is None:
-        raise ParameterError("polarity", polarity, "indicare anche comparator, il valore con cui confrontare")
-    return comparator
-
-
-def _forest_handles(cats: np.ndarray | None) -> list:
-    """Legend entries: one per benchmark category present, or one for value and interval."""
-    if cats is None:
-        return [Line2D([], [], color=MAIN, marker="o", lw=2.2, label="valore e intervallo di confidenza")]
-    return [Line2D([], [], color=colour, marker="o", markeredgecolor=INK, markeredgewidth=0.5, lw=2.2,
-                   label=plural) for cat, (colour, plural) in _BENCHMARK.items() if (cats == cat).any()]
-
-
-def _forest_description(title: str, names: np.ndarray, v: np.ndarray, idx: np.ndarray, cats: np.ndarray | None,
-                        comparator: float | None, comparator_label: str) -> str:
-    """The text alternative: the range of the values, the reference line, the benchmark counts, the missing."""
-    parts = [f"Grafico a intervalli: {title}."]
-    if len(idx):
-        parts.append(f"{len(idx)} unità ordinate per valore, da {names[idx[0]]} ({chart_number(v[idx[0]])}) "
-                     f"a {names[idx[-1]]} ({chart_number(v[idx[-1]])}), con intervalli di confidenza.")
-    if comparator is not None:
-        parts.append(f"Linea di riferimento {comparator_label}: {chart_number(comparator)}.")
-    if cats is not None and len(idx):
-        counts = [f"{(cats == c).sum()} {plural}" for c, (_, plural) in _BENCHMARK.items() if (cats == c).any()]
-        parts.append(f"Rispetto al riferimento: {', '.join(counts)}.")
-    return " ".join(parts) + not_shown(list(names[~np.isfinite(v)]), "unità non mostrata", "unità non mostrate")
-
-
-def forest_plot(data: pd.DataFrame, *, value: str, lower: str, upper: str, label: str,
-                comparator: float | None = None, comparator_label: str = "Distretto",
-                polarity: str | None = None, title: str | None = None, xlabel: str | None = None,
-                ylabel: str | None = None, source: str | None = DEFAULT_SOURCE, ax: Axes | None = None) -> Axes:
-    """Forest (caterpillar) plot: one row per unit sorted by value (highest at the top).
-
-    Points with horizontal interval bars [lower, upper]; a dashed vertical
-    line at `comparator` (e.g. the district value).  With `polarity`
-    ('alto_meglio'/'high_is_good', 'basso_meglio'/'low_is_good', 'neutro')
-    units are coloured by `stats.benchmark` against the comparator
-    (pass 95% limits).  Rows whose value is missing are not drawn and are
-    counted in the description; a missing limit only drops the bar.
-    """
-    df = checked_table(data, value=value, lower=lower, upper=upper, label=label)
-    v, lo, hi = (column_numbers(df, col, param) for col, param in ((value, "value"), (lower, "lower"),
-                                                                    (upper, "upper")))
-    names = df[label].astype(str).to_numpy()
-    comparator = _comparator(comparator, polarity)
-    idx = np.flatnonzero(np.isfinite(v))
-    idx = idx[np.argsort(v[idx], kind="stable")]
-    cats = (np.atleast_1d(stats.benchmark(v[idx], lo[idx], hi[idx], comparator, polarity))
-            if polarity is not None else None)
-    colours = [_BENCHMARK[c][0] for c in cats] if cats is not None else [MAIN] * len(idx)
-    rows = np.arange(len(idx))
-    title = title or column_label(value)
-    with axes_for(ax, (9, max(3.2, 0.34 * len(idx) + 1.9))) as ax:
-        bars = np.isfinite(lo[idx]) & np.isfinite(hi[idx])
-        ax.hlines(rows[bars], lo[idx][bars], hi[idx][bars], colors=np.asarray(colours, dtype=object)[bars]
-                  if len(idx) else [], lw=2.2, gid="forest_intervals")
-        ax.scatter(v[idx], rows, c=colours, s=38, zorder=3, edgecolors=INK if cats is not None else "white",
-                   linewidths=0.5, gid="forest_points")
-        handles = _forest_handles(cats)
-        if comparator is not None:
-            handles.append(ax.axvline(comparator, color=INK, ls="--", lw=1.2, zorder=2, gid="forest_comparator",
-                                      label=f"{literal(comparator_label)}: {chart_number(comparator)}"))
-        ax.set_yticks(rows, [literal(name) for name in names[idx]])
-        ax.set_ylim(-0.7, max(len(idx), 1) - 0.3)
-        ax.grid(False, axis="y")
-        ax.xaxis.set_major_formatter(italian_formatter())
-        if len(idx):
-            side_legend(ax, handles, "Rispetto al riferimento" if cats is not None else None)
-        else:
-            show_empty(ax)
-        description = _forest_description(title, names, v, idx, cats, comparator, comparator_label)
-        return finish(ax, title=title, xlabel=xlabel or column_label(value), ylabel=ylabel or column_label(label),
-                      source=source, description=description)
 
 
 # ---------------------------------------------------------------- trend chart

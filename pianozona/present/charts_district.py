@@ -1,4 +1,4 @@
-"""District charts in the house style: population pyramid, map, objectives status, budget.
+"""District charts in the house style: population pyramid, map (names only where they fit), objectives status, budget.
 
 Same conventions as `pianozona.present.charts` (data first, keyword-only options,
 `ax=None`, returns the Axes, Italian numbers, a source line, and a text
@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from pianozona.analysis.verification import COLOURS, STATUSES
 from pianozona.formatting import num
+from pianozona.present import labels
 from pianozona.present.scaffold import axes_for, checked_table, finish, side_legend
 from pianozona.present.style import DEFAULT_SOURCE, INK, MUTED, PALETTE, italian_formatter, literal
 
@@ -60,22 +61,39 @@ def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, r
                        description=text)
 
 
+def _map_labels(ax: Axes, data, label: str) -> list:
+    """Names of the largest comuni first, each kept only if it overlaps no name kept (`labels.place_or_drop`)."""
+    order = np.argsort(-data.geometry.area.to_numpy(), kind="stable")[:4 * labels.MAX_MAP_LABELS]
+    points = data.geometry.iloc[order].representative_point()
+    names = data[label].iloc[order].astype(str)
+    texts = [ax.annotate(literal(name), (point.x, point.y), ha="center", va="center", fontsize=7, color=INK,
+                         gid="map_label") for name, point in zip(names, points)]
+    return labels.place_or_drop(ax, texts)[0]
+
+
 def map_plot(data, *, value: str, label: str, title: str, legend_label: str, decimals: int = 1,
              source: str | None = "ISTAT; confini comunali openpolis (CC BY 4.0)", ax: Axes | None = None) -> Axes:
-    """Choropleth of the comuni (a GeoDataFrame with `value` and `label` columns)."""
+    """Choropleth of the comuni (a GeoDataFrame with `value` and `label` columns).
+
+    Names are drawn largest comune first and only where they overlap no other
+    name, at most `labels.MAX_MAP_LABELS`: every comune of a small district,
+    the largest of a province; the text alternative says how many are named.
+    """
     checked_table(pd.DataFrame(data.drop(columns="geometry")), value=value, label=label)
     with axes_for(ax, (7.0, 6.0)) as ax:
         data.plot(column=value, ax=ax, cmap="Blues", edgecolor="white", linewidth=0.8, legend=True,
                   legend_kwds={"label": literal(legend_label), "shrink": 0.7,
                                "format": italian_formatter(decimals)}, missing_kwds={"color": "#d9d9d9"})
-        for _, row in data.iterrows():
-            point = row.geometry.representative_point()
-            ax.annotate(literal(row[label]), (point.x, point.y), ha="center", fontsize=7, color=INK)
         ax.set_axis_off()
         ranked = data.sort_values(value, ascending=False)
         text = (f"Mappa dei {len(data)} comuni colorati per {legend_label.lower()}: il valore più alto è a "
                 f"{ranked.iloc[0][label]} ({num(ranked.iloc[0][value], decimals)}), il più basso a "
                 f"{ranked.iloc[-1][label]} ({num(ranked.iloc[-1][value], decimals)}).")
+        finish(ax, title=title, xlabel="", ylabel="", source=None, description=text)  # the layout the names fit in
+        named = _map_labels(ax, data, label) if len(data) else []
+        if len(named) < len(data):
+            text += (f" Sulla mappa sono scritti i nomi di {len(named)} comuni su {len(data)}, i più estesi tra "
+                     "quelli che non si sovrappongono.")
         return finish(ax, title=title, xlabel="", ylabel="", source=source, description=text)
 
 

@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from pianozona.present import charts, scaffold, style  # noqa: E402
+from pianozona.present import charts, charts_forest, labels, scaffold, style  # noqa: E402
 from pianozona.analysis import stats
 from pianozona.errors import ParameterError  # noqa: E402
 
@@ -188,7 +188,7 @@ def test_forest_benchmark_colours(rates):
     ok = rates.dropna(subset=["tasso"]).sort_values("tasso")
     cats = stats.benchmark(ok["tasso"], ok["inf"], ok["sup"], 98.4, "alto_meglio")
     colours = [to_hex(c) for c in by_gid(ax, "forest_points")[0].get_facecolors()]
-    assert colours == [charts._BENCHMARK[c][0] for c in cats]
+    assert colours == [charts_forest.BENCHMARK[c][0] for c in cats]
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "Rispetto al riferimento"
     assert [t.get_text() for t in legend.get_texts()][-1] == "Media regionale: 98,4"
@@ -354,3 +354,44 @@ def test_funnel_rate_points_are_coloured_outside_exactly_when_beyond_the_drawn_l
     expected = np.where(beyond3, "#d55e00", np.where(beyond2, "#e69f00", "#5b6770"))
     assert beyond2.sum() > 10 and (~beyond2).sum() > 10  # both kinds are present
     assert colours == list(expected)
+
+
+# ---------------------------------------------------------------- readable at every size (issue 12)
+def _many_units(n: int, seed: int = 3) -> pd.DataFrame:
+    """n comuni, a sixth of them with coverage far from the rest: many outside the funnel's limits."""
+    rng = np.random.default_rng(seed)
+    pop = rng.integers(300, 20000, n).astype(float)
+    rate = np.where(np.arange(n) % 6 == 0, rng.choice([0.04, 0.16], n), 0.08)
+    return pd.DataFrame({"comune": [f"Comune {i:04d}" for i in range(n)], "utenti": rng.poisson(rate * pop),
+                         "popolazione_a_rischio": pop})
+
+
+def test_funnel_of_many_units_names_only_the_farthest_outside(units):
+    many = _many_units(1500)
+    ax = charts.funnel_plot(many, x="utenti", n="popolazione_a_rischio", label="comune", statistic="rate",
+                            highlight="Comune 0001")
+    named = [t.get_text() for t in by_gid(ax, "funnel_label")]
+    assert len(named) == labels.MAX_POINT_LABELS + 1 and "Comune 0001" in named
+    codes = stats.funnel_significance(many["utenti"], many["popolazione_a_rischio"], statistic="rate",
+                                      multiplier=1000)
+    outside = many.loc[codes != "within"]
+    assert len(outside) > 100
+    mean = many["utenti"].sum() / many["popolazione_a_rischio"].sum() * 1000
+    z = ((outside["utenti"] / outside["popolazione_a_rischio"] * 1000 - mean)
+         / np.sqrt(mean * 1000 / outside["popolazione_a_rischio"])).abs()
+    farthest = set(outside.loc[z.sort_values(ascending=False).index[:labels.MAX_POINT_LABELS], "comune"])
+    assert set(named) - {"Comune 0001"} == farthest
+    text = charts.describe(ax)
+    assert f"Fuori dai limiti di controllo {len(outside):,} unità".replace(",", ".") in text
+    assert f"e altre {len(outside) - labels.MAX_POINT_LABELS:,} unità.".replace(",", ".") in text
+    assert sum(name in text for name in outside["comune"]) == labels.MAX_POINT_LABELS
+    plt.close(ax.figure)
+
+
+def test_funnel_of_a_small_district_names_every_unit_outside(units):
+    ax = charts.funnel_plot(units, x="utenti", n="popolazione_a_rischio", label="comune", statistic="rate")
+    codes = stats.funnel_significance(units["utenti"], units["popolazione_a_rischio"], statistic="rate",
+                                      multiplier=1000)
+    outside = [n for n, c in zip(COMUNI, codes) if c not in ("within", "not_assessable")]
+    text = charts.describe(ax)
+    assert all(name in text for name in outside) and "altre" not in text

@@ -64,3 +64,30 @@ def test_map_labels_are_literal():
     text = svg_text(ax)
     assert "Pieve $x$ Porto" in text and "Tasso $" in text
     assert "il più basso a Pieve $x$ Porto" in charts.describe(ax)
+
+
+def test_map_of_many_comuni_names_only_what_fits():
+    geopandas = pytest.importorskip("geopandas")
+    from pianozona.present import labels
+    side = 40  # 1,600 squares, the larger ones first in the list of names to try
+    cells = [box(i, j, i + 1 + (i % 3 == 0), j + 1 + (j % 5 == 0)) for i in range(side) for j in range(side)]
+    data = geopandas.GeoDataFrame({"comune": [f"Comune con un nome lungo {k}" for k in range(len(cells))],
+                                   "tasso": [float(k % 17) for k in range(len(cells))]}, geometry=cells)
+    ax = charts_district.map_plot(data, value="tasso", label="comune", title="Mappa", legend_label="Tasso")
+    named = [t for t in ax.texts if t.get_gid() == "map_label"]
+    assert 1 <= len(named) <= labels.MAX_MAP_LABELS
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in named]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert f"Sulla mappa sono scritti i nomi di {len(named)} comuni su 1600" in charts.describe(ax)
+    plt.close(ax.figure)
+
+
+def test_map_of_a_small_district_names_every_comune():
+    geopandas = pytest.importorskip("geopandas")
+    data = geopandas.GeoDataFrame({"comune": [f"C{k}" for k in range(12)], "tasso": [float(k) for k in range(12)]},
+                                  geometry=[box(k % 4, k // 4, k % 4 + 1, k // 4 + 1) for k in range(12)])
+    ax = charts_district.map_plot(data, value="tasso", label="comune", title="Mappa", legend_label="Tasso")
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "map_label") == sorted(data["comune"])
+    assert "Sulla mappa sono scritti" not in charts.describe(ax)
+    plt.close(ax.figure)
