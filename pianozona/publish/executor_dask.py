@@ -80,7 +80,8 @@ class DaskPool:
     """The local `Pool`'s interface (`run`, `stop`) over a Dask cluster, with a kernel template per worker."""
 
     def __init__(self, size: int, config: WorkerConfig, scheduler: str | None = None, *,
-                 preload: tuple[str, ...] | None = None, warm: list[dict] | None = None, cwd: Path | None = None) -> None:
+                 preload: tuple[str, ...] | None = None, warm: list[dict] | None = None,
+                 cwd: Path | None = None) -> None:
         """Connect (or start a LocalCluster of `size` workers) and give every worker the run's template.
 
         `preload` None: ordinary kernels (``--no-preload``); else the modules the templates import,
