@@ -7,7 +7,8 @@ preloaded modules and warm-up specs (and returns at once: the template
 imports while the worker takes its first job); in ``teardown`` (end of the
 run, `Client.unregister_worker_plugin`) it stops the template, which kills
 the kernels it forked.  `run_job` is the function the client submits for
-each planned task: it runs the job with the worker process set up as a local worker (`pianozona.publish.workers.prepare_process`)
+each planned task: it runs the job with the worker process set up as a local
+worker (`pianozona.publish.workers.prepare_process`)
 and gives its state back afterwards, one job at a time per process (a lock),
 since the kernel of the running job is process-wide state.  Imported only on
 the Dask side (`pianozona.publish.executor_dask`): it needs ``distributed``.
