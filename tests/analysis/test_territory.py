@@ -152,3 +152,30 @@ def test_the_notebook_runs_on_the_example_in_publication_mode(tmp_path, monkeypa
     text = out.read_text(encoding="utf-8")
     assert "Grafico a imbuto" in text and "Dati dimostrativi" in text and "contati per servizio" in text
     assert "Traceback" not in text
+
+
+def test_the_notebook_escapes_district_names_and_runs_on_another_territory(small, tmp_path, monkeypatch):
+    pm = pytest.importorskip("papermill")
+    config, _ = small
+    base = tmp_path / "ostile"
+    for member, name in zip(config.members[:2], ["<b>Ambito</b> *uno*", "Ambito [due](javascript:alert(1))"]):
+        shutil.copytree(member.folder, base / member.codice)
+        path = base / member.codice / "distretto.yml"
+        text = path.read_text(encoding="utf-8").replace(f'nome: "{member.nome}"', f"nome: {json.dumps(name)}")
+        path.write_text(text, encoding="utf-8")
+    (base / "ostile.yml").write_text("nome: \"<i>Territorio</i>\"\ndistretti:\n"
+                                     + "".join(f"  - cartella: {m.codice}\n" for m in config.members[:2]),
+                                     encoding="utf-8")
+    monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "confronto_ambiti.ipynb"), str(out), cwd=str(ROOT / "notebooks"),
+                        parameters={"territory": str(base / "ostile.yml"), "year": 2023}, progress_bar=False,
+                        kernel_name="python3")
+    outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])]
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    markdown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert "&lt;b&gt;Ambito&lt;/b&gt; *uno*" in html and "<b>" not in html and "<i>" not in html
+    assert r"\<i\>Territorio\</i\>" in markdown  # the territory's name, escaped in the heading and the summary
+    names = [r"\<b\>Ambito\</b\> \*uno\*", r"\[due\](javascript\:alert"]
+    assert any(n in markdown for n in names) or "superiore in" not in markdown and "inferiore in" not in markdown
+    assert "[due](" not in markdown and "<b>Ambito" not in markdown
