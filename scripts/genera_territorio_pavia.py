@@ -74,7 +74,8 @@ def territory_text(groups: dict[str, list[str]]) -> str:
     """The text of `provincia_pavia.yml`."""
     lines = ["# Provincia di Pavia divisa in nove ambiti: esempio ILLUSTRATIVO, non la composizione reale.",
              "# I nomi e le sedi dei nove ambiti sono quelli reali; l'appartenenza dei comuni no: " + RULE + ".",
-             "# Le tabelle dell'ufficio di ogni ambito sono DIMOSTRATIVE (fonte = dimostrativo): provincia_pavia/LEGGIMI.txt.",
+             "# Le tabelle dell'ufficio di ogni ambito sono DIMOSTRATIVE (fonte = dimostrativo): "
+             "provincia_pavia/LEGGIMI.txt.",
              "# Rigenerare con: python scripts/genera_territorio_pavia.py",
              f"codice: {CODICE}", "nome: \"Provincia di Pavia (ambiti illustrativi)\"", "distretti:"]
     lines += [f"  - cartella: {CODICE}/{code}  # {len(groups[code])} comuni" for code, _, _ in SEATS]

@@ -67,15 +67,17 @@ class TerritoryComparison:
     population_year: int
     protected: bool
     districts: pd.DataFrame   # per district: ambito, codice, comuni, residenti
-    coverage: pd.DataFrame    # per area and district: utenti, popolazione_a_rischio, copertura, lower, upper, flags, funnel, confronto
+    coverage: pd.DataFrame    # per area and district: utenti, popolazione_a_rischio, copertura, lower, upper,
+    #                           flags, funnel, confronto
     pooled: pd.DataFrame      # per area: the territory's rate from the published totals, ambiti_inclusi, ambiti_esclusi
     demography: pd.DataFrame  # per district, then territory and comparators: DEMOGRAPHY_COLUMNS
-    spending: pd.DataFrame    # per area and district: importo_euro, spesa_per_residente, utenti (protected), spesa_per_utente
+    spending: pd.DataFrame    # per area and district: importo_euro, spesa_per_residente, utenti (protected),
+    #                           spesa_per_utente
     dimostrativo: bool = False  # True when any district's tables are illustrative (`display.demo_banner` reads it)
 
 
 def _meta(settings: dict) -> dict:
-    """The attrs `privacy.format_suppressed` reads: the protection's settings, with the derived columns of this table."""
+    """The attrs `privacy.format_suppressed` reads: the protection's settings, with this table's derived columns."""
     return {privacy.ATTRS_KEY: {**settings, "derived": {k: [v] for k, v in _DERIVED.items()}}}
 
 

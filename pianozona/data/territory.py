@@ -208,7 +208,8 @@ def _members(raw: dict, lines: dict[str, int], item_lines: list[int], base: Path
         if shared:
             first = shared[0]
             found.error(f"il comune {config.comuni[first]} ({first}) è anche nel distretto {owner[first].codice} "
-                        f"(riga {owner[first].line})" + (f", e altri {len(shared) - 1} comuni" if len(shared) > 1 else ""),
+                        f"(riga {owner[first].line})"
+                        + (f", e altri {len(shared) - 1} comuni" if len(shared) > 1 else ""),
                         line=line, column="distretti", value=member.codice,
                         fix="ogni comune appartiene a un solo ambito: toglierlo da uno dei due distretto.yml")
         owner.update({c: member for c in config.comuni if c not in owner})

@@ -105,8 +105,8 @@ def test_a_hidden_district_total_is_not_shown_compared_pooled_or_stated(small):
 def test_summary_names_a_few_districts_and_counts_the_rest(published):
     area = "anziani"
     names = [f"Ambito {i}" for i in range(8)]
-    rows = pd.DataFrame({"area": area, "etichetta": "Anziani", "ambito": names, "confronto": ["superiore"] * 7 + ["simile"],
-                         "utenti_soppresso": False})
+    rows = pd.DataFrame({"area": area, "etichetta": "Anziani", "ambito": names,
+                         "confronto": ["superiore"] * 7 + ["simile"], "utenti_soppresso": False})
     fake = dataclasses.replace(published, coverage=rows, pooled=published.pooled[published.pooled["area"] == area])
     text = confronto.summary(fake)
     assert "superiore in 7 ambiti: Ambito 0, Ambito 1, Ambito 2 e altri 4 ambiti" in text

@@ -119,7 +119,8 @@ def test_the_example_covers_the_province_once_with_nine_illustrative_ambiti():
     assert "ILLUSTRATIVO" in text and "non la composizione reale" in text
     assert "NON è l'appartenenza reale" in (EXAMPLE / "provincia_pavia" / "LEGGIMI.txt").read_text(encoding="utf-8")
     for folder in found.folders:
-        assert {line.split(";")[-1] for line in (folder / "utenti.csv").read_text().splitlines()[1:]} == {"dimostrativo"}
+        rows = (folder / "utenti.csv").read_text(encoding="utf-8").splitlines()[1:]
+        assert {line.split(";")[-1] for line in rows} == {"dimostrativo"}
 
 
 def test_example_is_small_and_reproduced_byte_for_byte(tmp_path):
