@@ -100,7 +100,7 @@ def test_no_file_reads_in_notebooks():
 
 
 # ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
+NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
 
 
 def _text_outputs(nb) -> str:
@@ -127,7 +127,7 @@ def test_every_notebook_uses_the_same_parameter_names_as_the_cli(path):
     from pianozona.cli import main
 
     params = set(pm.inspect_notebook(str(path)))
-    assert "district" in params and params <= NOTEBOOK_PARAMETERS, params
+    assert ("district" in params or "territory" in params) and params <= NOTEBOOK_PARAMETERS, params
     run = {opt for p in main.commands["run"].params for opt in p.opts}
     assert {"--district", "--distretto", "--year", "--anno"} <= run  # English names, Italian aliases
 

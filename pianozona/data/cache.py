@@ -26,7 +26,7 @@ from pianozona.data import population
 
 __all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
 
-MAX_DISTRICTS = 8
+MAX_DISTRICTS = 32  # a territory of districts (the Pavia example has 9) fits; each is a few MB
 _kept: OrderedDict[tuple, Any] = OrderedDict()
 _lock = threading.Lock()
 
