@@ -190,7 +190,8 @@ def _funnel_verdict(f: _Funnel, labelled: bool) -> str:
 
 def _funnel_description(f: _Funnel, *, title: str, labelled: bool, mean_label: str) -> str:
     """The text alternative: how many units are shown, the centre line, who is outside the limits."""
-    return (f"Grafico a imbuto: {title}. {int(f.shown.sum())} unità su {len(f.shown)} mostrate con la linea "
+    return (f"Grafico a imbuto: {title}. {chart_number(f.shown.sum(), 0)} unità su {chart_number(len(f.shown), 0)} "
+            "mostrate con la linea "
             f"centrale ({mean_label}: {chart_number(f.mean)}) e i limiti di controllo 2σ e 3σ. "
             f"{_funnel_verdict(f, labelled)}"
             + not_shown([f.names[i] for i in np.flatnonzero(~f.shown)], "unità non mostrata", "unità non mostrate"))
@@ -238,7 +239,7 @@ def funnel_plot(data: pd.DataFrame, *, x: str, n: str, label: str | None = None,
         description = _funnel_description(f, title=title, labelled=label is not None, mean_label=mean_label)
         finish(ax, title=title, xlabel=xlabel or column_label(n), ylabel=ylabel or value_label, source=source,
                description=description)
-        labels.place_upwards(ax, named)
+        labels.place_near_points(ax, named)
         return ax
 
 

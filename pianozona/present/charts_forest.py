@@ -91,7 +91,7 @@ def _subset_texts(drawn: int, total: int, outliers: tuple[int, int], comparator:
     head = f"Mostrate {drawn} unità su {chart_number(total, 0)}"
     kinds = "valori estremi e unità fuori dal riferimento" if comparator is not None and every else "valori estremi"
     return (f"{head}: {which}. La tabella completa è nel foglio di calcolo del report.",
-            f"{head} ({kinds}); la tabella completa è nel foglio di calcolo del report")
+            f"{head} ({kinds});\nla tabella completa è nel foglio di calcolo del report")
 
 
 def _forest_handles(cats: np.ndarray | None) -> list:
@@ -176,7 +176,7 @@ def forest_plot(data: pd.DataFrame, *, value: str, lower: str, upper: str, label
             show_empty(ax)
         if subset:
             ax.annotate(subtitle, xy=(0, 1), xycoords="axes fraction", xytext=(0, 7),
-                        textcoords="offset points", ha="left", va="bottom", color=INK, gid="forest_subset")
+                        textcoords="offset points", ha="left", va="bottom", color=INK, fontsize="small", gid="forest_subset")
         description = _forest_description(title, names, v, idx, cats, comparator, comparator_label, subset)
         return finish(ax, title=title, xlabel=xlabel or column_label(value), ylabel=ylabel or column_label(label),
-                      source=source, description=description, pad=28 if subset else 6)
+                      source=source, description=description, pad=36 if subset else 6)

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-__all__ = ["MAX_POINT_LABELS", "MAX_MAP_LABELS", "LabelGrid", "farthest", "place_upwards", "place_or_drop"]
+__all__ = ["MAX_POINT_LABELS", "MAX_MAP_LABELS", "LabelGrid", "farthest", "place_near_points", "place_or_drop"]
 
 #: At most this many units outside a funnel's limits are named on the chart (the farthest out): a handful, so
 #: that a district of a dozen comuni keeps every name it had (its funnels rarely have more outside).
@@ -77,17 +77,35 @@ def _measure(ax: Axes):
     return box
 
 
-def place_upwards(ax: Axes, labels: list, *, step: float = 3, tries: int = 30) -> LabelGrid:
-    """Move point labels (annotations) up, lowest first, until none overlaps one placed before (spatial hash)."""
+def _inside(box: Bbox, frame: Bbox) -> bool:
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def place_near_points(ax: Axes, labels: list, *, step: float = 4, tries: int = 12) -> LabelGrid:
+    """Put each point label (annotation) near its point, inside the Axes, overlapping none placed before.
+
+    Lowest point first, each label tries offsets above and below its point,
+    at growing distance, on its right then on its left; the first free one
+    inside the Axes is kept (if none is, the label stays above-right of its
+    point).  Overlap checks go through a `LabelGrid`.
+    """
     grid = LabelGrid()
     if not labels:
         return grid
     box = _measure(ax)
+    frame = ax.get_window_extent()
+    offsets = [(side, (1 if k % 2 == 0 else -1) * step * ((k + 1) // 2)) for k in range(2 * tries)
+               for side in (1, -1)]
     for text in sorted(labels, key=lambda t: t.xy[1]):
-        for _ in range(tries):
-            if not grid.overlaps(box(text)):
+        dx, dy = text.xyann
+        for side, shift in offsets:
+            text.set_horizontalalignment("left" if side > 0 else "right")
+            text.xyann = (side * abs(dx), dy + shift)
+            if _inside(b := box(text), frame) and not grid.overlaps(b):
                 break
-            text.xyann = (text.xyann[0], text.xyann[1] + step)
+        else:
+            text.set_horizontalalignment("left")
+            text.xyann = (abs(dx), dy)
         grid.add(box(text))
     return grid
 
@@ -106,8 +124,7 @@ def place_or_drop(ax: Axes, labels: list, *, limit: int = MAX_MAP_LABELS) -> tup
     for text in labels:
         if len(kept) < limit:
             b = box(text)
-            inside = frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1
-            if inside and not grid.overlaps(b):
+            if _inside(b, frame) and not grid.overlaps(b):
                 grid.add(b)
                 kept.append(text)
                 continue

@@ -65,11 +65,11 @@ def test_place_or_drop_keeps_no_overlap_and_the_cap():
     plt.close(fig)
 
 
-def test_place_upwards_separates_stacked_labels():
+def test_place_near_points_separates_stacked_labels():
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.set_xlim(0, 10), ax.set_ylim(0, 10)
     texts = [ax.annotate(f"Nome {i}", (5, 5), xytext=(5, 3), textcoords="offset points") for i in range(4)]
-    labels.place_upwards(ax, texts)
+    labels.place_near_points(ax, texts)
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in texts]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
