@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, needs
+from pianozona.analysis import change, naming, needs
 from pianozona.analysis.profile import ComuneProfile
 from pianozona.formatting import num, pct
 
@@ -41,7 +41,7 @@ SIMILAR_DEMOGRAPHY = 5.0
 
 
 def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " e " + names[-1]
+    return naming.name_few(names, limit=len(names))  # a comune has at most seven areas: every one is named
 
 
 def _in_areas(names: list[str]) -> str:
