@@ -90,7 +90,7 @@ Outputs
 ``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
 pianozona version, source hash and git commit, the *names* of the data
 files (never their hashes: see `pianozona.publish.keys`), and per report
-(``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``,
+(``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``, ``hash_risultato``,
 ``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
 ``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
 at a time per folder) and ``<out>/<district>/.distretto.json`` (district
@@ -320,7 +320,8 @@ def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict, chrom
 
 def _result(job: Job, outcome: dict) -> JobResult:
     return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
-                     outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"))
+                     outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"),
+                     outcome.get("result_hash"))
 
 
 @contextmanager

@@ -63,6 +63,7 @@ class JobResult:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     metrics: dict | None = None
+    result_hash: str | None = None  # digest of the executed notebook's outputs (`execution.result_hash`)
 
 
 # ---------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
             (out / stale).unlink(missing_ok=True)  # a file this run did not make must not stay linked
         entry.update(html=f"{name}.html", notebook_eseguito=f"{name}.ipynb", errore=None,
                      cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
-                     cifre_chiave=result.metrics, ultimo_successo=None,
+                     cifre_chiave=result.metrics, ultimo_successo=None, hash_risultato=result.result_hash,
                      foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
                      pdf=f"{name}.pdf" if f"{name}.pdf" in moved else None)
     else:
@@ -97,7 +98,7 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
         for stale in {page, executed} - moved:  # never link an older failure's files
             (out / stale).unlink(missing_ok=True)
         entry.update(html=page if page in moved else None, notebook_eseguito=executed if executed in moved else None,
-                     errore=result.message, cifre_chiave_file=None, cifre_chiave=None,
+                     errore=result.message, cifre_chiave_file=None, cifre_chiave=None, hash_risultato=None,
                      ultimo_successo=_last_success(previous, out), foglio_di_calcolo=None, pdf=None)
     manifest.setdefault("rapporti", [])
     manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
