@@ -28,11 +28,16 @@ an Italian message and let the other jobs go on.  Every file a job leaves
 in the temporary folder under its final name is complete
 (`pianozona.publish.files.write_atomic`): a full disk fails the job, it
 never yields a half-written page.
+
+The outcome of a job that produced a notebook carries ``result_hash``
+(`result_hash`): a digest of what its code cells showed, the same for the same
+page whichever executor ran it, so two runs' manifests can be compared.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import threading
@@ -74,13 +79,68 @@ def execute_job(task: dict) -> dict:
             break
     duration = time.perf_counter() - start
     if nb is None:
-        nb = _read_notebook(output) or nbformat.read(Path(task["notebook"]), as_version=4)
+        nb = _read_notebook(output)
+    produced = nb is not None  # else the planner's notebook, unexecuted, is what the failure page shows
+    if nb is None:
+        nb = nbformat.read(Path(task["notebook"]), as_version=4)
     try:
         write_atomic(work / f"{name}.ipynb", nbformat.writes(nb))
     except OSError as exc:
         error = error or _disk_error(exc)
     output.unlink(missing_ok=True)
-    return _render_job(task, nb, error, duration)
+    outcome = _render_job(task, nb, error, duration)
+    if produced:
+        outcome["result_hash"] = result_hash(nb)
+    return outcome
+
+
+def result_hash(nb: Any) -> str:
+    """The sha256 (hex) of what an executed notebook's code cells show, in order: stable across runs and executors.
+
+    Each code cell counts with its outputs: ``stdout`` text (consecutive chunks joined: how the
+    kernel split a stream depends on timing), every MIME bundle of a display or result (text,
+    HTML, markdown, images: base64 without line breaks) with the output's metadata (the charts'
+    alt text), and errors by name and message.  Left out: execution counts, cell and
+    notebook metadata (papermill's times and status, the kernel), ``transient`` data, the
+    ``stderr`` stream (the page drops it; it carries warnings that a process shows once, so
+    their presence depends on what the kernel's process ran before) and tracebacks (they
+    number cells by execution count).
+    """
+    shown = [_cell_outputs(cell.get("outputs", [])) for cell in nb.cells if cell.get("cell_type") == "code"]
+    text = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cell_outputs(outputs: list) -> list[dict]:
+    """A code cell's outputs as `result_hash` counts them."""
+    shown: list[dict] = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") != "stdout":
+                continue
+            if shown and shown[-1]["kind"] == "stdout":
+                shown[-1]["text"] += _text(output.get("text", ""))
+            else:
+                shown.append({"kind": "stdout", "text": _text(output.get("text", ""))})
+        elif kind in ("display_data", "execute_result", "update_display_data"):
+            data = {mime: _bundle_value(mime, value) for mime, value in (output.get("data") or {}).items()}
+            shown.append({"kind": "display", "data": data, "metadata": output.get("metadata") or {}})
+        elif kind == "error":
+            shown.append({"kind": "error", "ename": output.get("ename"), "evalue": output.get("evalue")})
+    return shown
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _bundle_value(mime: str, value: Any) -> Any:
+    """A MIME bundle's value: text joined; base64 images without the line breaks nbformat may add."""
+    if isinstance(value, (list, str)):
+        text = _text(value)
+        return "".join(text.split()) if mime.startswith("image/") and not mime.endswith("+xml") else text
+    return value  # JSON data (application/json, widgets): compared as they are, keys sorted
 
 
 def tables_record(task: dict) -> Path:

@@ -1,4 +1,4 @@
-"""One job in a worker: retries of a kernel start that lost a port race."""
+"""One job in a worker: retries of a kernel start that lost a port race, tables and PDF, the result hash."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path)
 
     outcomes = [race, race, good]
     monkeypatch.setattr(execution, "_papermill", lambda t, o: fake(t, o, outcomes))
-    assert execution.execute_job(task) == {"ok": True, "message": ""} and len(calls) == 3
+    assert execution.execute_job(task) == {"ok": True, "message": "", "result_hash": execution.result_hash(good[0])}
+    assert len(calls) == 3
 
     calls.clear()
     failure = (nbformat.v4.new_notebook(), "ValueError: boom", False)
@@ -109,3 +110,112 @@ def test_a_pdf_chromium_cannot_print_is_a_warning_and_the_page_loses_its_link(tm
     assert not (work / "tabelle.pdf").exists()
     page = (work / "tabelle.html").read_text(encoding="utf-8")
     assert "tabelle.pdf" not in page and 'href="tabelle.xlsx"' in page
+
+
+# --------------------------------------------------------------------------- the result hash
+def shown_notebook(*outputs_per_cell, **metadata):
+    """A notebook whose code cells have these outputs (and a markdown cell, which does not count)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    cells = [new_markdown_cell("# Titolo")]
+    for count, outputs in enumerate(outputs_per_cell, start=1):
+        cells.append(new_code_cell("x", outputs=list(outputs), execution_count=count))
+    return new_notebook(cells=cells, metadata=metadata)
+
+
+def stdout(text):
+    from nbformat.v4 import new_output
+
+    return new_output("stream", name="stdout", text=text)
+
+
+def shown(mime, value, **metadata):
+    from nbformat.v4 import new_output
+
+    return new_output("display_data", data={mime: value, "text/plain": "<IPython.core.display.Image object>"},
+                      metadata=metadata)
+
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def test_the_result_hash_ignores_counts_times_metadata_stderr_and_how_streams_and_images_were_split():
+    from nbformat.v4 import new_output
+
+    base = shown_notebook([stdout("Utenti: 12\n")], [shown("image/png", PNG, alt="Grafico")],
+                          [shown("text/html", "<table></table>")])
+    same = shown_notebook([stdout("Uten"), new_output("stream", name="stderr", text="UserWarning: CRS\n"),
+                           stdout("ti: 12\n")],
+                          [shown("image/png", PNG[:40] + "\n" + PNG[40:] + "\n", alt="Grafico")],
+                          [shown("text/html", ["<table>", "</table>"])],
+                          papermill={"start_time": "2026-01-01T00:00:00", "duration": 3.2},
+                          kernelspec={"name": "python3", "display_name": "Python 3"})
+    for count, cell in enumerate(same.cells[1:], start=7):
+        cell.execution_count = count
+        cell.metadata["papermill"] = {"duration": count * 0.1, "status": "completed"}
+        cell.metadata["execution"] = {"iopub.execute_input": f"2026-01-0{count - 6}T10:00:00Z"}
+    digest = execution.result_hash(base)
+    assert len(digest) == 64 and int(digest, 16) >= 0
+    assert execution.result_hash(same) == digest
+
+
+def test_the_result_hash_changes_with_what_a_cell_shows():
+    from nbformat.v4 import new_output
+
+    def digest(*cells):
+        return execution.result_hash(shown_notebook(*cells))
+
+    text, image = [stdout("Utenti: 12\n")], [shown("image/png", PNG, alt="Grafico")]
+    reference = digest(text, image)
+    other_image = PNG[:-8] + "AAAAAAA="
+    changed = [digest([stdout("Utenti: 13\n")], image),                               # a number
+               digest(text, [shown("image/png", other_image, alt="Grafico")]),        # a pixel
+               digest(text, [shown("image/png", PNG, alt="Grafico delle spese")]),    # the alt text
+               digest(text + image, []),                                             # an output in another cell
+               digest(image, text),                                                  # the order
+               digest(text, image, [new_output("error", ename="ValueError", evalue="spesa negativa",
+                                               traceback=[])]),                      # an error
+               digest(text, [shown("text/markdown", "**Utenti**")])]                 # markdown for an image
+    assert reference not in changed and len(set(changed)) == len(changed)
+
+
+def hashed_run(tmp_path, name, cells) -> dict:
+    """Execute a notebook of these code cells as a job, in its own temporary folder: its outcome."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from pianozona.present.render import PageInfo
+
+    folder = tmp_path / name
+    (folder / "work").mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), folder / "grafico.ipynb")
+    return execution.execute_job({"name": "grafico", "work": str(folder / "work"),
+                                  "notebook": str(folder / "grafico.ipynb"), "parameters": {},
+                                  "page": PageInfo("Grafico", "Distretto di prova", 2023), "metrics": False,
+                                  "timeout": 120, "pdf": None})
+
+
+CHART_CELLS = ["import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+               "from pianozona.present import display as show",
+               "fig, ax = plt.subplots()\nax.bar(['Sommo', 'Pavia'], [3, {utenti}])\nax.set_title('Utenti')\n"
+               "show.figure(ax, alt='Grafico a barre: utenti per comune')",
+               "print('Utenti a Pavia:', {utenti})\nfig"]
+
+
+def test_the_same_job_run_twice_has_the_same_result_hash_and_a_changed_output_changes_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIANOZONA_PUBBLICAZIONE", "1")
+    cells = [c.format(utenti=40) for c in CHART_CELLS]
+    first, second = hashed_run(tmp_path, "prima", cells), hashed_run(tmp_path, "seconda", cells)
+    assert first["ok"] and second["ok"], (first["message"], second["message"])
+    assert first["result_hash"] == second["result_hash"]
+    changed = hashed_run(tmp_path, "cambiata", [c.format(utenti=41) for c in CHART_CELLS])
+    assert changed["ok"] and changed["result_hash"] != first["result_hash"]
+
+
+def test_a_failed_job_that_ran_has_a_result_hash_and_one_that_never_ran_has_none(tmp_path, monkeypatch):
+    failed = hashed_run(tmp_path, "errore", ["print('prima')", "raise ValueError('spesa negativa')"])
+    assert not failed["ok"] and len(failed["result_hash"]) == 64
+
+    monkeypatch.setattr(execution, "_papermill", lambda task, output: (None, "RuntimeError: kernel morto", False))
+    never = hashed_run(tmp_path, "mai", ["print('prima')"])
+    assert not never["ok"] and "result_hash" not in never
