@@ -4,7 +4,8 @@ For a territory (`pianozona.data.territory`) and a year:
 
 * each district's coverage per area with its 95% interval, taken from the district total row of
   its protected needs analysis (`needs.district_totals`, the same total every report of the
-  district shows), the funnel position and the verdict against the territory's pooled rate;
+  district shows; `district_rows`, cached per district by `memo.per_district` and warmed by the
+  runner), the funnel position and the verdict against the territory's pooled rate;
 * the pooled rate of each area, computed from the published district totals only (a hidden
   total is left out and said so, never recovered by difference);
 * demographic indicators of each district side by side with the territory and its comparators
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import naming, needs, stats
+from pianozona.analysis import memo, naming, needs, stats
 from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
 from pianozona.data import population
 from pianozona.data.datasets import District
@@ -33,8 +34,8 @@ from pianozona.data.territory import TerritoryConfig, load_districts, read_terri
 from pianozona.formatting import num
 
 __all__ = ["AMBITI", "COVERAGE_COLUMNS", "COVERAGE_LABELS", "DEMOGRAPHY_COLUMNS", "DEMOGRAPHY_LABELS", "MAX_NAMED",
-           "NOT_COMPARABLE", "SPENDING_LABELS", "TerritoryComparison", "compare", "funnel_table", "key_figures",
-           "metrics", "reference", "spending_table", "summary"]
+           "NOT_COMPARABLE", "SPENDING_LABELS", "TerritoryComparison", "compare", "district_rows", "funnel_table",
+           "key_figures", "metrics", "reference", "spending_table", "summary"]
 
 MAX_NAMED = naming.FEW  # at most this many districts named in a list; beyond, naming.NAMED and the rest counted
 AMBITI = ("un altro ambito", "altri {n} ambiti")
@@ -81,13 +82,33 @@ def _meta(settings: dict) -> dict:
     return {privacy.ATTRS_KEY: {**settings, "derived": {k: [v] for k, v in _DERIVED.items()}}}
 
 
-def _district_rows(district: District, year: int, publish: bool | None) -> pd.DataFrame:
-    """The protected district total of every area in `year`, with the measure counted."""
+def _area_total(district: District, area: str, year: int, publish: bool | None) -> pd.DataFrame:
+    """The protected district total of `area` in `year`: from the cached `needs.analyse` when caching is on.
+
+    The same table either way (`needs.district_totals` is the district rows of the analysis's
+    protected table): with caching on (publication runs) the runner's warm-up has already analysed
+    every area, so the total is a look-up; with it off, `district_totals` computes half as much.
+    """
+    if not memo.is_active():
+        return needs.district_totals(district, area, [year], publish=publish)
+    totals = needs.analyse(district, area, year, publish=publish).trend_table
+    return totals[totals["anno"] == year].reset_index(drop=True)
+
+
+@memo.per_district(warm=True)
+def district_rows(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
+    """The protected district total of every area in `year`, the measure counted and the area's spending.
+
+    Spending (`importo_euro`, `spesa_per_residente`) is the office's, not a count. Cached per district
+    (`memo.per_district`, warmed by the runner): a territory run's comparison reads it from memory.
+    """
     rows = []
     for code, area in district.aree.items():
-        total = needs.district_totals(district, code, [year], publish=publish)
+        total = _area_total(district, code, year, publish)
         rows.append(total.assign(area=code, etichetta=area.etichetta, misura=needs.measure(district, code)))
     out = pd.concat(rows, ignore_index=True).assign(ambito=district.nome, codice=district.codice)
+    spend = spesa_pro_capite(district, anni=[year])[["area", "importo_euro", "spesa_per_residente"]]
+    out = out.merge(spend, on="area", how="left")
     out.attrs = {privacy.ATTRS_KEY: dict(rows[0].attrs.get(privacy.ATTRS_KEY, {}))}
     return out
 
@@ -139,11 +160,9 @@ def _demography(districts: list[District], territory: TerritoryConfig, year: int
     return pd.concat(frames, ignore_index=True)[DEMOGRAPHY_COLUMNS]
 
 
-def _spending(district: District, year: int, rows: pd.DataFrame) -> pd.DataFrame:
+def _spending(rows: pd.DataFrame) -> pd.DataFrame:
     """Spending per area of one district: euro, per resident, per protected user (raw users never read)."""
-    spend = spesa_pro_capite(district, anni=[year]).drop(columns=["utenti", "spesa_per_utente"])
-    out = rows[["ambito", "area", "etichetta", "utenti", *FLAGS]].merge(
-        spend[["area", "importo_euro", "spesa_per_residente"]], on="area", how="left")
+    out = rows[["ambito", "area", "etichetta", "importo_euro", "spesa_per_residente", "utenti", *FLAGS]].copy()
     with np.errstate(all="ignore"):
         out["spesa_per_utente"] = (out["importo_euro"] / out["utenti"]).where(out["utenti"] > 0)
     return out[["ambito", "area", "etichetta", "importo_euro", "spesa_per_residente", "utenti", "spesa_per_utente",
@@ -162,7 +181,7 @@ def compare(territory: TerritoryConfig | str, year: int, *, publish: bool | None
     for district in districts:
         district.check_year(year)
     population_year = districts[0].nearest_population_year(year)
-    each = [_district_rows(d, year, publish) for d in districts]
+    each = [district_rows(d, year, publish=publish) for d in districts]
     settings = each[0].attrs[privacy.ATTRS_KEY]
     rows = pd.concat(each, ignore_index=True)
     protected = settings.get("mode") == "pubblicazione"
@@ -171,7 +190,7 @@ def compare(territory: TerritoryConfig | str, year: int, *, publish: bool | None
     keep = ["area", "etichetta", "ambito", "codice", "misura", "utenti", "popolazione_a_rischio", "copertura", "lower",
             "upper", "funnel", "confronto", *FLAGS]
     coverage = coverage[keep]
-    spending = pd.concat([_spending(d, year, rows[rows["codice"] == d.codice]) for d in districts], ignore_index=True)
+    spending = pd.concat([_spending(part) for part in each], ignore_index=True)
     for frame in (coverage, spending):
         frame.attrs = _meta(settings)
     info = pd.DataFrame([{"ambito": d.nome, "codice": d.codice, "comuni": len(d.comuni),

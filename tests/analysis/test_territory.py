@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pianozona import privacy
-from pianozona.analysis import needs, overview, stats
+from pianozona.analysis import memo, needs, overview, stats
 from pianozona.analysis import territory as confronto
 from pianozona.data import territory as territori
 from pianozona.data.areas import AREE
@@ -179,3 +179,31 @@ def test_the_notebook_escapes_district_names_and_runs_on_another_territory(small
     names = [r"\<b\>Ambito\</b\> \*uno\*", r"\[due\](javascript\:alert"]
     assert any(n in markdown for n in names) or "superiore in" not in markdown and "inferiore in" not in markdown
     assert "[due](" not in markdown and "<b>Ambito" not in markdown
+
+
+@pytest.fixture
+def caching():
+    """Caching on (as in a publication run) with empty caches; off and empty again afterwards."""
+    memo.clear()
+    memo.set_active(True)
+    yield
+    memo.set_active(None)
+    memo.clear()
+
+
+def test_cached_comparison_is_identical_and_read_from_memory(small, published, caching):
+    config, districts = small
+    assert confronto.district_rows in memo.warmable()  # the runner's warm-up computes it before the kernels fork
+    first = confronto.compare(config, 2023, publish=True, districts=districts)
+    second = confronto.compare(config, 2023, publish=True, districts=districts)
+    assert confronto.district_rows.cache_info()["hits"] == len(districts)
+    for result in (first, second):
+        for name in ("districts", "coverage", "pooled", "demography", "spending"):
+            pd.testing.assert_frame_equal(getattr(result, name), getattr(published, name), check_exact=True)
+            assert getattr(result, name).attrs == getattr(published, name).attrs, name
+        assert confronto.summary(result) == confronto.summary(published)
+        assert confronto.metrics(result) == confronto.metrics(published)
+    second.coverage.loc[0, "utenti"] = -1  # a copy: the next caller is not affected
+    assert confronto.compare(config, 2023, publish=True, districts=districts).coverage.loc[0, "utenti"] >= 0
+    explored = confronto.compare(config, 2023, publish=False, districts=districts)
+    assert not explored.protected and explored.coverage.attrs != published.coverage.attrs  # the mode is in the key
