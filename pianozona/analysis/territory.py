@@ -275,7 +275,12 @@ def _rounded(value: float, digits: int) -> float | None:
 
 
 def metrics(comparison: TerritoryComparison) -> dict:
-    """Key figures for the metrics JSON (plain numbers; None where not published)."""
+    """Key figures for the metrics JSON (plain numbers; None where not published).
+
+    Over every area: ``confronti_superiori`` / ``confronti_inferiori`` count the (district, area)
+    pairs significantly above / below the territory, ``totali_non_pubblicati`` the district totals
+    hidden for privacy; ``aree`` holds the same per area.
+    """
     areas = {}
     for _, ref in comparison.pooled.iterrows():
         rows = funnel_table(comparison, ref["area"])["confronto"].value_counts()
@@ -285,12 +290,15 @@ def metrics(comparison: TerritoryComparison) -> dict:
                               "ambiti_non_confrontabili": int(rows.get(NOT_COMPARABLE, 0))}
     return {"territorio": comparison.codice, "anno": comparison.year, "ambiti": int(len(comparison.districts)),
             "comuni": int(comparison.districts["comuni"].sum()),
-            "residenti": int(comparison.districts["residenti"].sum()), "aree": areas}
+            "residenti": int(comparison.districts["residenti"].sum()),
+            "confronti_superiori": sum(a["ambiti_superiori"] for a in areas.values()),
+            "confronti_inferiori": sum(a["ambiti_inferiori"] for a in areas.values()),
+            "totali_non_pubblicati": int(comparison.coverage[FLAGS[0]].sum()), "aree": areas}
 
 
 def key_figures(comparison: TerritoryComparison) -> dict[str, str]:
     """The key figures as display text."""
     m = metrics(comparison)
-    outside = sum(a["ambiti_superiori"] + a["ambiti_inferiori"] for a in m["aree"].values())
+    outside = m["confronti_superiori"] + m["confronti_inferiori"]
     return {"Ambiti": num(m["ambiti"], 0), "Comuni": num(m["comuni"], 0), "Residenti": num(m["residenti"], 0),
             "Confronti significativi (ambito × area)": f"{num(outside, 0)} su {num(len(comparison.coverage), 0)}"}

@@ -7,11 +7,13 @@ shows them in Italian: a notebook may choose them itself by writing, among its k
 figures, ``"in_evidenza": {"Etichetta": "testo già formattato", ...}``; otherwise
 `HEADLINES` says which keys to show for each notebook of the suite.  A figure that
 is missing or not published (``null``) shows as "n.d."; a notebook without an entry
-shows none.
+shows none.  A value that is not a single figure (a nested dict or list, such as the
+comparison's per-area ``"aree"``) is never shown: it is skipped.
 """
 
 from __future__ import annotations
 
+from numbers import Number
 from typing import NamedTuple
 
 from pianozona.formatting import MISSING, num
@@ -49,6 +51,9 @@ HEADLINES: dict[str, tuple[Headline, ...]] = {
     "bilancio": (Headline("spesa_totale_euro", "Spesa totale (euro)"),
                  Headline("spesa_per_residente", "Spesa per residente (euro)", 2),
                  Headline("variazione_pct", "Variazione sull'anno precedente (%)", 1)),
+    "confronto_ambiti": (Headline("ambiti", "Ambiti confrontati"),
+                         Headline("confronti_superiori", "Confronti ambito × area sopra il territorio"),
+                         Headline("confronti_inferiori", "Confronti ambito × area sotto il territorio")),
 }
 
 
@@ -58,10 +63,15 @@ def headline_figures(notebook: str, metrics: dict | None) -> tuple[tuple[str, st
         return ()
     chosen = metrics.get(CHOSEN_KEY)
     if isinstance(chosen, dict) and chosen:
-        return tuple((str(label), str(value)) for label, value in list(chosen.items())[:MAX_HEADLINES])
+        return tuple((str(label), str(value)) for label, value in chosen.items() if _scalar(value))[:MAX_HEADLINES]
     stem = notebook[: -len(".ipynb")] if notebook.endswith(".ipynb") else notebook
     return tuple((h.label, _shown(metrics.get(h.key), h.decimals)) for h in HEADLINES.get(stem, ())
-                 if h.key in metrics)[:MAX_HEADLINES]
+                 if h.key in metrics and _scalar(metrics[h.key]))[:MAX_HEADLINES]
+
+
+def _scalar(value) -> bool:
+    """True for one figure (number, text, None); False for a nested dict, list or other collection."""
+    return value is None or isinstance(value, (str, Number))
 
 
 def _shown(value, decimals: int | None) -> str:

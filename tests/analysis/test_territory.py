@@ -17,6 +17,7 @@ from pianozona.analysis import territory as confronto
 from pianozona.data import territory as territori
 from pianozona.data.areas import AREE
 from pianozona.data.population import comuni_italia, italy_population
+from pianozona.present.headlines import headline_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "territori"
@@ -207,3 +208,14 @@ def test_cached_comparison_is_identical_and_read_from_memory(small, published, c
     assert confronto.compare(config, 2023, publish=True, districts=districts).coverage.loc[0, "utenti"] >= 0
     explored = confronto.compare(config, 2023, publish=False, districts=districts)
     assert not explored.protected and explored.coverage.attrs != published.coverage.attrs  # the mode is in the key
+
+
+def test_metrics_give_the_index_its_headline_figures(published):
+    figures = json.loads(json.dumps(confronto.metrics(published)))  # as the index reads the JSON back
+    areas = figures["aree"].values()
+    assert figures["confronti_superiori"] == sum(a["ambiti_superiori"] for a in areas) > 0
+    assert figures["confronti_inferiori"] == sum(a["ambiti_inferiori"] for a in areas)
+    assert figures["totali_non_pubblicati"] == int(published.coverage["utenti_soppresso"].sum())
+    shown = dict(headline_figures("confronto_ambiti.ipynb", figures))
+    assert shown["Ambiti confrontati"] == "3" and len(shown) == 3
+    assert shown["Confronti ambito × area sopra il territorio"] == str(figures["confronti_superiori"])
