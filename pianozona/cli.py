@@ -139,12 +139,15 @@ def summary(distretto: str, year: int | None) -> None:
         _fail(exc)
 
 
-@main.command(help="Esegue i notebook per un distretto e un anno e pubblica i rapporti HTML in "
-                   "<cartella>/<distretto>/<anno>/ con index.html e manifest.json. "
+@main.command(help="Esegue i notebook per un distretto (o per ogni distretto di un territorio) e un anno e "
+                   "pubblica i rapporti HTML in <cartella>/<distretto>/<anno>/ con index.html e manifest.json. "
                    "Esce con 0 se tutto è riuscito, 1 se un rapporto non è riuscito, 2 per parametri o dati "
                    "non validi, 130 se interrotto.")
-@click.option("--district", "--distretto", "district", default=DEFAULT_DISTRICT, show_default=True,
-              help="codice del distretto o cartella con distretto.yml")
+@click.option("--district", "--distretto", "district", default=None,
+              help=f"codice del distretto o cartella con distretto.yml (predefinito: {DEFAULT_DISTRICT})")
+@click.option("--territorio", "--territory", "territory", default=None,
+              help="codice di un territorio (data/territori/<codice>.yml) o percorso del file: esegue i rapporti di "
+                   "ogni suo distretto e il confronto tra i distretti, in <cartella>/territori/<codice>/<anno>/")
 @click.option("--year", "--anno", "year", default=None, help="anno dei dati (predefinito: l'ultimo disponibile)")
 @click.option("--areas", "--aree", "areas", default=None, help="aree separate da virgola (predefinito: tutte)")
 @click.option("--comuni", "comuni", default=None,
@@ -168,16 +171,26 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--scheduler", default=None,
               help="con --executor dask: indirizzo tcp://host:porta di un cluster Dask esistente "
                    "(predefinito: un cluster locale di --processi processi)")
-def run(district: str, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
+def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
         pdf: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
-    from pianozona.publish.runner import run_reports
 
+    if district is not None and territory is not None:
+        click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
+        sys.exit(2)
+    options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
+                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
+                   scheduler=scheduler)
     try:
-        result = run_reports(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out,
-                             jobs=jobs, force=force, preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf,
-                             executor=executor, scheduler=scheduler)
+        if territory is not None:
+            from pianozona.publish.territory import run_territory
+
+            result = run_territory(territory, year, **options)
+        else:
+            from pianozona.publish.runner import run_reports
+
+            result = run_reports(district or DEFAULT_DISTRICT, year, **options)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

@@ -16,13 +16,16 @@ Modules, in the order of a run:
 - `executor_dask`: the jobs run on Dask distributed instead (``--executor dask``), outcomes back to the runner;
 - `dask_worker`: inside each Dask worker: the run's kernel template (a worker plugin) and the job function;
 - `site`: the published folder: moving a job's files in, manifest, index, lock;
-- `runner`: `run_reports`, the entry point that ties them together (``pianozona run``).
+- `console`: what a run tells its user while it goes (a progress bar, or log lines);
+- `runner`: `run_reports`, the entry point that ties them together (``pianozona run``);
+- `territory`: a territory's run, every district's suite and the comparison of the districts in one pool
+  (``pianozona run --territorio``).
 """
 
 import importlib
 
-__all__ = ["dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf", "planning",
-           "processes", "runner", "site", "template", "warm", "workers"]
+__all__ = ["console", "dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
+           "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
 
 
 def __getattr__(name: str):

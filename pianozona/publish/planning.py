@@ -39,6 +39,9 @@ MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 #: the headings of the index, in order: the district's reports, then the comuni's
 GROUP_DISTRICT = "Rapporti del distretto"
 GROUP_COMUNI = "Schede dei comuni"
+#: the headings of a territory's index (`pianozona.publish.territory`)
+GROUP_TERRITORY = "Confronto tra gli ambiti"
+GROUP_MEMBERS = "Indici dei distretti"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class Plan:
     jobs: tuple[Job, ...]
     notebooks_dir: Path
     out_dir: Path  # <out>/<district>/<year>
+    members: tuple[Path, ...] = ()  # a territory's plan: its districts' report folders, linked from its index
 
 
 # ---------------------------------------------------------------------------

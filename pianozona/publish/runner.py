@@ -115,15 +115,17 @@ import dataclasses
 import errno
 import os
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pianozona.errors import ExecutionError, ParameterError
+from pianozona.errors import ExecutionError
+from pianozona.formatting import num
+from pianozona.publish.console import Progress, plural
+from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.parameters import check_notebook
@@ -136,7 +138,6 @@ from pianozona.publish.site import (
     MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
     last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
 )
-from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
 from pianozona.publish.workers import Pool, WorkerConfig
@@ -172,9 +173,9 @@ class RunResult:
     def summary(self) -> str:
         """One Italian line: where the reports are and how the jobs went."""
         count = {s: sum(r.status == s for r in self.results) for s in ("riuscito", "fallito", "invariato")}
-        text = (f"Rapporti in {self.plan.out_dir}: {_count(count['riuscito'], 'aggiornato', 'aggiornati')}, "
-                f"{_count(count['invariato'], 'invariato', 'invariati')}, "
-                f"{_count(count['fallito'], 'non riuscito', 'non riusciti')} ({_num(self.duration_s)} s).")
+        text = (f"Rapporti in {self.plan.out_dir}: {plural(count['riuscito'], 'aggiornato', 'aggiornati')}, "
+                f"{plural(count['invariato'], 'invariato', 'invariati')}, "
+                f"{plural(count['fallito'], 'non riuscito', 'non riusciti')} ({num(self.duration_s, 1)} s).")
         for r in self.failed:
             text += f"\n  NON RIUSCITO {r.job.name}: {r.message}"
         return text
@@ -208,45 +209,96 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     raise: see `RunResult.failed` and `RunResult.exit_code`.
     """
     start = time.perf_counter()
-    workers = check_jobs(jobs)
-    limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
-    mode = _Progress.mode_for(progress)
-    limits["executor"] = (check_executor(executor, scheduler), scheduler)
+    options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
     plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
-    chromium = pdf_support(pdf)
-    try:
-        results = _run(plan, workers, force, preload, limits, mode, chromium)
-    except OSError as exc:  # full disk, read-only folder: the published files are as they were
-        raise ExecutionError(write_error_message(exc, plan.out_dir)) from exc
-    order = {job.name: i for i, job in enumerate(plan.jobs)}
-    results.sort(key=lambda r: order[r.job.name])
+    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf))
+    results = run_plans([plan], options, plan.out_dir)[0]
     return RunResult(plan, results, time.perf_counter() - start)
 
 
-def _run(plan: Plan, workers: int, force: bool, preload: bool, limits: dict, mode: str,
-         chromium: str | None = None) -> list[JobResult]:
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    executor = limits.get("executor", ("locale", None))
-    with run_lock(plan.out_dir) as lock, _signals_as_interrupt():
-        remove_stale_temp(plan.out_dir)
-        manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
-        manifest["pianozona"] = {**package_fingerprint(), "commit_git": git_commit()}  # once per run
-        keys = {job.name: job_key(job, plan) for job in plan.jobs}
-        todo = [j for j in plan.jobs if force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-                or (chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
-        results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
-        report = _Progress(mode, len(todo), len(results))
+@dataclass(frozen=True)
+class RunOptions:
+    """The checked options of a run (see `run_reports`)."""
+
+    workers: int
+    limits: dict  # timeout_s, memory_mb, executor: (name, scheduler)
+    mode: str  # of the progress report
+    force: bool = False
+    preload: bool = True
+    chromium: str | None = None  # Chromium's path when PDFs are asked for and can be printed
+
+
+def run_options(jobs, timeout, memory_mb, progress, executor, scheduler) -> RunOptions:
+    """The run's options checked (`ParameterError` for a bad value), before anything is planned."""
+    workers = check_jobs(jobs)
+    limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
+    mode = Progress.mode_for(progress)
+    limits["executor"] = (check_executor(executor, scheduler), scheduler)
+    return RunOptions(workers, limits, mode)
+
+
+def run_plans(plans: Sequence[Plan], options: RunOptions, where: Path) -> list[list[JobResult]]:
+    """Run checked plans in one pool with one kernel template; each plan's results in its jobs' order.
+
+    Every plan publishes into its own folder, under its own lock, in the order given (a territory's
+    plan last: its index reads its districts' manifests).  `where` names the reports' folder in the
+    one-line error of a full disk or a read-only folder (`ExecutionError`).
+    """
+    try:
+        per_plan = _run(list(plans), options)
+    except OSError as exc:  # full disk, read-only folder: the published files are as they were
+        raise ExecutionError(write_error_message(exc, where)) from exc
+    for plan, results in zip(plans, per_plan):
+        order = {job.name: i for i, job in enumerate(plan.jobs)}
+        results.sort(key=lambda r: order[r.job.name])
+    return per_plan
+
+
+@dataclass
+class _Batch:
+    """One output folder's share of a run: its plan and manifest, the jobs to run, their results."""
+
+    plan: Plan
+    manifest: dict
+    keys: dict
+    todo: list[Job]
+    results: list[JobResult]
+    lock: tuple[int, int, int] | None
+    prefix: str = ""  # of its tasks' names, when several folders share the run's pool
+    work: Path | None = None  # its temporary folder, inside its output folder
+
+
+def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
+    commit = git_commit()  # once per run
+    with ExitStack() as stack:
+        batches = [_open(stack, plan, o, commit, several=len(plans) > 1) for plan in plans]
+        stack.enter_context(_signals_as_interrupt())
+        report = Progress(o.mode, sum(len(b.todo) for b in batches), sum(len(b.results) for b in batches))
         try:
-            if todo:
-                config = WorkerConfig("", None, os.getpid(), lock=lock, timeout_s=limits["timeout_s"],
-                                      memory_mb=limits["memory_mb"])
-                results += _execute(plan, todo, keys, manifest, workers, preload, report, config, chromium,
-                                    executor)
-            _record_run(plan, manifest, {"processi": workers, "forzata": force, "esecutore": executor[0]},
-                        wrote=bool(todo))
+            if any(b.todo for b in batches):
+                config = WorkerConfig("", None, os.getpid(), locks=tuple(b.lock for b in batches if b.lock),
+                                      timeout_s=o.limits["timeout_s"], memory_mb=o.limits["memory_mb"])
+                _execute([b for b in batches if b.todo], o, report, config)
+            info = {"processi": o.workers, "forzata": o.force, "esecutore": o.limits["executor"][0]}
+            for batch in batches:
+                _record_run(batch.plan, batch.manifest, info, wrote=bool(batch.todo))
         finally:
             report.close()
-    return results
+    return [b.results for b in batches]
+
+
+def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, several: bool) -> _Batch:
+    """Lock a plan's folder, clean what an interrupted run left there, read its manifest, choose the jobs to run."""
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    lock = stack.enter_context(run_lock(plan.out_dir))
+    remove_stale_temp(plan.out_dir)
+    manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
+    manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
+    keys = {job.name: job_key(job, plan) for job in plan.jobs}
+    todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
+            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+    results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
+    return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
 
 
 def _upgraded(manifest: dict) -> dict:
@@ -267,55 +319,59 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
             raise
 
 
-def _execute(plan: Plan, todo: list[Job], keys: dict, manifest: dict, workers: int, preload: bool,
-             report: "_Progress", config: WorkerConfig, chromium: str | None = None,
-             executor: tuple[str, str | None] = ("locale", None)) -> list[JobResult]:
-    work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=plan.out_dir))
-    modules = preload_modules(job.notebook for job in todo) if preload else ()
-    dask = executor[0] == "dask"  # on Dask each worker has its own template (pianozona.publish.dask_worker)
-    template = KernelTemplate(modules, work, plan.notebooks_dir, warm_specs(todo)) if preload and not dask else None
-    pool, results = None, []
+def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: WorkerConfig) -> None:
+    jobs = [job for b in batches for job in b.todo]
+    dask = o.limits["executor"][0] == "dask"  # on Dask each worker has its own template (publish.dask_worker)
+    modules = preload_modules(job.notebook for job in jobs) if o.preload else ()
+    pool = template = None
     try:
-        metrics_declared = {}
-        for job in todo:  # every check before the first kernel starts
-            if job.notebook not in metrics_declared:
-                metrics_declared[job.notebook] = check_notebook(job)
-        tasks = [_task(job, plan, work, metrics_declared[job.notebook], manifest, chromium) for job in
-                 sorted(todo, key=lambda j: -manifest_entries(manifest).get(j.name, {}).get("durata_s", 0))]
+        for batch in batches:
+            batch.work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=batch.plan.out_dir))
+        work, cwd = batches[0].work, batches[0].plan.notebooks_dir  # the run's own files: template, logs
+        if o.preload and not dask:
+            template = KernelTemplate(modules, work, cwd, warm_specs(jobs))
+        declared = {}
+        for job in jobs:  # every check before the first kernel starts
+            if job.notebook not in declared:
+                declared[job.notebook] = check_notebook(job)
+        order = sorted(((b, j) for b in batches for j in b.todo),
+                       key=lambda bj: -manifest_entries(bj[0].manifest).get(bj[1].name, {}).get("durata_s", 0))
+        tasks = [_task(b, j, declared[j.notebook], o.chromium) for b, j in order]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
-        if dask:
-            pool = DaskPool(min(workers, len(todo)), config, executor[1], preload=modules if preload else None,
-                            warm=warm_specs(todo), cwd=plan.notebooks_dir)
-        else:
-            pool = Pool(min(workers, len(todo)), config)
+        size = min(o.workers, len(jobs))
+        pool = (DaskPool(size, config, o.limits["executor"][1], preload=modules if o.preload else None,
+                         warm=warm_specs(jobs), cwd=cwd) if dask else Pool(size, config))
         report.start()
+        owner = {b.prefix + j.name: (b, j) for b, j in order}
         for outcome in pool.run(tasks):
-            job = next(j for j in todo if j.name == outcome["name"])
+            batch, job = owner[outcome["name"]]
             result = _result(job, outcome)
             with deferred_interrupts():
-                publish_job(plan, job, result, keys[job.name], work, manifest)
-            results.append(result)
-            report.done(result)
-        return results
+                publish_job(batch.plan, job, result, batch.keys[job.name], batch.work, batch.manifest)
+            batch.results.append(result)
+            report.done(result, batch.plan.district.nome if batch.prefix else "")
     finally:
         if pool is not None:
             pool.stop()
         if template is not None:
             template.stop(graceful=pool is not None)
-        remove_tree(work)
+        for batch in batches:
+            if batch.work is not None:
+                remove_tree(batch.work)
 
 
-def _task(job: Job, plan: Plan, work: Path, metrics: bool, manifest: dict, chromium: str | None = None) -> dict:
+def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -> dict:
     from pianozona.present.render import PageInfo
 
-    previous = last_good_html(manifest_entries(manifest).get(job.name, {}), plan.out_dir)
+    plan, work = batch.plan, batch.work
+    previous = last_good_html(manifest_entries(batch.manifest).get(job.name, {}), plan.out_dir)
     parameters = dict(job.parameters)
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
-    return {"name": job.name, "notebook": str(job.notebook), "parameters": parameters, "page": page,
-            "work": str(work), "metrics": metrics, "pdf": chromium}
+    return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
+            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
 
 
 def _result(job: Job, outcome: dict) -> JobResult:
@@ -339,59 +395,3 @@ def _signals_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _num(value: float) -> str:
-    from pianozona.formatting import num
-
-    return num(value, 1)
-
-
-# ---------------------------------------------------------------------------
-# progress
-
-
-class _Progress:
-    """A tqdm bar on a terminal, plain Italian log lines otherwise (both on stderr)."""
-
-    def __init__(self, mode: str, total: int, skipped: int) -> None:
-        self.mode, self.total, self.count, self.bar = mode, total, 0, None
-        if mode != "none":
-            head = (f"{_count(total, 'rapporto', 'rapporti')} da eseguire"
-                + (f", {_count(skipped, 'invariato', 'invariati')} (nessuna modifica)" if skipped else ""))
-            print(head, file=sys.stderr, flush=True)
-
-    def start(self) -> None:
-        """Show the bar (after the workers are forked: tqdm starts a monitor thread)."""
-        if self.mode == "bar" and self.total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.total, desc="Rapporti", unit="rapporto", file=sys.stderr, leave=True)
-
-    @staticmethod
-    def mode_for(mode: str) -> str:
-        if mode == "auto":
-            return "bar" if sys.stderr.isatty() else "log"
-        if mode not in ("bar", "log", "none"):
-            raise ParameterError("progress", mode, "valori ammessi: auto, bar, log, none")
-        return mode
-
-    def done(self, result: JobResult) -> None:
-        self.count += 1
-        state = "completato" if result.status == "riuscito" else f"NON RIUSCITO ({result.message})"
-        line = f"[{self.count}/{self.total}] {result.job.title}: {state} in {_num(result.duration_s)} s"
-        lines = [line] + [f"    avviso: {w}" for w in result.warnings]
-        if self.bar is not None:
-            for text in lines:
-                self.bar.write(text, file=sys.stderr)
-            self.bar.update(1)
-        elif self.mode == "log":
-            print("\n".join(lines), file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -40,10 +40,10 @@ from pathlib import Path
 from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError
 from pianozona.publish.files import (
-    PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, umask, write_atomic,
+    PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, read_json, umask, write_atomic,
 )
 from pianozona.publish.keys import package_fingerprint
-from pianozona.publish.planning import GROUP_DISTRICT, SUITE, Job, Plan
+from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 #: a successful job's files besides its page and notebook, published when the job made them
@@ -154,6 +154,8 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
         # folder names, not absolute paths: a shared manifest need not tell where the server keeps its files
         "cartella_notebook": plan.notebooks_dir.name, "rapporti": entries,
     }
+    if plan.members:  # a territory: where its districts' reports are, relative to this folder
+        fresh["indici_distretti"] = [os.path.relpath(folder / INDEX, plan.out_dir) for folder in plan.members]
     manifest.clear()
     manifest.update(fresh)
     write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
@@ -176,7 +178,7 @@ def _suite_names(plan: Plan) -> list[str]:
 def _index_html(plan: Plan, entries: list[dict]) -> str:
     from pianozona.present.render import PageInfo, render_index
 
-    rows = [_index_row(e) for e in entries]
+    rows = [_index_row(e) for e in entries] + [_member_row(folder, plan.out_dir) for folder in plan.members]
     page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
                     index_href=None, version=package_fingerprint()["versione"] or "")
     return render_index(rows, page, other_years=other_years(plan.out_dir))
@@ -201,6 +203,27 @@ def _index_row(e: dict):
     return IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]), e.get("durata_s"),
                     tuple((text, target) for text, target in links if target), note, figures, downloads,
                     e.get("gruppo") or GROUP_DISTRICT)
+
+
+def _member_row(folder: Path, out: Path):
+    """A territory index's line for one district: its index, how its last run went, how many reports it has."""
+    from pianozona.present.render import IndexRow
+
+    manifest = read_json(folder / MANIFEST)
+    entries = manifest.get("rapporti", [])
+    failed = sum(e.get("stato") == "fallito" for e in entries)
+    name = (manifest.get("distretto") or {}).get("nome") or folder.parent.name
+    if not manifest:
+        return IndexRow(name, "non eseguito", None, note="Nessun rapporto pubblicato.", group=GROUP_MEMBERS)
+    figures = (("Rapporti pubblicati", str(len(entries) - failed)), ("Non riusciti", str(failed)))
+    note = (f"{failed} {'rapporto non riuscito' if failed == 1 else 'rapporti non riusciti'}: vedere l'indice "
+            "del distretto." if failed else "")
+    try:
+        updated = dt.datetime.fromisoformat(str(manifest.get("aggiornato_il")))
+    except ValueError:
+        updated = None
+    return IndexRow(name, "fallito" if failed else "riuscito", os.path.relpath(folder / INDEX, out), updated, None,
+                    (("manifest.json", os.path.relpath(folder / MANIFEST, out)),), note, figures, (), GROUP_MEMBERS)
 
 
 def other_years(out: Path) -> tuple[tuple[int, str], ...]:

@@ -39,7 +39,7 @@ class WorkerConfig:
     parent: int
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int | None = DEFAULT_MEMORY_MB
-    lock: tuple[int, int, int] | None = None  # (fd, device, inode) of the run lock: not for the workers
+    locks: tuple[tuple[int, int, int], ...] = ()  # (fd, device, inode) of the run's locks: not for the workers
 
 
 class Pool:
@@ -119,7 +119,8 @@ class Pool:
 def _worker_main(config: WorkerConfig, tasks: Any, events: Any) -> None:
     """A worker: set up its process, then run the queued jobs until told to stop or the runner is gone."""
     die_with_parent(config.parent)  # kill -9 of the runner takes the workers with it
-    release_lock(config.lock)
+    for lock in config.locks:
+        release_lock(lock)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides what Ctrl-C does
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     log = process_log(config)
@@ -179,8 +180,14 @@ def restore_process(previous: dict) -> None:
 
 
 def run_task(task: dict, config: WorkerConfig) -> dict:
-    """Run one planned task with the run's limits: its outcome (`pianozona.publish.execution.execute_job`)."""
-    return execute_job({**task, "timeout": config.timeout_s, "memory_mb": config.memory_mb})
+    """Run one planned task with the run's limits: its outcome (`pianozona.publish.execution.execute_job`).
+
+    A task's ``name`` identifies it in the run; its files are named after ``stem`` when it has one
+    (a territory run has a ``panoramica`` in every district: see `pianozona.publish.runner`).
+    """
+    outcome = execute_job({**task, "name": task.get("stem", task["name"]), "timeout": config.timeout_s,
+                           "memory_mb": config.memory_mb})
+    return {**outcome, "name": task["name"]}
 
 
 def release_lock(lock: tuple[int, int, int] | None) -> None:

@@ -1,0 +1,148 @@
+"""A territory's run: every district's suite and the comparison, one pool, a territory index linking the districts."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pianozona.cli import main
+from pianozona.data.config import data_root
+from pianozona.errors import DataError, ParameterError
+from pianozona.publish.files import TEMP_PREFIX
+from pianozona.publish.territory import COMPARISON, plan_territory, run_territory
+from tests.publish.conftest import FIXTURES
+
+EXAMPLE = data_root() / "territori" / "provincia_pavia"
+HOSTILE = '<script>alert("ambito")</script> & **Ambito**'
+
+
+def small_territory(root: Path, *, hostile: bool = False, code: str | None = None) -> Path:
+    """Two small districts of the bundled example copied under `root`, and a territory file listing them."""
+    for name in ("ambito-vigevano", "ambito-garlasco"):
+        shutil.copytree(EXAMPLE / name, root / name)
+    config = root / "ambito-garlasco" / "distretto.yml"
+    text = config.read_text(encoding="utf-8")
+    if hostile:
+        text = text.replace('nome: "Ambito di Garlasco (illustrativo)"', f"nome: '{HOSTILE}'")
+    if code:
+        text = text.replace("codice: ambito-garlasco", f"codice: {code}")
+    config.write_text(text, encoding="utf-8")
+    path = root / "due.yml"
+    path.write_text("codice: due\nnome: \"Due ambiti\"\ndistretti:\n  - cartella: ambito-vigevano\n"
+                    "  - cartella: ambito-garlasco\n", encoding="utf-8")
+    return path
+
+
+class Links(HTMLParser):
+    """The href of every link of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+
+def links(page: Path) -> list[str]:
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.hrefs
+
+
+def test_the_bundled_territory_plans_every_district_and_the_comparison(reports_root):
+    plan = plan_territory("provincia_pavia", areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES,
+                          out_dir=reports_root)
+    assert len(plan.districts) == 9
+    assert [p.district.codice for p in plan.districts] == [m.codice for m in plan.territory.members]
+    assert {p.year for p in plan.plans} == {plan.year}
+    profiles = {p.district.codice: [j.name for j in p.jobs if j.name.startswith("scheda_comune")]
+                for p in plan.districts}
+    assert profiles.pop("ambito-vigevano") == ["scheda_comune_018177"]
+    assert not any(profiles.values())  # --comuni narrows the profiles over the whole territory
+    (job,) = plan.comparison.jobs
+    assert job.name == COMPARISON and job.parameters == {"territory": str(plan.territory.file.resolve()),
+                                                          "year": plan.year}
+    assert plan.comparison.out_dir == reports_root.resolve() / "territori" / "provincia_pavia" / str(plan.year)
+    assert plan.comparison.members == tuple(p.out_dir for p in plan.districts)
+    assert plan.plans[-1] is plan.comparison  # published last: its index reads the districts' manifests
+
+
+def test_a_year_that_a_district_lacks_or_a_comune_outside_the_territory_is_refused(reports_root):
+    with pytest.raises(ParameterError, match="senza 1990"):
+        plan_territory("provincia_pavia", 1990, notebooks_dir=FIXTURES, out_dir=reports_root)
+    with pytest.raises(ParameterError, match="Milano"):
+        plan_territory("provincia_pavia", comuni="Vigevano, Milano", notebooks_dir=FIXTURES, out_dir=reports_root)
+    with pytest.raises(DataError, match="non trovato"):
+        plan_territory("nessuno", notebooks_dir=FIXTURES, out_dir=reports_root)
+
+
+@pytest.mark.parametrize("code, error, message", [
+    ("ambito-vigevano", DataError, "distretto ripetuto"),  # the two would publish in one folder
+    ("territori", ParameterError, "cartella dei territori"),  # it would publish among the territories
+])
+def test_a_district_code_that_would_publish_in_the_wrong_folder_is_refused(tmp_path, code, error, message):
+    territory = small_territory(tmp_path, code=code)
+    with pytest.raises(error, match=message) as caught:
+        plan_territory(territory, notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+    assert "riga 5" in str(caught.value)  # the line listing the second district
+
+
+def test_a_territory_run_publishes_every_district_and_an_index_linking_them(tmp_path):
+    territory = small_territory(tmp_path / "dati", hostile=True)
+    out = tmp_path / "reports"
+    result = run_territory(territory, areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES, out_dir=out,
+                           jobs=2, progress="none")
+    assert result.exit_code == 0, result.summary()
+    assert [len(r) for r in result.results] == [6, 5, 1]
+    assert all(r.status == "riuscito" for r in sum(result.results, []))
+    year = result.plan.year
+    index = out / "territori" / "due" / str(year) / "index.html"
+    hrefs = links(index)
+    for code in ("ambito-vigevano", "ambito-garlasco"):
+        href = f"../../../{code}/{year}/index.html"
+        assert href in hrefs and (index.parent / href).resolve().is_file()
+    assert f"{COMPARISON}.html" in hrefs and (index.parent / f"{COMPARISON}.html").is_file()
+    page = index.read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;ambito&#34;)&lt;/script&gt; &amp;" in page
+    manifest = json.loads((index.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["indici_distretti"] == [f"../../../{c}/{year}/index.html" for c in ("ambito-vigevano",
+                                                                                        "ambito-garlasco")]
+    (entry,) = manifest["rapporti"]
+    assert entry["cifre_chiave"]["ambiti"] == 2 and entry["cifre_chiave"]["pubblicazione"] == "1"
+    district = json.loads((out / "ambito-garlasco" / str(year) / "manifest.json").read_text(encoding="utf-8"))
+    assert district["distretto"]["nome"] == HOSTILE and len(district["rapporti"]) == 5
+    assert not list(out.rglob(TEMP_PREFIX + "*")), "cartelle temporanee rimaste"
+
+
+def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(tmp_path):
+    territory = small_territory(tmp_path / "dati")
+    out = tmp_path / "reports"
+    options = dict(areas="anziani", comuni=[], notebooks_dir=FIXTURES, out_dir=out, jobs=2, progress="none")
+    assert run_territory(territory, **options).exit_code == 0
+    again = run_territory(territory, **options)
+    assert {r.status for r in sum(again.results, [])} == {"invariato"}
+    spending = tmp_path / "dati" / "ambito-garlasco" / "spesa.csv"
+    spending.write_text(spending.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same rows, new bytes
+    third = run_territory(territory, **options)
+    states = [{r.status for r in results} for results in third.results]
+    assert states == [{"invariato"}, {"riuscito"}, {"riuscito"}]
+
+
+def test_the_cli_runs_a_territory_and_refuses_a_district_with_it(tmp_path):
+    territory = small_territory(tmp_path / "dati")
+    runner = CliRunner()
+    both = runner.invoke(main, ["run", "--distretto", "pavia", "--territorio", str(territory)])
+    assert both.exit_code == 2 and "non entrambi" in both.output
+    done = runner.invoke(main, ["run", "--territorio", str(territory), "--notebooks", str(FIXTURES), "--aree",
+                                "anziani", "--comuni", "Gambolò", "--out", str(tmp_path / "r"), "--processi", "2"])
+    assert done.exit_code == 0, done.output
+    assert re.search(r"Territorio Due ambiti, anno \d{4}: indice in .*territori/due/\d{4}/index\.html", done.output)
+    assert "Ambito di Vigevano (illustrativo): 6 aggiornati" in done.output
