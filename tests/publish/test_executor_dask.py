@@ -98,3 +98,25 @@ def test_a_scheduler_address_is_accepted():
     assert check_executor("dask", "tcp://10.0.0.5:8786") == "dask"
     assert check_executor("DASK", "tls://[::1]:8786") == "dask"
     assert check_executor(None, None) == "locale"
+
+
+def shown_pages(out: Path) -> dict[str, tuple[str, str]]:
+    """Each report's state and the hash of what its executed notebook showed, from the manifest."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {e["nome"]: (e["stato"], e["hash_risultato"]) for e in manifest["rapporti"]}
+
+
+def test_the_real_suite_gives_the_same_pages_on_dask_as_on_the_local_pool(tmp_path):
+    """The project's own notebooks for Pavia, narrowed to one area and one comune, run by both executors."""
+    narrowed = {"areas": "anziani", "comuni": ["018110"], "progress": "none", "jobs": 2}
+    local = run_reports("pavia", out_dir=tmp_path / "locale", **narrowed)
+    dask = run_reports("pavia", out_dir=tmp_path / "dask", executor="dask", **narrowed)
+    assert local.exit_code == 0 and dask.exit_code == 0, local.summary() + dask.summary()
+    pages_local = shown_pages(tmp_path / "locale" / "pavia" / "2023")
+    pages_dask = shown_pages(tmp_path / "dask" / "pavia" / "2023")
+    assert set(pages_local) == {"panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio",
+                                "quadro_sindaci", "scheda_comune_018110"}
+    assert all(state == "riuscito" and len(digest) == 64 for state, digest in pages_local.values()), pages_local
+    different = {name: (page, pages_dask.get(name)) for name, page in pages_local.items()
+                 if pages_dask.get(name) != page}
+    assert not different, f"pagine diverse tra locale e Dask: {different}"
