@@ -15,6 +15,7 @@ Modules:
 - `services`: users per service of an area (protected with the area's table), spending per service, service presence;
 - `change`: the change of a rate between two years, with the exact conditional test of two Poisson rates;
 - `naming`: name at most a few units in a sentence and count the rest ("A, B, C e altri 12 comuni");
+- `shortlist`: which rows of a long table a page shows (extremes and outliers, at most 40) and the note saying so;
 - `overview`: the district's demography (pyramid, indicators by comune);
 - `profile`: the profile of one comune (demography, areas from the protected `needs` tables, spine chart rows);
 - `profile_text`: the Italian summary, hidden-value notes and key figures of a comune's profile;
@@ -33,8 +34,8 @@ analysis, before any text, chart or key figure is derived from them.
 import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
-           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "standardisation",
-           "stats", "summary", "territory", "trend", "verification"]
+           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
+           "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):
