@@ -151,7 +151,8 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--year", "--anno", "year", default=None, help="anno dei dati (predefinito: l'ultimo disponibile)")
 @click.option("--areas", "--aree", "areas", default=None, help="aree separate da virgola (predefinito: tutte)")
 @click.option("--comuni", "comuni", default=None,
-              help="comuni delle schede, codici ISTAT o nomi separati da virgola (predefinito: tutti)")
+              help="comuni delle schede, codici ISTAT o nomi separati da virgola (predefinito: tutti; \"\": nessuna "
+                   "scheda)")
 @click.option("--notebooks", default=None, type=click.Path(file_okay=False),
               help="cartella dei notebook (predefinita: notebooks/ del progetto)")
 @click.option("--jobs", "--processi", "jobs", default=None, help="processi in parallelo (predefinito: i core)")

@@ -210,9 +210,11 @@ def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
 
 
 def check_comuni(comuni: Sequence[str] | str | None, info: DistrictInfo) -> list[tuple[str, str]]:
-    """(code, name) of the comuni asked for (ISTAT codes or names; None: all), in the district's order."""
+    """(code, name) of the comuni asked for (ISTAT codes or names; None: all; "": none), in the district's order."""
     if comuni is None:
         return list(info.comuni)
+    if isinstance(comuni, str) and not comuni.strip():
+        return []  # --comuni "": no profiles
     asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
     by_key = {key.casefold(): (code, name) for code, name in info.comuni for key in (code, name)}
     chosen = {}

@@ -149,11 +149,12 @@ def template_main() -> None:
 
 
 def _warm_helper(specs: list[dict], preload: list[str]) -> Any:
-    """The forked warm-up process (`pianozona.publish.warm.start_helper`), or None."""
+    """The forked warm-up processes, one per usable core at most (`pianozona.publish.warm.start_helpers`), or None."""
     try:
-        from pianozona.publish.warm import start_helper
+        from pianozona.publish.warm import start_helpers
 
-        return start_helper(specs, preload)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return start_helpers(specs, preload, cores)
     except Exception:  # noqa: BLE001 - the warm-up then runs here
         return None
 

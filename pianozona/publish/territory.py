@@ -156,6 +156,8 @@ def _split_comuni(comuni: Sequence[str] | str | None, infos: list[DistrictInfo])
     """Each district's share of the comuni asked for (None: all of them); ParameterError for one in none."""
     if comuni is None:
         return {info.codice: None for info in infos}
+    if isinstance(comuni, str) and not comuni.strip():
+        return {info.codice: [] for info in infos}
     asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
     share: dict[str, list[str]] = {info.codice: [] for info in infos}
     for value in asked:

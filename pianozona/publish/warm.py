@@ -35,7 +35,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WARM_TIMEOUT_S", "Helper", "start_helper", "warm_drawing", "warm_specs", "warm_up"]
+__all__ = ["WARM_TIMEOUT_S", "Helper", "Helpers", "start_helper", "start_helpers", "warm_drawing", "warm_specs",
+           "warm_up"]
 
 WARM_TIMEOUT_S = 120
 
@@ -216,6 +217,30 @@ def start_helper(specs: list[dict], modules: Iterable[str] = ()) -> Helper | Non
         traceback.print_exc()
     finally:
         os._exit(status)
+
+
+class Helpers:
+    """Several helpers, each warming a share of the districts; `finish` installs what each gave."""
+
+    def __init__(self, helpers: list[Helper]) -> None:
+        self.helpers = helpers
+
+    def finish(self, timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> bool:
+        """`Helper.finish` for each within one shared deadline; True if any gave its results."""
+        deadline = time.monotonic() + timeout_s
+        done = [helper.finish(max(0.0, deadline - time.monotonic()), log) for helper in self.helpers]
+        return any(done)
+
+
+def start_helpers(specs: list[dict], modules: Iterable[str] = (), count: int = 1) -> Helpers | None:
+    """`start_helper` for `count` shares of the specs (a territory's districts dealt round), None with no specs.
+
+    A run of one district has one spec, hence one helper; a territory's warm-up uses the cores the
+    workers will use, instead of one while the others wait.
+    """
+    shares = [specs[i::count] for i in range(max(1, min(count, len(specs))))]
+    helpers = [helper for share in shares if (helper := start_helper(share, modules)) is not None]
+    return Helpers(helpers) if helpers else None
 
 
 def _helper_main(specs: list[dict], modules: Iterable[str], fd: int) -> None:

@@ -49,8 +49,9 @@ def test_chosen_comuni_by_code_or_name_in_the_district_order(reports_root):
     plan = plan_run("pavia", comuni="mezzana rabattone, 018110,Pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
     assert [job.name for job in plan.jobs if job.group == planning.GROUP_COMUNI] == [
         "quadro_sindaci", "scheda_comune_018110", "scheda_comune_018091"]
-    assert not [job for job in plan_run("pavia", comuni=[], notebooks_dir=FIXTURES, out_dir=reports_root).jobs
-                if job.name.startswith("scheda_comune_")]
+    for none in ([], "", "  "):  # the CLI's --comuni "": no profile
+        assert not [job for job in plan_run("pavia", comuni=none, notebooks_dir=FIXTURES, out_dir=reports_root).jobs
+                    if job.name.startswith("scheda_comune_")]
 
 
 def test_an_unknown_comune_is_refused_with_the_district_list(reports_root):

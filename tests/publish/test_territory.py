@@ -73,6 +73,8 @@ def test_the_bundled_territory_plans_every_district_and_the_comparison(reports_r
     assert plan.comparison.out_dir == reports_root.resolve() / "territori" / "provincia_pavia" / str(plan.year)
     assert plan.comparison.members == tuple(p.out_dir for p in plan.districts)
     assert plan.plans[-1] is plan.comparison  # published last: its index reads the districts' manifests
+    none = plan_territory("provincia_pavia", areas="anziani", comuni="", notebooks_dir=FIXTURES, out_dir=reports_root)
+    assert not [j for p in none.districts for j in p.jobs if j.name.startswith("scheda_comune")]
 
 
 def test_a_year_that_a_district_lacks_or_a_comune_outside_the_territory_is_refused(reports_root):
