@@ -79,6 +79,22 @@ def test_the_helper_computes_in_another_process_and_installs_here(publishing, mo
     assert start_helper([]) is None
 
 
+def test_helpers_share_the_districts_and_install_all_of_them(publishing):
+    from pianozona.data import cache
+    from pianozona.publish.warm import start_helpers
+
+    cache.clear()
+    specs = [{"district": "pavia", "year": year, "areas": ["minori"]} for year in (2022, 2023)]
+    specs.append({"district": "pavia", "year": 2023, "areas": ["anziani"]})
+    helpers = start_helpers(specs, ["pianozona.analysis.needs"], count=2)
+    assert len(helpers.helpers) == 2  # specs dealt round: (2022 minori, 2023 anziani), (2023 minori)
+    assert helpers.finish(log=io.StringIO())
+    assert needs.analyse.cache_info() == {"hits": 0, "misses": 0, "size": 3}  # all three, none computed here
+    one = start_helpers(specs[:1], count=4)
+    assert len(one.helpers) == 1 and one.finish(log=io.StringIO())  # never more helpers than specs to warm
+    assert start_helpers([], count=2) is None
+
+
 def test_a_helper_late_is_killed_and_gives_nothing(publishing):
     from pianozona.data import cache
     from pianozona.publish.warm import start_helper
