@@ -65,13 +65,13 @@ def _picked(units: pd.DataFrame, value: str, verdict: str | None, reference: flo
 
 def _note(shown: int, total: int, outliers: int, shown_outliers: int, unit: str, verdict: str | None) -> str:
     ends = EXTREMES if verdict else MAX_ROWS // 2
-    text = (f"Sono mostrati {num(shown, 0)} {unit} su {num(total, 0)}: i {ends} con il valore più alto, i {ends} "
-            "con il più basso")
+    which = [f"i {ends} con il valore più alto", f"i {ends} con il più basso"]
     if verdict and outliers:
-        text += (f" e tutti i {num(outliers, 0)} che si discostano in modo significativo" if shown_outliers == outliers
-                 else f" e i {num(shown_outliers, 0)} più distanti dei {num(outliers, 0)} che si discostano in modo "
-                      "significativo")
-    return text + ". La tabella completa è nel foglio di calcolo del report."
+        which.append(f"tutti i {num(outliers, 0)} che si discostano in modo significativo" if shown_outliers == outliers
+                     else f"i {num(shown_outliers, 0)} più distanti dei {num(outliers, 0)} che si discostano in modo "
+                          "significativo")
+    return (f"Sono mostrati {num(shown, 0)} {unit} su {num(total, 0)}: {', '.join(which[:-1])} e {which[-1]}. "
+            "La tabella completa è nel foglio di calcolo del report.")
 
 
 def shortlist(rows: pd.DataFrame, *, value: str, verdict: str | None = None, reference: float | None = None,

@@ -34,8 +34,8 @@ from pianozona.data.territory import TerritoryConfig, load_districts, read_terri
 from pianozona.formatting import num
 
 __all__ = ["AMBITI", "COVERAGE_COLUMNS", "COVERAGE_LABELS", "DEMOGRAPHY_COLUMNS", "DEMOGRAPHY_LABELS", "MAX_NAMED",
-           "NOT_COMPARABLE", "SPENDING_LABELS", "TerritoryComparison", "compare", "district_rows", "funnel_table",
-           "key_figures", "metrics", "reference", "spending_table", "summary"]
+           "NOT_COMPARABLE", "SPENDING_LABELS", "TerritoryComparison", "assess", "compare", "district_rows",
+           "funnel_table", "key_figures", "metrics", "reference", "spending_table", "summary"]
 
 MAX_NAMED = naming.FEW  # at most this many districts named in a list; beyond, naming.NAMED and the rest counted
 AMBITI = ("un altro ambito", "altri {n} ambiti")
@@ -169,6 +169,23 @@ def _spending(rows: pd.DataFrame) -> pd.DataFrame:
                 *FLAGS]]
 
 
+def assess(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """From the districts' rows (`district_rows`, concatenated, attrs of the first): pooled, coverage and spending.
+
+    The pooled rate per area of the published totals, each district's funnel position and verdict
+    against it, and spending per resident and per protected user (`TerritoryComparison`'s tables).
+    """
+    settings = rows.attrs[privacy.ATTRS_KEY]
+    pooled = _pooled(rows)
+    keep = ["area", "etichetta", "ambito", "codice", "misura", "utenti", "popolazione_a_rischio", "copertura", "lower",
+            "upper", "funnel", "confronto", *FLAGS]
+    coverage = _positions(rows, pooled)[keep]
+    spending = _spending(rows)
+    for frame in (coverage, spending):
+        frame.attrs = _meta(settings)
+    return pooled, coverage, spending
+
+
 def compare(territory: TerritoryConfig | str, year: int, *, publish: bool | None = None,
             districts: list[District] | None = None) -> TerritoryComparison:
     """The comparison of the territory's districts in `year`; `publish` as in `needs.analyse`.
@@ -182,17 +199,10 @@ def compare(territory: TerritoryConfig | str, year: int, *, publish: bool | None
         district.check_year(year)
     population_year = districts[0].nearest_population_year(year)
     each = [district_rows(d, year, publish=publish) for d in districts]
-    settings = each[0].attrs[privacy.ATTRS_KEY]
     rows = pd.concat(each, ignore_index=True)
-    protected = settings.get("mode") == "pubblicazione"
-    pooled = _pooled(rows)
-    coverage = _positions(rows, pooled)
-    keep = ["area", "etichetta", "ambito", "codice", "misura", "utenti", "popolazione_a_rischio", "copertura", "lower",
-            "upper", "funnel", "confronto", *FLAGS]
-    coverage = coverage[keep]
-    spending = pd.concat([_spending(part) for part in each], ignore_index=True)
-    for frame in (coverage, spending):
-        frame.attrs = _meta(settings)
+    rows.attrs = dict(each[0].attrs)
+    pooled, coverage, spending = assess(rows)
+    protected = rows.attrs[privacy.ATTRS_KEY].get("mode") == "pubblicazione"
     info = pd.DataFrame([{"ambito": d.nome, "codice": d.codice, "comuni": len(d.comuni),
                           "residenti": int(d.popolazione.loc[d.popolazione["anno"] == population_year,
                                                              "residenti"].sum())} for d in districts])
