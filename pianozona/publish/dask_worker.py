@@ -4,9 +4,13 @@
 worker process, also for a worker that joins or is restarted during the run)
 it starts a `pianozona.publish.template.KernelTemplate` with the run's
 preloaded modules and warm-up specs (and returns at once: the template
-imports while the worker takes its first job); in ``teardown`` (end of the
-run, `Client.unregister_worker_plugin`) it stops the template, which kills
-the kernels it forked.  `run_job` is the function the client submits for
+imports while the worker takes its first job) and makes the worker ignore
+SIGINT, as a local worker does: the workers of a ``LocalCluster`` share the
+runner's terminal, and Ctrl-C is the runner's to handle (it stops the
+templates and closes the cluster); in ``teardown`` (end of the run,
+`Client.unregister_worker_plugin`) it stops the template, which kills the
+kernels it forked, and gives SIGINT its previous handler back (a ``dask
+worker`` started by hand outlives the run).  `run_job` is the function the client submits for
 each planned task: it runs the job with the worker process set up as a local
 worker (`pianozona.publish.workers.prepare_process`)
 and gives its state back afterwards, one job at a time per process (a lock),
@@ -17,6 +21,7 @@ the Dask side (`pianozona.publish.executor_dask`): it needs ``distributed``.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,18 +50,24 @@ class TemplatePlugin(WorkerPlugin):
     def __init__(self, config: WorkerConfig, spec: TemplateSpec | None) -> None:
         self.config, self.spec = config, spec
         self.template: KernelTemplate | None = None
+        self.sigint: Any = None  # the worker's SIGINT handler before the run (None: not replaced)
 
     def setup(self, worker: Any) -> None:
-        """Start this worker's kernel template; its imports and warm-up go on while jobs are queued."""
+        """Ignore Ctrl-C, start this worker's kernel template; its imports and warm-up go on while jobs are queued."""
+        if threading.current_thread() is threading.main_thread():  # the worker's event loop: where signals go
+            self.sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
         if self.spec is not None:
             self.template = KernelTemplate(self.spec.preload, Path(self.config.work), Path(self.spec.cwd),
                                            list(self.spec.warm))
 
     def teardown(self, worker: Any) -> None:
-        """Stop the template: it kills the kernels it forked, then exits."""
+        """Stop the template (it kills the kernels it forked, then exits); SIGINT handled as before the run."""
         if self.template is not None:
             self.template.stop()
             self.template = None
+        if self.sigint is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.sigint)
+            self.sigint = None
 
     @property
     def address(self) -> str | None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -11,8 +16,10 @@ import pytest
 
 from pianozona.errors import ParameterError
 from pianozona.publish.executor_dask import check_executor
+from pianozona.publish.files import TEMP_PREFIX
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FIXTURES, edit_notebook
+from tests.publish.test_runner import alive, descendants, kernel_pids, published, wait_until
 
 distributed = pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
 
@@ -120,3 +127,63 @@ def test_the_real_suite_gives_the_same_pages_on_dask_as_on_the_local_pool(tmp_pa
     different = {name: (page, pages_dask.get(name)) for name, page in pages_local.items()
                  if pages_dask.get(name) != page}
     assert not different, f"pagine diverse tra locale e Dask: {different}"
+
+
+def sigint_as_in_a_terminal() -> None:
+    """In the child: SIGINT delivered as a terminal does (a suite started in the background ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def session(sid: int) -> set[int]:
+    """The live processes of a session (from /proc), whoever their parent is now."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                found.add(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return {pid for pid in found if alive(pid)}
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    out = reports / "pavia" / "2023"
+    command = [sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out", str(reports),
+               "--areas", "anziani", "--comuni", "018110", "--processi", "2", "--executor", "dask"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before, first_done = published(out), (out / "panoramica.html").stat().st_mtime_ns
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")))
+    proc = subprocess.Popen(command + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
+    try:  # a fast job published again by this run, the slow one asleep in its kernel
+        assert wait_until(lambda: (out / "panoramica.html").stat().st_mtime_ns != first_done and kernel_pids()
+                          and list(out.glob(TEMP_PREFIX + "*")), 180), "nessun rapporto pubblicato dal run su Dask"
+        time.sleep(1)
+        running, kernels = descendants(proc.pid), kernel_pids()
+        assert kernels & running, "nessun kernel sotto l'esecuzione"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "interrotto" in stderr and "Traceback" not in stderr, stderr
+    assert wait_until(lambda: not any(alive(pid) for pid in running) and not session(proc.pid), 10), \
+        [pid for pid in running if alive(pid)] + sorted(session(proc.pid))  # Dask workers, templates, kernels
+    assert not list(out.glob(TEMP_PREFIX + "*")) and not list(reports.rglob(TEMP_PREFIX + "*"))
+    after = published(out)
+    assert set(after) == set(before)
+    assert after["bisogni_area_anziani.html"] == before["bisogni_area_anziani.html"]  # the interrupted job's page
+    manifest = json.loads(after["manifest.json"])  # complete, valid JSON
+    for name, content in after.items():  # no page cut short
+        if name.endswith(".html"):
+            assert content.rstrip().endswith(b"</html>"), name
+        elif name.endswith(".ipynb"):
+            nbformat.reads(content.decode("utf-8"), as_version=4)
+    states = {e["nome"]: e["stato"] for e in manifest["rapporti"]}
+    assert set(states.values()) == {"riuscito"}, states
