@@ -194,16 +194,38 @@ def _shown_columns(data: pd.DataFrame, decimals: dict[str, int], counts: list[st
 
 
 def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
-          labels: dict[str, str] | None = None, index: bool = False) -> None:
+          labels: dict[str, str] | None = None, index: bool = False, full: pd.DataFrame | None = None) -> None:
     """Display `frame` as an accessible HTML table with Italian numbers.
 
     Cells, caption and headers are plain text, escaped by the template (a cell
     ``<b>x</b>`` shows those characters); text columns are left-aligned
     (class ``testo``), header cells carry ``scope="col"``.  During a report
     run the table is also recorded, as shown, for the report's spreadsheet
-    (`pianozona.present.spreadsheet.record_table`).
+    (`pianozona.present.spreadsheet.record_table`); with `full` (the whole table of
+    which `frame` shows some rows, e.g. `pianozona.analysis.shortlist`) the spreadsheet
+    gets every row of `full`, formatted the same way.
     """
-    decimals = decimals or {}
+    columns, cells, texts, protected = _formatted(frame, decimals or {}, labels, index)
+    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts,
+                                                                         wide_columns=WIDE_COLUMNS)))
+    legend = _legend(texts, protected)
+    if legend:
+        display(Markdown(f"*{escape_markdown(legend, inline=True)}*"))
+    if full is not None:
+        columns, cells, texts, protected = _formatted(full, decimals or {}, labels, index)
+        legend = _legend(texts, protected)
+    record_table(caption, [c["label"] for c in columns], cells, legend=legend)
+
+
+def _legend(texts: list[list[str]], protected: bool) -> str:
+    """The suppression legend, when a protected table shows a hidden value."""
+    hidden = (privacy.primary_marker(), privacy.SECONDARY_MARKER)
+    return privacy.suppression_legend() if protected and any(v in hidden for row in texts for v in row) else ""
+
+
+def _formatted(frame: pd.DataFrame, decimals: dict[str, int], labels: dict[str, str] | None,
+               index: bool) -> tuple[list[dict], list[list], list[list[str]], bool]:
+    """A table's columns, shown cells, their text and whether it holds protected counts."""
     data = frame.reset_index() if index else frame
     counts = [str(c)[: -len("_soppresso")] for c in data.columns if str(c).endswith("_soppresso")]
     protected = bool(counts)
@@ -215,14 +237,7 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
     columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
     cells = shown.to_numpy().tolist()
-    texts = [[str(v) for v in row] for row in cells]
-    display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts,
-                                                                         wide_columns=WIDE_COLUMNS)))
-    legend = ""
-    if protected and any(v in (privacy.primary_marker(), privacy.SECONDARY_MARKER) for row in texts for v in row):
-        legend = privacy.suppression_legend()
-        display(Markdown(f"*{escape_markdown(legend, inline=True)}*"))
-    record_table(caption, [c["label"] for c in columns], cells, legend=legend)
+    return columns, cells, [[str(v) for v in row] for row in cells], protected
 
 
 def figure(chart, *, alt: str, dpi: int = 110) -> None:

@@ -235,3 +235,18 @@ def test_section_headings_are_escaped_and_levelled(monkeypatch):
     assert shown[1].data == "### Dettaglio"
     with pytest.raises(ParameterError):
         show.section("Titolo", level=1)
+
+
+def test_a_cut_table_shows_its_rows_and_records_every_row_of_full(tmp_path, monkeypatch):
+    from pianozona.present import spreadsheet
+
+    record, shown = tmp_path / "tabelle.jsonl", []
+    monkeypatch.setenv(spreadsheet.TABLES_ENV_VAR, str(record))
+    monkeypatch.setattr(show, "display", lambda obj, **kw: shown.append(obj))
+    full = pd.DataFrame({"ambito": [f"Ambito {i}" for i in range(50)], "valore": [i / 3 for i in range(50)]})
+    show.table(full.head(3), caption="Ambiti", decimals={"valore": 2}, full=full)
+    assert shown[0].data.count("<tr>") == 4  # the header and the three rows shown
+    (line,) = record.read_text(encoding="utf-8").splitlines()
+    recorded = json.loads(line)
+    assert len(recorded["rows"]) == 50 and recorded["rows"][49][0] == "Ambito 49"
+    assert recorded["rows"][1][1]["t"] == "0,33"  # formatted as the shown rows
