@@ -148,3 +148,23 @@ def test_the_cli_runs_a_territory_and_refuses_a_district_with_it(tmp_path):
     assert done.exit_code == 0, done.output
     assert re.search(r"Territorio Due ambiti, anno \d{4}: indice in .*territori/due/\d{4}/index\.html", done.output)
     assert "Ambito di Vigevano (illustrativo): 6 aggiornati" in done.output
+
+
+def test_a_territory_on_dask_publishes_the_same_results_as_the_local_pool(tmp_path):
+    pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
+    territory = small_territory(tmp_path / "dati")
+    options = dict(areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES, jobs=2, progress="none")
+    local = run_territory(territory, out_dir=tmp_path / "locale", **options)
+    dask = run_territory(territory, out_dir=tmp_path / "dask", executor="dask", **options)
+    assert local.exit_code == 0 and dask.exit_code == 0, dask.summary()
+    compared = 0
+    for plan in local.plan.plans:
+        folder = plan.out_dir.relative_to((tmp_path / "locale").resolve())
+        mine, theirs = (json.loads((tmp_path / root / folder / "manifest.json").read_text(encoding="utf-8"))
+                        for root in ("locale", "dask"))
+        assert theirs["ultima_esecuzione"]["esecutore"] == "dask"
+        hashes = [{e["nome"]: (e["stato"], e["hash_risultato"]) for e in m["rapporti"]} for m in (mine, theirs)]
+        assert hashes[0] == hashes[1], folder
+        assert all(value for _, value in hashes[0].values())  # every report has its result's hash
+        compared += len(hashes[0])
+    assert compared == 12  # 6 + 5 district reports and the comparison
