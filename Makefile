@@ -6,9 +6,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DISTRICT ?= pavia
+TERRITORY ?= provincia_pavia
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test lab validate summary data template clean
+.PHONY: help install report territorio test lab validate summary data template clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +26,9 @@ install: $(STAMP) ## Create .venv and install pianozona with its dependencies
 report: install ## Main job: check the data, run the notebook suite, publish reports/<district>/<year>/
 	$(BIN)/pianozona validate $(DISTRICT)
 	$(BIN)/pianozona run --district $(DISTRICT)
+
+territorio: install ## Every district of a territory and their comparison (TERRITORY=provincia_pavia): reports/territori/
+	$(BIN)/pianozona run --territorio $(TERRITORY)
 
 validate: install ## Only check the district's data (DISTRICT=pavia)
 	$(BIN)/pianozona validate $(DISTRICT)
