@@ -312,3 +312,54 @@ def test_a_report_prints_to_pdf_with_chromium(real_reports, tmp_path):
 
     pdf = print_pdf(real_reports / "panoramica.html", tmp_path / "panoramica.pdf", chromium=str(CHROMIUM))
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- a territory: comparison and its index
+TERRITORY_PAGES = ["index.html", "confronto_ambiti.html"]
+
+
+@pytest.fixture(scope="module")
+def territory_reports(tmp_path_factory) -> Path:
+    """Two small districts of the bundled example, one named as an attacker would, run as a territory."""
+    from pianozona.publish.territory import run_territory
+    from tests.publish.test_territory import small_territory
+
+    root = tmp_path_factory.mktemp("territorio")
+    territory = small_territory(root / "dati", hostile=True)
+    result = run_territory(territory, areas="anziani", comuni="Vigevano", out_dir=root / "reports", progress="none")
+    assert result.exit_code == 0, result.summary()
+    return result.plan.comparison.out_dir
+
+
+@pytest.mark.parametrize("name", TERRITORY_PAGES)
+def test_the_territory_pages_are_offline_accessible_and_show_a_hostile_name_as_text(territory_reports, open_page,
+                                                                                    name):
+    from tests.publish.test_territory import HOSTILE
+
+    dialogs: list[str] = []
+    view = open_page(territory_reports / name)
+    view.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page = view.page
+    page.reload(wait_until="load")
+    assert_offline_page(view, "index.html" if name == "index.html" else name)
+    assert view.requests == [] and view.errors == [] and dialogs == []
+    assert page.evaluate("document.querySelectorAll('script, iframe, object, embed').length") == 0
+    assert HOSTILE in page.inner_text("body")
+    results = axe_module.Axe().run(page)
+    serious = [(v["id"], v["impact"]) for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_the_territory_index_leads_to_every_district_index_and_back_to_their_reports(territory_reports, open_page):
+    view = open_page(territory_reports / "index.html")
+    hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+    targets = {Path(unquote(urlparse(h).path)) for h in hrefs}
+    assert all(t.is_file() for t in targets), [str(t) for t in targets if not t.is_file()]
+    year = territory_reports.name
+    districts = {t for t in targets
+                 if t.name == "index.html" and t.parent.name == year and t.parent != territory_reports}
+    assert {t.parent.parent.name for t in districts} == {"ambito-vigevano", "ambito-garlasco"}
+    view.page.click("text=Ambito di Vigevano (illustrativo)")  # the district's own index, in the browser
+    view.page.wait_for_load_state("load")
+    assert "scheda_comune_018177.html" in view.page.evaluate(
+        "[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')).join(' ')")
