@@ -2,7 +2,8 @@
 
 `TemplatePlugin` is the run's Dask ``WorkerPlugin``: in ``setup`` (once per
 worker process, also for a worker that joins or is restarted during the run)
-it starts a `pianozona.publish.template.KernelTemplate` with the run's
+it starts, unless the host's workers share one (``config.template``: a
+``LocalCluster``), a `pianozona.publish.template.KernelTemplate` with the run's
 preloaded modules and warm-up specs (and returns at once: the template
 imports while the worker takes its first job) and makes the worker ignore
 SIGINT, as a local worker does: the workers of a ``LocalCluster`` share the
@@ -71,8 +72,8 @@ class TemplatePlugin(WorkerPlugin):
 
     @property
     def address(self) -> str | None:
-        """The socket of this worker's template (None: ordinary kernels)."""
-        return self.template.address if self.template is not None else None
+        """The socket of this worker's template, or of the host's shared one (None: ordinary kernels)."""
+        return self.template.address if self.template is not None else self.config.template
 
 
 def run_job(task: dict, plugin: str) -> dict:

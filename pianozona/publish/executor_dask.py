@@ -8,9 +8,12 @@ manifest and incremental skips stay the runner's, unchanged.  With
 cluster; without, it starts a ``LocalCluster`` of worker processes
 (``n_workers`` = ``--jobs``, one thread each) and closes it at the end.
 
-Each Dask worker gets the run's kernel template (`pianozona.publish.dask_worker.TemplatePlugin`,
-a ``WorkerPlugin``): the suite's modules are imported and the districts warmed
-up once per worker, and every job's kernel is a fork of it, as in a local run.
+Kernel templates: on a ``LocalCluster`` every worker is on this host, so
+they share one template started here, as the local pool's workers do (the
+suite's modules imported and the districts warmed up once per run, not once
+per worker on the same cores); on a ``--scheduler`` cluster each Dask worker
+gets its own (`pianozona.publish.dask_worker.TemplatePlugin`, a
+``WorkerPlugin``).  Either way every job's kernel is a fork of a template.
 Guarantees: one job at a time per worker process; a job that fails, or kills
 its worker (``KilledWorker``; the ``LocalCluster`` retries no task, see
 `LOCAL_CONFIG`), is a failed outcome and the others go on; each job has the
@@ -36,6 +39,7 @@ the runner to fetch them before publishing: not done here.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -46,6 +50,7 @@ from pathlib import Path
 from pianozona.errors import ExecutionError, ParameterError
 from pianozona.publish.execution import log_tail
 from pianozona.publish.kernels import START_TIMEOUT_S
+from pianozona.publish.template import KernelTemplate
 from pianozona.publish.workers import TIMEOUT_GRACE_S, WorkerConfig
 
 EXECUTORS = ("locale", "dask")
@@ -89,15 +94,21 @@ class DaskPool:
         """
         from pianozona.publish.dask_worker import TemplatePlugin, TemplateSpec
 
-        template = TemplateSpec(tuple(preload), tuple(warm or ()), str(cwd)) if preload is not None else None
-
-        self.client = self.cluster = None
+        self.client = self.cluster = self.shared = None
         self.futures: dict = {}  # future -> (task name, submitted at)
         self.work, self.limit = Path(config.work), config.timeout_s + TIMEOUT_GRACE_S + START_TIMEOUT_S
         self.name = f"pianozona-{uuid.uuid4().hex[:12]}"
-        self.client, self.cluster = _connect(size, scheduler)
-        self.client.register_plugin(TemplatePlugin(config, template), name=self.name)
         self.no_workers_since: float | None = None
+        spec = TemplateSpec(tuple(preload), tuple(warm or ()), str(cwd)) if preload is not None else None
+        try:
+            if spec is not None and scheduler is None:  # one template for the host, importing while workers start
+                self.shared = KernelTemplate(spec.preload, self.work, Path(spec.cwd), list(spec.warm))
+                config, spec = dataclasses.replace(config, template=self.shared.address), None
+            self.client, self.cluster = _connect(size, scheduler)
+            self.client.register_plugin(TemplatePlugin(config, spec), name=self.name)
+        except BaseException:
+            self.stop()
+            raise
 
     def run(self, tasks: list[dict]) -> Iterator[dict]:
         """Submit the tasks in their order, as many at a time as the cluster has threads; yield each outcome."""
@@ -166,8 +177,15 @@ class DaskPool:
 
     def stop(self) -> None:
         """Cancel what is left, stop every worker's template (and its kernels), close client and cluster."""
-        if self.client is None:
-            return
+        try:
+            if self.client is not None:
+                self._close_cluster()
+        finally:
+            if self.shared is not None:  # it kills the kernels it forked
+                self.shared.stop()
+                self.shared = None
+
+    def _close_cluster(self) -> None:
         try:
             if self.futures:
                 self.client.cancel(list(self.futures))

@@ -72,8 +72,15 @@ def test_a_dask_rerun_skips_what_is_up_to_date(both_runs):
     assert [r.status for r in crossed.results] == ["invariato"] * 6
 
 
-KILL_THE_WORKER = ("import os, psutil\n"
-                   "os.kill(psutil.Process(os.getppid()).ppid(), 9)  # kernel -> template -> the Dask worker\n")
+# the Dask worker that asked for this kernel: the kernel writes to that worker's log, processo-<pid>.log
+KILL_THE_WORKER = ("import os, re\n"
+                   "def link(fd):\n"
+                   "    try:\n"
+                   "        return os.readlink(f'/proc/self/fd/{fd}')\n"
+                   "    except OSError:  # the folder's own descriptor, closed by now\n"
+                   "        return ''\n"
+                   "logs = [re.search(r'processo-(\\d+)\\.log$', link(fd)) for fd in os.listdir('/proc/self/fd')]\n"
+                   "os.kill(next(int(m.group(1)) for m in logs if m), 9)\n")
 
 
 def test_a_failing_job_and_one_that_kills_its_worker_fail_alone(tmp_path, notebooks):
