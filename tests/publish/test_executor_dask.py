@@ -194,3 +194,15 @@ def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebo
             nbformat.reads(content.decode("utf-8"), as_version=4)
     states = {e["nome"]: e["stato"] for e in manifest["rapporti"]}
     assert set(states.values()) == {"riuscito"}, states
+
+
+def test_a_cluster_given_by_address_gives_the_same_pages_with_its_workers_own_templates(both_runs, tmp_path):
+    root, notebooks, _, _ = both_runs
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  memory_limit=0) as cluster:
+        remote = run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, executor="dask",
+                             scheduler=cluster.scheduler_address, **NARROW)
+    assert remote.exit_code == 0, remote.summary()
+    out_local, out_remote = root / "locale" / "pavia" / "2023", tmp_path / "pavia" / "2023"
+    assert entries(out_remote) == entries(out_local)  # states, key figures, keys and hash_risultato
+    assert all(len(e["hash_risultato"]) == 64 for e in entries(out_remote).values())
