@@ -321,7 +321,7 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
 
 def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: WorkerConfig) -> None:
     jobs = [job for b in batches for job in b.todo]
-    dask = o.limits["executor"][0] == "dask"  # on Dask each worker has its own template (publish.dask_worker)
+    dask = o.limits["executor"][0] == "dask"  # DaskPool starts its templates itself (publish.executor_dask)
     modules = preload_modules(job.notebook for job in jobs) if o.preload else ()
     pool = template = None
     try:
