@@ -47,7 +47,7 @@ from pianozona import privacy
 __all__ = ["DEFAULT_MAXSIZE", "clear", "export", "install", "is_active", "per_district", "set_active", "stats",
            "warm_up", "warmable"]
 
-DEFAULT_MAXSIZE = 256
+DEFAULT_MAXSIZE = 1024  # a region's territory: ~90 districts x 7 areas x a few years of needs.analyse
 _MEMOISED: list["_Memo"] = []  # every decorated function, in definition order
 _forced_active: bool | None = None
 

@@ -26,7 +26,7 @@ from pianozona.data import population
 
 __all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
 
-MAX_DISTRICTS = 32  # a territory of districts (the Pavia example has 9) fits; each is a few MB
+MAX_DISTRICTS = 128  # a region's territory (Lombardia: ~90 ambiti) fits; each district is about 1 MB in memory
 _kept: OrderedDict[tuple, Any] = OrderedDict()
 _lock = threading.Lock()
 
