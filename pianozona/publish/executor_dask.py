@@ -81,6 +81,29 @@ def check_executor(executor: str | None, scheduler: str | None) -> str:
     return name
 
 
+class _SyncCancelRace(logging.Filter):
+    """Drops one known upstream error: distributed's ``sync`` interrupted by Ctrl-C before its coroutine began
+    schedules ``cancel``, which reads a variable not yet assigned (``NameError`` in ``distributed/utils.py``,
+    logged by tornado).  The interrupt itself goes on as usual; only this traceback is kept off the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, NameError) or exc.__traceback__ is None:
+            return True
+        frame = exc.__traceback__
+        while frame.tb_next is not None:
+            frame = frame.tb_next
+        code = frame.tb_frame.f_code
+        return not (code.co_name == "cancel" and Path(code.co_filename).match("distributed/utils.py"))
+
+
+def _quiet_sync_cancel_race() -> None:
+    """Install `_SyncCancelRace` on tornado's application logger, once per process."""
+    logger = logging.getLogger("tornado.application")
+    if not any(isinstance(f, _SyncCancelRace) for f in logger.filters):
+        logger.addFilter(_SyncCancelRace())
+
+
 class DaskPool:
     """The local `Pool`'s interface (`run`, `stop`) over a Dask cluster, with a kernel template per worker."""
 
@@ -94,6 +117,7 @@ class DaskPool:
         """
         from pianozona.publish.dask_worker import TemplatePlugin, TemplateSpec
 
+        _quiet_sync_cancel_race()
         self.client = self.cluster = self.shared = None
         self.futures: dict = {}  # future -> (task name, submitted at)
         self.work, self.limit = Path(config.work), config.timeout_s + TIMEOUT_GRACE_S + START_TIMEOUT_S

@@ -206,3 +206,25 @@ def test_a_cluster_given_by_address_gives_the_same_pages_with_its_workers_own_te
     out_local, out_remote = root / "locale" / "pavia" / "2023", tmp_path / "pavia" / "2023"
     assert entries(out_remote) == entries(out_local)  # states, key figures, keys and hash_risultato
     assert all(len(e["hash_risultato"]) == 64 for e in entries(out_remote).values())
+
+
+def test_only_distributeds_sync_cancel_race_is_kept_off_the_terminal():
+    import logging
+
+    from pianozona.publish import executor_dask
+
+    def record_of(source: str, name: str) -> logging.LogRecord:
+        namespace: dict = {}
+        exec(compile(source, name, "exec"), namespace)
+        try:
+            namespace["cancel"]()
+        except Exception as exc:  # noqa: BLE001
+            info = (type(exc), exc, exc.__traceback__)
+        return logging.LogRecord("tornado.application", logging.ERROR, name, 1, "Exception in callback", (), info)
+
+    race = "def cancel():\n    if future is not None:\n        future.cancel()\n    future = None\n"
+    keep = executor_dask._SyncCancelRace().filter
+    assert not keep(record_of(race, "/venv/site-packages/distributed/utils.py"))
+    assert keep(record_of(race, "/srv/elsewhere/utils.py"))  # the same error anywhere else is shown
+    assert keep(record_of("def cancel():\n    raise ValueError('x')\n", "/venv/distributed/utils.py"))
+    assert keep(logging.LogRecord("tornado.application", logging.ERROR, "x", 1, "no exception", (), None))
