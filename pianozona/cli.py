@@ -164,7 +164,7 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--timeout", "--tempo-massimo", "timeout", default=None,
               help="secondi massimi per rapporto, poi il kernel è fermato (predefinito: 600)")
 @click.option("--memoria", "--memory", "memory", default=None,
-              help="memoria massima di ogni kernel in MB (predefinito: 4096)")
+              help="memoria residente massima di ogni kernel in MB, almeno 1024 (predefinito: 4096)")
 @click.option("--pdf", "pdf", is_flag=True,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
@@ -180,18 +180,13 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
     if district is not None and territory is not None:
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
         sys.exit(2)
-    options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
-                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
-                   scheduler=scheduler)
     try:
-        if territory is not None:
-            from pianozona.publish.territory import run_territory
+        from pianozona.publish.runner import RunOptions, run_reports
 
-            result = run_territory(territory, year, **options)
-        else:
-            from pianozona.publish.runner import run_reports
-
-            result = run_reports(district or DEFAULT_DISTRICT, year, **options)
+        options = RunOptions(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
+                             preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
+                             scheduler=scheduler)
+        result = run_reports(district, year, options, territory=territory)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

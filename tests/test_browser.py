@@ -321,14 +321,14 @@ TERRITORY_PAGES = ["index.html", "confronto_ambiti.html"]
 @pytest.fixture(scope="module")
 def territory_reports(tmp_path_factory) -> Path:
     """Two small districts of the bundled example, one named as an attacker would, run as a territory."""
-    from pianozona.publish.territory import run_territory
     from tests.publish.test_territory import small_territory
 
     root = tmp_path_factory.mktemp("territorio")
     territory = small_territory(root / "dati", hostile=True)
-    result = run_territory(territory, areas="anziani", comuni="Vigevano", out_dir=root / "reports", progress="none")
+    result = run_reports(territory=territory, areas="anziani", comuni="Vigevano", out_dir=root / "reports",
+                         progress="none")
     assert result.exit_code == 0, result.summary()
-    return result.plan.comparison.out_dir
+    return result.territory.comparison.out_dir
 
 
 @pytest.mark.parametrize("name", TERRITORY_PAGES)

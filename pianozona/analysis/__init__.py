@@ -24,8 +24,9 @@ Modules:
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
-- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending, summary);
-- `memo`: district-wide results computed once per district and publication mode (`per_district`), and the warm-up.
+- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending, summary).
+
+District-wide results are cached by `pianozona.data.cache.per_district` (the one cache of the package).
 
 Counts that reach a shared page go through `pianozona.privacy.protect` here, in the
 analysis, before any text, chart or key figure is derived from them.
@@ -33,7 +34,7 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "naming",
            "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
            "standardisation", "stats", "summary", "territory", "trend", "verification"]
 

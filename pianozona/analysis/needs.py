@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, memo, naming, services, stats
+from pianozona.analysis import change, naming, services, stats
 from pianozona.data.areas import get_area
+from pianozona.data import cache, population
 from pianozona.data.datasets import District
-from pianozona.data.population import istat_download_hint
 from pianozona.formatting import del_pct, num, pct
 from pianozona.analysis.indicators import copertura, spesa_pro_capite
 
@@ -193,7 +193,7 @@ def _spending(district: District, area: str, year: int, totals: pd.DataFrame) ->
     return spending
 
 
-@memo.per_district
+@cache.per_district(context=privacy.is_publish_mode)
 def analyse(district: District, area: str, year: int, *, publish: bool | None = None) -> NeedsAnalysis:
     """All the figures of the needs analysis of `area` in `year`, protected when publishing.
 
@@ -267,7 +267,7 @@ def population_years_note(analysis: NeedsAnalysis) -> str:
         return "Ogni anno usa la popolazione ISTAT dello stesso anno."
     pairs = ", ".join(f"{int(r.anno)} (popolazione {int(r.anno_popolazione)})" for r in borrowed.itertuples())
     return (f"Per alcuni anni mancano i dati ISTAT di popolazione e si usa l'anno più vicino: {pairs}. "
-            f"Per dati esatti: {istat_download_hint(int(borrowed['anno'].iloc[0]))}.")
+            f"Per dati esatti: {population.istat_download_hint(int(borrowed['anno'].iloc[0]))}.")
 
 
 def _rounded(value, digits: int):

@@ -17,7 +17,7 @@ Spending: the `spesa` table has no comune column, so each area row carries the d
 per resident of the district (`spesa_per_residente_distretto`, the figure of the area report) and
 the words say it is the district's.  The Italian text (summary, notes, key figures) is in
 `profile_text`.  District-wide work (`area_analyses`, `demography_table`, `province_indicators`) is
-cached per district by `memo.per_district` and warmed once per run, so a run of one profile per
+cached per district by `pianozona.data.cache.per_district` and warmed once per run, so a run of one profile per
 comune computes it once.
 """
 
@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import memo, needs
+from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE, demografici
 from pianozona.analysis.overview import indicators_with_comparators
+from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population, name_key
 from pianozona.errors import ParameterError
@@ -103,13 +104,13 @@ def population_note(district: District, year: int) -> str:
             f"l'anno disponibile più vicino. Per dati esatti: {istat_download_hint(year, district.codice)}.")
 
 
-@memo.per_district(warm=True)
+@cache.per_district(warm=True, context=privacy.is_publish_mode)
 def area_analyses(district: District, year: int, *, publish: bool | None = None) -> dict[str, needs.NeedsAnalysis]:
     """`needs.analyse` of every target area of the district in `year`: the one source of the profiles' figures."""
     return {area: needs.analyse(district, area, year, publish=publish) for area in district.aree}
 
 
-@memo.per_district(warm=True)
+@cache.per_district(warm=True, context=privacy.is_publish_mode)
 def province_indicators(district: District, year: int) -> tuple[pd.DataFrame, str]:
     """Demographic indicators of every comune of the district's province, and the units' name.
 
@@ -133,7 +134,7 @@ def coverage_label(district: District, area: str) -> str:
     return f"{district.aree[area].etichetta}{COVERAGE_SUFFIX}"
 
 
-@memo.per_district(warm=True)
+@cache.per_district(warm=True, context=privacy.is_publish_mode)
 def demography_table(district: District, year: int) -> pd.DataFrame:
     """`overview.indicators_with_comparators` for the population year of `year` (every comune of the district)."""
     return indicators_with_comparators(district, district.nearest_population_year(year))

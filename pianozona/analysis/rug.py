@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import memo, needs
+from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.analysis.profile import COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, area_analyses, coverage_label, demography_table
+from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.formatting import num
 
@@ -62,7 +63,7 @@ def _coverage_rows(district: District, analysis: needs.NeedsAnalysis) -> list[di
     return rows
 
 
-@memo.per_district
+@cache.per_district(context=privacy.is_publish_mode)
 def overview(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """Comuni x indicators in `year`, long: one row per comune (then the district total) and indicator.
 

@@ -3,9 +3,9 @@
 For a territory (`pianozona.data.territory`) and a year:
 
 * each district's coverage per area with its 95% interval, taken from the district total row of
-  its protected needs analysis (`needs.district_totals`, the same total every report of the
-  district shows; `district_rows`, cached per district by `memo.per_district` and warmed by the
-  runner), the funnel position and the verdict against the territory's pooled rate;
+  its protected needs analysis (`needs.analyse`, the same total every report of the district
+  shows; `district_rows`, cached per district by `pianozona.data.cache.per_district` and warmed by
+  the runner), the funnel position and the verdict against the territory's pooled rate;
 * the pooled rate of each area, computed from the published district totals only (a hidden
   total is left out and said so, never recovered by difference);
 * demographic indicators of each district side by side with the territory and its comparators
@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import memo, naming, needs, stats
+from pianozona.analysis import naming, needs, stats
 from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
-from pianozona.data import population
+from pianozona.data import cache, population
 from pianozona.data.datasets import District
 from pianozona.data.territory import TerritoryConfig, load_districts, read_territory
 from pianozona.formatting import num
@@ -83,24 +83,21 @@ def _meta(settings: dict) -> dict:
 
 
 def _area_total(district: District, area: str, year: int, publish: bool | None) -> pd.DataFrame:
-    """The protected district total of `area` in `year`: from the cached `needs.analyse` when caching is on.
+    """The protected district total of `area` in `year`: the district rows of `needs.analyse`'s protected table.
 
-    The same table either way (`needs.district_totals` is the district rows of the analysis's
-    protected table): with caching on (publication runs) the runner's warm-up has already analysed
-    every area, so the total is a look-up; with it off, `district_totals` computes half as much.
+    `needs.analyse` is cached per district (`pianozona.data.cache`): in a report run the warm-up has
+    already analysed every area, so the total is a look-up.
     """
-    if not memo.is_active():
-        return needs.district_totals(district, area, [year], publish=publish)
     totals = needs.analyse(district, area, year, publish=publish).trend_table
     return totals[totals["anno"] == year].reset_index(drop=True)
 
 
-@memo.per_district(warm=True)
+@cache.per_district(warm=True, context=privacy.is_publish_mode)
 def district_rows(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """The protected district total of every area in `year`, the measure counted and the area's spending.
 
     Spending (`importo_euro`, `spesa_per_residente`) is the office's, not a count. Cached per district
-    (`memo.per_district`, warmed by the runner): a territory run's comparison reads it from memory.
+    (`pianozona.data.cache.per_district`, warmed by the runner): a territory run's comparison reads it from memory.
     """
     rows = []
     for code, area in district.aree.items():

@@ -13,7 +13,8 @@ Modules, bottom to top:
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
-- `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
+- `cache`: the one in-memory cache: loaded districts (by a fingerprint of their files) and district-wide
+  results (`per_district`, by the district's content), handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;

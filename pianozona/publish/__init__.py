@@ -1,31 +1,34 @@
 """Running the notebook suite and publishing its reports: plan, execute, render, publish.
 
+    >>> from pianozona.publish.runner import RunOptions, run_reports
+    >>> run_reports("pavia", 2023, RunOptions(jobs=2)).exit_code
+
 Modules, in the order of a run:
 
 - `files`: the file helpers every stage shares (atomic write, JSON read, file hash, manifest entries);
 - `keys`: fingerprints of the data and the package, the local secret, the keyed (HMAC) hashes;
-- `planning`: the suite, the jobs and their parameters, the run's options, incremental keys (`plan_run`);
+- `planning`: the suite, the jobs and their parameters, incremental keys (`plan_run`);
+- `territory`: a territory's plan, every district's suite and the comparison of the districts (`plan_territory`);
 - `parameters`: a job's values checked against its notebook's ``parameters`` cell (`check_notebook`);
-- `processes`: lifetime and limits of the run's processes (die with the parent, memory cap);
-- `template`: the kernel template process that pre-imports the suite's modules and forks kernels;
+- `tasks`: what the runner gives an executor and gets back (`Task`, `Outcome`, `Reason`), the executors' registry;
+- `processes`: the fast path or the portable one, the processes' lifetime, resident memory;
+- `template`: the kernel template process that pre-imports the suite's modules and forks kernels (fast path);
 - `warm`: the template's warm-up, the run's districts loaded and analysed once before the kernels fork;
-- `kernels`: the kernels a worker starts (forked by the template or ordinary) and their manager;
-- `execution`: one job in a worker: papermill, whether it ran to the end, its rendered page;
-- `pdf`: a published page printed to PDF with headless Chromium (optional, `run_reports(..., pdf=True)`);
-- `workers`: the worker processes that take the jobs one at a time;
-- `executor_dask`: the jobs run on Dask distributed instead (``--executor dask``), outcomes back to the runner;
-- `dask_worker`: inside each Dask worker: the run's kernel template (a worker plugin) and the job function;
+- `kernels`: the kernels a job runs in, through jupyter_client's kernel provisioners;
+- `execution`: one job in a worker: papermill, its limits, whether it ran to the end, its rendered page;
+- `pdf`: a published page printed to PDF with headless Chromium (optional, ``pdf=True``);
+- `workers`: the local executor, worker processes that take the jobs one at a time;
+- `executor_dask`: the Dask executor (``--executor dask``, the optional ``pianozona[dask]``);
 - `site`: the published folder: moving a job's files in, manifest, index, lock;
 - `console`: what a run tells its user while it goes (a progress bar, or log lines);
-- `runner`: `run_reports`, the entry point that ties them together (``pianozona run``);
-- `territory`: a territory's run, every district's suite and the comparison of the districts in one pool
-  (``pianozona run --territorio``).
+- `runner`: `run_reports` and `RunOptions`, the one entry point (``pianozona run``).
 """
 
 import importlib
 
-__all__ = ["console", "dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
-           "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
+__all__ = ["console", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
+           "planning", "processes", "runner", "site", "tasks", "template", "territory", "warm",
+           "workers"]
 
 
 def __getattr__(name: str):

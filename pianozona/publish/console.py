@@ -6,7 +6,7 @@ import sys
 
 from pianozona.errors import ParameterError
 from pianozona.formatting import num
-from pianozona.publish.site import JobResult
+from pianozona.publish.tasks import JobResult, Status
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -42,7 +42,7 @@ class Progress:
     def done(self, result: JobResult, where: str = "") -> None:
         """One line for a finished job; `where` names its district when a run has several."""
         self.count += 1
-        state = "completato" if result.status == "riuscito" else f"NON RIUSCITO ({result.message})"
+        state = "completato" if result.status == Status.DONE else f"NON RIUSCITO ({result.message})"
         title = f"{where} · {result.job.title}" if where else result.job.title
         line = f"[{self.count}/{self.total}] {title}: {state} in {num(result.duration_s, 1)} s"
         lines = [line] + [f"    avviso: {w}" for w in result.warnings]

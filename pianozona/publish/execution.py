@@ -1,37 +1,31 @@
 """One job in a worker: execute its notebook with papermill, judge whether it ran to the end, render its page.
 
-`execute_job` runs the notebook in a kernel from `pianozona.publish.kernels`
-(`_papermill`), renders its HTML page with `pianozona.present.render`
-(`_render_job`) and reads the key figures the notebook wrote
-(`_read_metrics`), all inside the run's temporary folder.  The kernel
-records every table the notebook shows (`TABLES_ENV_VAR` points it to
-`tables_record`); a successful job turns them into ``<job>.xlsx``
-(`pianozona.present.spreadsheet`) and, when the task asks (``task["pdf"]``:
-the Chromium to use, see `pianozona.publish.pdf`), prints its page to
-``<job>.pdf``; the page links both.
+`execute_job(task, limits)` runs the `Task`'s notebook in a kernel of `pianozona.publish.kernels`
+(`_papermill`), renders its HTML page with `pianozona.present.render` (`_render_job`) and reads
+the key figures the notebook wrote (`_read_metrics`), all inside the run's temporary folder, and
+returns its `Outcome`.  The kernel records every table the notebook shows (`TABLES_ENV_VAR` points
+it to `tables_record`); a successful job turns them into ``<job>.xlsx``
+(`pianozona.present.spreadsheet`) and, when the task asks (`Task.pdf`: the Chromium to use, see
+`pianozona.publish.pdf`), prints its page to ``<job>.pdf``; the page links both.
 
-When a job counts as done: papermill returns normally from a notebook that
-stopped early (``sys.exit(0)``/``raise SystemExit``: the cell is marked
-failed and the rest left pending; ``exit()``/``quit()``: the kernel only
-asks the front end to close it).  So a job succeeds only when every code
-cell has papermill's status ``completed`` without an error output, no cell
-asked to exit, and the kernel was alive when the notebook ended
-(`_stopped_early`); anything else is a failed job, and the last good page
-stays published.
+When a job counts as done: papermill returns normally from a notebook that stopped early
+(``sys.exit(0)``/``raise SystemExit``: the cell is marked failed and the rest left pending;
+``exit()``/``quit()``: the kernel only asks the front end to close it).  So a job succeeds only
+when every code cell has papermill's status ``completed`` without an error output, no cell asked
+to exit, and the kernel was alive when the notebook ended (`_stopped_early`); anything else is a
+failed job (its `Reason`), and the last good page stays published.
 
-Limits: a whole-job time limit (``timeout``, default
-`pianozona.publish.planning.DEFAULT_TIMEOUT_S`, counted from the start of
-the job's kernel: waiting for the template's imports does not count) kills
-the job's kernel when it expires, and each kernel has a memory limit
-(``memory_mb``, see `pianozona.publish.processes`); both fail the job with
-an Italian message and let the other jobs go on.  Every file a job leaves
-in the temporary folder under its final name is complete
-(`pianozona.publish.files.write_atomic`): a full disk fails the job, it
-never yields a half-written page.
+Limits (`_Watch`, a thread of the worker): the job's time limit counts from its kernel's start
+(waiting for the template does not count), the memory limit is the resident memory of its kernel
+and what the kernel started (`pianozona.publish.processes.resident_mb`, checked every
+`WATCH_S`); past either the kernel is killed and the job fails with an Italian message, the other
+jobs go on.  Every file a job leaves in the temporary folder under its final name is complete
+(`pianozona.publish.files.write_atomic`): a full disk fails the job, it never yields a
+half-written page.
 
-The outcome of a job that produced a notebook carries ``result_hash``
-(`result_hash`): a digest of what its code cells showed, the same for the same
-page whichever executor ran it, so two runs' manifests can be compared.
+The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of
+what its code cells showed, the same for the same page whichever executor ran it, so two runs'
+manifests can be compared.
 """
 
 from __future__ import annotations
@@ -49,17 +43,20 @@ from typing import Any
 
 from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
 from pianozona.publish.files import write_atomic
-from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, TemplateClient, kernel_manager
-from pianozona.publish.planning import DEFAULT_TIMEOUT_S, METRICS_PARAMETER
+from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, KernelManager, kernel_log
+from pianozona.publish.planning import METRICS_PARAMETER
+from pianozona.publish.processes import resident_mb
+from pianozona.publish.tasks import Limits, Outcome, Reason, Task
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 1800
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 PORT_RACE = "Address already in use"  # jupyter_client picks free ports before the kernel binds them
 START_ATTEMPTS = 3
+WATCH_S = 0.1
 
 
-def execute_job(task: dict) -> dict:
+def execute_job(task: Task, limits: Limits) -> Outcome:
     """Run one notebook with papermill and render its page, all inside the run's temporary folder.
 
     A kernel that dies at start because another kernel took one of its ports
@@ -68,30 +65,27 @@ def execute_job(task: dict) -> dict:
     """
     import nbformat
 
-    work, name = Path(task["work"]), task["name"]
-    output = work / f"{name}.papermill.ipynb"  # papermill's own file: it may be cut short by a full disk
+    output = task.work / f"{task.name}.papermill.ipynb"  # papermill's own file: it may be cut short by a full disk
     start = time.perf_counter()
     for attempt in range(1, START_ATTEMPTS + 1):
         tables_record(task).unlink(missing_ok=True)  # a retried start records its tables anew
         with _recording_tables(tables_record(task)):
-            nb, error, port_race = _papermill(task, output)
-        if not port_race or attempt == START_ATTEMPTS:
+            nb, error, reason = _papermill(task, output, limits)
+        if PORT_RACE not in error or attempt == START_ATTEMPTS:
             break
     duration = time.perf_counter() - start
     if nb is None:
         nb = _read_notebook(output)
     produced = nb is not None  # else the planner's notebook, unexecuted, is what the failure page shows
     if nb is None:
-        nb = nbformat.read(Path(task["notebook"]), as_version=4)
+        nb = nbformat.read(task.notebook, as_version=4)
     try:
-        write_atomic(work / f"{name}.ipynb", nbformat.writes(nb))
+        write_atomic(task.work / f"{task.name}.ipynb", nbformat.writes(nb))
     except OSError as exc:
-        error = error or _disk_error(exc)
+        error, reason = (error, reason) if error else (_disk_error(exc), Reason.DISK)
     output.unlink(missing_ok=True)
-    outcome = _render_job(task, nb, error, duration)
-    if produced:
-        outcome["result_hash"] = result_hash(nb)
-    return outcome
+    outcome = _render_job(task, nb, error, reason, duration)
+    return dataclasses.replace(outcome, result_hash=result_hash(nb)) if produced else outcome
 
 
 def result_hash(nb: Any) -> str:
@@ -143,9 +137,9 @@ def _bundle_value(mime: str, value: Any) -> Any:
     return value  # JSON data (application/json, widgets): compared as they are, keys sorted
 
 
-def tables_record(task: dict) -> Path:
+def tables_record(task: Task) -> Path:
     """The file where the job's kernel records the tables it shows (`pianozona.present.spreadsheet`)."""
-    return Path(task["work"]) / f"{task['name']}.tabelle.jsonl"
+    return task.work / f"{task.name}.tabelle.jsonl"
 
 
 @contextmanager
@@ -171,46 +165,67 @@ def _read_notebook(path: Path) -> Any:
         return None
 
 
-def _papermill(task: dict, output: Path) -> tuple[Any, str, bool]:
-    """(executed notebook or None, error text, whether the kernel lost a port race)."""
+class _Watch:
+    """The job's limits, watched from a thread: its kernel is killed past the time or the memory limit."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.broken = limits, None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True, name="pianozona-limiti")
+
+    def __enter__(self) -> _Watch:
+        CurrentKernel.reset()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self) -> None:
+        while not self.done.wait(WATCH_S):
+            pid, started = CurrentKernel.pid, CurrentKernel.started_at
+            if pid is None or started is None:
+                continue
+            if time.monotonic() - started > self.limits.timeout_s:
+                self.broken = Reason.TIMEOUT
+            elif self.limits.memory_mb and resident_mb(pid) > self.limits.memory_mb:
+                self.broken = Reason.MEMORY
+            if self.broken is not None:
+                CurrentKernel.kill()  # papermill sees the kernel die
+                return
+
+
+def _papermill(task: Task, output: Path, limits: Limits) -> tuple[Any, str, Reason | None]:
+    """(executed notebook or None, error text, its reason) of one execution of the task's notebook."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    limit = float(task.get("timeout") or DEFAULT_TIMEOUT_S)
     asked_exit: list[int] = []
-    expired = threading.Event()
-
-    def time_is_up() -> None:  # the job's time limit: its kernel is killed, papermill sees it die
-        expired.set()
-        CurrentKernel.kill()
-
-    timer = threading.Timer(limit, time_is_up)
-    timer.daemon = True
-    CurrentKernel.reset(on_start=timer.start)  # the clock runs from the kernel's start (which has its own limit)
-    try:
-        nb = papermill.execute_notebook(
-            task["notebook"], str(output), parameters=task["parameters"], kernel_name=KERNEL_NAME,
-            progress_bar=False, log_output=False, cwd=str(Path(task["notebook"]).parent),
-            execution_timeout=min(CELL_TIMEOUT_S, int(limit) + 5), start_timeout=START_TIMEOUT_S,
-            shutdown_kernel="immediate", request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS,
-            kernel_manager_class=kernel_manager(), on_cell_executed=_exit_watcher(asked_exit),
-        )
-        error = _stopped_early(nb, asked_exit, CurrentKernel.alive_at_end)
-    except PapermillExecutionError as exc:
-        nb, error = None, f"{exc.ename}: {exc.evalue}".strip(": ")
-    except OSError as exc:  # full disk or read-only folder while papermill writes its file
-        nb, error = None, _disk_error(exc)
-    except Exception as exc:  # dead kernel, timeout, unreadable notebook...
-        nb, error = None, f"{type(exc).__name__}: {exc}; {log_tail(Path(TemplateClient.log))}"
-    finally:
-        timer.cancel()
-    if expired.is_set() and not _finished_in_time(nb, error):
-        return nb, f"superato il tempo massimo di {_seconds(limit)} s: il kernel è stato fermato", False
-    return nb, _memory_message(error, task.get("memory_mb")), PORT_RACE in error
-
-
-def _finished_in_time(nb: Any, error: str) -> bool:
-    return nb is not None and not error
+    reason: Reason | None = None
+    with _Watch(limits) as watch:
+        try:
+            nb = papermill.execute_notebook(
+                str(task.notebook), str(output), parameters=task.parameters, kernel_name=KERNEL_NAME,
+                progress_bar=False, log_output=False, cwd=str(task.notebook.parent),
+                execution_timeout=min(CELL_TIMEOUT_S, int(limits.timeout_s) + 5), start_timeout=START_TIMEOUT_S,
+                shutdown_kernel="immediate", request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS,
+                kernel_manager_class=KernelManager, on_cell_executed=_exit_watcher(asked_exit),
+            )
+            error, reason = _stopped_early(nb, asked_exit, CurrentKernel.alive_at_end)
+        except PapermillExecutionError as exc:
+            nb, error = None, f"{exc.ename}: {exc.evalue}".strip(": ")
+            reason = Reason.MEMORY if exc.ename == "MemoryError" else Reason.ERROR
+        except OSError as exc:  # full disk or read-only folder while papermill writes its file
+            nb, error, reason = None, _disk_error(exc), Reason.DISK
+        except Exception as exc:  # dead kernel, a kernel that never started, an unreadable notebook...
+            nb, error, reason = None, f"{type(exc).__name__}: {exc}; {log_tail(kernel_log())}", Reason.DEAD_KERNEL
+    if watch.broken is Reason.TIMEOUT and (nb is None or error):
+        return nb, f"superato il tempo massimo di {_seconds(limits.timeout_s)} s: il kernel è stato fermato", Reason.TIMEOUT
+    if watch.broken is Reason.MEMORY or reason is Reason.MEMORY:
+        return nb, (f"memoria esaurita (limite {limits.memory_mb} MB): il kernel è stato fermato; ridurre i dati "
+                    "caricati o alzare il limite con --memoria"), Reason.MEMORY
+    return nb, error, reason
 
 
 def _seconds(value: float) -> str:
@@ -228,8 +243,8 @@ def _exit_watcher(asked: list[int]) -> Any:
     return hook
 
 
-def _stopped_early(nb: Any, asked_exit: list[int], alive_at_end: bool | None) -> str:
-    """Why a notebook papermill ran "without error" did not run to its end ('' when it did)."""
+def _stopped_early(nb: Any, asked_exit: list[int], alive_at_end: bool | None) -> tuple[str, Reason | None]:
+    """Why a notebook papermill ran "without error" did not run to its end ('' and None when it did)."""
     number = 0
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -240,25 +255,16 @@ def _stopped_early(nb: Any, asked_exit: list[int], alive_at_end: bool | None) ->
             error = errors[0]
             return (f"il notebook si è fermato alla cella di codice {number} ({error.get('ename')}: "
                     f"{error.get('evalue')}".rstrip(": ") + "): un rapporto deve eseguire tutte le celle; "
-                    "togliere sys.exit/raise SystemExit dal notebook")
+                    "togliere sys.exit/raise SystemExit dal notebook"), Reason.EARLY_EXIT
         if cell.get("metadata", {}).get("papermill", {}).get("status") != "completed":
             return (f"la cella di codice {number} non è stata eseguita: il notebook si è fermato prima della "
-                    "fine")
+                    "fine"), Reason.EARLY_EXIT
         if index in asked_exit:
             return (f"la cella di codice {number} chiama exit() o quit(): un rapporto deve eseguire tutte le "
-                    "celle; togliere la chiamata dal notebook")
+                    "celle; togliere la chiamata dal notebook"), Reason.EARLY_EXIT
     if alive_at_end is False:
-        return "il kernel si è interrotto prima della fine del notebook"
-    return ""
-
-
-def _memory_message(error: str, memory_mb: int | None) -> str:
-    if error.startswith("MemoryError"):
-        return f"memoria esaurita (limite {memory_mb} MB): ridurre i dati caricati o alzare il limite con --memoria"
-    if error.startswith("DeadKernelError") and memory_mb:
-        return (f"il kernel si è interrotto (memoria esaurita? limite {memory_mb} MB; oppure os._exit o un "
-                f"arresto del processo nel notebook); {error}")
-    return error
+        return "il kernel si è interrotto prima della fine del notebook", Reason.DEAD_KERNEL
+    return "", None
 
 
 def _disk_error(exc: OSError) -> str:
@@ -270,68 +276,66 @@ def _disk_error(exc: OSError) -> str:
     return f"scrittura non riuscita{where}: {exc.strerror or exc}"
 
 
-def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
+def _render_job(task: Task, nb: Any, error: str, reason: Reason | None, duration: float) -> Outcome:
     """The job's page, and for a successful job its spreadsheet and (when asked) its PDF, in the temporary folder.
 
     The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
     leaves a warning and a page rendered again without its link.
     """
-    work, name = Path(task["work"]), task["name"]
     warnings: list[str] = []
     downloads: list[tuple[str, str]] = []
     if not error:
         downloads += _spreadsheet(task, warnings)
-    chromium = task.get("pdf") if not error else None
+    chromium = task.pdf if not error else None
     try:
-        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{name}.pdf")] if chromium else []),
+        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{task.name}.pdf")] if chromium else []),
                             warnings)
         if chromium and not error and not _pdf(task, chromium, warnings):
             error = _write_page(task, nb, error, downloads, [])
     except OSError as exc:
-        error = error or _disk_error(exc)
-    metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
-    return {"name": name, "ok": not error, "duration": duration, "message": error, "warnings": warnings,
-            "metrics": metrics}
+        error, reason = (error, reason) if error else (_disk_error(exc), Reason.DISK)
+    if error and reason is None:
+        reason = Reason.ERROR  # the page could not be made
+    metrics = _read_metrics(task.work / f"{task.name}.metrics.json", task.metrics, warnings) if not error else None
+    return Outcome(task.key, reason, error, duration, tuple(warnings), metrics)
 
 
-def _write_page(task: dict, nb: Any, error: str, downloads: list[tuple[str, str]], warnings: list[str]) -> str:
+def _write_page(task: Task, nb: Any, error: str, downloads: list[tuple[str, str]], warnings: list[str]) -> str:
     """Render and write the job's page with these download links; the job's error ('' when none)."""
     from pianozona.present.render import render_notebook
 
-    page_info = dataclasses.replace(task["page"], downloads=tuple(downloads))
+    page_info = dataclasses.replace(task.page, downloads=tuple(downloads))
     try:
         page = render_notebook(nb, page_info, failed=bool(error), error_message=error)
     except Exception as exc:  # a bug in rendering must not hide the job's own outcome
         return error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
-    write_atomic(Path(task["work"]) / f"{task['name']}.html", page.html)
+    write_atomic(task.work / f"{task.name}.html", page.html)
     warnings += page.warnings
     return error
 
 
-def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
+def _spreadsheet(task: Task, warnings: list[str]) -> list[tuple[str, str]]:
     """Write ``<job>.xlsx`` from the tables the notebook showed; its download link ([] when it showed none)."""
-    record, name = tables_record(task), task["name"]
+    record = tables_record(task)
     try:
         tables = read_tables(record)
         if not tables:
             return []
-        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title)
+        write_workbook(tables, task.work / f"{task.name}.xlsx", title=task.page.title)
     except (OSError, ValueError) as exc:
         warnings.append(f"foglio di calcolo delle tabelle non prodotto: {exc}")
         return []
     finally:
         record.unlink(missing_ok=True)
-    return [("tabelle (Excel)", f"{name}.xlsx")]
+    return [("tabelle (Excel)", f"{task.name}.xlsx")]
 
 
-def _pdf(task: dict, chromium: str | bool, warnings: list[str]) -> bool:
+def _pdf(task: Task, chromium: str, warnings: list[str]) -> bool:
     """Print the job's page to ``<job>.pdf`` with Chromium; False (and a warning) when it could not."""
     from pianozona.publish.pdf import PdfError, print_pdf
 
-    work, name = Path(task["work"]), task["name"]
     try:
-        print_pdf(work / f"{name}.html", work / f"{name}.pdf",
-                  chromium=chromium if isinstance(chromium, str) else None)
+        print_pdf(task.work / f"{task.name}.html", task.work / f"{task.name}.pdf", chromium=chromium)
     except (PdfError, OSError) as exc:
         warnings.append(str(exc))
         return False

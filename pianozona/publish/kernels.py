@@ -1,105 +1,125 @@
-"""The kernels a worker starts: forked by the kernel template when it runs, ordinary ones otherwise.
+"""The kernels a job runs in, started through jupyter_client's public extension points: kernel provisioners.
 
-`kernel_manager` is the jupyter_client kernel manager papermill uses in the
-workers: it asks the template for a forked kernel (`TemplateClient`, the
-worker's side of `pianozona.publish.template`), or starts an ordinary kernel
-that dies with its worker and has the run's memory limit
-(`pianozona.publish.processes`); in both cases without jupyter_client's
-fixed sleeps.  `CurrentKernel` tells the worker which kernel runs its job
-(to kill it at the job's time limit) and whether it was still alive when
-the notebook ended.
+`KernelManager` is the manager papermill uses in a worker (``kernel_manager_class``).  Its kernel
+specs (`_Specs`) name one of pianozona's two provisioners, registered as entry points of
+``jupyter_client.kernel_provisioners`` (pyproject.toml):
+
+- ``pianozona-modello`` (`TemplateProvisioner`): the kernel is forked by the run's kernel template
+  (`pianozona.publish.template`), asked over its Unix socket: the fast path;
+- ``pianozona-locale`` (`OrdinaryProvisioner`): jupyter_client's own local provisioner, an ordinary
+  ``python -m ipykernel_launcher`` process: the portable path and ``--no-preload``.
+
+Both note the kernel's pid (`CurrentKernel`: the worker's watch stops it at the job's limits),
+wait until it listens before the client connects, and return from ``kill`` once it is gone.
+`ReadyClient` is the kernel client, whose ``wait_for_ready`` skips jupyter_client's fixed waits.
+A worker sets `use_template` once (the template's socket, its log) before its first job.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import json
 import os
-import signal
-import sys
+import socket
 import time
+from pathlib import Path
+from queue import Empty
 from typing import Any
 
+import jupyter_client
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Type, Unicode, default
+
 from pianozona.errors import ExecutionError
-from pianozona.publish.processes import die_with_parent, limit_memory, load_libc
+from pianozona.publish.processes import kill_tree, provisioners_installed
 
-START_TIMEOUT_S = 120
-
-
-def _ordinary_kernel_start(parent: int, megabytes: int | None) -> None:
-    """`preexec_fn` of an ordinary kernel (no template): die with the worker, limited memory."""
-    die_with_parent(parent)
-    limit_memory(megabytes)
+START_TIMEOUT_S = 120  # a kernel that does not answer by then failed to start
+TEMPLATE_REPLY_S = 300  # the template answers once imported and warmed up (bounded by the warm-up's own limit)
+POLL_S = 0.003
 
 
 class CurrentKernel:
-    """The kernel of the job a worker runs now: its process id, and whether it lived to the end."""
+    """The kernel of the job this worker runs now: its pid, when it started, whether it lived to the end."""
 
     pid: int | None = None
+    started_at: float | None = None
     alive_at_end: bool | None = None
-    memory_mb: int | None = None  # the limit given to every kernel this worker starts
-    on_start: Any = None  # called once the kernel process exists (starts the job's clock)
 
     @classmethod
-    def reset(cls, on_start: Any = None) -> None:
-        """Forget the previous job's kernel; `on_start` is called once the next one exists."""
-        cls.pid, cls.alive_at_end, cls.on_start = None, None, on_start
+    def reset(cls) -> None:
+        cls.pid = cls.started_at = cls.alive_at_end = None
 
     @classmethod
     def started(cls, pid: int) -> None:
-        """Note the new kernel's pid (called by the kernel manager) and start the job's clock."""
-        cls.pid = pid
-        if cls.on_start is not None:
-            cls.on_start()
-            cls.on_start = None
+        cls.pid, cls.started_at = pid, time.monotonic()
 
     @classmethod
     def kill(cls) -> bool:
-        """SIGKILL the kernel and its process group; False when none runs."""
-        pid = cls.pid
-        if pid is None:
+        """Kill the kernel and whatever it started; False when none runs."""
+        if cls.pid is None:
             return False
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                continue
+        kill_tree(cls.pid)
         return True
 
 
-# ---------------------------------------------------------------------------
-# the worker's side of the template
-
-
-class TemplateClient:
-    """Worker side of the kernel template: one connection (to `address`), one line per kernel request."""
+class _Template:
+    """This worker's connection to the kernel template (one per worker; the template kills its kernels when
+    it closes)."""
 
     address: str | None = None
     log: str = os.devnull
     stream: Any = None
 
-    @classmethod
-    def fork(cls, args: list[str], env: dict, cwd: str) -> int:
-        """Have the template fork a kernel with these arguments, environment and folder; its pid."""
-        if cls.stream is None:
-            cls.stream = _connect(cls.address).makefile("rwb")
-        request = {"args": args, "env": env, "cwd": cwd, "log": cls.log, "memory_mb": CurrentKernel.memory_mb}
-        cls.stream.write(json.dumps(request).encode() + b"\n")
-        cls.stream.flush()
-        line = cls.stream.readline().strip()
-        if not line.isdigit():
-            raise ExecutionError("il processo modello dei kernel non risponde: rilanciare con preload=False")
-        return int(line)
+
+def use_template(address: str | None, log: str) -> tuple:
+    """Set the template this worker's kernels are forked by (None: ordinary kernels); what it replaced."""
+    previous = (_Template.address, _Template.log, _Template.stream)
+    if _Template.stream is not None and _Template.address != address:
+        _Template.stream.close()
+        _Template.stream = None
+    _Template.address, _Template.log = address, log
+    return previous
 
 
-def _connect(address: str, timeout: float = START_TIMEOUT_S) -> Any:
-    import socket
+def kernel_log() -> Path:
+    """The log this worker's kernels write to."""
+    return Path(_Template.log)
 
-    deadline = time.monotonic() + timeout
+
+def close_template() -> None:
+    if _Template.stream is not None:
+        _Template.stream.close()
+    _Template.stream = None
+
+
+def _fork_request(args: list[str], env: dict, cwd: str) -> int:
+    """Ask the template for a kernel with these arguments, environment and folder; its pid."""
+    if _Template.stream is None:
+        _Template.stream = _connect(_Template.address).makefile("rwb")
+    request = {"args": args, "env": env, "cwd": cwd, "log": _Template.log}
+    try:
+        _Template.stream.write(json.dumps(request).encode() + b"\n")
+        _Template.stream.flush()
+        line = _Template.stream.readline().strip()
+    except OSError:
+        line = b""
+    if not line.isdigit():
+        close_template()
+        raise ExecutionError("il processo modello dei kernel non risponde: vedere modello.log; rilanciare con "
+                             "--no-preload per avviare kernel ordinari")
+    return int(line)
+
+
+def _connect(address: str | None) -> socket.socket:
+    deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(address)
+            sock.settimeout(TEMPLATE_REPLY_S)
             return sock
         except OSError:
             sock.close()
@@ -108,8 +128,8 @@ def _connect(address: str, timeout: float = START_TIMEOUT_S) -> Any:
             time.sleep(0.01)
 
 
-class PidProcess:
-    """The `subprocess.Popen` subset jupyter_client uses, for a kernel that is not our child."""
+class _Forked:
+    """The `subprocess.Popen` subset a provisioner uses, for a kernel forked by the template (not our child)."""
 
     stdin = stdout = stderr = None
 
@@ -125,7 +145,7 @@ class PidProcess:
 
     def wait(self, timeout: float | None = None) -> int:
         while self.poll() is None:
-            time.sleep(0.002)
+            time.sleep(POLL_S)
         return 0
 
     def send_signal(self, signum: int) -> None:
@@ -135,108 +155,105 @@ class PidProcess:
             pass
 
     def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
+        kill_tree(self.pid)
 
     def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
+        kill_tree(self.pid)
 
 
-# ---------------------------------------------------------------------------
-# the kernel manager papermill uses
+class _Provisioning:
+    """What both provisioners add to jupyter_client's local one."""
 
-
-def kernel_manager() -> type:
-    """A jupyter_client kernel manager: forked kernels when a template runs, and no fixed sleeps.
-
-    The classes are built on first use, so that importing this module does not import jupyter_client.
-    """
-    global _MANAGER
-    if _MANAGER is None:
-        _MANAGER = _manager_class(_client_class())
-    return _MANAGER
-
-
-_MANAGER: type | None = None
-
-
-def _client_class() -> type:
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-
-    class QuickClient(AsyncKernelClient):
-        """jupyter_client's readiness check, without its two fixed 0.2 s waits on IOPub."""
-
-        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-            deadline = time.monotonic() + (timeout or START_TIMEOUT_S)
-            while time.monotonic() < deadline:
-                self.kernel_info()
+    async def _started(self) -> Any:
+        """Note the kernel, wait until it listens (a client connecting earlier waits for ZeroMQ's reconnect)."""
+        CurrentKernel.started(self.pid)
+        info = self.connection_info
+        if info.get("transport", "tcp") == "tcp":
+            ports = [info[name] for name in ("shell_port", "iopub_port", "control_port", "hb_port") if info.get(name)]
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while ports and time.monotonic() < deadline and self.process.poll() is None:
                 try:
-                    reply = await self.shell_channel.get_msg(timeout=1)
+                    socket.create_connection((info.get("ip", "127.0.0.1"), ports[0]), timeout=0.5).close()
+                    ports.pop(0)
+                except OSError:
+                    await asyncio.sleep(POLL_S)
+        return info
+
+    async def kill(self, restart: bool = False) -> None:
+        """Kill the kernel and return once it is gone (jupyter_client would poll every 0.1 s)."""
+        process = self.process
+        await super().kill(restart=restart)
+        deadline = time.monotonic() + 5
+        while process is not None and process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_S)
+
+
+class TemplateProvisioner(_Provisioning, LocalProvisioner):
+    """A kernel forked by the run's kernel template (``pianozona-modello``)."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        args = cmd[cmd.index("-f"):] if "-f" in cmd else cmd[1:]
+        env = dict(kwargs.get("env") or os.environ)
+        pid = _fork_request(args, env, str(kwargs.get("cwd") or os.getcwd()))
+        self.process, self.pid, self.pgid = _Forked(pid), pid, pid
+        return await self._started()
+
+
+class OrdinaryProvisioner(_Provisioning, LocalProvisioner):
+    """An ordinary kernel process, as jupyter_client starts it (``pianozona-locale``)."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        await super().launch_kernel(cmd, **kwargs)
+        return await self._started()
+
+
+class _Specs(KernelSpecManager):
+    """The installed kernel specs, each naming the provisioner of this worker's kernels."""
+
+    def get_kernel_spec(self, kernel_name: str) -> Any:
+        spec = super().get_kernel_spec(kernel_name)
+        if provisioners_installed():
+            name = "pianozona-modello" if _Template.address else "pianozona-locale"
+            spec.metadata = {**spec.metadata, "kernel_provisioner": {"provisioner_name": name}}
+        return spec
+
+
+class ReadyClient(AsyncKernelClient):
+    """jupyter_client's readiness check without its fixed waits (0.2 s on IOPub twice per kernel)."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout or START_TIMEOUT_S)
+        while time.monotonic() < deadline:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply and reply["msg_type"] == "kernel_info_reply":
+                try:  # IOPub connected?  (a SUB socket misses what is sent before it joins)
+                    await self.iopub_channel.get_msg(timeout=0.05)
                 except Empty:
-                    reply = None
-                if reply and reply["msg_type"] == "kernel_info_reply":
-                    try:  # IOPub connected?  (a SUB socket misses what is sent before it joins)
-                        await self.iopub_channel.get_msg(timeout=0.05)
-                    except Empty:
-                        continue
-                    self._handle_kernel_info_reply(reply)
-                    while await self.iopub_channel.msg_ready():
-                        await self.iopub_channel.get_msg(timeout=0)
-                    return
-                if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-            raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-
-        wait_for_ready = _async_wait_for_ready
-
-    return QuickClient
+                    continue
+                major = int(reply["content"]["protocol_version"].split(".")[0])
+                if major != jupyter_client.protocol_version_info[0]:
+                    self.session.adapt_version = major
+                while await self.iopub_channel.msg_ready():
+                    await self.iopub_channel.get_msg(timeout=0)
+                return
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+        raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
 
-def _manager_class(client: type) -> type:
-    from jupyter_client.manager import AsyncKernelManager
+class KernelManager(AsyncKernelManager):
+    """papermill's kernel manager in a worker: pianozona's provisioners, `ReadyClient`, the kernel's fate noted."""
 
-    class FastKernelManager(AsyncKernelManager):
-        client_factory = client
+    client_factory = Type(ReadyClient, klass=AsyncKernelClient, config=True)
 
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            if TemplateClient.address is None:
-                if sys.platform.startswith("linux"):
-                    load_libc()  # loaded here, not in the forked child
-                kw["preexec_fn"] = functools.partial(_ordinary_kernel_start, os.getpid(), CurrentKernel.memory_mb)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            else:
-                args = kernel_cmd[kernel_cmd.index("-f"):] if "-f" in kernel_cmd else kernel_cmd[1:]
-                env = dict(kw.get("env") or os.environ)
-                pid = TemplateClient.fork(args, env, str(kw.get("cwd") or os.getcwd()))
-                provisioner = self.provisioner
-                provisioner.process, provisioner.pid, provisioner.pgid = PidProcess(pid), pid, pid
-                self._reconcile_connection_info(provisioner.connection_info)
-            CurrentKernel.started(self.provisioner.pid)
-            await _ports_bound(self, self.provisioner.process)
+    @default("kernel_spec_manager")
+    def _spec_manager(self) -> KernelSpecManager:
+        return _Specs(data_dir=self.data_dir)
 
-        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-            CurrentKernel.alive_at_end = bool(await self._async_is_alive())
-            await self._async_shutdown_kernel(now=now, restart=restart)
-
-        async def _async_wait(self, pollinterval: float = 0.1) -> None:
-            await super()._async_wait(pollinterval=0.005)  # a killed kernel is gone within milliseconds
-
-    return FastKernelManager
-
-
-async def _ports_bound(manager: Any, process: Any, timeout: float = START_TIMEOUT_S) -> None:
-    """Wait until the kernel listens: a client connecting earlier waits for ZeroMQ's reconnect interval."""
-    import asyncio
-    import socket
-
-    if manager.transport != "tcp" or process is None:
-        return
-    ports = [manager.shell_port, manager.iopub_port, manager.control_port, manager.hb_port]
-    deadline = time.monotonic() + timeout
-    while ports and time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection((manager.ip, ports[0]), timeout=0.5).close()
-            ports.pop(0)
-        except OSError:
-            await asyncio.sleep(0.003)
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        CurrentKernel.alive_at_end = bool(await self.is_alive())
+        await super().shutdown_kernel(now=now, restart=restart)

@@ -1,10 +1,9 @@
-"""The plan of a run: the suite, the jobs and their parameters, the run's options, incremental keys.
+"""The plan of a run: the suite, the jobs and their parameters, incremental keys.
 
 `plan_run` turns a district, a year and the area codes into the checked
 jobs of the suite (`Plan`); `job_key` and `is_up_to_date` decide which
 published reports are still current (the keys are HMACs: see
-`pianozona.publish.keys`); `check_jobs`, `check_timeout` and `check_memory`
-check the run's options.  Nothing here starts a kernel or publishes a
+`pianozona.publish.keys`).  Nothing here starts a kernel or publishes a
 report: `pianozona.publish.parameters` checks each job against its
 notebook, `pianozona.publish.runner` runs the plan and
 `pianozona.publish.site` writes the reports.
@@ -31,9 +30,6 @@ from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
 METRICS_PARAMETER = "metrics_path"  # injected when the notebook declares it: where to write its key figures
-DEFAULT_TIMEOUT_S = 600  # whole job: a suite notebook takes seconds on a district's data
-DEFAULT_MEMORY_MB = 4096  # address space of each kernel
-MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 
 
 #: the headings of the index, in order: the district's reports, then the comuni's
@@ -241,51 +237,6 @@ def _outside(secret: Path, root: Path) -> None:
         raise ParameterError("XDG_STATE_HOME", str(secret.parent.parent), f"la chiave locale {secret} finirebbe "
                              f"nella cartella dei rapporti {root}, che si pubblica: indicare una cartella fuori "
                              "da --out")
-
-
-# ---------------------------------------------------------------------------
-# options of the run
-
-
-def check_timeout(timeout: float | int | str | None) -> float:
-    """Seconds allowed to each job (``--tempo-massimo``), default `DEFAULT_TIMEOUT_S`; ParameterError if not > 0."""
-    if timeout is None:
-        return float(DEFAULT_TIMEOUT_S)
-    try:
-        value = float(str(timeout).strip())
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise ParameterError("timeout", timeout, "indicare i secondi massimi per rapporto, un numero maggiore di 0 "
-                             f"(opzione --tempo-massimo; predefinito {DEFAULT_TIMEOUT_S})")
-    return value
-
-
-def check_memory(memory_mb: int | str | None) -> int:
-    """Megabytes of address space per kernel (``--memoria``), default `DEFAULT_MEMORY_MB`, at least `MIN_MEMORY_MB`."""
-    if memory_mb is None:
-        return DEFAULT_MEMORY_MB
-    try:
-        value = int(str(memory_mb).strip())
-    except ValueError:
-        value = 0
-    if value < MIN_MEMORY_MB:
-        raise ParameterError("memoria", memory_mb, f"indicare i MB di memoria per kernel, almeno {MIN_MEMORY_MB} "
-                             f"(opzione --memoria; predefinito {DEFAULT_MEMORY_MB})")
-    return value
-
-
-def check_jobs(jobs: int | str | None) -> int:
-    """Number of worker processes (``--processi``), default one per usable core; ParameterError if < 1."""
-    if jobs is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        value = int(str(jobs).strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ParameterError("jobs", jobs, "indicare un numero intero di processi, almeno 1")
-    return value
 
 
 # ---------------------------------------------------------------------------

@@ -1,40 +1,88 @@
-"""Lifetime and limits of a run's processes: each dies with its parent, each kernel has a memory cap.
+"""What the run's processes can rely on where they run: the fast path or the portable one, lifetime, memory.
 
-Every process of a run dies with the process that started it, even after
-``kill -9`` (`die_with_parent`, Linux ``PR_SET_PDEATHSIG``): the workers
-with the runner, the kernel template with the runner, each kernel with the
-template (forked) or with its worker (ordinary).  Each kernel gets an
-address-space limit (`limit_memory`, ``RLIMIT_AS``) so that a notebook that
-allocates too much fails with ``MemoryError`` instead of exhausting the
-machine (it counts address space, not resident memory: threaded libraries
-reserve some per thread, so a machine with many cores may need a higher
-``--memoria``).
+**Two paths, chosen automatically** (`fast_path`).  On Linux, with ``fork``, Unix sockets and
+``fcntl``, the workers are forked from the runner and every kernel is forked from a kernel template
+that has imported the suite's modules and warmed up its districts (`pianozona.publish.template`).
+Anywhere else (Windows, macOS, where CPython itself does not fork by default, or with
+``PIANOZONA_PORTABILE=1``) the workers are spawned and each kernel is an ordinary ``python -m
+ipykernel`` process: the same reports, several seconds slower per report.
+
+**Lifetime.**  Every process of a run dies with the process that started it (`die_with_parent`):
+on Linux even after ``kill -9`` (``PR_SET_PDEATHSIG``); elsewhere a thread notices within half a
+second that its parent is gone.  Kernels die with their worker or template by ipykernel's own
+parent watch (``JPY_PARENT_PID``).
+
+**Memory.**  `resident_mb` is the resident memory of a kernel and its children (psutil, on every
+system): the worker watches it and stops a kernel past the run's limit
+(`pianozona.publish.execution`).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PORTABLE_ENV_VAR = "PIANOZONA_PORTABILE"
+PROVISIONER_GROUP = "jupyter_client.kernel_provisioners"
+PARENT_POLL_S = 0.5
+
+
+def fast_path() -> bool:
+    """Whether this system runs the fast path: Linux with fork, Unix sockets, fcntl, and the kernel provisioners.
+
+    ``PIANOZONA_PORTABILE=1`` forces the portable path (how the tests check it on Linux).
+    """
+    import socket
+
+    if os.environ.get(PORTABLE_ENV_VAR, "").strip() not in ("", "0"):
+        return False
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "AF_UNIX")
+            and importlib.util.find_spec("fcntl") is not None and provisioners_installed())
+
+
+@functools.cache
+def provisioners_installed() -> bool:
+    """Whether pianozona's kernel provisioners are registered (pianozona installed with pip, not only on the path)."""
+    from importlib.metadata import entry_points
+
+    return {"pianozona-modello", "pianozona-locale"} <= {e.name for e in entry_points(group=PROVISIONER_GROUP)}
+
+
+def can_fork_workers() -> bool:
+    """Whether the runner may fork its workers (the fast path, in a process with one thread: not inside Jupyter)."""
+    return fast_path() and threading.active_count() == 1
 
 
 def die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this process when `parent` dies, even by ``kill -9`` (Linux only).
-
-    The signal follows the death of the parent after this call; a parent
-    that died before it is caught by comparing `os.getppid` with `parent`.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        if load_libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) non riuscita")
-    if os.getppid() != parent:  # the parent is already gone: nobody would stop us
+    """Have this process end when `parent` dies: SIGKILL from the kernel on Linux (even after ``kill -9``),
+    else a daemon thread that checks every `PARENT_POLL_S`.  A parent already gone ends it now."""
+    if os.getppid() != parent:
         os._exit(1)
+    if sys.platform.startswith("linux") and _set_death_signal():
+        if os.getppid() != parent:  # the parent died between the check and the call
+            os._exit(1)
+        return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="pianozona-genitore").start()
+
+
+def _set_death_signal() -> bool:
+    try:
+        return load_libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 @functools.cache
@@ -45,21 +93,39 @@ def load_libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def limit_memory(megabytes: int | None) -> None:
-    """Cap this process's address space (``RLIMIT_AS``): beyond it allocations raise MemoryError."""
-    if megabytes:
-        import resource
+def resident_mb(pid: int) -> float:
+    """Resident memory (MB) of process `pid` and everything it started; 0 when it is gone."""
+    import psutil
 
-        limit = int(megabytes) * 1024 * 1024
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        process = psutil.Process(pid)
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / (1024 * 1024)
 
 
-def kill_groups(pids: Any) -> None:
-    """SIGKILL the process group of each pid (a kernel and whatever it started); gone ones are skipped."""
-    for pid in pids:
+def kill_tree(pid: int) -> None:
+    """Kill process `pid`, everything it started and, on POSIX, the process group it leads; gone ones are skipped."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        members = [*process.children(recursive=True), process]
+    except psutil.Error:
+        members = []
+    for member in members:
+        try:
+            member.kill()
+        except psutil.Error:
+            pass
+    if hasattr(os, "killpg"):
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:

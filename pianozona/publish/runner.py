@@ -1,112 +1,42 @@
-"""Run the notebook suite of a district and year; publish HTML reports, an index and a manifest.
+"""Run the notebook suite of a district, or of every district of a territory; publish HTML reports, an index, a manifest.
 
-    >>> from pianozona.publish.runner import run_reports
-    >>> result = run_reports("pavia", 2023)          # reports/pavia/2023/
-    >>> result.exit_code                             # 0 ok, 1 a report failed
+    >>> from pianozona.publish.runner import RunOptions, run_reports
+    >>> result = run_reports("pavia", 2023)                              # reports/pavia/2023/
+    >>> result = run_reports("pavia", 2023, RunOptions(jobs=2, pdf=True))
+    >>> result = run_reports(territory="provincia_pavia")               # reports/territori/provincia_pavia/<anno>/
+    >>> result.exit_code                                                 # 0 ok, 1 a report failed
+
+`run_reports` is the one entry point (``pianozona run`` only parses its options and calls it);
+`RunOptions` is every option of a run, checked when it is made (`ParameterError`).
 
 What a run does
 ---------------
-1. **Plan** (`plan_run`): the suite is ``panoramica``, ``bisogni_area`` once
-   per area, ``verifica_annuale``, ``bilancio``.  The district, the year (it
-   must be a year of the district's service or spending data; default the
-   latest) and the area codes are checked first.
-2. **Skip what is up to date**: a report is rerun only when the notebook
-   file, any file of the district folder, its parameters or the pianozona
-   package (version and source) changed, when it failed last time, or with
-   ``force=True``.
-3. **Check the notebooks** of the jobs that will run (`check_notebook`):
-   every injected parameter must be declared in the notebook's
-   ``parameters`` cell with a compatible type.  Nothing starts a kernel
-   before all checks pass; a bad value raises `ParameterError`.
-4. **Execute** with papermill in worker processes (default: one per core),
-   each job in its own new kernel, with ``PIANOZONA_PUBBLICAZIONE=1`` so that
-   `pianozona.privacy` suppresses small numbers, and the HTML page rendered
-   in the worker.  To keep kernel start-up cheap, a *template process* has
-   already imported ipykernel and the modules the suite's notebooks import
-   (their ``import`` statements, less `NO_PRELOAD`), and every kernel is a
-   fresh fork of it: a new process with an empty namespace in which no
-   notebook code has run, its own random seed, the notebook's folder as
-   working directory.  ``preload=False`` (CLI ``--no-preload``) starts
-   ordinary kernels instead.  A job succeeds only when every code cell ran to
-   the end in a kernel still alive: ``sys.exit()``, ``raise SystemExit``,
-   ``exit()``/``quit()``, ``os._exit`` or a dying kernel fail it.  Limits:
-   ``timeout`` seconds per job (default 600; CLI ``--tempo-massimo``), then
-   the kernel is killed and the job fails with "superato il tempo massimo
-   di N s"; ``memory_mb`` of address space per kernel (default 4096; CLI
-   ``--memoria``), beyond which the job fails with "memoria esaurita".  The
-   other jobs go on.  Workers, the template and every kernel die with the
-   runner, even after ``kill -9`` (Linux), so the next run is never blocked.
-5. **Publish** into ``<out>/<district>/<year>/`` atomically: every file is
-   written in a temporary folder there and moved in place with `os.replace`
-   only when the job succeeded; ``index.html`` and ``manifest.json`` are
-   rewritten (also atomically) after each job.  A failed job publishes
-   ``<job>.errore.html`` and ``<job>.errore.ipynb`` and leaves the last good
-   ``<job>.html`` in place.  Ctrl-C stops the workers and their kernels and
-   removes the temporary folder: nothing half written is ever in place.
-   A full disk or a read-only folder ends the run with one `ExecutionError`
-   line (exit 1), the published files left as they were; an up-to-date
-   run on a read-only folder succeeds, since it has nothing to write (its
-   ``ultima_esecuzione`` is then not recorded).
+1. **Plan** (`pianozona.publish.planning.plan_run`, or `pianozona.publish.territory.plan_territory`
+   for every district of a territory and their comparison): the district, the year (a year of the
+   district's service or spending data; default the latest), the areas and comuni are checked first.
+2. **Skip what is up to date**: a report is rerun only when its notebook, the district's data, its
+   parameters or the pianozona package changed, when it failed last time, or with ``force``.
+3. **Check the notebooks** of the jobs that will run (`check_notebook`): every injected parameter
+   must be declared in the notebook's ``parameters`` cell with a compatible type.  Nothing starts a
+   kernel before all checks pass.
+4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of
+   this machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its
+   page rendered where it ran.  Longest jobs first (the durations of the last run).  On Linux every
+   kernel is a fork of a template that has imported the suite's modules and loaded and analysed the
+   run's districts once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels
+   are ordinary processes (`pianozona.publish.processes`).  A job succeeds only when every code cell
+   ran to the end in a kernel still alive.  Limits: ``timeout`` seconds per job from its kernel's
+   start (default 600), ``memory_mb`` of resident memory per kernel (default 4096); past either the
+   kernel is stopped and the job fails, the others go on.
+5. **Publish** each job into ``<out>/<district>/<year>/`` as it finishes (`pianozona.publish.site`):
+   its files move in from a temporary folder with `os.replace`, index and manifest are rewritten
+   atomically.  A failed job publishes ``<job>.errore.html`` and keeps the last good page.  Ctrl-C
+   or SIGTERM stops the executor, its processes and kernels and removes the temporary folders:
+   nothing half written is ever in place.  A full disk or a read-only folder ends the run with one
+   `ExecutionError` line; an up-to-date run on a read-only folder succeeds.
 
-Conventions for notebook authors
---------------------------------
-* **Parameters**: the first code cell is tagged ``parameters`` and declares
-  one parameter per line in papermill's form ``name: type = default  # aiuto``::
-
-      district: str = "pavia"  # codice del distretto
-      year: int = 2023  # anno di riferimento
-      area: str = "anziani"  # codice dell'area (solo bisogni_area)
-      metrics_path: str = ""  # file JSON delle cifre chiave (lo indica il runner)
-
-  The runner injects ``district`` (a code or a folder path, to pass to
-  `pianozona.load_district`), ``year`` (int), ``area`` (str, bisogni_area
-  only) and, when declared, ``metrics_path``.
-* **Key figures**: when ``metrics_path`` is not empty, write there a small
-  JSON object of the report's key figures (plain numbers and strings)::
-
-      if metrics_path:
-          Path(metrics_path).write_text(json.dumps({"utenti_totali": 1234}), encoding="utf-8")
-
-  The runner publishes it as ``<job>.metrics.json`` and copies it into the
-  manifest (``cifre_chiave``).
-* **Chart alt text**: display every chart with its description,
-  ``display(fig, metadata={"alt": "Grafico a barre: utenti per comune, 2023"})``
-  then ``plt.close(fig)``; see `pianozona.present.render` for the fallback.
-* **Hidden cells**: inputs are never shown; a cell tagged ``remove-cell``
-  (or ``nascondi``) is dropped entirely, ``remove-output`` drops its
-  outputs.  ``stderr`` (warnings) never reaches the report.
-* **Page structure**: the first level-1 heading becomes the page title
-  (else the job's title); level-2 and level-3 headings make the table of
-  contents.  The page header already shows the district, the year, the
-  generation date and, for ``dimostrativo`` data, the banner "Dati
-  dimostrativi: ...": a notebook need not repeat them.
-* The notebook runs with the kernel ``python3`` of the Python that runs
-  pianozona, with the notebook's folder as working directory.
-
-Outputs
--------
-``<job>.html`` (report), ``<job>.ipynb`` (executed notebook),
-``<job>.metrics.json`` (key figures, when written), ``index.html`` and
-``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
-pianozona version, source hash and git commit, the *names* of the data
-files (never their hashes: see `pianozona.publish.keys`), and per report
-(``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``, ``hash_risultato``,
-``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
-``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
-at a time per folder) and ``<out>/<district>/.distretto.json`` (district
-facts cached by data fingerprint, so that an unchanged rerun takes about a
-second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
-
-Layout: this module holds `run_reports` and the run itself (signals,
-progress); a run reads in the order of the modules of `pianozona.publish`:
-`planning` (the jobs, the run's options, incremental keys; with `keys` for
-fingerprints and the local secret, `parameters` for the checks against each
-notebook), `template` (the pre-imported kernel template), `workers` (the
-processes), `execution` (one job: papermill, its page), `kernels` (the
-kernels a job runs in, with `processes` for their lifetime and limits),
-`site` (reports, index, manifest, locking); `files` holds the file helpers
-they share.  Their public names used by callers are importable from here
-as well.
+Conventions for notebook authors (parameters cell, key figures in ``metrics_path``, chart alt text,
+hidden cells, headings) are in the README, "Writing a notebook for the suite".
 """
 
 from __future__ import annotations
@@ -122,140 +52,175 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pianozona.errors import ExecutionError
+from pianozona.errors import ExecutionError, ParameterError
 from pianozona.formatting import num
 from pianozona.publish.console import Progress, plural
-from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.parameters import check_notebook
 from pianozona.publish.pdf import pdf_support
-from pianozona.publish.planning import (
-    DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
-    plan_run,
-)
+from pianozona.publish.planning import DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, is_up_to_date, job_key, plan_run
 from pianozona.publish.site import (
-    MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
-    last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
+    INDEX, MANIFEST, MANIFEST_FORMAT, deferred_interrupts, git_commit, in_main_thread, is_read_only, last_good_html,
+    publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
 )
-from pianozona.publish.template import KernelTemplate, preload_modules
+from pianozona.publish.tasks import (
+    ExecutorLost, ExecutorSetup, JobResult, Limits, Outcome, Reason, Status, Task, check_executor, executor_factory,
+)
+from pianozona.publish.template import preload_modules
 from pianozona.publish.warm import warm_specs
-from pianozona.publish.workers import Pool, WorkerConfig
 
-# Defined with the code that uses them, importable from here as before.
-from pianozona.privacy import PUBLISH_ENV_VAR  # noqa: F401
-from pianozona.publish.execution import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
-from pianozona.publish.files import PACKAGE_ROOT, write_atomic  # noqa: F401
-from pianozona.publish.kernels import START_TIMEOUT_S  # noqa: F401
-from pianozona.publish.keys import data_fingerprint  # noqa: F401
-from pianozona.publish.parameters import type_matches  # noqa: F401
-from pianozona.publish.planning import (  # noqa: F401
-    DEFAULT_MEMORY_MB, DEFAULT_NOTEBOOKS, DEFAULT_TIMEOUT_S, SUITE, DistrictInfo, SuiteEntry, district_info,
-)
-from pianozona.publish.site import INDEX, LOCK  # noqa: F401
-from pianozona.publish.template import KERNEL_MODULES, NO_PRELOAD  # noqa: F401
+DEFAULT_DISTRICT = "pavia"
+DEFAULT_TIMEOUT_S = 600  # whole job: a suite notebook takes seconds on a district's data
+DEFAULT_MEMORY_MB = 4096  # resident memory of each kernel
+MIN_MEMORY_MB = 1024  # the most an ordinary report's kernel needs, with room: measured (README "Limits")
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _number(value, kind, name: str, fix: str, minimum: float):
+    try:
+        number = kind(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not number >= minimum or number == float("inf"):
+        raise ParameterError(name, value, fix)
+    return number
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Every option of a run, checked and normalised when it is made (`ParameterError` names a bad one).
+
+    `areas`/`comuni` narrow the per-area reports and the comuni's profiles (None: all; ``comuni=""``:
+    none); `jobs`: processes at once (default the usable cores); `timeout`: seconds per job;
+    `memory_mb`: resident memory per kernel; `progress`: "auto" (a bar on a terminal, log lines
+    otherwise), "bar", "log" or "none"; `preload=False`: ordinary kernels, no template; `pdf`: also
+    print each page with Chromium; `executor`: "locale" or "dask" (`scheduler`: ``tcp://host:port``
+    of a Dask cluster, else a local one of `jobs` workers).
+    """
+
+    areas: Sequence[str] | str | None = None
+    comuni: Sequence[str] | str | None = None
+    notebooks_dir: str | os.PathLike | None = None
+    out_dir: str | os.PathLike = DEFAULT_OUT
+    jobs: int | str | None = None
+    force: bool = False
+    progress: str = "auto"
+    preload: bool = True
+    timeout: float | str | None = None
+    memory_mb: int | str | None = None
+    pdf: bool = False
+    executor: str = "locale"
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        fixed = {
+            "jobs": _cores() if self.jobs is None else _number(
+                self.jobs, int, "jobs", "indicare un numero intero di processi, almeno 1 (opzione --processi)", 1),
+            "timeout": float(DEFAULT_TIMEOUT_S) if self.timeout is None else _number(
+                self.timeout, float, "timeout", "indicare i secondi massimi per rapporto, un numero maggiore di 0 "
+                f"(opzione --tempo-massimo; predefinito {DEFAULT_TIMEOUT_S})", 1e-9),
+            "memory_mb": DEFAULT_MEMORY_MB if self.memory_mb is None else _number(
+                self.memory_mb, int, "memoria", f"indicare i MB di memoria residente per kernel, almeno "
+                f"{MIN_MEMORY_MB} (opzione --memoria; predefinito {DEFAULT_MEMORY_MB})", MIN_MEMORY_MB),
+            "progress": Progress.mode_for(self.progress),
+            "executor": check_executor(self.executor, self.scheduler),
+            "scheduler": self.scheduler.strip() if self.scheduler else None,
+        }
+        for name, value in fixed.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass
 class RunResult:
-    plan: Plan
-    results: list[JobResult]
+    """How a run went: each plan's results in its jobs' order (a territory: its districts, then the comparison)."""
+
+    plans: tuple[Plan, ...]
+    per_plan: list[list[JobResult]]
     duration_s: float = 0.0
+    territory: object | None = None  # the `TerritoryPlan` of a territory run
+
+    @property
+    def plan(self) -> Plan:
+        """The plan of a district run (a territory run's comparison plan)."""
+        return self.plans[-1]
+
+    @property
+    def results(self) -> list[JobResult]:
+        return [r for results in self.per_plan for r in results]
 
     @property
     def failed(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "fallito"]
+        return [r for r in self.results if r.status == Status.FAILED]
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
     def summary(self) -> str:
-        """One Italian line: where the reports are and how the jobs went."""
-        count = {s: sum(r.status == s for r in self.results) for s in ("riuscito", "fallito", "invariato")}
-        text = (f"Rapporti in {self.plan.out_dir}: {plural(count['riuscito'], 'aggiornato', 'aggiornati')}, "
-                f"{plural(count['invariato'], 'invariato', 'invariati')}, "
-                f"{plural(count['fallito'], 'non riuscito', 'non riusciti')} ({num(self.duration_s, 1)} s).")
-        for r in self.failed:
-            text += f"\n  NON RIUSCITO {r.job.name}: {r.message}"
-        return text
+        """Italian lines: where the reports are and how the jobs went (a territory: one line per district)."""
+        if self.territory is None:
+            return f"Rapporti in {self.plan.out_dir}: {_counts(self.results)} ({num(self.duration_s, 1)} s)." + "".join(
+                f"\n  NON RIUSCITO {r.job.name}: {r.message}" for r in self.failed)
+        lines = [f"Territorio {self.territory.territory.nome}, anno {self.territory.year}: indice in "
+                 f"{self.plan.out_dir / INDEX} ({num(self.duration_s, 1)} s)."]
+        for plan, results in zip(self.plans, self.per_plan):
+            lines.append(f"  {plan.district.nome}: {_counts(results)}")
+            lines += [f"    NON RIUSCITO {r.job.name}: {r.message}" for r in results if r.status == Status.FAILED]
+        return "\n".join(lines)
+
+
+def _counts(results: list[JobResult]) -> str:
+    count = {s: sum(r.status == s for r in results) for s in Status}
+    return (f"{plural(count[Status.DONE], 'aggiornato', 'aggiornati')}, "
+            f"{plural(count[Status.UNCHANGED], 'invariato', 'invariati')}, "
+            f"{plural(count[Status.FAILED], 'non riuscito', 'non riusciti')}")
 
 
 # ---------------------------------------------------------------------------
 # the run
 
 
-def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = None, *,
-                areas: Sequence[str] | str | None = None, comuni: Sequence[str] | str | None = None,
-                notebooks_dir: str | os.PathLike | None = None,
-                out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
-                progress: str = "auto", preload: bool = True, timeout: float | None = None,
-                memory_mb: int | None = None, pdf: bool = False, executor: str = "locale",
-                scheduler: str | None = None) -> RunResult:
-    """Plan, execute and publish the suite; see the module docstring.
+def run_reports(district: str | os.PathLike | None = None, year: int | str | None = None,
+                options: RunOptions | None = None, *, territory: str | os.PathLike | None = None,
+                **overrides) -> RunResult:
+    """Plan, execute and publish the suite of `district`, or of every district of `territory`; see the module
+    docstring.  `overrides` change single options (``run_reports("pavia", jobs=2)``).
 
-    `areas` and `comuni` narrow the per-area reports and the comuni's profiles
-    (None: all).  `progress` is "auto" (a bar on a terminal, log lines otherwise), "bar",
-    "log" or "none".  `timeout`: seconds per job (default
-    `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
-    `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
-    with headless Chromium; without Chromium one line says how to get it and
-    the run goes on.  ``executor="dask"`` runs the jobs on Dask distributed
-    (`pianozona.publish.executor_dask`): on the cluster of `scheduler`
-    (``tcp://host:port``), or on a LocalCluster of `jobs` workers.  Raises `DataError`/`ParameterError` before any
-    kernel starts, `ExecutionError` when another run holds the output
-    folder or the folder cannot be written (full disk, read-only), and
-    re-raises `KeyboardInterrupt` after cleaning up.  Job failures do not
-    raise: see `RunResult.failed` and `RunResult.exit_code`.
+    Raises `DataError`/`ParameterError` before any kernel starts, `ExecutionError` when another run
+    holds an output folder or a folder cannot be written (full disk, read-only), and re-raises
+    `KeyboardInterrupt` after cleaning up.  Job failures do not raise: see `RunResult.exit_code`.
     """
     start = time.perf_counter()
-    options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
-    plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
-    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf))
-    results = run_plans([plan], options, plan.out_dir)[0]
-    return RunResult(plan, results, time.perf_counter() - start)
+    options = dataclasses.replace(options or RunOptions(), **overrides)
+    narrowing = {"areas": options.areas, "comuni": options.comuni, "notebooks_dir": options.notebooks_dir,
+                 "out_dir": options.out_dir}
+    planned = None
+    if territory is not None:
+        from pianozona.publish.territory import plan_territory
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    """The checked options of a run (see `run_reports`)."""
-
-    workers: int
-    limits: dict  # timeout_s, memory_mb, executor: (name, scheduler)
-    mode: str  # of the progress report
-    force: bool = False
-    preload: bool = True
-    chromium: str | None = None  # Chromium's path when PDFs are asked for and can be printed
-
-
-def run_options(jobs, timeout, memory_mb, progress, executor, scheduler) -> RunOptions:
-    """The run's options checked (`ParameterError` for a bad value), before anything is planned."""
-    workers = check_jobs(jobs)
-    limits = {"timeout_s": check_timeout(timeout), "memory_mb": check_memory(memory_mb)}
-    mode = Progress.mode_for(progress)
-    limits["executor"] = (check_executor(executor, scheduler), scheduler)
-    return RunOptions(workers, limits, mode)
-
-
-def run_plans(plans: Sequence[Plan], options: RunOptions, where: Path) -> list[list[JobResult]]:
-    """Run checked plans in one pool with one kernel template; each plan's results in its jobs' order.
-
-    Every plan publishes into its own folder, under its own lock, in the order given (a territory's
-    plan last: its index reads its districts' manifests).  `where` names the reports' folder in the
-    one-line error of a full disk or a read-only folder (`ExecutionError`).
-    """
+        if district is not None:
+            raise ParameterError("district", str(district), "indicare un distretto oppure un territorio, non entrambi")
+        planned = plan_territory(territory, year, **narrowing)
+        plans, where = planned.plans, Path(options.out_dir).resolve()
+    else:
+        plans = [plan_run(DEFAULT_DISTRICT if district is None else district, year, **narrowing)]
+        where = plans[0].out_dir
     try:
-        per_plan = _run(list(plans), options)
+        per_plan = _run(plans, options)
     except OSError as exc:  # full disk, read-only folder: the published files are as they were
         raise ExecutionError(write_error_message(exc, where)) from exc
     for plan, results in zip(plans, per_plan):
         order = {job.name: i for i, job in enumerate(plan.jobs)}
         results.sort(key=lambda r: order[r.job.name])
-    return per_plan
+    return RunResult(tuple(plans), per_plan, time.perf_counter() - start, planned)
 
 
 @dataclass
-class _Batch:
+class _Folder:
     """One output folder's share of a run: its plan and manifest, the jobs to run, their results."""
 
     plan: Plan
@@ -263,31 +228,31 @@ class _Batch:
     keys: dict
     todo: list[Job]
     results: list[JobResult]
-    lock: tuple[int, int, int] | None
-    prefix: str = ""  # of its tasks' names, when several folders share the run's pool
+    lock: Path | None
+    prefix: str = ""  # of its tasks' keys, when several folders share the run
     work: Path | None = None  # its temporary folder, inside its output folder
 
 
 def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
     commit = git_commit()  # once per run
+    chromium = pdf_support(o.pdf)
     with ExitStack() as stack:
-        batches = [_open(stack, plan, o, commit, several=len(plans) > 1) for plan in plans]
+        folders = [_open(stack, plan, o, chromium, commit, several=len(plans) > 1) for plan in plans]
         stack.enter_context(_signals_as_interrupt())
-        report = Progress(o.mode, sum(len(b.todo) for b in batches), sum(len(b.results) for b in batches))
+        report = Progress(o.progress, sum(len(f.todo) for f in folders), sum(len(f.results) for f in folders))
         try:
-            if any(b.todo for b in batches):
-                config = WorkerConfig("", None, os.getpid(), locks=tuple(b.lock for b in batches if b.lock),
-                                      timeout_s=o.limits["timeout_s"], memory_mb=o.limits["memory_mb"])
-                _execute([b for b in batches if b.todo], o, report, config)
-            info = {"processi": o.workers, "forzata": o.force, "esecutore": o.limits["executor"][0]}
-            for batch in batches:
-                _record_run(batch.plan, batch.manifest, info, wrote=bool(batch.todo))
+            if any(f.todo for f in folders):
+                _execute([f for f in folders if f.todo], o, chromium, report)
+            info = {"processi": o.jobs, "forzata": o.force, "esecutore": o.executor}
+            for folder in folders:
+                _record_run(folder.plan, folder.manifest, info, wrote=bool(folder.todo))
         finally:
             report.close()
-    return [b.results for b in batches]
+    return [f.results for f in folders]
 
 
-def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, several: bool) -> _Batch:
+def _open(stack: ExitStack, plan: Plan, o: RunOptions, chromium: str | None, commit: str | None,
+          several: bool) -> _Folder:
     """Lock a plan's folder, clean what an interrupted run left there, read its manifest, choose the jobs to run."""
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     lock = stack.enter_context(run_lock(plan.out_dir))
@@ -296,9 +261,9 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
-    results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
-    return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
+            or (chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+    results = [JobResult(j, Status.UNCHANGED) for j in plan.jobs if j not in todo]
+    return _Folder(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
 
 
 def _upgraded(manifest: dict) -> dict:
@@ -319,71 +284,76 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
             raise
 
 
-def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: WorkerConfig) -> None:
-    jobs = [job for b in batches for job in b.todo]
-    dask = o.limits["executor"][0] == "dask"  # DaskPool starts its templates itself (publish.executor_dask)
-    modules = preload_modules(job.notebook for job in jobs) if o.preload else ()
-    pool = template = None
+def _execute(folders: list[_Folder], o: RunOptions, chromium: str | None, report: Progress) -> None:
+    """Check the notebooks, start the executor, publish each outcome into its folder as it comes."""
+    jobs = [job for f in folders for job in f.todo]
+    executor = None
     try:
-        for batch in batches:
-            batch.work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=batch.plan.out_dir))
-        work, cwd = batches[0].work, batches[0].plan.notebooks_dir  # the run's own files: template, logs
-        if o.preload and not dask:
-            template = KernelTemplate(modules, work, cwd, warm_specs(jobs))
+        for folder in folders:
+            folder.work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.plan.out_dir))
         declared = {}
         for job in jobs:  # every check before the first kernel starts
             if job.notebook not in declared:
                 declared[job.notebook] = check_notebook(job)
-        order = sorted(((b, j) for b in batches for j in b.todo),
-                       key=lambda bj: -manifest_entries(bj[0].manifest).get(bj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(b, j, declared[j.notebook], o.chromium) for b, j in order]
-        config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
-        size = min(o.workers, len(jobs))
-        pool = (DaskPool(size, config, o.limits["executor"][1], preload=modules if o.preload else None,
-                         warm=warm_specs(jobs), cwd=cwd) if dask else Pool(size, config))
+        order = sorted(((f, j) for f in folders for j in f.todo),
+                       key=lambda fj: -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0))
+        tasks = [_task(f, j, declared[j.notebook], chromium) for f, j in order]
+        owner = {task.key: pair for task, pair in zip(tasks, order)}
+        setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,
+                              Limits(o.timeout, o.memory_mb), preload_modules(j.notebook for j in jobs)
+                              if o.preload else None, tuple(warm_specs(jobs)) if o.preload else (), o.scheduler)
+        executor = executor_factory(o.executor)(setup)
         report.start()
-        owner = {b.prefix + j.name: (b, j) for b, j in order}
-        for outcome in pool.run(tasks):
-            batch, job = owner[outcome["name"]]
-            result = _result(job, outcome)
+        for outcome in _outcomes(executor, tasks):
+            folder, job = owner.pop(outcome.key)
+            result = JobResult.of(job, outcome)
             with deferred_interrupts():
-                publish_job(batch.plan, job, result, batch.keys[job.name], batch.work, batch.manifest)
-            batch.results.append(result)
-            report.done(result, batch.plan.district.nome if batch.prefix else "")
+                publish_job(folder.plan, job, result, folder.keys[job.name], folder.work, folder.manifest)
+            folder.results.append(result)
+            report.done(result, folder.plan.district.nome if folder.prefix else "")
     finally:
-        if pool is not None:
-            pool.stop()
-        if template is not None:
-            template.stop(graceful=pool is not None)
-        for batch in batches:
-            if batch.work is not None:
-                remove_tree(batch.work)
+        if executor is not None:
+            executor.stop()
+        for folder in folders:
+            if folder.work is not None:
+                remove_tree(folder.work)
 
 
-def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -> dict:
+def _outcomes(executor, tasks: list[Task]) -> Iterator[Outcome]:
+    """Each task's outcome once, whatever the executor does: an unknown or repeated one is ignored, a task the
+    executor never answered fails, and an executor that lost its workers fails the tasks still waiting."""
+    waiting = {task.key for task in tasks}
+    try:
+        for outcome in executor.run(tasks):
+            if outcome.key in waiting:
+                waiting.discard(outcome.key)
+                yield outcome
+    except ExecutorLost as exc:
+        lost = str(exc)
+    else:
+        lost = "l'esecutore ha finito senza l'esito di questo rapporto"
+    for task in tasks:
+        if task.key in waiting:
+            yield Outcome(task.key, Reason.LOST, lost)
+
+
+def _task(folder: _Folder, job: Job, metrics: bool, chromium: str | None) -> Task:
     from pianozona.present.render import PageInfo
 
-    plan, work = batch.plan, batch.work
-    previous = last_good_html(manifest_entries(batch.manifest).get(job.name, {}), plan.out_dir)
+    plan, work = folder.plan, folder.work
+    previous = last_good_html(manifest_entries(folder.manifest).get(job.name, {}), plan.out_dir)
     parameters = dict(job.parameters)
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
-    return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
-            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
-
-
-def _result(job: Job, outcome: dict) -> JobResult:
-    return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
-                     outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"),
-                     outcome.get("result_hash"))
+    return Task(folder.prefix + job.name, job.name, job.notebook, parameters, work, page, metrics, chromium)
 
 
 @contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
     """SIGTERM (cron timeout, CI cancel) cleans up like Ctrl-C."""
-    if not in_main_thread():
+    if not in_main_thread() or not hasattr(signal, "SIGTERM"):
         yield
         return
 

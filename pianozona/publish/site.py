@@ -8,13 +8,11 @@ folder (`_move_in`, only complete files, with `os.replace`) and rewrites
 removes what an interrupted run left behind.  See `pianozona.publish.runner` for
 the outputs and the manifest fields.
 
-The lock is an ``flock`` on ``.lock``: the operating system releases it when
-its holder dies, even by ``kill -9``.  Its file is opened close-on-exec (no
-kernel or template inherits it) and forked workers close their copy
-(`pianozona.publish.workers.release_lock`), so only the runner holds it.  On a read-only output
-folder the lock is taken on the existing file opened read-only, or skipped
-when there is none: nobody can publish there, and an up-to-date run has
-nothing to write (`is_read_only` says which errors mean "read-only").
+The lock is a `filelock.FileLock` on ``.lock`` (``flock`` on Linux and macOS, ``LockFileEx`` on
+Windows): the operating system releases it when its holder dies, even by ``kill -9``.  No kernel or
+template inherits its file, and filelock closes the copy a forked worker inherits, so only the
+runner holds it.  On a read-only output folder there is no lock: nobody can publish there, and an
+up-to-date run has nothing to write (`is_read_only` says which errors mean "read-only").
 
 Manifest format 2: the raw data appear by file name only (no hashes) and
 the incremental keys are HMACs (see `pianozona.publish.keys`).
@@ -24,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -34,7 +31,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pianozona.data.areas import AREE
@@ -44,6 +40,7 @@ from pianozona.publish.files import (
 )
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan
+from pianozona.publish.tasks import JobResult, Status
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 #: a successful job's files besides its page and notebook, published when the job made them
@@ -51,19 +48,6 @@ OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
 DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
 MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
 READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
-
-
-@dataclass
-class JobResult:
-    """Outcome of one job: ``status`` is "riuscito", "fallito" or "invariato" (skipped, up to date)."""
-
-    job: Job
-    status: str
-    duration_s: float = 0.0
-    message: str = ""
-    warnings: list[str] = field(default_factory=list)
-    metrics: dict | None = None
-    result_hash: str | None = None  # digest of the executed notebook's outputs (`execution.result_hash`)
 
 
 # ---------------------------------------------------------------------------
@@ -78,10 +62,10 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
     entry = {
         "nome": name, "titolo": job.title, "gruppo": job.group, "notebook": job.notebook.name,
         "hash_notebook": file_hash(job.notebook),
-        "parametri": job.parameters, "stato": result.status, "durata_s": round(result.duration_s, 2),
+        "parametri": job.parameters, "stato": str(result.status), "durata_s": round(result.duration_s, 2),
         "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
     }
-    if result.status == "riuscito":
+    if result.status == Status.DONE:
         optional = [f"{name}{suffix}" for suffix in OPTIONAL_SUFFIXES]
         moved = _move_in(work, out, [(f"{name}.ipynb", f"{name}.ipynb"), (f"{name}.html", f"{name}.html")]
                          + [(file, file) for file in optional])
@@ -279,33 +263,25 @@ def remove_stale_temp(out: Path) -> None:
 
 
 @contextmanager
-def run_lock(out: Path) -> Iterator[tuple[int, int, int] | None]:
-    """One run at a time per folder; yields (fd, device, inode) of the lock, None on a read-only folder without one."""
-    fd = _open_lock(out / LOCK)
-    if fd is None:
-        yield None
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ExecutionError(f"un'altra esecuzione sta già scrivendo in {out}: attendere che finisca") from None
-        info = os.fstat(fd)
-        yield fd, info.st_dev, info.st_ino
-    finally:
-        os.close(fd)
+def run_lock(out: Path) -> Iterator[Path | None]:
+    """One run at a time per folder; yields the lock's file, None on a read-only folder (no lock there)."""
+    from filelock import FileLock, Timeout
 
-
-def _open_lock(path: Path) -> int | None:
+    path = out / LOCK
+    lock = FileLock(path, mode=0o666 & ~umask())
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666 & ~umask())
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ExecutionError(f"un'altra esecuzione sta già scrivendo in {out}: attendere che finisca") from None
     except OSError as exc:
         if not is_read_only(exc):
             raise
+        yield None
+        return
     try:
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # flock works on a read-only descriptor too
-    except FileNotFoundError:
-        return None
+        yield path
+    finally:
+        lock.release()
 
 
 def is_read_only(exc: OSError) -> bool:

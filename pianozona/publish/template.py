@@ -1,16 +1,15 @@
 """The kernel template process: it imports the suite's modules once, then forks a fresh kernel per request.
 
-A run starts one template process (`KernelTemplate`, entry point
-`template_main`) that has already imported ipykernel (`KERNEL_MODULES`) and
-the modules the suite's notebooks import (`preload_modules`, less
-`NO_PRELOAD`), and has done the run's district work once (`pianozona.publish.warm`:
-the districts loaded and analysed, in publication mode, so that every kernel
-inherits the results).  A worker asks it for a kernel over a Unix socket
-(`pianozona.publish.kernels.TemplateClient`) and the template forks one
-(`_kernel_child`): a new process with an empty namespace, its own random
-seed and the notebook's folder as working directory.  The template dies
-with the runner, and kills the kernels of a worker whose connection closes
-(`pianozona.publish.processes`).
+A run on the fast path (`pianozona.publish.processes.fast_path`) starts one template process
+(`KernelTemplate`, entry point `template_main`) that imports ipykernel (`KERNEL_MODULES`) and the
+modules the suite's notebooks import (`preload_modules`, less `NO_PRELOAD`), then does the run's
+district work once (`pianozona.publish.warm`: the districts loaded and analysed, in publication
+mode, kept in `pianozona.data.cache`, so that every kernel inherits them).  A worker's kernel
+provisioner (`pianozona.publish.kernels.TemplateProvisioner`) asks it for a kernel over a Unix
+socket, one JSON line (arguments, environment, folder, log); the template forks one
+(`_kernel_child`): a new process with an empty namespace, its own random seed and the notebook's
+folder as working directory, and answers its pid.  The template dies with the runner, and kills
+the kernels of a worker whose connection closes.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import Any
 
 from pianozona.privacy import PUBLISH_ENV_VAR
 from pianozona.publish.files import PACKAGE_ROOT
-from pianozona.publish.processes import die_with_parent, kill_groups, limit_memory
+from pianozona.publish.processes import die_with_parent
 
 # Modules never imported in the kernel template: they hook into the running IPython at import time.
 NO_PRELOAD = frozenset({"__future__", "ipykernel", "matplotlib_inline", "ipywidgets", "tqdm", "plotly", "bokeh",
@@ -133,47 +132,23 @@ def template_main() -> None:
     server.listen(64)  # workers may connect now; they are served once the imports are done
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel does
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    helper = _warm_helper(warm, preload)  # the warm-up on another core while this process imports
     for name in KERNEL_MODULES + tuple(preload):
         try:
             importlib.import_module(name)
         except BaseException:  # the notebook will show its own import error
             pass
-    _warm_drawing()
-    if helper is None:
-        _warm(warm)  # no helper: here, after the imports
-    else:
-        helper.finish()  # a helper that failed leaves the work to the jobs
+    _warm(warm)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     _Server(server).serve()
 
 
-def _warm_helper(specs: list[dict], preload: list[str]) -> Any:
-    """The forked warm-up processes, one per usable core at most (`pianozona.publish.warm.start_helpers`), or None."""
+def _warm(specs: list[dict]) -> None:
+    """Fonts, locale data and the run's district work, once, before any fork; whatever goes wrong, the jobs
+    compute it themselves."""
     try:
-        from pianozona.publish.warm import start_helpers
-
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return start_helpers(specs, preload, cores)
-    except Exception:  # noqa: BLE001 - the warm-up then runs here
-        return None
-
-
-def _warm_drawing() -> None:
-    """Fonts and locale data loaded once (`pianozona.publish.warm.warm_drawing`); a failure changes nothing."""
-    try:
-        from pianozona.publish.warm import warm_drawing
+        from pianozona.publish.warm import warm_drawing, warm_up
 
         warm_drawing()
-    except Exception:  # noqa: BLE001 - every kernel then loads them itself, as before
-        pass
-
-
-def _warm(specs: list[dict]) -> None:
-    """The run's district work, once, before any fork; whatever goes wrong, the jobs compute it themselves."""
-    try:
-        from pianozona.publish.warm import warm_up
-
         warm_up(specs)
     except Exception:  # noqa: BLE001 - never fails the run
         import traceback
@@ -198,7 +173,7 @@ class _Server:
             for key, _ in self.selector.select():
                 if key.fileobj is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
-                        kill_groups(pid for pids in self.kernels.values() for pid in pids)
+                        _kill_groups(pid for pids in self.kernels.values() for pid in pids)
                         os._exit(0)  # skip the interpreter's slow teardown of everything imported
                 elif key.fileobj is self.server:
                     self._accept()
@@ -215,7 +190,7 @@ class _Server:
     def _request(self, conn: Any) -> None:
         line = self.streams[conn].readline()
         if not line:  # that worker is gone: so are its kernels
-            kill_groups(self.kernels.pop(conn))
+            _kill_groups(self.kernels.pop(conn))
             self.selector.unregister(conn)
             self.streams.pop(conn).close()
             conn.close()
@@ -237,11 +212,19 @@ class _Server:
             conn.close()
 
 
+def _kill_groups(pids: Any) -> None:
+    """SIGKILL the process group of each kernel (it leads its own session: the kernel and what it started)."""
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _kernel_child(request: dict, template: int) -> None:
     status = 1
     try:
         die_with_parent(template)
-        limit_memory(request.get("memory_mb"))
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)

@@ -3,9 +3,9 @@
 `plan_territory` reads `data/territori/<codice>.yml` (`pianozona.data.territory`), plans each
 district's suite with `pianozona.publish.planning.plan_run`, and adds the comparison report
 (``confronto_ambiti``) in ``<out>/territori/<codice>/<year>/``, whose index links each district's
-index.  `run_territory` runs them all with `pianozona.publish.runner.run_plans`: one pool, one kernel
-template (whose warm-up loads and analyses every district once), each folder published and locked
-as a district run does.
+index.  ``run_reports(territory=...)`` (`pianozona.publish.runner`) runs them all on one executor,
+one kernel template (whose warm-up loads and analyses every district once), each folder published
+and locked as a district run does.
 
 The year is the latest one every district has data for (or the one asked, which every district
 must have).  ``comuni`` narrows the comuni's profiles over the whole territory: each name or code
@@ -15,25 +15,17 @@ must belong to one of its districts.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.data.territory import TerritoryConfig, read_territory
 from pianozona.errors import ParameterError
-from pianozona.formatting import num
-from pianozona.publish.console import plural
 from pianozona.publish.files import file_hash
 from pianozona.publish.keys import digest
-from pianozona.publish.pdf import pdf_support
-from pianozona.publish.planning import (
-    DEFAULT_OUT, GROUP_TERRITORY, DistrictInfo, Job, Plan, district_info, inside, plan_run,
-)
-from pianozona.publish.runner import run_options, run_plans
-from pianozona.publish.site import INDEX, JobResult
+from pianozona.publish.planning import DEFAULT_OUT, GROUP_TERRITORY, DistrictInfo, Job, Plan, district_info, inside, plan_run
 
-__all__ = ["COMPARISON", "TERRITORY_REPORTS", "TerritoryPlan", "TerritoryResult", "plan_territory", "run_territory"]
+__all__ = ["COMPARISON", "TERRITORY_REPORTS", "TerritoryPlan", "plan_territory"]
 
 #: the comparison notebook (in the notebooks folder) and where territories publish, under the output root
 COMPARISON = "confronto_ambiti"
@@ -53,54 +45,6 @@ class TerritoryPlan:
     def plans(self) -> list[Plan]:
         """Every plan in the order they publish: the districts, then the comparison (its index reads theirs)."""
         return [*self.districts, self.comparison]
-
-
-@dataclass
-class TerritoryResult:
-    """How a territory run went: each plan's results, in `TerritoryPlan.plans` order."""
-
-    plan: TerritoryPlan
-    results: list[list[JobResult]]
-    duration_s: float = 0.0
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return [r for results in self.results for r in results if r.status == "fallito"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-    def summary(self) -> str:
-        """Italian lines: the territory's index, then one line per district and the comparison."""
-        lines = [f"Territorio {self.plan.territory.nome}, anno {self.plan.year}: indice in "
-                 f"{self.plan.comparison.out_dir / INDEX} ({num(self.duration_s, 1)} s)."]
-        for plan, results in zip(self.plan.plans, self.results):
-            count = {s: sum(r.status == s for r in results) for s in ("riuscito", "fallito", "invariato")}
-            lines.append(f"  {plan.district.nome}: {plural(count['riuscito'], 'aggiornato', 'aggiornati')}, "
-                         f"{plural(count['invariato'], 'invariato', 'invariati')}, "
-                         f"{plural(count['fallito'], 'non riuscito', 'non riusciti')}")
-            lines += [f"    NON RIUSCITO {r.job.name}: {r.message}" for r in results if r.status == "fallito"]
-        return "\n".join(lines)
-
-
-def run_territory(territory: str | os.PathLike, year: int | str | None = None, *,
-                  areas: Sequence[str] | str | None = None, comuni: Sequence[str] | str | None = None,
-                  notebooks_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike = DEFAULT_OUT,
-                  jobs: int | str | None = None, force: bool = False, progress: str = "auto", preload: bool = True,
-                  timeout: float | None = None, memory_mb: int | None = None, pdf: bool = False,
-                  executor: str = "locale", scheduler: str | None = None) -> TerritoryResult:
-    """Plan, execute and publish every district's suite and the comparison, in one pool (``pianozona run
-    --territorio``).  Options as `pianozona.publish.runner.run_reports`; the same errors, raised before
-    any kernel starts; job failures do not raise (`TerritoryResult.exit_code`).
-    """
-    start = time.perf_counter()
-    options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
-    plan = plan_territory(territory, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir,
-                          out_dir=out_dir)
-    options = replace(options, force=force, preload=preload, chromium=pdf_support(pdf))
-    results = run_plans(plan.plans, options, Path(out_dir).resolve())
-    return TerritoryResult(plan, results, time.perf_counter() - start)
 
 
 def plan_territory(territory: str | os.PathLike, year: int | str | None = None, *,

@@ -1,42 +1,27 @@
 """The kernel template's warm-up: the district work every job repeats, done once before the kernels fork.
 
-`warm_specs(jobs)` lists what a run's jobs load (district parameter and
-year); the template (`pianozona.publish.template`) calls `warm_up(specs)`
-after its imports and before it forks the first kernel, in publication mode,
-from the kernels' working directory.  For each spec it loads the district
-(`load_district`, kept by `pianozona.data.cache`), runs `needs.analyse` for
-the areas its jobs analyse, and every function declared with
-``memo.per_district(warm=True)`` (`pianozona.analysis.memo`).  The forked
-kernels inherit the results: a notebook's ``load_district`` and ``analyse``
-are then memory look-ups returning copies.
+`warm_specs(jobs)` lists what a run's jobs load (district parameter and year); the template
+(`pianozona.publish.template`) calls `warm_up(specs)` after its imports and before it forks the
+first kernel, in publication mode.  For each spec it loads the district (`load_district`), runs
+`needs.analyse` for the areas its jobs analyse, and every function declared with
+``cache.per_district(warm=True)``; all of it lands in `pianozona.data.cache`, which every forked
+kernel inherits: a notebook's ``load_district`` and ``analyse`` are then memory look-ups returning
+copies, whatever the kernel's working directory.
 
-The template runs it in a helper process (`start_helper`) forked before its
-own imports, so that the warm-up and the imports use two cores; the helper
-sends its results (`pianozona.data.cache.export`, `pianozona.analysis.memo.export`)
-back through a pipe and `Helper.finish` installs them in the template.
-
-A warm-up failure never fails the run: it is written to the template's log
-and the job computes the result itself (and shows its own error).  The
-warm-up stops after `WARM_TIMEOUT_S` seconds: what is done is kept, the rest
-is computed by the jobs.
+A warm-up failure never fails the run: it is written to the template's log and the job computes
+the result itself (and shows its own error).  The warm-up stops after `WARM_TIMEOUT_S` seconds:
+what is done is kept, the rest is computed by the jobs.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import select
-import signal
 import sys
 import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-__all__ = ["WARM_TIMEOUT_S", "Helper", "Helpers", "start_helper", "start_helpers", "warm_drawing", "warm_specs",
-           "warm_up"]
 
 WARM_TIMEOUT_S = 120
 
@@ -101,35 +86,22 @@ def warm_drawing() -> None:
         fig.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")
 
 
-class _Timeout(BaseException):
-    """The warm-up took longer than its bound (a BaseException: no ``except Exception`` stops it)."""
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise _Timeout()
-
-
 def warm_up(specs: list[dict], timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> list[str]:
     """Load and analyse each spec's district (see the module docstring); one line per failure, logged too.
 
     Never raises (but for KeyboardInterrupt and SystemExit): a failure is a line of the result.
+    Past `timeout_s` the specs not yet begun are left to the jobs.
     """
     log = log or sys.stderr
     failures: list[str] = []
-    if not specs:
-        return failures
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
     start = time.perf_counter()
-    try:
-        for spec in specs:
-            failures += _warm_one(spec["district"], spec["year"], spec.get("areas", ["*"]))
-    except _Timeout:
-        failures.append(f"riscaldamento interrotto dopo {timeout_s:g} s: i rapporti calcolano da sé il resto")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    print(f"riscaldamento: {time.perf_counter() - start:.2f} s, {len(failures)} problemi", file=log, flush=True)
+    for spec in specs:
+        if time.perf_counter() - start > timeout_s:
+            failures.append(f"riscaldamento interrotto dopo {timeout_s:g} s: i rapporti calcolano da sé il resto")
+            break
+        failures += _warm_one(spec["district"], spec["year"], spec.get("areas", ["*"]))
+    if specs:
+        print(f"riscaldamento: {time.perf_counter() - start:.2f} s, {len(failures)} problemi", file=log, flush=True)
     for line in failures:
         print(f"riscaldamento: {line}", file=log, flush=True)
     return failures
@@ -137,127 +109,22 @@ def warm_up(specs: list[dict], timeout_s: float = WARM_TIMEOUT_S, log: Any = Non
 
 def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
     """Load one district, analyse `areas` ("*": all), call the warmable functions; failures as lines."""
-    from pianozona.analysis import memo, needs
+    from pianozona.analysis import needs
+    from pianozona.data import cache
     from pianozona.data.datasets import load_district
 
     try:
         district = load_district(district_name)
     except Exception as exc:  # noqa: BLE001 - the jobs report it on their pages
         return [f"{district_name}: caricamento non riuscito ({type(exc).__name__}: {exc})"]
+    calls = [(area, needs.analyse, (area, year)) for area in (list(district.aree) if "*" in areas else areas)]
+    calls += [(fn.__qualname__, fn, (year,)) for fn in cache.warmable()]
     failures = []
-    for area in list(district.aree) if "*" in areas else areas:
+    for label, fn, args in calls:
         try:
-            needs.analyse(district, area, year)
-        except Exception as exc:  # noqa: BLE001
-            failures.append(f"{district_name} {year} {area}: {type(exc).__name__}: {exc}")
+            fn(district, *args)
+        except Exception as exc:  # noqa: BLE001 - the job raises it again on its own page
+            failures.append(f"{district_name} {year} {label}: {type(exc).__name__}: {exc}")
             traceback.print_exc()
-    failures += [f"{district_name} {year} {name}: {error}" for name, error in memo.warm_up(district, year).items()]
     return failures
 
-
-class Helper:
-    """A forked process computing the warm-up; `finish` installs its results in this process."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self.pid, self.fd = pid, fd
-
-    def finish(self, timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> bool:
-        """Wait for the helper (at most `timeout_s`), install what it computed; False if it gave nothing.
-
-        Never raises: whatever the helper did not give, the jobs compute themselves.
-        """
-        from pianozona.analysis import memo
-        from pianozona.data import cache
-
-        log = log or sys.stderr
-        chunks, deadline = [], time.monotonic() + timeout_s
-        try:
-            while (left := deadline - time.monotonic()) > 0 and select.select([self.fd], [], [], left)[0]:
-                chunk = os.read(self.fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            else:
-                print("riscaldamento: il processo ausiliario non ha finito in tempo", file=log, flush=True)
-                os.kill(self.pid, signal.SIGKILL)
-                return False
-            if not chunks:
-                return False
-            state = pickle.loads(b"".join(chunks))
-            cache.install(state["cache"])
-            memo.install(state["memo"])
-            return True
-        except Exception:  # noqa: BLE001 - never fails the run: the jobs compute it themselves
-            traceback.print_exc(file=log)
-            return False
-        finally:
-            os.close(self.fd)
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
-
-
-def start_helper(specs: list[dict], modules: Iterable[str] = ()) -> Helper | None:
-    """Fork a process that imports the package's `modules` (so warmable functions exist), runs
-    `warm_up(specs)` and pipes its results back; None when there is nothing to warm."""
-    if not specs:
-        return None
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write_fd)
-        return Helper(pid, read_fd)
-    status = 1
-    try:
-        os.close(read_fd)
-        _helper_main(specs, modules, write_fd)
-        status = 0
-    except BaseException:  # noqa: BLE001 - reported in the template's log; the template goes on
-        traceback.print_exc()
-    finally:
-        os._exit(status)
-
-
-class Helpers:
-    """Several helpers, each warming a share of the districts; `finish` installs what each gave."""
-
-    def __init__(self, helpers: list[Helper]) -> None:
-        self.helpers = helpers
-
-    def finish(self, timeout_s: float = WARM_TIMEOUT_S, log: Any = None) -> bool:
-        """`Helper.finish` for each within one shared deadline; True if any gave its results."""
-        deadline = time.monotonic() + timeout_s
-        done = [helper.finish(max(0.0, deadline - time.monotonic()), log) for helper in self.helpers]
-        return any(done)
-
-
-def start_helpers(specs: list[dict], modules: Iterable[str] = (), count: int = 1) -> Helpers | None:
-    """`start_helper` for `count` shares of the specs (a territory's districts dealt round), None with no specs.
-
-    A run of one district has one spec, hence one helper; a territory's warm-up uses the cores the
-    workers will use, instead of one while the others wait.
-    """
-    shares = [specs[i::count] for i in range(max(1, min(count, len(specs))))]
-    helpers = [helper for share in shares if (helper := start_helper(share, modules)) is not None]
-    return Helpers(helpers) if helpers else None
-
-
-def _helper_main(specs: list[dict], modules: Iterable[str], fd: int) -> None:
-    import importlib
-
-    from pianozona.analysis import memo
-    from pianozona.data import cache
-    from pianozona.publish.processes import die_with_parent
-
-    die_with_parent(os.getppid())
-    for name in modules:
-        if name.split(".")[0] == "pianozona":
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the notebook shows its own import error
-                pass
-    warm_up(specs)
-    payload = pickle.dumps({"cache": cache.export(), "memo": memo.export()}, protocol=pickle.HIGHEST_PROTOCOL)
-    with os.fdopen(fd, "wb") as out:
-        out.write(payload)

@@ -8,7 +8,7 @@ import pytest
 
 import pianozona
 from pianozona import privacy
-from pianozona.analysis import memo, needs, profile, profile_text
+from pianozona.analysis import needs, profile, profile_text
 from pianozona.data.population import comuni_italia
 from pianozona.errors import ParameterError
 from pianozona.formatting import num
@@ -18,10 +18,7 @@ MEZZANA = "018091"  # Mezzana Rabattone, 463 residents: the smallest comune, man
 
 @pytest.fixture(scope="module")
 def pavia():
-    memo.set_active(True)  # each area is analysed once for the whole module, as in a report run
-    yield pianozona.load_district("pavia")
-    memo.set_active(None)
-    memo.clear()
+    return pianozona.load_district("pavia")  # each area is analysed once for the whole module (data.cache)
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,13 @@ import numpy as np
 import pytest
 
 import pianozona
-from pianozona.analysis import memo, needs, overview, profile, rug
+from pianozona.analysis import needs, overview, profile, rug
 from pianozona.formatting import num
 
 
 @pytest.fixture(scope="module")
 def pavia():
-    memo.set_active(True)
-    yield pianozona.load_district("pavia")
-    memo.set_active(None)
-    memo.clear()
+    return pianozona.load_district("pavia")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from pianozona import privacy
-from pianozona.analysis import memo, needs, overview, stats
+from pianozona.analysis import needs, overview, stats
+from pianozona.data import cache
 from pianozona.analysis import territory as confronto
 from pianozona.data import territory as territori
 from pianozona.data.areas import AREE
@@ -184,17 +185,15 @@ def test_the_notebook_escapes_district_names_and_runs_on_another_territory(small
 
 @pytest.fixture
 def caching():
-    """Caching on (as in a publication run) with empty caches; off and empty again afterwards."""
-    memo.clear()
-    memo.set_active(True)
+    """An empty cache, emptied again afterwards."""
+    cache.clear()
     yield
-    memo.set_active(None)
-    memo.clear()
+    cache.clear()
 
 
 def test_cached_comparison_is_identical_and_read_from_memory(small, published, caching):
     config, districts = small
-    assert confronto.district_rows in memo.warmable()  # the runner's warm-up computes it before the kernels fork
+    assert confronto.district_rows in cache.warmable()  # the runner's warm-up computes it before the kernels fork
     first = confronto.compare(config, 2023, publish=True, districts=districts)
     second = confronto.compare(config, 2023, publish=True, districts=districts)
     assert confronto.district_rows.cache_info()["hits"] == len(districts)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pianozona.publish import execution
+from pianozona.publish.tasks import Limits, Outcome, Reason, Task
+
+LIMITS = Limits(timeout_s=120, memory_mb=None)
+
+
+def task_of(folder: Path, notebook: Path, name: str, *, page=None, pdf=None) -> Task:
+    from pianozona.present.render import PageInfo
+
+    return Task(name, name, notebook, {}, folder, page or PageInfo("Prova", "Distretto di prova", 2023), pdf=pdf)
 
 
 def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path):
@@ -11,33 +22,33 @@ def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path)
 
     calls = []
 
-    def fake(task, output, outcomes):
-        calls.append(task["name"])
+    def fake(task, output, limits, outcomes):
+        calls.append(task.name)
         return outcomes.pop(0)
 
-    def rendered(task, nb, error, duration):
-        return {"ok": not error, "message": error}
+    def rendered(task, nb, error, reason, duration):
+        return Outcome(task.key, reason, error)
 
     monkeypatch.setattr(execution, "_render_job", rendered)
-    race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", True)
-    good = (nbformat.v4.new_notebook(), "", False)
+    race = (None, "RuntimeError: Kernel died; ZMQError: Address already in use", Reason.DEAD_KERNEL)
+    good = (nbformat.v4.new_notebook(), "", None)
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "x.ipynb")
     (tmp_path / "work").mkdir()  # the run's temporary folder, where the executed notebook is written
-    task = {"name": "job", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "x.ipynb")}
+    task = task_of(tmp_path / "work", tmp_path / "x.ipynb", "job")
 
     outcomes = [race, race, good]
-    monkeypatch.setattr(execution, "_papermill", lambda t, o: fake(t, o, outcomes))
-    assert execution.execute_job(task) == {"ok": True, "message": "", "result_hash": execution.result_hash(good[0])}
+    monkeypatch.setattr(execution, "_papermill", lambda t, o, limits: fake(t, o, limits, outcomes))
+    assert execution.execute_job(task, LIMITS) == Outcome("job", result_hash=execution.result_hash(good[0]))
     assert len(calls) == 3
 
     calls.clear()
-    failure = (nbformat.v4.new_notebook(), "ValueError: boom", False)
+    failure = (nbformat.v4.new_notebook(), "ValueError: boom", Reason.ERROR)
     outcomes = [failure, good]
-    assert execution.execute_job(task)["message"] == "ValueError: boom" and len(calls) == 1
+    assert execution.execute_job(task, LIMITS).message == "ValueError: boom" and len(calls) == 1
 
     calls.clear()
     outcomes = [race, race, race, good]
-    assert not execution.execute_job(task)["ok"] and len(calls) == execution.START_ATTEMPTS
+    assert not execution.execute_job(task, LIMITS).ok and len(calls) == execution.START_ATTEMPTS
 
 
 # --------------------------------------------------------------------------- outputs to hand on: xlsx and PDF
@@ -49,7 +60,7 @@ show.table(pd.DataFrame({{"comune": [{HOSTILE!r}, "Sommo"], "utenti": [3, 40], "
 show.table(pd.DataFrame({{"anno": [2022, 2023], "valore": [1.5, 2.25]}}), caption="Serie")'''
 
 
-def table_task(tmp_path, *, pdf=None) -> dict:
+def table_task(tmp_path, *, pdf=None) -> Task:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -59,9 +70,8 @@ def table_task(tmp_path, *, pdf=None) -> dict:
                              new_markdown_cell("# Prova delle tabelle"), new_code_cell(TABLE_CELL)])
     nbformat.write(nb, tmp_path / "tabelle.ipynb")
     (tmp_path / "work").mkdir()
-    return {"name": "tabelle", "work": str(tmp_path / "work"), "notebook": str(tmp_path / "tabelle.ipynb"),
-            "parameters": {}, "page": PageInfo("Tabelle", "Distretto di prova", 2023), "metrics": False,
-            "timeout": 120, "pdf": pdf}
+    return task_of(tmp_path / "work", tmp_path / "tabelle.ipynb", "tabelle",
+                   page=PageInfo("Tabelle", "Distretto di prova", 2023), pdf=pdf)
 
 
 def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path, monkeypatch):
@@ -72,9 +82,9 @@ def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path,
     monkeypatch.delenv(TABLES_ENV_VAR, raising=False)
     monkeypatch.setenv("PIANOZONA_PUBBLICAZIONE", "1")
     task = table_task(tmp_path)
-    result = execution.execute_job(task)
+    result = execution.execute_job(task, LIMITS)
     work = tmp_path / "work"
-    assert result["ok"], result["message"]
+    assert result.ok, result.message
     assert TABLES_ENV_VAR not in __import__("os").environ  # the worker's environment is left as it was
     assert not (work / "tabelle.tabelle.jsonl").exists()
     book = load_workbook(work / "tabelle.xlsx")
@@ -96,17 +106,17 @@ def test_a_job_prints_its_page_to_pdf_when_asked(tmp_path, monkeypatch):
         import pytest
 
         pytest.skip("Chromium non installato: apt-get install chromium")
-    result = execution.execute_job(table_task(tmp_path, pdf=chromium))
+    result = execution.execute_job(table_task(tmp_path, pdf=chromium), LIMITS)
     work = tmp_path / "work"
-    assert result["ok"] and result["warnings"] == [], result
+    assert result.ok and result.warnings == (), result
     assert (work / "tabelle.pdf").read_bytes().startswith(b"%PDF-")
     assert 'href="tabelle.pdf"' in (work / "tabelle.html").read_text(encoding="utf-8")
 
 
 def test_a_pdf_chromium_cannot_print_is_a_warning_and_the_page_loses_its_link(tmp_path):
-    result = execution.execute_job(table_task(tmp_path, pdf="/bin/false"))
+    result = execution.execute_job(table_task(tmp_path, pdf="/bin/false"), LIMITS)
     work = tmp_path / "work"
-    assert result["ok"] and any("PDF di tabelle.html non prodotto" in w for w in result["warnings"])
+    assert result.ok and any("PDF di tabelle.html non prodotto" in w for w in result.warnings)
     assert not (work / "tabelle.pdf").exists()
     page = (work / "tabelle.html").read_text(encoding="utf-8")
     assert "tabelle.pdf" not in page and 'href="tabelle.xlsx"' in page
@@ -155,7 +165,7 @@ def test_the_result_hash_ignores_counts_times_metadata_stderr_and_how_streams_an
         cell.metadata["papermill"] = {"duration": count * 0.1, "status": "completed"}
         cell.metadata["execution"] = {"iopub.execute_input": f"2026-01-0{count - 6}T10:00:00Z"}
     digest = execution.result_hash(base)
-    assert len(digest) == 64 and int(digest, 16) >= 0
+    assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
     assert execution.result_hash(same) == digest
 
 
@@ -179,7 +189,7 @@ def test_the_result_hash_changes_with_what_a_cell_shows():
     assert reference not in changed and len(set(changed)) == len(changed)
 
 
-def hashed_run(tmp_path, name, cells) -> dict:
+def hashed_run(tmp_path, name, cells) -> Outcome:
     """Execute a notebook of these code cells as a job, in its own temporary folder: its outcome."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
@@ -189,10 +199,8 @@ def hashed_run(tmp_path, name, cells) -> dict:
     folder = tmp_path / name
     (folder / "work").mkdir(parents=True)
     nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), folder / "grafico.ipynb")
-    return execution.execute_job({"name": "grafico", "work": str(folder / "work"),
-                                  "notebook": str(folder / "grafico.ipynb"), "parameters": {},
-                                  "page": PageInfo("Grafico", "Distretto di prova", 2023), "metrics": False,
-                                  "timeout": 120, "pdf": None})
+    task = task_of(folder / "work", folder / "grafico.ipynb", "grafico", page=PageInfo("Grafico", "Distretto", 2023))
+    return execution.execute_job(task, LIMITS)
 
 
 CHART_CELLS = ["import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
@@ -206,16 +214,17 @@ def test_the_same_job_run_twice_has_the_same_result_hash_and_a_changed_output_ch
     monkeypatch.setenv("PIANOZONA_PUBBLICAZIONE", "1")
     cells = [c.format(utenti=40) for c in CHART_CELLS]
     first, second = hashed_run(tmp_path, "prima", cells), hashed_run(tmp_path, "seconda", cells)
-    assert first["ok"] and second["ok"], (first["message"], second["message"])
-    assert first["result_hash"] == second["result_hash"]
+    assert first.ok and second.ok, (first.message, second.message)
+    assert first.result_hash == second.result_hash
     changed = hashed_run(tmp_path, "cambiata", [c.format(utenti=41) for c in CHART_CELLS])
-    assert changed["ok"] and changed["result_hash"] != first["result_hash"]
+    assert changed.ok and changed.result_hash != first.result_hash
 
 
 def test_a_failed_job_that_ran_has_a_result_hash_and_one_that_never_ran_has_none(tmp_path, monkeypatch):
     failed = hashed_run(tmp_path, "errore", ["print('prima')", "raise ValueError('spesa negativa')"])
-    assert not failed["ok"] and len(failed["result_hash"]) == 64
+    assert failed.reason is Reason.ERROR and len(failed.result_hash) == 64
 
-    monkeypatch.setattr(execution, "_papermill", lambda task, output: (None, "RuntimeError: kernel morto", False))
+    monkeypatch.setattr(execution, "_papermill",
+                        lambda task, output, limits: (None, "RuntimeError: kernel morto", Reason.DEAD_KERNEL))
     never = hashed_run(tmp_path, "mai", ["print('prima')"])
-    assert not never["ok"] and "result_hash" not in never
+    assert never.reason is Reason.DEAD_KERNEL and never.result_hash is None

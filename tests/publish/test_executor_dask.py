@@ -14,14 +14,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pianozona.errors import ParameterError
-from pianozona.publish.executor_dask import check_executor
+from pianozona.errors import ExecutionError
 from pianozona.publish.files import TEMP_PREFIX
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FIXTURES, edit_notebook
 from tests.publish.test_runner import alive, descendants, kernel_pids, published, wait_until
 
-distributed = pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
+distributed = pytest.importorskip("distributed", reason="l'esecutore Dask è facoltativo: pip install 'pianozona[dask]'")
 
 NARROW = {"areas": "anziani", "comuni": ["018110"], "progress": "none", "jobs": 2}
 TIMES = ("durata_s", "aggiornato_il")
@@ -60,7 +59,7 @@ def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     assert entries(out_dask)["bisogni_area_anziani"]["cifre_chiave"]["pubblicazione"] == "1"
     manifest = json.loads((out_dask / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["ultima_esecuzione"]["esecutore"] == "dask"
-    assert not [p for p in out_dask.iterdir() if p.name.startswith(".tmp")]
+    assert not list(out_dask.glob(TEMP_PREFIX + "*"))
 
 
 def test_a_dask_rerun_skips_what_is_up_to_date(both_runs):
@@ -96,22 +95,6 @@ def test_a_failing_job_and_one_that_kills_its_worker_fail_alone(tmp_path, notebo
     out = tmp_path / "pavia" / "2023"
     assert (out / "bilancio.errore.html").is_file() and not (out / "bilancio.html").exists()
     assert entries(out)["verifica_annuale"]["stato"] == "fallito" and result.exit_code == 1
-
-
-@pytest.mark.parametrize("executor, scheduler, name, hint", [
-    ("spark", None, "executor", "locale, dask"), ("locale", "tcp://h:1", "scheduler", "solo con --executor dask"),
-    ("dask", "http://127.0.0.1:8786", "scheduler", "tcp://host:porta"),
-    ("dask", "tcp://127.0.0.1", "scheduler", "tcp://host:porta")])
-def test_a_bad_executor_or_scheduler_is_refused_before_planning(executor, scheduler, name, hint):
-    with pytest.raises(ParameterError) as caught:
-        check_executor(executor, scheduler)
-    assert caught.value.name == name and hint in str(caught.value)
-
-
-def test_a_scheduler_address_is_accepted():
-    assert check_executor("dask", "tcp://10.0.0.5:8786") == "dask"
-    assert check_executor("DASK", "tls://[::1]:8786") == "dask"
-    assert check_executor(None, None) == "locale"
 
 
 def shown_pages(out: Path) -> dict[str, tuple[str, str]]:
@@ -208,23 +191,88 @@ def test_a_cluster_given_by_address_gives_the_same_pages_with_its_workers_own_te
     assert all(len(e["hash_risultato"]) == 64 for e in entries(out_remote).values())
 
 
-def test_only_distributeds_sync_cancel_race_is_kept_off_the_terminal():
-    import logging
+# --------------------------------------------------------------------------- edges: silent, lost, interrupted
+
+
+def test_a_scheduler_that_accepts_and_never_answers_is_one_line_not_a_wait(tmp_path, monkeypatch):
+    import socket
+    import threading
 
     from pianozona.publish import executor_dask
 
-    def record_of(source: str, name: str) -> logging.LogRecord:
-        namespace: dict = {}
-        exec(compile(source, name, "exec"), namespace)
-        try:
-            namespace["cancel"]()
-        except Exception as exc:  # noqa: BLE001
-            info = (type(exc), exc, exc.__traceback__)
-        return logging.LogRecord("tornado.application", logging.ERROR, name, 1, "Exception in callback", (), info)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    threading.Thread(target=lambda: [accepted.append(server.accept()) for _ in range(8)], daemon=True).start()
+    monkeypatch.setattr(executor_dask, "CONNECT_TIMEOUT_S", 2)
+    start = time.monotonic()
+    try:
+        with pytest.raises(ExecutionError, match="non raggiungibile o senza risposta in 2 s"):
+            run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, executor="dask",
+                        scheduler=f"tcp://127.0.0.1:{server.getsockname()[1]}", **NARROW)
+    finally:
+        server.close()
+    assert accepted and time.monotonic() - start < 30
+    assert not list((tmp_path / "pavia" / "2023").glob(TEMP_PREFIX + "*"))
 
-    race = "def cancel():\n    if future is not None:\n        future.cancel()\n    future = None\n"
-    keep = executor_dask._SyncCancelRace().filter
-    assert not keep(record_of(race, "/venv/site-packages/distributed/utils.py"))
-    assert keep(record_of(race, "/srv/elsewhere/utils.py"))  # the same error anywhere else is shown
-    assert keep(record_of("def cancel():\n    raise ValueError('x')\n", "/venv/distributed/utils.py"))
-    assert keep(logging.LogRecord("tornado.application", logging.ERROR, "x", 1, "no exception", (), None))
+
+def cli_run(notebooks: Path, reports: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pianozona.cli", "run", "--notebooks", str(notebooks), "--out", str(reports),
+            "--areas", "anziani", "--comuni", "018110", "--processi", "2", "--executor", "dask", *extra]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_a_scheduler_lost_mid_run_fails_the_waiting_jobs_one_line_each(tmp_path, notebooks):
+    edit_notebook(notebooks / "bisogni_area.ipynb",
+                  lambda nb: nb.cells.insert(4, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")))
+    bin_dir = Path(sys.executable).parent
+    scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                  "--no-dashboard", "--scheduler-file", str(tmp_path / "s.json")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = None
+    try:
+        assert wait_until(lambda: (tmp_path / "s.json").is_file(), 60), "lo scheduler non si è avviato"
+        address = json.loads((tmp_path / "s.json").read_text())["address"]
+        worker = subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "2",
+                                   "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        reports = tmp_path / "reports"
+        run = subprocess.Popen(cli_run(notebooks, reports, "--scheduler", address), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        out = reports / "pavia" / "2023"
+        assert wait_until(lambda: (out / "panoramica.html").is_file(), 240), "nessun rapporto pubblicato"
+        time.sleep(2)  # the slow job sleeps in its kernel
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        for proc in (scheduler, worker):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    assert run.returncode == 1, stdout + stderr
+    assert "Traceback" not in stdout + stderr, stderr
+    lost = [line for line in stdout.splitlines() if line.startswith("  NON RIUSCITO")]
+    assert lost and all("scheduler Dask perso" in line for line in lost), stdout
+    assert "NON RIUSCITO bisogni_area_anziani" in stdout and (out / "panoramica.html").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
+def test_ctrl_c_while_the_local_cluster_starts_is_one_line(tmp_path, notebooks):
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen(cli_run(notebooks, reports), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
+    try:
+        assert proc.stderr.readline().startswith("6 rapporti da eseguire")  # planned: the cluster starts now
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does in a terminal: the whole process group
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "pianozona: interrotto; i rapporti già pubblicati restano, nessun file parziale."], stderr
+    assert wait_until(lambda: not session(proc.pid), 15), sorted(session(proc.pid))
+    assert not list(reports.rglob(TEMP_PREFIX + "*"))

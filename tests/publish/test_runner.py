@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -15,13 +14,16 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
+from filelock import FileLock
 
 from pianozona.data.areas import AREE
 from pianozona.cli import main
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish import keys, runner
-from pianozona.publish.files import file_hash
-from pianozona.publish.runner import METRICS_PARAMETER, TEMP_PREFIX, data_fingerprint, plan_run, run_reports
+from pianozona.publish import keys, runner, tasks
+from pianozona.publish.files import TEMP_PREFIX, file_hash
+from pianozona.publish.keys import data_fingerprint
+from pianozona.publish.planning import METRICS_PARAMETER, plan_run
+from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
 
 ONE = ["018110"]  # one comune's profile: runs narrowed to one area stay small
@@ -39,7 +41,7 @@ def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, 
     edit_notebook(notebooks / "bilancio.ipynb",
                   lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("int", "str")))
     started = []
-    monkeypatch.setattr(runner, "Pool", lambda *a, **k: started.append(a))
+    monkeypatch.setitem(tasks.EXECUTORS, "locale", lambda setup: started.append(setup))
     with pytest.raises(ParameterError, match="year"):
         run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, progress="none")
     assert started == []
@@ -50,8 +52,7 @@ def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, 
 def test_a_second_run_on_the_same_folder_is_refused(reports_root):
     plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with open(plan.out_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with FileLock(plan.out_dir / ".lock").acquire(timeout=0):  # another run holds it
         with pytest.raises(ExecutionError, match="un'altra esecuzione"):
             run_reports("pavia", notebooks_dir=FIXTURES, out_dir=reports_root, progress="none")
 
@@ -352,9 +353,7 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_pa
         proc.wait()
     assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
         [pid for pid in children if alive(pid)]
-    with open(out / ".lock", "w") as handle:  # released by the OS
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    FileLock(out / ".lock").acquire(timeout=0).lock.release()  # released by the OS
     shutil.copy(FIXTURES / "bisogni_area.ipynb", notebooks / "bisogni_area.ipynb")
     again = run_cli(notebooks, reports)
     assert again.returncode == 0, again.stdout + again.stderr

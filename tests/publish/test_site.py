@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
+import subprocess
+import sys
 
+import pytest
+from filelock import FileLock, Timeout
+
+from pianozona.errors import ExecutionError
 from pianozona.publish.site import run_lock
-from pianozona.publish.workers import release_lock
 
 
-def test_the_lock_is_not_inherited(tmp_path):
-    with run_lock(tmp_path) as lock:
-        fd, device, inode = lock
-        assert os.get_inheritable(fd) is False
-        assert (os.fstat(fd).st_dev, os.fstat(fd).st_ino) == (device, inode)
-        child = os.fork()
-        if child == 0:  # what a forked worker does first
-            release_lock(lock)
-            os._exit(0 if _fd_closed(fd) else 1)
-        assert os.waitpid(child, 0)[1] == 0
-    with open(tmp_path / ".lock") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _fd_closed(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return True
+def _holds(path) -> bool:
+    """Whether this process has a descriptor open on `path` (Linux: /proc/self/fd)."""
+    wanted = os.stat(path)
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            info = os.fstat(int(name))
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (wanted.st_dev, wanted.st_ino):
+            return True
     return False
+
+
+def test_one_run_at_a_time_and_the_lock_goes_with_its_holder(tmp_path):
+    with run_lock(tmp_path) as path:
+        with pytest.raises(Timeout):
+            FileLock(path).acquire(timeout=0)
+        with pytest.raises(ExecutionError, match="un'altra esecuzione"):
+            with run_lock(tmp_path):
+                pass
+    FileLock(tmp_path / ".lock").acquire(timeout=0).lock.release()  # free again
+
+
+@pytest.mark.skipif(not (hasattr(os, "fork") and os.path.isdir("/proc/self/fd")), reason="serve fork e /proc")
+def test_the_lock_is_not_inherited_by_a_forked_worker_or_a_started_process(tmp_path):
+    with run_lock(tmp_path) as path:
+        assert _holds(path)
+        child = os.fork()
+        if child == 0:  # a forked worker: filelock closes its copy
+            os._exit(1 if _holds(path) else 0)
+        assert os.waitpid(child, 0)[1] == 0
+        code = ("import os, sys\nw = os.stat(sys.argv[1])\nfds = os.listdir('/proc/self/fd')\n"
+                "print(any((lambda s: (s.st_dev, s.st_ino) == (w.st_dev, w.st_ino))(os.stat('/proc/self/fd/' + f))"
+                " for f in fds if os.path.exists('/proc/self/fd/' + f)))")
+        assert subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                              check=True).stdout.strip() == "False"  # a template or a kernel
 
 
 # --------------------------------------------------------------------------- spreadsheet, PDF and index

@@ -43,26 +43,29 @@ print(json.dumps({"reads": len(reads), "memo": needs.analyse.cache_info(), "user
 
 
 def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
-    """Start a template with `warm`, run KERNEL_CHECK in a kernel it forks, return what it printed."""
+    """Start a template with `warm`, run KERNEL_CHECK in a kernel it forks, return what it printed.
+
+    The template works in `folder`, the kernel in another folder: the warm-up must reach it whatever
+    the working directory."""
     import papermill
 
     from pianozona import privacy
     from pianozona.publish import kernels
 
-    notebook = folder / "controllo.ipynb"
+    elsewhere = folder / "altrove"
+    elsewhere.mkdir()
+    notebook = elsewhere / "controllo.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(KERNEL_CHECK)]), notebook)
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
     template = KernelTemplate(("pianozona.analysis.needs",), folder, folder, warm)
-    monkeypatch.setattr(kernels.TemplateClient, "address", template.address)
-    monkeypatch.setattr(kernels.TemplateClient, "stream", None)
-    monkeypatch.setattr(kernels.TemplateClient, "log", str(folder / "kernel.log"))
+    previous = kernels.use_template(template.address, str(folder / "kernel.log"))
     try:
         nb = papermill.execute_notebook(str(notebook), str(folder / "out.ipynb"), kernel_name="python3",
-                                        progress_bar=False, cwd=str(folder), start_timeout=60,
-                                        kernel_manager_class=kernels.kernel_manager())
+                                        progress_bar=False, cwd=str(elsewhere), start_timeout=60,
+                                        execution_timeout=120, kernel_manager_class=kernels.KernelManager)
     finally:
-        if kernels.TemplateClient.stream is not None:
-            kernels.TemplateClient.stream.close()
+        kernels.close_template()
+        kernels.use_template(*previous[:2])
         template.stop()
     return json.loads(nb.cells[0].outputs[0]["text"])
 
@@ -70,7 +73,7 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
 def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory(tmp_path, monkeypatch):
     got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch)
     assert got["reads"] == 0  # load_district did not read the files again
-    assert got["memo"] == {"hits": 1, "misses": 0, "size": 1}  # computed by the warm-up helper, installed
+    assert got["memo"] == {"hits": 1, "misses": 0}  # computed by the template's warm-up, inherited
     assert "riscaldamento: " in (tmp_path / "modello.log").read_text(encoding="utf-8")
     pavia = pianozona.load_district("pavia")
     assert got["users"] == needs.analyse(pavia, "anziani", 2023, publish=True).district["utenti"]
@@ -80,6 +83,6 @@ def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch
     warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]},
             {"district": "pavia", "year": 1999, "areas": ["*"]}]
     got = _kernel_output(tmp_path, warm, monkeypatch)
-    assert got["reads"] == 0 and got["memo"] == {"hits": 0, "misses": 1, "size": 1}  # pavia loaded, not analysed
+    assert got["reads"] == 0 and got["memo"] == {"hits": 0, "misses": 1}  # pavia loaded, not analysed
     log = (tmp_path / "modello.log").read_text(encoding="utf-8")
     assert "atlantide: caricamento non riuscito" in log and "pavia 1999 anziani: ParameterError" in log

@@ -15,7 +15,8 @@ from pianozona.cli import main
 from pianozona.data.config import data_root
 from pianozona.errors import DataError, ParameterError
 from pianozona.publish.files import TEMP_PREFIX
-from pianozona.publish.territory import COMPARISON, plan_territory, run_territory
+from pianozona.publish.runner import run_reports
+from pianozona.publish.territory import COMPARISON, plan_territory
 from tests.publish.conftest import FIXTURES
 
 EXAMPLE = data_root() / "territori" / "provincia_pavia"
@@ -100,12 +101,12 @@ def test_a_district_code_that_would_publish_in_the_wrong_folder_is_refused(tmp_p
 def test_a_territory_run_publishes_every_district_and_an_index_linking_them(tmp_path):
     territory = small_territory(tmp_path / "dati", hostile=True)
     out = tmp_path / "reports"
-    result = run_territory(territory, areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES, out_dir=out,
+    result = run_reports(territory=territory, areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES, out_dir=out,
                            jobs=2, progress="none")
     assert result.exit_code == 0, result.summary()
-    assert [len(r) for r in result.results] == [6, 5, 1]
-    assert all(r.status == "riuscito" for r in sum(result.results, []))
-    year = result.plan.year
+    assert [len(r) for r in result.per_plan] == [6, 5, 1]
+    assert all(r.status == "riuscito" for r in result.results)
+    year = result.territory.year
     index = out / "territori" / "due" / str(year) / "index.html"
     hrefs = links(index)
     for code in ("ambito-vigevano", "ambito-garlasco"):
@@ -128,13 +129,13 @@ def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(
     territory = small_territory(tmp_path / "dati")
     out = tmp_path / "reports"
     options = dict(areas="anziani", comuni=[], notebooks_dir=FIXTURES, out_dir=out, jobs=2, progress="none")
-    assert run_territory(territory, **options).exit_code == 0
-    again = run_territory(territory, **options)
-    assert {r.status for r in sum(again.results, [])} == {"invariato"}
+    assert run_reports(territory=territory, **options).exit_code == 0
+    again = run_reports(territory=territory, **options)
+    assert {r.status for r in again.results} == {"invariato"}
     spending = tmp_path / "dati" / "ambito-garlasco" / "spesa.csv"
     spending.write_text(spending.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same rows, new bytes
-    third = run_territory(territory, **options)
-    states = [{r.status for r in results} for results in third.results]
+    third = run_reports(territory=territory, **options)
+    states = [{r.status for r in results} for results in third.per_plan]
     assert states == [{"invariato"}, {"riuscito"}, {"riuscito"}]
 
 
@@ -154,11 +155,11 @@ def test_a_territory_on_dask_publishes_the_same_results_as_the_local_pool(tmp_pa
     pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
     territory = small_territory(tmp_path / "dati")
     options = dict(areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES, jobs=2, progress="none")
-    local = run_territory(territory, out_dir=tmp_path / "locale", **options)
-    dask = run_territory(territory, out_dir=tmp_path / "dask", executor="dask", **options)
+    local = run_reports(territory=territory, out_dir=tmp_path / "locale", **options)
+    dask = run_reports(territory=territory, out_dir=tmp_path / "dask", executor="dask", **options)
     assert local.exit_code == 0 and dask.exit_code == 0, dask.summary()
     compared = 0
-    for plan in local.plan.plans:
+    for plan in local.plans:
         folder = plan.out_dir.relative_to((tmp_path / "locale").resolve())
         mine, theirs = (json.loads((tmp_path / root / folder / "manifest.json").read_text(encoding="utf-8"))
                         for root in ("locale", "dask"))
