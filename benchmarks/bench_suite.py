@@ -23,8 +23,8 @@ as far as the suite has them) with the same parameters and
 (c)  a floor: the notebooks' code cells (parameters injected) executed with
      ``exec`` in one Python process, fresh namespace per job, no kernel,
      no HTML.  It uses the same library, so the same in-process memory:
-     the district is read once (`pianozona.data.cache`) and each area
-     analysed once (`pianozona.analysis.memo`, on in publication mode), as
+     the district is read once and each area analysed once
+     (`pianozona.data.cache`), as
      the runner's kernel template does once per run; it includes the imports
      (once), every chart drawn and every table built, but no kernel, no
      papermill, no page rendering, on one core.
@@ -44,7 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pianozona.publish.runner import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, check_notebook, plan_run
+from pianozona.publish.parameters import check_notebook
+from pianozona.publish.planning import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, plan_run
 
 BIN = Path(sys.executable).parent
 GOAL_LOOP, GOAL_FLOOR = 8.0, 1.0

@@ -27,7 +27,7 @@ import nbformat
 from pianozona.privacy import PUBLISH_ENV_VAR
 from pianozona.publish import kernels
 from pianozona.publish.planning import Job
-from pianozona.publish.runner import DEFAULT_NOTEBOOKS, plan_run
+from pianozona.publish.planning import DEFAULT_NOTEBOOKS, plan_run
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
 
@@ -47,7 +47,7 @@ def _execute(notebook: Path, parameters: dict, out: Path, profile: Path | None =
     start = time.perf_counter()
     papermill.execute_notebook(str(copy), str(out), parameters=parameters, kernel_name="python3",
                                progress_bar=False, cwd=str(notebook.parent), start_timeout=120,
-                               kernel_manager_class=kernels.kernel_manager())
+                               kernel_manager_class=kernels.KernelManager)
     return time.perf_counter() - start
 
 
@@ -79,7 +79,7 @@ def main() -> None:
         start = time.perf_counter()
         modules = preload_modules(j.notebook for j in jobs)
         template = KernelTemplate(modules, work, plan.notebooks_dir, [] if args.no_warm else warm_specs(jobs))
-        kernels.TemplateClient.address, kernels.TemplateClient.log = template.address, str(work / "kernel.log")
+        kernels.use_template(template.address, str(work / "kernel.log"))
         try:
             first = _execute(job.notebook, dict(job.parameters), work / "primo.ipynb")
             print(f"modello pronto + primo lavoro: {time.perf_counter() - start:6.2f} s (lavoro {first:.2f} s)")
@@ -88,6 +88,7 @@ def main() -> None:
             profiled = _execute(job.notebook, dict(job.parameters), work / "profilo.ipynb", work / "kernel.prof")
             print(f"lavoro con cProfile:                  {profiled:6.2f} s")
         finally:
+            kernels.close_template()
             template.stop()
         print((work / "modello.log").read_text(encoding="utf-8")[-2000:])
         stats = pstats.Stats(str(work / "kernel.prof"))

@@ -219,7 +219,10 @@ def _papermill(task: Task, output: Path, limits: Limits) -> tuple[Any, str, Reas
         except OSError as exc:  # full disk or read-only folder while papermill writes its file
             nb, error, reason = None, _disk_error(exc), Reason.DISK
         except Exception as exc:  # dead kernel, a kernel that never started, an unreadable notebook...
-            nb, error, reason = None, f"{type(exc).__name__}: {exc}; {log_tail(kernel_log())}", Reason.DEAD_KERNEL
+            what = f"{type(exc).__name__}: {exc}"
+            if type(exc).__name__ == "DeadKernelError":
+                what = f"il kernel si è interrotto prima della fine del notebook (os._exit, un arresto del processo: {what})"
+            nb, error, reason = None, f"{what}; {log_tail(kernel_log())}", Reason.DEAD_KERNEL
     if watch.broken is Reason.TIMEOUT and (nb is None or error):
         return nb, f"superato il tempo massimo di {_seconds(limits.timeout_s)} s: il kernel è stato fermato", Reason.TIMEOUT
     if watch.broken is Reason.MEMORY or reason is Reason.MEMORY:
