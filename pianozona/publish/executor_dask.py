@@ -41,7 +41,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from distributed import Client, LocalCluster, WorkerPlugin, get_worker, wait
+from distributed import CancelledError, Client, LocalCluster, WorkerPlugin, get_worker, wait
 
 from pianozona.errors import ExecutionError
 from pianozona.publish.processes import fast_path
@@ -68,6 +68,9 @@ class DaskPool:
         self.limit = setup.limits.timeout_s + TIMEOUT_GRACE_S + START_GRACE_S
         self.name, self.no_workers_since = f"pianozona-{uuid.uuid4().hex[:12]}", None
         self.held = _HeldInterrupt()
+        self.logger = logging.getLogger("distributed")  # its tracebacks on the terminal: the outcomes say it once
+        self.level = self.logger.level
+        self.logger.setLevel(logging.CRITICAL)
         remote = setup.scheduler is not None
         try:
             if setup.preload is not None and not remote and fast_path():  # one template for the host's workers
@@ -93,7 +96,7 @@ class DaskPool:
                 done, _ = self.held.call(wait, list(self.futures), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
-            except (OSError, RuntimeError) as exc:  # the scheduler is gone (comm closed, client closed)
+            except (OSError, RuntimeError, CancelledError) as exc:  # the scheduler is gone (connection lost, closed)
                 raise ExecutorLost(f"scheduler Dask perso durante l'esecuzione ({type(exc).__name__}): rilanciare "
                                    "quando il cluster è di nuovo attivo") from None
             for future in done:
@@ -150,6 +153,7 @@ class DaskPool:
                 self.shared.stop()
                 self.shared = None
             self.held.restore()
+            self.logger.setLevel(self.level)
 
     def _close_cluster(self) -> None:
         try:
@@ -175,7 +179,7 @@ def _connect(size: int, scheduler: str | None) -> tuple:
     if scheduler is not None:
         try:
             _probe(scheduler)  # Client's own timeout does not cover the handshake: a silent server would hang it
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
             raise ExecutionError(f"scheduler Dask {scheduler} non raggiungibile o senza risposta in "
                                  f"{CONNECT_TIMEOUT_S} s ({type(exc).__name__}): avviarlo (dask scheduler) o "
@@ -189,7 +193,7 @@ def _connect(size: int, scheduler: str | None) -> tuple:
             raise ExecutionError(f"il cluster Dask locale non si è avviato in {START_TIMEOUT_S} s "
                                  f"({type(exc).__name__}: {exc})") from None
     try:
-        return Client(cluster, set_as_default=False), cluster
+        return Client(cluster), cluster
     except BaseException:
         cluster.close()
         raise
