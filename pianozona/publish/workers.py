@@ -50,17 +50,22 @@ class LocalPool:
 
         self.template = None
         self.procs: list[Any] = []
+        self.work, self.limit = setup.work, setup.limits.timeout_s + TIMEOUT_GRACE_S
         forked = can_fork_workers()  # decided before any thread starts
-        if setup.preload is not None and fast_path():
-            self.template = KernelTemplate(setup.preload, setup.work, setup.cwd, list(setup.warm))
-        config = WorkerConfig(setup.work, self.template.address if self.template else None, os.getpid(), setup.limits)
         context = multiprocessing.get_context("fork" if forked else "spawn")
         self.tasks, self.events = context.Queue(), context.Queue()
-        self.work, self.limit = setup.work, setup.limits.timeout_s + TIMEOUT_GRACE_S
-        self.procs = [context.Process(target=_worker_main, args=(config, self.tasks, self.events), daemon=True)
-                      for _ in range(setup.size)]
-        for proc in self.procs:
-            proc.start()
+        try:
+            if setup.preload is not None and fast_path():
+                self.template = KernelTemplate(setup.preload, setup.work, setup.cwd, list(setup.warm))
+            config = WorkerConfig(setup.work, self.template.address if self.template else None, os.getpid(),
+                                  setup.limits)
+            for _ in range(setup.size):
+                self.procs.append(context.Process(target=_worker_main, args=(config, self.tasks, self.events),
+                                                  daemon=True))
+                self.procs[-1].start()
+        except BaseException:  # Ctrl-C while starting: nothing left behind
+            self.stop()
+            raise
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
         """Queue the tasks and yield each outcome as it comes, a dead worker's job as a failure."""
@@ -113,11 +118,11 @@ class LocalPool:
             if proc.is_alive():
                 proc.kill()
         for proc in self.procs:
-            proc.join(timeout=5)
-        if self.procs:
-            for q in (self.tasks, self.events):
-                q.close()
-                q.cancel_join_thread()
+            if proc.pid is not None:
+                proc.join(timeout=5)
+        for q in (self.tasks, self.events):
+            q.close()
+            q.cancel_join_thread()
         if self.template is not None:
             self.template.stop()
             self.template = None
