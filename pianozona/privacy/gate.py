@@ -60,7 +60,7 @@ def protect(
       and surrounding spaces.
     - `total_mask`: instead of labels, a boolean column name / Series marking the total rows (a
       mapping dimension -> mask with several dimensions).  A mask column is not used as a key.
-    - `threshold`: largest count hidden (default 4, shown as "< 5").
+    - `threshold`: largest count hidden by primary suppression (default 4).
     - `publish`: True forces publication mode; None/False follow `is_publish_mode()`.
     - `secret`: the key of the complements' draw (`pianozona.privacy.keying`); the same secret
       and data always hide the same cells.  Default: `keying.default_secret()`; an office's
