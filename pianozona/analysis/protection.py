@@ -35,13 +35,14 @@ from pianozona import privacy
 from pianozona.analysis import memo, services
 from pianozona.analysis.indicators import copertura
 from pianozona.data.datasets import District
+from pianozona.data.schema import ALL_SERVICES_WORDS
 
 __all__ = ["ALL_AREA", "TOTAL_LABEL", "AreaProtection", "DistrictProtection", "area_tables", "audit",
            "measure", "objective_hidden", "protect_area", "protect_district"]
 
 TOTAL_LABEL = "Totale distretto"
 #: What the `servizio` of an objective says when it counts every user of its area.
-ALL_AREA = frozenset({"tutti", "tutti i servizi", "totale", "totale area", "area"})
+ALL_AREA = ALL_SERVICES_WORDS
 _DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti"}
 
 
