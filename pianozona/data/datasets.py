@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, istat, population
+from pianozona.data import cache, istat, links, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
-from pianozona.data.schema import ALL_SERVICES_WORDS, TABLES, check_table
+from pianozona.data.schema import TABLES, check_table
 from pianozona.data.tabular import LINE_COLUMN, find_table, read_table
 
 ISTAT_FOLDER = "istat"
@@ -352,8 +352,8 @@ def _cross_checks(district: District) -> None:
                                  "(anno più vicino)", file=_display_path(folder / ISTAT_FOLDER),
                                  fix="per dati esatti " + population.istat_download_hint(year, district.codice)))
     _check_users_vs_population(district)
-    _check_objective_codes(district)
-    _check_objective_services(district)
+    path = _table_label(district.config.folder, "obiettivi")
+    district.problems.extend(links.objective_problems(district, path, _table_label(district.config.folder, "misure")))
 
 
 def _check_users_vs_population(district: District) -> None:
@@ -376,39 +376,3 @@ def _check_users_vs_population(district: District) -> None:
         ))
 
 
-def _folded(text: object) -> str:
-    return str(text).strip().casefold()  # TODO(names.py): the one name folding
-
-
-def _check_objective_services(district: District) -> None:
-    """An objective's `servizio` must be a service of its area in `utenti` (or 'tutti'); say where it differs."""
-    obiettivi = district.obiettivi
-    if "servizio" not in obiettivi.columns or LINE_COLUMN not in obiettivi:
-        return
-    path = _table_label(district.config.folder, "obiettivi")
-    users = district.utenti.dropna(subset=["area", "servizio"])
-    for row in obiettivi.dropna(subset=["servizio"]).to_dict("records"):
-        named = _folded(row["servizio"])
-        if not named or named in ALL_SERVICES_WORDS:
-            continue
-        offered = users[users["area"] == row["area"]]
-        names = sorted(offered["servizio"].astype(str).unique())
-        if named not in {_folded(n) for n in names}:
-            district.problems.add(Problem(
-                "errore", f"servizio non presente in utenti per l'area {row['area']}", file=path,
-                line=int(row[LINE_COLUMN]), column="servizio", value=row["servizio"],
-                fix="scrivere il servizio come in utenti (" + ", ".join(names[:6]) + ") o 'tutti', "
-                    "oppure lasciare vuoto"))
-
-
-def _check_objective_codes(district: District) -> None:
-    known = set(district.obiettivi["codice"].dropna())
-    misure = district.misure
-    if misure.empty or LINE_COLUMN not in misure or not known:
-        return
-    path = _table_label(district.config.folder, "misure")
-    unknown = misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()]
-    for line, code in zip(unknown[LINE_COLUMN], unknown["codice_obiettivo"]):
-        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path, line=int(line),
-                                      column="codice_obiettivo", value=code,
-                                      fix="usare un codice della colonna 'codice' di obiettivi"))

@@ -86,6 +86,8 @@ Modules, in the order a call goes through them:
 - `spec`: the checks of `protect`'s arguments and the recognition of total rows (`Spec`);
 - `structure`: cells, groups (lines) and totals of a table, with virtual totals published elsewhere;
 - `column`: one count column during suppression (values, states, costs, the marker's bounds);
+- `lines`: the published lines as equations (or inequalities) over the hidden cells;
+- `network`: two margins: the exact range of every hidden cell by maximum flows;
 - `ranges`: the audit: what an attacker can work out of every hidden cell (`LP_MAX_CELLS`);
 - `suppression`: the rounds of complements until every hidden cell meets the rule;
 - `markers`: the flag column and the marker ("n.d."), `format_suppressed` and the legend.

@@ -13,14 +13,10 @@ by the slack.  Exact because the equations of a two-way table are totally unimod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from pianozona.privacy.column import CountColumn
-
-if TYPE_CHECKING:  # pragma: no cover
-    from pianozona.privacy.ranges import Lines
+from pianozona.privacy.lines import Lines
 
 __all__ = ["arcs", "network_ranges"]
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from pianozona.privacy.column import CountColumn
+from pianozona.privacy.lines import Lines, build_lines
 from pianozona.privacy.network import network_ranges
 
-__all__ = ["LP_MAX_CELLS", "NETWORK_MAX_CELLS", "Lines", "Ranges", "feasible_ranges", "line_ranges"]
+__all__ = ["LP_MAX_CELLS", "NETWORK_MAX_CELLS", "Ranges", "feasible_ranges", "line_ranges"]
 
 #: Largest block of hidden cells spread over several lines that is solved: by integer programming
 #: (three or more margin dimensions) and by maximum flows (two; `NETWORK_MAX_CELLS`).
@@ -45,60 +46,13 @@ class Ranges:
     skipped: int = 0
 
 
-@dataclass
-class Lines:
-    """The constraints of the published lines over the hidden cells, one row per (line, hidden cell).
-
-    `con` the constraint, `var` the index of the hidden cell in `hidden`, `sign` +1 for a part and
-    -1 for a total; per constraint (line) `rhs` (published total minus published parts), `usable`
-    (False: the parts add up to more than the total, nothing to rely on) and `equal` (False: an
-    inequality, parts at most the total).
-    """
-
-    hidden: np.ndarray
-    con: np.ndarray
-    var: np.ndarray
-    sign: np.ndarray
-    rhs: np.ndarray
-    equal: np.ndarray
-    usable: np.ndarray
-
-
-def _lines(cells: CountColumn) -> Lines:
-    st = cells.st
-    hidden = np.flatnonzero(cells.state > 0)
-    pos = np.full(st.codes.shape[0], -1, dtype=np.int64)
-    pos[hidden] = np.arange(len(hidden))
-    vals = np.nan_to_num(cells.vals, nan=0.0)
-    cons, variables, signs, rhs, equal, usable = [], [], [], [], [], []
-    offset = 0
-    for m in range(len(st.margins)):
-        line, eq = st.lines[m], st.in_equation[m]
-        sign = np.where(st.is_total[m], -1.0, 1.0)
-        n = st.n_lines[m]
-        balance = np.bincount(line[eq], weights=(sign * vals)[eq], minlength=n)  # parts - total, true values
-        known = eq & (cells.state == 0)
-        rhs.append(np.bincount(line[known], weights=-(sign * vals)[known], minlength=n))
-        # parts adding up to their total: an equation; to less than it: an inequality; to more: nothing
-        equal.append(np.abs(balance) < 0.5)
-        usable_line = balance < 0.5
-        usable.append(usable_line)
-        sel = hidden[eq[hidden] & usable_line[line[hidden]]]
-        cons.append(offset + line[sel])
-        variables.append(pos[sel])
-        signs.append(sign[sel])
-        offset += n
-    return Lines(hidden, np.concatenate(cons), np.concatenate(variables), np.concatenate(signs),
-                  np.concatenate(rhs), np.concatenate(equal), np.concatenate(usable))
-
-
 def line_ranges(cells: CountColumn) -> Ranges:
     """Each line on its own: ranges at least as wide as `feasible_ranges` (a cell that fails here fails there).
 
     Cheap (closed form for every line at once): the first rounds of suppression use it to find
     the complements every line needs by itself before the exact audit looks at lines together.
     """
-    lines = _lines(cells)
+    lines = build_lines(cells)
     lo_b, hi_b = cells.bounds(lines.hidden)
     lower, upper = lo_b.copy(), hi_b.copy()
     if len(lines.con):
@@ -110,7 +64,7 @@ def line_ranges(cells: CountColumn) -> Ranges:
 
 def feasible_ranges(cells: CountColumn) -> Ranges:
     """The smallest and largest whole value of every hidden cell, given everything published."""
-    lines = _lines(cells)
+    lines = build_lines(cells)
     n = len(lines.hidden)
     lo_b, hi_b = cells.bounds(lines.hidden)
     lower, upper = lo_b.copy(), hi_b.copy()
