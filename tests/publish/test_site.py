@@ -60,7 +60,7 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     assert not (out / "bilancio.xlsx").exists() and not list(out.glob(".in-corso-*"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="panoramica.xlsx"' in index and 'href="../2022/index.html"' in index
-    assert "Utenti: <span class=\"valore\">&lt; 5</span>" in index
+    assert "Utenti: <span class=\"valore\">n.d.</span>" in index
     assert 'href="panoramica.xlsx"' in (out / "panoramica.html").read_text(encoding="utf-8")
 
 
