@@ -1,4 +1,10 @@
-"""Shared fixtures: a private copy of the bundled Pavia district that a test may break."""
+"""Shared fixtures: a private copy of the bundled Pavia district that a test may break; the suite's time limits.
+
+Markers (registered in pyproject.toml) say what a test starts: ``kernel`` (Jupyter kernels: papermill,
+nbclient, nbval, a publishing run), ``browser`` (Chromium), ``dask`` (a Dask cluster) and ``suite`` (a
+district's whole report suite, end to end).  ``make test-fast`` deselects all four.  A test without the
+``kernel`` marker cannot start a kernel: its kernels find no runtime folder, and the error names the marker.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,40 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAVIA = ROOT / "data" / "pavia"
+HEAVY_MARKERS = ("kernel", "browser", "dask", "suite")
+CELL_TIMEOUT_S = 300  # a notebook cell in a test: the slowest takes ~20 s on a loaded 2-core machine
+KERNEL_START_TIMEOUT_S = 60
+UNMARKED = "segnare-con-pytest.mark.kernel-i-test-che-avviano-un-kernel"  # the file that blocks the runtime folder
+
+
+def execute_notebook(source: Path | str, target: Path | str, **kwargs):
+    """``papermill.execute_notebook`` with the suite's time limits: a cell that waits longer fails the test."""
+    import papermill
+
+    kwargs.setdefault("progress_bar", False)
+    return papermill.execute_notebook(str(source), str(target), execution_timeout=CELL_TIMEOUT_S,
+                                      start_timeout=KERNEL_START_TIMEOUT_S, **kwargs)
+
+
+def pytest_collection_modifyitems(items):
+    """nbval's notebook cells start a kernel: mark them so that the fast loop leaves them out."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.kernel)
+
+
+@pytest.fixture(scope="session")
+def _no_runtime_folder(tmp_path_factory) -> Path:
+    blocker = tmp_path_factory.mktemp("senza-kernel") / UNMARKED
+    blocker.write_text("Un test che avvia un kernel va segnato con @pytest.mark.kernel.\n", encoding="utf-8")
+    return blocker / "runtime"
+
+
+@pytest.fixture(autouse=True)
+def _kernels_only_in_marked_tests(request, monkeypatch, _no_runtime_folder):
+    """Outside `kernel` tests a kernel cannot write its connection file (its folder sits under a file)."""
+    if request.node.get_closest_marker("kernel") is None:
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(_no_runtime_folder))
 
 
 @pytest.fixture
