@@ -3,12 +3,14 @@
 Markers (registered in pyproject.toml) say what a test starts: ``kernel`` (Jupyter kernels: papermill,
 nbclient, nbval, a publishing run), ``browser`` (Chromium), ``dask`` (a Dask cluster) and ``suite`` (a
 district's whole report suite, end to end).  ``make test-fast`` deselects all four.  A test without the
-``kernel`` marker cannot start a kernel: its kernels find no runtime folder, and the error names the marker.
+``kernel`` marker cannot start a kernel: the ``python3`` kernel it finds refuses, naming the marker.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,6 @@ PAVIA = ROOT / "data" / "pavia"
 HEAVY_MARKERS = ("kernel", "browser", "dask", "suite")
 CELL_TIMEOUT_S = 300  # a notebook cell in a test: the slowest takes ~20 s on a loaded 2-core machine
 KERNEL_START_TIMEOUT_S = 60
-UNMARKED = "segnare-con-pytest.mark.kernel-i-test-che-avviano-un-kernel"  # the file that blocks the runtime folder
 
 
 def execute_notebook(source: Path | str, target: Path | str, **kwargs):
@@ -38,17 +39,23 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def _no_runtime_folder(tmp_path_factory) -> Path:
-    blocker = tmp_path_factory.mktemp("senza-kernel") / UNMARKED
-    blocker.write_text("Un test che avvia un kernel va segnato con @pytest.mark.kernel.\n", encoding="utf-8")
-    return blocker / "runtime"
+def _refusing_kernels(tmp_path_factory) -> Path:
+    """A Jupyter data folder whose `python3` kernel refuses to start, naming the marker a test needs."""
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    message = "un test che avvia un kernel va segnato con @pytest.mark.kernel"
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-c", f"raise SystemExit({message!r})"],
+                                                  "display_name": "Python 3", "language": "python"}),
+                                      encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(autouse=True)
-def _kernels_only_in_marked_tests(request, monkeypatch, _no_runtime_folder):
-    """Outside `kernel` tests a kernel cannot write its connection file (its folder sits under a file)."""
+def _kernels_only_in_marked_tests(request, monkeypatch, _refusing_kernels):
+    """Outside `kernel` tests the `python3` kernel found first is one that refuses to start (JUPYTER_PATH)."""
     if request.node.get_closest_marker("kernel") is None:
-        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(_no_runtime_folder))
+        monkeypatch.setenv("JUPYTER_PATH", str(_refusing_kernels))
 
 
 @pytest.fixture
