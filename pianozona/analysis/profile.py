@@ -32,6 +32,7 @@ from pianozona import privacy
 from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE, demografici
 from pianozona.analysis.overview import indicators_with_comparators
+from pianozona.analysis.protection import cache_context
 from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population, name_key
@@ -104,13 +105,13 @@ def population_note(district: District, year: int) -> str:
             f"l'anno disponibile più vicino. Per dati esatti: {istat_download_hint(year, district.codice)}.")
 
 
-@cache.per_district(warm=True, context=privacy.is_publish_mode)
+@cache.per_district(warm=True, context=cache_context)
 def area_analyses(district: District, year: int, *, publish: bool | None = None) -> dict[str, needs.NeedsAnalysis]:
     """`needs.analyse` of every target area of the district in `year`: the one source of the profiles' figures."""
     return {area: needs.analyse(district, area, year, publish=publish) for area in district.aree}
 
 
-@cache.per_district(warm=True, context=privacy.is_publish_mode)
+@cache.per_district(warm=True, context=cache_context)
 def province_indicators(district: District, year: int) -> tuple[pd.DataFrame, str]:
     """Demographic indicators of every comune of the district's province, and the units' name.
 
@@ -134,7 +135,7 @@ def coverage_label(district: District, area: str) -> str:
     return f"{district.aree[area].etichetta}{COVERAGE_SUFFIX}"
 
 
-@cache.per_district(warm=True, context=privacy.is_publish_mode)
+@cache.per_district(warm=True, context=cache_context)
 def demography_table(district: District, year: int) -> pd.DataFrame:
     """`overview.indicators_with_comparators` for the population year of `year` (every comune of the district)."""
     return indicators_with_comparators(district, district.nearest_population_year(year))
@@ -171,7 +172,7 @@ def _area_row(district: District, analysis: needs.NeedsAnalysis, name: str) -> d
     shared = needs.shareable_coverage(analysis)
     mine = shared[shared["comune"] == name].iloc[0]
     whole = shared[shared["comune"] == needs.TOTAL_LABEL].iloc[0]
-    flag, kind = needs.FLAGS
+    (flag,) = needs.FLAGS
     verdict, before, before_year = _change_row(analysis, name)
     spend = analysis.spending[analysis.spending["anno"] == analysis.year]["spesa_per_residente"]
     return {
@@ -179,10 +180,9 @@ def _area_row(district: District, analysis: needs.NeedsAnalysis, name: str) -> d
         "misura": analysis.measure, "conteggio": analysis.words["header"],
         "popolazione_a_rischio": float(mine["popolazione_a_rischio"]), "popolazione_descrizione": analysis.population_note,
         "utenti": float(mine["utenti"]),
-        flag: bool(mine[flag]), kind: str(mine[kind]),
+        flag: bool(mine[flag]),
         "copertura": float(mine["copertura"]), "lower": float(mine["lower"]), "upper": float(mine["upper"]),
         "utenti_distretto": float(whole["utenti"]), "utenti_distretto" + privacy.FLAG_SUFFIX: bool(whole[flag]),
-        "utenti_distretto" + privacy.KIND_SUFFIX: str(whole[kind]),
         "copertura_distretto": float(whole["copertura"]), "confronto": str(mine["confronto"]),
         "anno_precedente": before_year, "copertura_precedente": before, "variazione": verdict,
         "spesa_per_residente_distretto": float(spend.iloc[0]) if not spend.empty else np.nan,

@@ -28,6 +28,7 @@ import pandas as pd
 from pianozona import privacy
 from pianozona.analysis import naming, needs, stats
 from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
+from pianozona.analysis.protection import cache_context
 from pianozona.data import cache, population
 from pianozona.data.datasets import District
 from pianozona.data.territory import TerritoryConfig, load_districts, read_territory
@@ -92,7 +93,7 @@ def _area_total(district: District, area: str, year: int, publish: bool | None) 
     return totals[totals["anno"] == year].reset_index(drop=True)
 
 
-@cache.per_district(warm=True, context=privacy.is_publish_mode)
+@cache.per_district(warm=True, context=cache_context)
 def district_rows(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """The protected district total of every area in `year`, the measure counted and the area's spending.
 

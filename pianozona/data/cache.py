@@ -11,7 +11,8 @@ nobody else's:
 - **district-wide results** (`per_district`): a decorated ``fn(district, *args, **kwargs)`` is
   keyed by `content_fingerprint(district)` (a digest of the district's tables and configuration,
   computed at each call: a table edited in place, ``district.utenti.loc[...] = 0``, is a new key),
-  the other arguments and the decorator's `context` (the analysis passes the publication mode).
+  the other arguments and the decorator's `context` (what else the result depends on: the analysis
+  passes the publication mode and the digest of the protection's secret).
   So caching is always on, in a report's kernel as in JupyterLab, and never returns a result
   computed from other data.  Exceptions are not cached.
 
@@ -148,7 +149,7 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _call_key(name: str, signature: inspect.Signature, context: Callable[[], Any] | None,
+def _call_key(name: str, signature: inspect.Signature, context: Callable[[Any, dict], Any] | None,
               district: Any, args: tuple, kwargs: dict) -> tuple | None:
     """The key of a call, or None when it cannot be cached (bad arguments raise in the call itself)."""
     try:
@@ -156,8 +157,9 @@ def _call_key(name: str, signature: inspect.Signature, context: Callable[[], Any
     except TypeError:
         return None
     bound.apply_defaults()
-    arguments = _frozen(dict(list(bound.arguments.items())[1:]))
-    key = ("result", name, content_fingerprint(district), arguments, context() if context else None)
+    arguments = dict(list(bound.arguments.items())[1:])
+    key = ("result", name, content_fingerprint(district), _frozen(arguments),
+           context(district, arguments) if context else None)
     try:
         hash(key)
     except TypeError:
@@ -165,12 +167,13 @@ def _call_key(name: str, signature: inspect.Signature, context: Callable[[], Any
     return key
 
 
-def per_district(fn: Callable | None = None, *, warm: bool = False, context: Callable[[], Any] | None = None) -> Any:
+def per_district(fn: Callable | None = None, *, warm: bool = False,
+                 context: Callable[[Any, dict], Any] | None = None) -> Any:
     """Cache `fn(district, *args, **kwargs)` (see the module docstring); usable bare or with options.
 
     ``warm=True`` declares that ``fn(district, year)`` is worth computing before any kernel asks
-    (`warmable`); `context` returns what else the result depends on (called at each call, part of
-    the key).  The wrapper has ``cache_info()`` (hits, misses) and ``__wrapped__``.
+    (`warmable`); ``context(district, arguments)`` returns what else the result depends on (called
+    at each call with the call's other arguments by name, part of the key).  The wrapper has ``cache_info()`` (hits, misses) and ``__wrapped__``.
     """
     if fn is None:
         return functools.partial(per_district, warm=warm, context=context)

@@ -189,12 +189,15 @@ class _Provisioning:
 
 
 class TemplateProvisioner(_Provisioning, LocalProvisioner):
-    """A kernel forked by the run's kernel template (``pianozona-modello``)."""
+    """A kernel forked by the run's kernel template (``pianozona-modello``); a kernel spec that does not start
+    ipykernel with a connection file (``-f``) is started as it says, not forked."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        args = cmd[cmd.index("-f"):] if "-f" in cmd else cmd[1:]
+        if "-f" not in cmd or not any("ipykernel" in part for part in cmd):
+            await super().launch_kernel(cmd, **kwargs)
+            return await self._started()
         env = dict(kwargs.get("env") or os.environ)
-        pid = _fork_request(args, env, str(kwargs.get("cwd") or os.getcwd()))
+        pid = _fork_request(cmd[cmd.index("-f"):], env, str(kwargs.get("cwd") or os.getcwd()))
         self.process, self.pid, self.pgid = _Forked(pid), pid, pid
         return await self._started()
 

@@ -25,7 +25,7 @@ class Fake:
 CALLS: list[tuple] = []
 
 
-def mode() -> bool:
+def mode(district, arguments) -> bool:
     return privacy.is_publish_mode()
 
 

@@ -77,6 +77,7 @@ def test_the_fast_path_needs_linux_fork_unix_sockets_and_fcntl(monkeypatch):
         assert not processes.fast_path()
 
 
+@pytest.mark.kernel
 def test_a_run_completes_without_fork_fcntl_and_unix_sockets(tmp_path):
     (tmp_path / "senza").mkdir()
     (tmp_path / "senza" / "sitecustomize.py").write_text(NO_FORK, encoding="utf-8")

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
 import pianozona
 from pianozona.analysis import needs
 from pianozona.publish.planning import plan_run
 from pianozona.publish.template import KernelTemplate, cell_imports, preload_modules
+from tests.conftest import execute_notebook
 from tests.publish.conftest import FIXTURES
 
 
@@ -47,8 +49,6 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
 
     The template works in `folder`, the kernel in another folder: the warm-up must reach it whatever
     the working directory."""
-    import papermill
-
     from pianozona import privacy
     from pianozona.publish import kernels
 
@@ -60,9 +60,8 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     template = KernelTemplate(("pianozona.analysis.needs",), folder, folder, warm)
     previous = kernels.use_template(template.address, str(folder / "kernel.log"))
     try:
-        nb = papermill.execute_notebook(str(notebook), str(folder / "out.ipynb"), kernel_name="python3",
-                                        progress_bar=False, cwd=str(elsewhere), start_timeout=60,
-                                        execution_timeout=120, kernel_manager_class=kernels.KernelManager)
+        nb = execute_notebook(notebook, folder / "out.ipynb", kernel_name="python3", cwd=str(elsewhere),
+                              kernel_manager_class=kernels.KernelManager)
     finally:
         kernels.close_template()
         kernels.use_template(*previous[:2])
@@ -70,6 +69,7 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     return json.loads(nb.cells[0].outputs[0]["text"])
 
 
+@pytest.mark.kernel
 def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory(tmp_path, monkeypatch):
     got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch)
     assert got["reads"] == 0  # load_district did not read the files again
@@ -79,6 +79,7 @@ def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory
     assert got["users"] == needs.analyse(pavia, "anziani", 2023, publish=True).district["utenti"]
 
 
+@pytest.mark.kernel
 def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch):
     warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]},
             {"district": "pavia", "year": 1999, "areas": ["*"]}]
