@@ -50,7 +50,10 @@ def areas() -> None:
         click.echo(f"{area.codice:<16}{area.etichetta:<36}{area.descrizione}")
 
 
-@main.command(name="import-istat", help="Controlla file ISTAT (POSAS, STRASA, ...) e li archivia nel distretto.")
+@main.command(name="import-istat", help="Controlla file ISTAT (POSAS, STRASA, ...) e li archivia nel distretto; "
+                                         "l'esportazione SDMX-CSV dell'indagine sui servizi sociali per ambito "
+                                         "(dataflow DCIS_SPESESERSOC1_5) va in <cartella dei dati>/istat_ats/, "
+                                         "per tutti i distretti.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--district", "--distretto", "district", default=DEFAULT_DISTRICT, show_default=True)
 @click.option("--year", "--anno", "year", type=int, default=None, help="anno, se non ricavabile dal file")
@@ -65,8 +68,14 @@ def import_istat(files: tuple[str, ...], district: str, year: int | None, sovras
     for r in results:
         state = "già presente" if r.unchanged else "archiviato"
         years = ", ".join(map(str, r.years))
-        click.echo(f"{r.source.name}: {r.kind.upper()} {years}, {r.comuni_distretto} comuni del distretto su "
-                   f"{r.comuni_attesi}, {state} in {r.destination}")
+        if r.kind == "ats":
+            click.echo(f"{r.source.name}: indagine ISTAT sui servizi sociali per ambito, anni {years}, {r.ambiti} "
+                       f"ambiti, {state} in {r.destination} (vale per tutti i distretti della cartella)")
+        else:
+            click.echo(f"{r.source.name}: {r.kind.upper()} {years}, {r.comuni_distretto} comuni del distretto su "
+                       f"{r.comuni_attesi}, {state} in {r.destination}")
+        for note in r.notes:
+            click.echo(f"- {note}")
 
 
 @main.command(help="Elenca i comuni italiani (codice ISTAT, nome, provincia, regione) dai dati ISTAT inclusi, "

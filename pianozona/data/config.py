@@ -85,6 +85,7 @@ class DistrictConfig:
     aree: dict = field(default_factory=dict)  # per-area overrides
     problems: tuple[Problem, ...] = ()  # warnings found while reading (errors raise)
     lines: dict[str, int] = field(default_factory=dict)  # codice_comune -> line in distretto.yml
+    ambito_istat: str | None = None  # ISTAT's code of the ambito (T03042), for the survey of social services
 
 
 # ------------------------------------------------------------------ YAML
@@ -302,6 +303,29 @@ def _check_confronti(raw: dict, found: _Findings, lines: dict[str, int]) -> tupl
     return tuple(out)
 
 
+def _check_ambito(raw: dict, found: _Findings, lines: dict[str, int], confronti: tuple[Comparator, ...]) -> str | None:
+    """The optional ISTAT code of the ambito (``T03042``): T, the region's two digits, three digits."""
+    from pianozona.data.ats_codes import region_of_ambito
+
+    value = raw.get("ambito_istat")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = (_text(value) or "").strip().upper()
+    line = lines.get("ambito_istat")
+    if region_of_ambito(code) is None:
+        found.error("codice ISTAT dell'ambito non valido", line=line, column="ambito_istat", value=value,
+                    fix="scrivere il codice dell'ambito territoriale sociale come lo scrive ISTAT, tra virgolette: "
+                        "T, le due cifre della regione e tre cifre (es. ambito_istat: \"T03042\"); "
+                        "oppure togliere la riga")
+        return None
+    regione = next((c.codice for c in confronti if c.livello == "regione"), None)
+    if regione is not None and regione != code[1:3]:
+        found.warning(f"l'ambito {code} è della regione {code[1:3]}, il confronto regionale è {regione}",
+                      line=line, column="ambito_istat",
+                      fix="controllare il codice dell'ambito o la regione di confronto")
+    return code
+
+
 def _check_aree(raw: dict, found: _Findings, lines: dict[str, int]) -> dict:
     from pianozona.data.areas import AREE
 
@@ -362,6 +386,7 @@ def read_config(folder: Path) -> DistrictConfig:
     if capofila is not None:
         capofila = _name(capofila, found, lines.get("ente_capofila"), "ente_capofila")
     aree = _check_aree(raw, found, lines)
+    ambito = _check_ambito(raw, found, lines, confronti)
     errors = [p for p in found.items if p.severity == "errore"]
     if len(errors) == 1:
         raise DataError(errors[0].message, file=path, line=errors[0].line, column=errors[0].column,
@@ -369,4 +394,5 @@ def read_config(folder: Path) -> DistrictConfig:
     if errors:
         raise ValidationError(found.items)
     return DistrictConfig(codice=codice, nome=nome or codice, folder=folder, comuni=comuni, confronti=confronti,
-                          ente_capofila=capofila, aree=aree, problems=tuple(found.items), lines=comune_lines)
+                          ente_capofila=capofila, aree=aree, problems=tuple(found.items), lines=comune_lines,
+                          ambito_istat=ambito)

@@ -45,6 +45,8 @@ class District:
     misure: pd.DataFrame
     servizi: pd.DataFrame
     persone: pd.DataFrame | None = None  # distinct persons per area (cartella sociale); None when absent
+    personale: pd.DataFrame | None = None  # staff in full-time equivalents per year and figure; None when absent
+    leps: pd.DataFrame | None = None  # essential levels in place per year (sì / no / parziale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
     # Digest of the files it was loaded from (set by `load_district`; the key of `pianozona.analysis.memo`).
     # Not copied by dataclasses.replace and emptied when a table is assigned: changed data are never cached.
