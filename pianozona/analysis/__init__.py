@@ -21,6 +21,9 @@ Modules:
 - `profile_text`: the Italian summary, hidden-value notes and key figures of a comune's profile;
 - `rug`: the mayors' overview, comuni x indicators with value, suppression and verdict;
 - `verification`: the annual verification of the plan's objectives;
+- `national`: the ambito beside its region, Italy and the region's other ambiti, from ISTAT's survey per ambito;
+- `leps`: the social-worker LEPS (L. 178/2020, c. 797), the contribution the rule gives, the checklist of the other LEPS;
+- `national_indicators`: the definitions (Italian) of the indicators of `national` and `leps`, for them and the dictionary;
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
@@ -33,8 +36,8 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
-           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "leps", "memo", "naming",
+           "national", "national_indicators", "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
            "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 

@@ -81,8 +81,9 @@ class District:
     @property
     def dimostrativo(self) -> bool:
         """True when any office table rests on illustrative (`dimostrativo`) data."""
-        tables = (self.utenti, self.spesa, self.obiettivi, self.misure)
-        return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables if "fonte" in t)
+        tables = (self.utenti, self.spesa, self.obiettivi, self.misure, self.personale, self.leps)
+        return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables
+                   if t is not None and "fonte" in t)
 
     def check_year(self, year: int) -> int:
         """`year` if the office tables have data for it, else ParameterError listing the years they have."""

@@ -17,12 +17,12 @@ def plural(n: int, one: str, many: str) -> str:
 class Progress:
     """A tqdm bar on a terminal, plain Italian log lines otherwise (both on stderr)."""
 
-    def __init__(self, mode: str, total: int, skipped: int) -> None:
+    def __init__(self, mode: str, total: int, skipped: int, notes: tuple[str, ...] | list[str] = ()) -> None:
         self.mode, self.total, self.count, self.bar = mode, total, 0, None
         if mode != "none":
             head = (f"{plural(total, 'rapporto', 'rapporti')} da eseguire"
                 + (f", {plural(skipped, 'invariato', 'invariati')} (nessuna modifica)" if skipped else ""))
-            print(head, file=sys.stderr, flush=True)
+            print("\n".join([head, *notes]), file=sys.stderr, flush=True)  # notes: optional reports not run
 
     def start(self) -> None:
         """Show the bar (after the workers are forked: tqdm starts a monitor thread)."""

@@ -46,13 +46,18 @@ GROUP_MEMBERS = "Indici dei distretti"
 
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune."""
+    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune.
+
+    An `optional` report runs only for a district that has what it needs (`optional_reports`
+    says why not, and the run prints that line instead).
+    """
 
     notebook: str
     title: str
     per_area: bool = False
     per_comune: bool = False
     group: str = GROUP_DISTRICT
+    optional: bool = False
 
 
 SUITE = (
@@ -60,6 +65,8 @@ SUITE = (
     SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
     SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
     SuiteEntry("bilancio", "Bilancio"),
+    SuiteEntry("livelli_essenziali", "Livelli essenziali (LEPS): assistenti sociali e servizi", optional=True),
+    SuiteEntry("confronto_italia", "Confronto con la regione e l'Italia (ISTAT)", optional=True),
     SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
     SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
 )
@@ -77,6 +84,7 @@ class DistrictInfo:
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
+    skipped: tuple[tuple[str, str], ...] = ()  # (notebook, why) of the optional reports this district cannot run
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,10 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     codes = _check_areas(areas)
     towns = check_comuni(comuni, info)
     value = str(info.folder.resolve()) if (Path(district) / CONFIG_FILE).is_file() else str(district)
-    jobs = []
+    jobs, skipped = [], dict(info.skipped)
     for entry in SUITE:
+        if entry.optional and entry.notebook in skipped:
+            continue
         path = _notebook_path(notebooks, entry.notebook)
         base = {"district": value, "year": year}
         if entry.per_area:
@@ -138,11 +148,37 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     return Plan(info, year, tuple(jobs), notebooks, inside(root, root / info.codice / str(year), info.codice))
 
 
+def note_lines(plans: Sequence[Plan]) -> list[str]:
+    """The run log's lines on the optional reports not run: one per reason, naming the districts it concerns."""
+    by_reason: dict[str, list[str]] = {}
+    for plan in plans:
+        for _, why in plan.district.skipped:
+            by_reason.setdefault(why, []).append(plan.district.codice)
+    return [f"{', '.join(codes)}: {why}" for why, codes in by_reason.items()]
+
+
+def optional_reports(district) -> tuple[tuple[str, str], ...]:
+    """(notebook, why) of the suite's optional reports a loaded district cannot run (none: all run)."""
+    from pianozona.analysis import leps, national
+
+    reasons = {"livelli_essenziali": leps.availability(district), "confronto_italia": national.availability(district)}
+    return tuple((name, why) for name, why in reasons.items() if why)
+
+
+def _survey_files(folder: Path) -> dict[str, str]:
+    """sha256 of ISTAT's survey files beside a district that names its ambito (they key its reports too)."""
+    from pianozona.data.istat_ats import ATS_FOLDER, files_in, folder_for
+
+    return {f"{ATS_FOLDER}/{path.name}": file_hash(path) for path in files_in(folder_for(folder))}
+
+
 def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
     """Name, years, demo flag and data fingerprint of a district (loads the data only when it changed)."""
     folder = district_folder(district)
     config = read_config(folder)
     files = data_fingerprint(folder)
+    if config.ambito_istat:
+        files.update(_survey_files(folder))
     data_hash = digest(files)
     root = Path(out_root).resolve()
     cache = inside(root, root / config.codice / ".distretto.json", config.codice)
@@ -154,13 +190,15 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
         loaded = load_district(folder)
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
                  "dimostrativo": bool(loaded.dimostrativo),
-                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist()}
+                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
+                 "facoltativi": [list(pair) for pair in optional_reports(loaded)]}
         try:
             write_atomic(cache, json.dumps(facts, ensure_ascii=False))
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash)
+                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
+                        tuple(tuple(pair) for pair in facts.get("facoltativi", ())))
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:

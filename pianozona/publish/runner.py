@@ -132,7 +132,7 @@ from pianozona.publish.parameters import check_notebook
 from pianozona.publish.pdf import pdf_support
 from pianozona.publish.planning import (
     DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
-    plan_run,
+    note_lines, plan_run,
 )
 from pianozona.publish.site import (
     MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
@@ -273,7 +273,8 @@ def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
     with ExitStack() as stack:
         batches = [_open(stack, plan, o, commit, several=len(plans) > 1) for plan in plans]
         stack.enter_context(_signals_as_interrupt())
-        report = Progress(o.mode, sum(len(b.todo) for b in batches), sum(len(b.results) for b in batches))
+        report = Progress(o.mode, sum(len(b.todo) for b in batches), sum(len(b.results) for b in batches),
+                          note_lines([b.plan for b in batches]))
         try:
             if any(b.todo for b in batches):
                 config = WorkerConfig("", None, os.getpid(), locks=tuple(b.lock for b in batches if b.lock),
