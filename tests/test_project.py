@@ -36,7 +36,7 @@ def test_demo_data_script_reproduces_committed_files(tmp_path):
     committed = {p.name: p.read_bytes() for p in (ROOT / "data" / "pavia").glob("*.csv")}
     subprocess.run([sys.executable, str(ROOT / "scripts" / "genera_dati_pavia.py"), str(tmp_path)], check=True)
     regenerated = {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")}
-    assert len(committed) == 5
+    assert len(committed) == 7  # utenti, spesa, obiettivi, misure, servizi, personale, leps
     assert regenerated == committed, "scripts/genera_dati_pavia.py no longer reproduces data/pavia: rerun and commit"
 
 

@@ -206,15 +206,19 @@ def _check_columns(path: Path, header: tuple[str, ...], ids: list[str], lines: l
 
 
 # ------------------------------------------------------------------ the rows
-def _chunks(layout: Layout, usecols: list[int]) -> Iterator[pd.DataFrame]:
-    """The file's rows in chunks, as text, columns named by their indexes; the index is the 0-based data row."""
+def _chunks(layout: Layout) -> Iterator[pd.DataFrame]:
+    """The file's rows in chunks, as text, columns named by their indexes; the index is the 0-based data row.
+
+    Every column is read (not only those used) so that a row with more fields than the header, such
+    as a label with an unquoted comma, is refused instead of silently shifted.
+    """
     try:
-        reader = pd.read_csv(layout.path, sep=layout.sep, encoding=layout.encoding, header=0, usecols=usecols,
-                             dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True)
+        reader = pd.read_csv(layout.path, sep=layout.sep, encoding=layout.encoding, header=0, dtype=str,
+                             keep_default_na=False, chunksize=CHUNK_ROWS, skipinitialspace=True)
         with reader:
             for chunk in reader:
-                chunk.columns = sorted(usecols)
-                yield chunk
+                chunk.columns = range(chunk.shape[1])
+                yield chunk.fillna("")
     except (pd.errors.ParserError, csv.Error) as exc:
         found = _LINE.search(str(exc))
         raise DataError("riga malformata: numero di campi diverso dall'intestazione", file=layout.path,
@@ -299,9 +303,7 @@ def _multiplier(layout: Layout, chunk: pd.DataFrame) -> pd.Series | float:
 
 
 def _rows(layout: Layout) -> Iterator[pd.DataFrame]:
-    cols = sorted({*layout.codes.values(), *layout.labels.values(), layout.value,
-                   *(c for c in (layout.dataflow, layout.unit_mult) if c is not None)})
-    for chunk in _chunks(layout, cols):
+    for chunk in _chunks(layout):
         yield _checked(layout, chunk)
 
 
@@ -348,7 +350,7 @@ def read(paths: Iterable[str | os.PathLike], *, territories: Callable[[pd.Series
     if not kept:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     frame = _without_repeats(pd.concat(kept, ignore_index=True))[columns]
-    return frame.astype({c: "category" for c in columns if frame[c].dtype == object})
+    return frame.astype({c: "category" for c in columns if not pd.api.types.is_numeric_dtype(frame[c])})
 
 
 def _without_repeats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -114,7 +114,10 @@ def config_text(codice: str, nome: str, comuni: dict[str, str], provincia: Terri
               f"  provincia: {{codice: \"{provincia.codice}\", nome: {_q('Provincia di ' + provincia.nome)}}}",
               f"  regione: {{codice: \"{regione.codice}\", nome: {_q(regione.nome)}}}",
               "# Facoltativo: modificare la popolazione a rischio di un'area, ad esempio", "# aree:",
-              "#   anziani: {eta_min: 75}"]
+              "#   anziani: {eta_min: 75}",
+              "# Facoltativo: il codice ISTAT dell'ambito territoriale sociale (es. \"T03042\"), per il confronto",
+              "# con la regione e l'Italia dell'indagine ISTAT sui servizi sociali (vedi data/README.md).",
+              "ambito_istat: \"\""]
     if demo_data:
         lines.insert(3, f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
     return "\n".join(lines) + "\n"

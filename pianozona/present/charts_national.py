@@ -85,7 +85,8 @@ def _draw_rows(ax: Axes, df: pd.DataFrame, values: np.ndarray, rows: list[str], 
                        gid="strip_highlight", zorder=4)
             ax.annotate(literal(f"{chart_number(value, 0)} {unit}"), (value, i), xytext=(0, 9),
                         textcoords="offset points", ha="center", va="bottom", fontsize="small", color=MAIN,
-                        fontweight="bold")
+                        fontweight="bold", zorder=5, gid="strip_value",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9})
     name = next((str(n) for n in df.loc[df[highlight].fillna(False).astype(bool), label]), "")
     return [Line2D([], [], color=MUTED, marker="o", ls="", alpha=0.55, label=f"altri ambiti ({max(counts)})"),
             Line2D([], [], color=MAIN, marker="D", ls="", markersize=8, label=literal(name))]

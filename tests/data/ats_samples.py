@@ -81,7 +81,7 @@ def write(path: Path, rows: list[tuple], *, labels: bool = True, bom: bool = Fal
         return f'"{text}"' if sep in text or '"' in text else text
 
     lines = [sep.join(HEADER_REST if rest else HEADER_LABELS if labels else
-                      [h for h in HEADER_LABELS if h.isupper()])]
+                      [h for h in HEADER_LABELS if h.isupper()] + ["OBS_VALUE"])]
     for code, name, kind, area, service, service_label, year, value in rows:
         number = f"{value:g}" if isinstance(value, float) else str(value)
         if sep == ";":
