@@ -37,7 +37,7 @@ from pianozona.analysis.national_indicators import FONTE_LEPS, INDICATORI
 from pianozona.data.datasets import District
 from pianozona.data.leps_registry import ASSISTENTE_SOCIALE, FIGURE, LEPS, STATI
 
-__all__ = ["CHECK_SYMBOLS", "EURO_FIRST", "EURO_SECOND", "LABELS", "RATIO_FLOOR", "RATIO_LEPS", "RATIO_TARGET",
+__all__ = ["VIEWS", "population_note", "CHECK_SYMBOLS", "EURO_FIRST", "EURO_SECOND", "LABELS", "RATIO_FLOOR", "RATIO_LEPS", "RATIO_TARGET",
            "RULE_TEXT", "STAFF_LABELS", "availability", "checklist", "contribution", "metrics", "position",
            "social_workers", "staff_table", "summary"]
 
@@ -62,6 +62,13 @@ LABELS = {
 }
 
 
+#: the three tables a page shows of `social_workers` (one wide table would not fit a page)
+VIEWS = {
+    "rapporto": ["anno", "residenti", "fte_indeterminato", "fte_determinato", "residenti_per_as", "posizione"],
+    "soglie": ["anno", "soglia_6500", "soglia_5000", "soglia_4000", "mancanti_6500", "mancanti_5000",
+               "mancanti_4000"],
+    "contributo": ["anno", "fascia_40000", "fascia_20000", "contributo_euro"],
+}
 STAFF_LABELS = {"anno": "Anno", "figura": "Figura", "indeterminato": "Tempo indeterminato (FTE)",
                 "determinato": "Tempo determinato (FTE)", "totale": "Totale (FTE)"}
 #: the state of a LEPS in words and a symbol (never colour alone)
@@ -184,6 +191,16 @@ def summary(table: pd.DataFrame, year: int) -> str:
     text += (f" Con la regola della legge il contributo annuo stimato è di {num(row.contributo_euro, 0)} euro "
              "(una stima, non una somma concessa).")
     return text
+
+
+def population_note(table: pd.DataFrame) -> str:
+    """The sentence saying which years borrow the residents of the nearest year ('' when none does)."""
+    borrowed = table[table["anno"] != table["anno_popolazione"]]
+    if borrowed.empty:
+        return ""
+    parts = [f"{int(a)} quelli del {int(p)}" for a, p in zip(borrowed["anno"], borrowed["anno_popolazione"])]
+    return ("Per gli anni senza popolazione ISTAT nei dati del distretto si usano i residenti dell'anno più vicino: "
+            f"per il {'; per il '.join(parts)}.")
 
 
 def _row(table: pd.DataFrame, year: int):

@@ -133,3 +133,50 @@ def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
     with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
         plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+
+
+# ---------------------------------------------------------------- optional reports (ISTAT survey, LEPS)
+def _ambito(folder, code="T03007"):
+    config = folder / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", f'ambito_istat: "{code}"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+
+
+def test_optional_reports_run_only_with_their_data_and_say_why_not(pavia_copy, tmp_path):
+    from tests.data import ats_samples
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for path in FIXTURES.glob("*.ipynb"):
+        (notebooks / path.name).write_bytes(path.read_bytes())
+    (notebooks / "confronto_italia.ipynb").write_bytes((FIXTURES / "bilancio.ipynb").read_bytes())
+    out = tmp_path / "out"
+    plan = plan_run(pavia_copy, notebooks_dir=notebooks, out_dir=out)
+    names = [job.name for job in plan.jobs]
+    assert "livelli_essenziali" in names and "confronto_italia" not in names
+    assert planning.note_lines([plan]) == [
+        "pavia: confronto_italia non eseguito: distretto.yml non indica ambito_istat (il codice ISTAT dell'ambito, "
+        'es. "T03042")']
+    _ambito(pavia_copy)
+    (pavia_copy / "personale.csv").unlink()
+    (pavia_copy / "leps.csv").unlink()
+    rows = ats_samples.lombardia(n_ambiti=10, years=(2021,))
+    folder = pavia_copy.parent / "istat_ats"
+    folder.mkdir()
+    ats_samples.write(folder / "ats.csv", rows)
+    plan = plan_run(pavia_copy, notebooks_dir=notebooks, out_dir=out)
+    names = [job.name for job in plan.jobs]
+    assert names.index("bilancio") + 1 == names.index("confronto_italia") and "livelli_essenziali" not in names
+    assert planning.note_lines([plan])[0].startswith("pavia: livelli_essenziali non eseguito")
+    assert "istat_ats/ats.csv" in plan.district.data_files  # the survey keys the district's reports
+    key = job_key(plan.jobs[0], plan)
+    ats_samples.write(folder / "ats.csv", [(*r[:7], r[7] + 1) if r[0] == "T03007" else r for r in rows])
+    changed = plan_run(pavia_copy, notebooks_dir=notebooks, out_dir=out)
+    assert job_key(changed.jobs[0], changed) != key  # a new ISTAT file reruns the reports
+
+
+def test_note_lines_group_districts_with_the_same_reason():
+    info = planning.DistrictInfo("a", "A", FIXTURES, (2023,), False, skipped=(("x", "x non eseguito: perché"),))
+    other = dataclasses.replace(info, codice="b")
+    plans = [planning.Plan(i, 2023, (), FIXTURES, FIXTURES) for i in (info, other)]
+    assert planning.note_lines(plans) == ["a, b: x non eseguito: perché"]
