@@ -17,7 +17,8 @@ from pianozona.analysis import budget, needs, overview, verification
 from .conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
-SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune"]
+SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune",
+         "livelli_essenziali", "confronto_italia"]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,33 @@ def test_profile_and_overview_metrics_match_the_library_when_publishing(tmp_path
     expected = profile_text.metrics(profile.comune_profile(pavia, 2023, "018091", publish=True))
     assert got == json.loads(json.dumps(expected)) and got["aree_non_pubblicate"] >= 1
     assert _run(tmp_path, "quadro_sindaci", year=2023) == rug.metrics(rug.overview(pavia, 2023, publish=True), 2023)
+
+
+def test_livelli_essenziali_metrics_match_the_library(tmp_path, pavia):
+    from pianozona.analysis import leps
+
+    got = _run(tmp_path, "livelli_essenziali", year=2023)
+    checks, _ = leps.checklist(pavia, 2023)
+    assert got == json.loads(json.dumps(leps.metrics(leps.social_workers(pavia, until=2023), checks, 2023)))
+    assert got["contributo_stimato_euro"] > 0 and got["leps_attivi"] == 4
+
+
+def test_confronto_italia_on_a_district_with_the_istat_survey(tmp_path, pavia_copy):
+    from pianozona.analysis import national
+    from tests.data import ats_samples
+
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", 'ambito_istat: "T03007"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+    (pavia_copy.parent / "istat_ats").mkdir()
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv",
+                      ats_samples.lombardia(n_ambiti=90, years=(2020, 2021), named={"T03007": "Ambito di Pavia"}))
+    got = _run(tmp_path, "confronto_italia", district=str(pavia_copy), year=2023)
+    survey = national.load(pianozona.load_district(pavia_copy))
+    assert got == json.loads(json.dumps(national.metrics(survey, national.spending(survey), 2023)))
+    text = _outputs_text(tmp_path / "confronto_italia.ipynb")
+    assert "° su 90 ambiti della regione" in text and "Lombardia" in text and "Italia" in text
+    assert _run(tmp_path, "confronto_italia", district="pavia", year=2023) == {"anno": 2023, "disponibile": False}
 
 
 def test_unknown_comune_fails_with_a_clear_message(tmp_path):
