@@ -277,7 +277,7 @@ def sentences(table: pd.DataFrame, survey: Survey) -> list[str]:
     from pianozona.formatting import num
 
     out = []
-    for _, group in table.groupby("area_istat", sort=False):
+    for _, group in table[np.isfinite(table["ambito"])].groupby("area_istat", sort=False):
         row = group.sort_values("anno").iloc[-1]
         where = "sopra" if row.ambito > row.mediana else "sotto" if row.ambito < row.mediana else "alla pari con"
         text = (f"{row.area}: nel {row.anno} {num(row.ambito, 0)} euro per abitante della popolazione di "
@@ -292,7 +292,7 @@ def sentences(table: pd.DataFrame, survey: Survey) -> list[str]:
 
 def metrics(survey: Survey, table: pd.DataFrame, year: int) -> dict:
     """Key figures: the survey's years, per area the latest value and rank, how many areas above the median."""
-    latest = table.sort_values("anno").groupby("area_istat").tail(1)
+    latest = table[np.isfinite(table["ambito"])].sort_values("anno").groupby("area_istat").tail(1)
     above = int((latest["ambito"] > latest["mediana"]).sum())
     areas = {r.area_istat: {"anno": int(r.anno), "spesa_per_abitante": float(r.ambito),
                             "posizione": int(r.posizione), "ambiti": int(r.ambiti)} for r in latest.itertuples()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["FONTE_ISTAT", "FONTE_LEPS", "INDICATORI", "Indicatore", "etichetta"]
+__all__ = ["FONTE_ISTAT", "FONTE_LEPS", "INDICATORI", "Indicatore", "PER_RAPPORTO", "etichetta"]
 
 FONTE_ISTAT = ("ISTAT, Interventi e servizi sociali dei comuni singoli e associati (IstatData, dataflow "
                "DCIS_SPESESERSOC1_5, Utenti e spesa - Ambiti territoriali sociali)")
@@ -102,6 +102,15 @@ INDICATORI = MappingProxyType({i.codice: i for i in (
                "interventi e dei servizi sociali 2021-2023.", "-", "-", "tabella leps dell'ufficio di piano",
                "numero", _NOT_A_COUNT),
 )})
+
+
+#: the indicators each report shows (notebook name -> codes of `INDICATORI`), for links from a report to its definitions
+PER_RAPPORTO = MappingProxyType({
+    "confronto_italia": ("spesa_per_abitante_istat", "spesa_istat", "utenti_istat", "utenti_per_abitante_istat",
+                         "posizione_regione", "dispersione_regione"),
+    "livelli_essenziali": ("as_fte_indeterminato", "as_fte_determinato", "residenti_per_as", "soglia_6500",
+                           "soglia_5000", "soglia_4000", "mancanti", "contributo_stimato", "leps_attivi"),
+})
 
 
 def etichetta(codice: str) -> str:

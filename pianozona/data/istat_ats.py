@@ -45,7 +45,7 @@ __all__ = ["ATS_FOLDER", "AtsSummary", "CHUNK_ROWS", "DOWNLOAD_HINT", "Layout", 
            "looks_like_sdmx", "read", "scan", "sniff"]
 
 ATS_FOLDER = "istat_ats"
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 25_000  # about 25-30 MB of text cells at a time, whatever the file size (benchmarks/bench_istat_ats.py)
 SUFFIXES = (".csv", ".txt")
 VALUE_NAMES = ("OBS_VALUE", "OSSERVAZIONE", "OBSERVATION", "VALORE", "VALUE")
 _DATAFLOW_NAMES = ("DATAFLOW", "STRUCTURE_ID")

@@ -124,3 +124,26 @@ def test_key_figures(lombardia):
     assert figures["aree_sopra_mediana"] == int((latest["ambito"] > latest["mediana"]).sum())
     view = national.spending_view(table, survey)
     assert "Lombardia" in view.columns and view["posizione"].str.fullmatch(r"\d+° su 90").all()
+
+
+def test_an_ambito_without_a_value_has_no_rank_and_no_sentence(lombardia):
+    district, rows = lombardia
+    folder = district.config.folder.parent / "istat_ats"
+    ats_samples.write(folder / "ats.csv", [(*r[:7], "") if r[0] == "T03007" and r[2] == "EXPTPOP" and r[3] == "ADD"
+                                           else r for r in rows])
+    survey = national.load(pianozona.load_district(district.config.folder))
+    table = national.spending(survey)
+    add = table[table["area_istat"] == "ADD"]
+    assert add["ambito"].isna().all() and add["posizione"].isna().all() and (add["ambiti"] == 89).all()
+    assert not any(s.startswith("Dipendenze") for s in national.sentences(table, survey))
+    assert "ADD" not in national.metrics(survey, table, 2023)["aree"]
+
+
+def test_every_indicator_of_the_reports_is_defined():
+    from pianozona.analysis import national_indicators
+
+    for report, codes in national_indicators.PER_RAPPORTO.items():
+        for code in codes:
+            item = national_indicators.INDICATORI[code]
+            assert item.nome and item.definizione and item.fonte and item.protezione, (report, code)
+    assert national_indicators.etichetta("utenti_istat") == "Utenti dei servizi (ISTAT)"
