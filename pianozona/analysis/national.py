@@ -24,10 +24,7 @@ rule applied; ranks and spreads use published values only.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,19 +73,6 @@ class Survey:
         return bool((self.data["territorio"] == ITALIA).any())
 
 
-@lru_cache(maxsize=64)
-def _scan(path: str, size: int, mtime_ns: int) -> istat_ats.AtsSummary:
-    return istat_ats.scan(path)
-
-
-def _summaries(paths: list[Path]) -> list[istat_ats.AtsSummary]:
-    out = []
-    for path in paths:
-        info = os.stat(path)
-        out.append(_scan(str(path), info.st_size, info.st_mtime_ns))
-    return out
-
-
 def availability(district: District) -> str | None:
     """None when the comparison can be published; else one line saying why it is skipped and what to do.
 
@@ -98,19 +82,8 @@ def availability(district: District) -> str | None:
     code = district.config.ambito_istat
     if not code:
         return head + "distretto.yml non indica ambito_istat (il codice ISTAT dell'ambito, es. \"T03042\")"
-    files = istat_ats.files_in(istat_ats.folder_for(district.config.folder))
-    where = f"nella cartella {istat_ats.ATS_FOLDER}/ accanto a quella del distretto"
-    if not files:
-        return head + f"nessun file dell'indagine ISTAT sugli ambiti {where}: {istat_ats.DOWNLOAD_HINT}"
-    try:
-        summaries = _summaries(files)
-    except DataError as exc:
-        problem = exc.problem
-        return head + (f"file {Path(problem.file or '').name}" + (f", riga {problem.line}" if problem.line else "")
-                       + f": {problem.message}")
-    if not any(s.covers(code) for s in summaries):
-        return head + f"l'ambito {code} di distretto.yml non è nei file dell'indagine ISTAT {where}: controllare il codice"
-    return None
+    reason = istat_ats.coverage(district.config.folder, code)
+    return head + reason if reason else None
 
 
 def load(district: District) -> Survey:

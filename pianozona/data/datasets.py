@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, istat, population
+from pianozona.data import cache, istat, istat_ats, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
@@ -356,6 +356,15 @@ def _cross_checks(district: District) -> None:
                                  fix="per dati esatti " + population.istat_download_hint(year, district.codice)))
     _check_users_vs_population(district)
     _check_objective_codes(district)
+    _check_ambito(district)
+
+
+def _check_ambito(district: District) -> None:
+    """A warning when distretto.yml names an ambito that no ISTAT survey file beside the district covers."""
+    code = district.config.ambito_istat
+    if code and (reason := istat_ats.coverage(district.config.folder, code)):
+        district.problems.add(Problem("avviso", f"confronto con l'Italia non disponibile: {reason}", value=code,
+                                      file=str(district.config.folder / CONFIG_FILE), column="ambito_istat"))
 
 
 def _check_users_vs_population(district: District) -> None:

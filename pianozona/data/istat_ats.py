@@ -32,6 +32,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +42,8 @@ from pianozona.data.ats_codes import AREE_ISTAT, DATAFLOW_ID, DATAFLOW_REF, DIME
 from pianozona.data.tabular import decode_bytes, sniff_separator
 from pianozona.errors import DataError
 
-__all__ = ["ATS_FOLDER", "AtsSummary", "CHUNK_ROWS", "DOWNLOAD_HINT", "Layout", "files_in", "folder_for",
-           "looks_like_sdmx", "read", "scan", "sniff"]
+__all__ = ["ATS_FOLDER", "AtsSummary", "CHUNK_ROWS", "DOWNLOAD_HINT", "Layout", "coverage", "files_in", "folder_for",
+           "looks_like_sdmx", "read", "scan", "sniff", "summary"]
 
 ATS_FOLDER = "istat_ats"
 CHUNK_ROWS = 25_000  # about 25-30 MB of text cells at a time, whatever the file size (benchmarks/bench_istat_ats.py)
@@ -323,6 +324,34 @@ def scan(path: str | os.PathLike) -> AtsSummary:
         raise DataError("nessuna riga di dati sotto l'intestazione", file=layout.path, line=2, fix=DOWNLOAD_HINT)
     return AtsSummary(layout.path, rows, tuple(sorted(int(y) for y in years)), names, tuple(sorted(areas)),
                       tuple(sorted(types)))
+
+
+@lru_cache(maxsize=64)
+def _cached_scan(path: str, size: int, mtime_ns: int) -> AtsSummary:
+    return scan(path)
+
+
+def summary(path: str | os.PathLike) -> AtsSummary:
+    """`scan` once per process for a file as it is now (kept by path, size and modification time)."""
+    info = os.stat(path)
+    return _cached_scan(str(path), info.st_size, info.st_mtime_ns)
+
+
+def coverage(district_folder: str | os.PathLike, ambito: str) -> str | None:
+    """None when a file beside the district covers `ambito`; else why not, in one line without paths."""
+    files = files_in(folder_for(district_folder))
+    where = f"nella cartella {ATS_FOLDER}/ accanto a quella del distretto"
+    if not files:
+        return f"nessun file dell'indagine ISTAT sugli ambiti {where}: {DOWNLOAD_HINT}"
+    try:
+        summaries = [summary(path) for path in files]
+    except DataError as exc:
+        problem = exc.problem
+        return (f"file {Path(problem.file or '').name}" + (f", riga {problem.line}" if problem.line else "")
+                + f": {problem.message}")
+    if not any(s.covers(ambito) for s in summaries):
+        return f"l'ambito {ambito} di distretto.yml non è nei file dell'indagine ISTAT {where}: controllare il codice"
+    return None
 
 
 def read(paths: Iterable[str | os.PathLike], *, territories: Callable[[pd.Series], pd.Series] | None = None,

@@ -456,3 +456,19 @@ def test_changed_district_loses_its_fingerprint(pavia_copy):
     assert replace(district, spesa=district.spesa.head(1)).fingerprint == ""
     district.spesa = district.spesa.head(1)
     assert district.fingerprint == ""
+
+
+def test_validate_warns_when_no_istat_survey_covers_the_ambito(pavia_copy):
+    from tests.data import ats_samples
+
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", 'ambito_istat: "T03007"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+    [warning] = [p for p in pianozona.load_district(pavia_copy).problems.warnings if p.column == "ambito_istat"]
+    assert "confronto con l'Italia non disponibile: nessun file dell'indagine ISTAT" in warning.format()
+    (pavia_copy.parent / "istat_ats").mkdir()
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv", ats_samples.lombardia(n_ambiti=5, years=(2021,)))
+    [warning] = [p for p in pianozona.load_district(pavia_copy).problems.warnings if p.column == "ambito_istat"]
+    assert "l'ambito T03007 di distretto.yml non è nei file" in warning.message and warning.value == "T03007"
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv", ats_samples.lombardia(n_ambiti=9, years=(2021,)))
+    assert not [p for p in pianozona.load_district(pavia_copy).problems.items if p.column == "ambito_istat"]
