@@ -49,6 +49,8 @@ def test_suite_publishes_the_comparison_and_the_leps_report(tmp_path, monkeypatc
     assert "una stima" in leps_page and "per il LEPS 1:5.000" in leps_page and "Stato dei LEPS nel 2023" in leps_page
     for name in ("confronto_italia", "livelli_essenziali"):
         assert (out / f"{name}.xlsx").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")  # the reports' headline figures on the index
+    assert "Aree sopra la mediana degli ambiti della regione" in index and "Contributo annuo stimato (euro)" in index
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "istat_ats/ats_lombardia.csv" in manifest["dati"]["file"]
     assert [e["nome"] for e in manifest["rapporti"]][-3:] == ["livelli_essenziali", "confronto_italia",

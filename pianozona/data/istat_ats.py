@@ -275,7 +275,7 @@ def _checked(layout: Layout, chunk: pd.DataFrame) -> pd.DataFrame:
           head[layout.codes["CATEG_OF_BENEFICIARIES"]], "area di utenza sconosciuta",
           f"codici ammessi: {', '.join(AREE_ISTAT)}; il file è di un altro dataflow o è stato modificato")
     _check_flow(layout, chunk)
-    years = chunk[layout.codes["TIME_PERIOD"]].str.strip()
+    years = _codes(chunk[layout.codes["TIME_PERIOD"]])[0]
     _fail(layout, ~years.isin(_YEARS), years, head[layout.codes["TIME_PERIOD"]], "anno non valido",
           "TIME_PERIOD dev'essere un anno a quattro cifre (dati annuali)")
     out["anno"] = years.astype(int)
