@@ -16,8 +16,8 @@ maximum); `points` the values of every ambito for the strip chart.
 
 Users can be small counts (a small ambito's users of a rare service): `users`
 passes every user count it shows or ranks through `privacy.protect`, so that
-1 to 4 users show as "< 5" and the rate derived from them goes with them, as
-everywhere in the suite.  ISTAT itself publishes these values for every ambito,
+1 to 4 users are hidden (shown as the suite's one marker, "n.d.") and the rate
+derived from them goes with them, as everywhere in the suite.  ISTAT itself publishes these values for every ambito,
 and the report shows no other ambito's count, so primary suppression is the
 rule applied; ranks and spreads use published values only.
 """
@@ -183,8 +183,7 @@ def users(survey: Survey, year: int, *, publish: bool | None = None) -> pd.DataF
     years = [y for y in survey.anni if y <= year] or survey.anni
     counts = counts[counts["anno"] == max(years)] if not counts.empty else counts
     if counts.empty:
-        return pd.DataFrame(columns=["area_istat", *USERS_LABELS, "ambiti", "utenti_soppresso",
-                                     "utenti_soppressione"])
+        return pd.DataFrame(columns=["area_istat", *USERS_LABELS, "ambiti", "utenti_soppresso"])
     rates = data[data["tipo"] == "PERUSTPOP"].set_index(["territorio", "area_istat", "servizio", "anno"])["valore"]
     keep = _ambiti(counts, survey) | counts["territorio"].isin([survey.regione, ITALIA])
     table = counts[keep][["territorio", "area_istat", "servizio", "servizio_nome", "anno", "valore"]].rename(
@@ -210,7 +209,7 @@ def _ranked(table: pd.DataFrame, survey: Survey, rates: pd.Series) -> pd.DataFra
                      "regione": rates.get((survey.regione, area, service, first["anno"]), np.nan),
                      "italia": rates.get((ITALIA, area, service, first["anno"]), np.nan),
                      "posizione": int(mine.iloc[0]) if len(mine) else np.nan, "ambiti": len(others),
-                     "utenti_soppresso": first["utenti_soppresso"], "utenti_soppressione": first["utenti_soppressione"]})
+                     "utenti_soppresso": first["utenti_soppresso"]})
     out = pd.DataFrame(rows)
     if out.empty:
         return out

@@ -19,7 +19,7 @@ FONTE_ISTAT = ("ISTAT, Interventi e servizi sociali dei comuni singoli e associa
 FONTE_LEPS = ("L. 30 dicembre 2020, n. 178, art. 1, c. 797 e seguenti; D.M. 4 febbraio 2021, n. 15; note del "
               "Ministero del lavoro e delle politiche sociali sul contributo (SIOSS)")
 _NOT_A_COUNT = "non conta persone: pubblicato com'è"
-_SMALL = "valori da 1 a 4 nascosti («< 5»), con ciò che ne deriva"
+_SMALL = "valori da 1 a 4 nascosti («n.d.»), con ciò che ne deriva"
 
 
 @dataclass(frozen=True)

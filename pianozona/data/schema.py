@@ -46,6 +46,8 @@ MAX_MEASURE = 1e12
 #: full-time equivalents of one figure in one year: more than ten thousand is a typing error
 MAX_FTE = 10_000
 YEAR_RANGE = (1990, 2100)
+#: What the `servizio` of an objective says when the indicator counts every user of its area.
+ALL_SERVICES_WORDS = frozenset({"tutti", "tutti i servizi", "totale", "totale area", "area"})
 YES_NO = {"si": True, "sì": True, "s": True, "x": True, "1": True, "vero": True,
           "no": False, "n": False, "0": False, "falso": False}
 
@@ -99,6 +101,9 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("obiettivo", "text"),
         ColumnSpec("indicatore", "text"),
         ColumnSpec("unita", "text"),
+        ColumnSpec("servizio", "text", nullable=True, required=False,
+                   help="facoltativa: il servizio di 'utenti' che l'indicatore conta (lo stesso numero), o 'tutti' "
+                        "per tutti gli utenti dell'area: il valore è nascosto quando quel conteggio lo è"),
         ColumnSpec("polarita", "polarita"),
         ColumnSpec("anno_base", "year"),
         ColumnSpec("valore_base", "float"),
