@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from pianozona.cli import main
@@ -22,6 +23,8 @@ from tests.conftest import PAVIA
 from tests.data import ats_samples
 
 
+@pytest.mark.kernel
+@pytest.mark.suite
 def test_suite_publishes_the_comparison_and_the_leps_report(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "stato"))
     district = tmp_path / "dati" / "pavia"
