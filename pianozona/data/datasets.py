@@ -27,6 +27,7 @@ from pianozona.data.tabular import LINE_COLUMN, find_table, read_table
 
 ISTAT_FOLDER = "istat"
 POPULATION_KINDS = {"posas", "pre2019", "ricostruzione"}
+NO_ROWS = "il file non contiene righe di dati"  # what `tabular.read_table` says of a sheet with a header only
 
 
 @dataclass
@@ -312,6 +313,8 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> p
         typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
     except PianozonaError as exc:
         problem = getattr(exc, "problem", None) or Problem("errore", str(exc))
+        if sheet and not spec.required and not spec.warn_missing and problem.message.startswith(NO_ROWS):
+            return None  # an untouched optional sheet of the template is an absent table, never warned about
         problems.add(replace(problem, severity=severity, file=_display_path(path, sheet)))
         return empty
     except Exception as exc:  # noqa: BLE001 - any other failure is still one line naming the file
