@@ -54,7 +54,7 @@ def both_runs(tmp_path_factory):
 def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     root, _, local, dask = both_runs
     assert local.exit_code == 0 and dask.exit_code == 0, dask.summary()
-    assert [r.status for r in dask.results] == ["riuscito"] * 6
+    assert [r.status for r in dask.results] == ["riuscito"] * 7
     out_local, out_dask = root / "locale" / "pavia" / "2023", root / "dask" / "pavia" / "2023"
     assert entries(out_dask) == entries(out_local)  # parameters, key figures, incremental keys, files, warnings
     for name in entries(out_local):
@@ -70,10 +70,10 @@ def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
 def test_a_dask_rerun_skips_what_is_up_to_date(both_runs):
     root, notebooks, _, _ = both_runs
     again = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", executor="dask", **NARROW)
-    assert [r.status for r in again.results] == ["invariato"] * 6
+    assert [r.status for r in again.results] == ["invariato"] * 7
     # and the local pool sees the Dask run's reports as up to date: same keys
     crossed = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", **NARROW)
-    assert [r.status for r in crossed.results] == ["invariato"] * 6
+    assert [r.status for r in crossed.results] == ["invariato"] * 7
 
 
 # the Dask worker that asked for this kernel: the kernel writes to that worker's log, processo-<pid>.log
@@ -138,7 +138,7 @@ def test_the_real_suite_gives_the_same_pages_on_dask_as_on_the_local_pool(tmp_pa
     pages_local = shown_pages(tmp_path / "locale" / "pavia" / "2023")
     pages_dask = shown_pages(tmp_path / "dask" / "pavia" / "2023")
     assert set(pages_local) == {"panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio",
-                                "quadro_sindaci", "scheda_comune_018110"}
+                                "livelli_essenziali", "quadro_sindaci", "scheda_comune_018110"}
     assert all(state == "riuscito" and len(digest) == 64 for state, digest in pages_local.values()), pages_local
     different = {name: (page, pages_dask.get(name)) for name, page in pages_local.items()
                  if pages_dask.get(name) != page}

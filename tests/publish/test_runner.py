@@ -107,8 +107,8 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     forced = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
                          progress="none")
     assert [r.job.name for r in forced.results if r.status == "riuscito"] == [
-        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci",
-        f"scheda_comune_{ONE[0]}"]
+        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio", "livelli_essenziali",
+        "quadro_sindaci", f"scheda_comune_{ONE[0]}"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [e["nome"] for e in manifest["rapporti"]] == SUITE_NAMES  # the other areas stay published
 
@@ -141,7 +141,7 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
     assert entry["ultimo_successo"]["html"] == "bilancio.html"
     others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
-    assert others == ["riuscito"] * 5
+    assert others == ["riuscito"] * 6  # with livelli_essenziali: bundled Pavia has the staff table
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Non riuscito" in index and 'href="bilancio.errore.html"' in index
 
@@ -219,7 +219,7 @@ def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path)
                              progress="none")
     finally:
         stop.set()
-    assert [r.status for r in result.results] == ["riuscito"] * 6
+    assert [r.status for r in result.results] == ["riuscito"] * 7
     assert result.results[1].metrics["pubblicazione"] == "1"
 
 
@@ -297,7 +297,7 @@ def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path
         assert result.exit_code == 1 and failed.status == "fallito", fault
         assert hint in failed.message, (fault, failed.message)
         assert (out / "bilancio.html").read_bytes() == good, fault
-        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 5
+        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 6
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
         assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
@@ -323,7 +323,7 @@ def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_p
     assert time.perf_counter() - start < 40
     assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
     others = [r for r in result.results if r.job.name != "bilancio"]
-    assert [r.status for r in others] == ["riuscito"] * 5, [r.message for r in others]
+    assert [r.status for r in others] == ["riuscito"] * 6, [r.message for r in others]
     assert 5 <= job(result, "bilancio").duration_s < 15
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
@@ -334,7 +334,7 @@ def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
                          memory_mb=2048, progress="none")
     assert job(result, "bilancio").message.startswith("memoria esaurita (limite 2048 MB)")
-    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 5
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 6
 
 
 @pytest.mark.parametrize("option, value, name", [("--tempo-massimo", "0", "timeout"), ("--timeout", "dieci", "timeout"),
@@ -432,7 +432,7 @@ def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(sma
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True, timeout=30)
     up_to_date = run_cli(notebooks, reports)
     assert up_to_date.returncode == 0, up_to_date.stderr
-    assert "6 invariati" in up_to_date.stdout
+    assert "7 invariati" in up_to_date.stdout
     forced = run_cli(notebooks, reports, "--forza")
     assert forced.returncode == 1
     lines = forced.stderr.strip().splitlines()  # the progress head, then the one error line
@@ -481,7 +481,7 @@ def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_
     secret = keys.local_secret_path()
     assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
     again = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
-    assert [r.status for r in again.results] == ["invariato"] * 6
+    assert [r.status for r in again.results] == ["invariato"] * 7
 
 
 def test_an_old_manifest_loses_its_unkeyed_keys():
