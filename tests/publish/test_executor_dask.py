@@ -62,7 +62,7 @@ def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     assert entries(out_dask)["bisogni_area_anziani"]["cifre_chiave"]["pubblicazione"] == "1"
     manifest = json.loads((out_dask / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["ultima_esecuzione"]["esecutore"] == "dask"
-    assert not [p for p in out_dask.iterdir() if p.name.startswith(".tmp")]
+    assert not list((root / "dask").rglob(TEMP_PREFIX + "*"))  # the run's temporary folder and files are gone
 
 
 @pytest.mark.dask
