@@ -172,7 +172,8 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--scheduler", default=None,
               help="con --executor dask: indirizzo tcp://host:porta di un cluster Dask esistente "
                    "(predefinito: un cluster locale di --processi processi)")
-def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
+def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
+        notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
         pdf: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError

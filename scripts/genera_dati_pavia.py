@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pianozona.data import demo
+from pianozona.data.areas import AREE
+from pianozona.data.config import read_config
+from pianozona.data.population import italy_population
 
-from pianozona.data import demo  # noqa: E402
-from pianozona.data.areas import AREE  # noqa: E402
-from pianozona.data.config import read_config  # noqa: E402
-from pianozona.data.population import italy_population  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "data" / "pavia"
 SEED = 20120314

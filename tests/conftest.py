@@ -13,7 +13,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import matplotlib
 import pytest
+
+matplotlib.use("Agg")  # every test draws off screen; set before any test module imports pyplot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAVIA = ROOT / "data" / "pavia"

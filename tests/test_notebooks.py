@@ -104,7 +104,8 @@ def test_no_file_reads_in_notebooks():
 
 
 # ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
+NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune",
+                       "metrics_path"}  # the one set of names, in English
 
 
 def _text_outputs(nb) -> str:

@@ -24,7 +24,8 @@ Modules:
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
-- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending, summary);
+- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending,
+  summary);
 - `memo`: district-wide results computed once per district and publication mode (`per_district`), and the warm-up.
 
 Counts that reach a shared page go through `pianozona.privacy.protect` here, in the

@@ -116,7 +116,8 @@ def config_text(codice: str, nome: str, comuni: dict[str, str], provincia: Terri
               "# Facoltativo: modificare la popolazione a rischio di un'area, ad esempio", "# aree:",
               "#   anziani: {eta_min: 75}"]
     if demo_data:
-        lines.insert(3, f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
+        lines.insert(3,
+                     f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +159,8 @@ def _check_target(folder: Path, writes: list[Path], clashes: list[Path], overwri
                             "una tabella deve stare in un solo file")
 
 
-def create_district(codice: str, entries: list[Entry], *, nome: str | None = None, root: str | os.PathLike | None = None,
+def create_district(codice: str, entries: list[Entry], *, nome: str | None = None,
+                    root: str | os.PathLike | None = None,
                     provincia_confronto: str | None = None, demo_data: bool = False, seed: int = demo.SEED,
                     overwrite: bool = False) -> NewDistrict:
     """Write `<root>/<codice>/distretto.yml` and the office's tables for the comuni of `entries`.

@@ -66,7 +66,7 @@ def suppress(st: Structure, real_values: np.ndarray, threshold: int) -> Suppress
 
 def unsafe_lines(cells: CountColumn, m: int) -> np.ndarray:
     """Per group of margin `m`: True when the group's equation pins one of its hidden real cells."""
-    st, t = cells.st, cells.t
+    st = cells.st
     line, n_lines = st.lines[m], st.n_lines[m]
     eq = st.in_equation[m]
     unknown = (cells.state > 0) & eq

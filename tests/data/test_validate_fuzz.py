@@ -84,7 +84,7 @@ def _mutate_table(path: Path, op: tuple) -> None:
             target = path.with_suffix(".xlsx")
             try:
                 frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-            except Exception:  # noqa: BLE001 - an earlier mutation made it unreadable: keep it as it is
+            except Exception:  # an earlier mutation made it unreadable: keep it as it is
                 return
             frame.to_excel(target, index=False)
             path.unlink()
