@@ -4,11 +4,16 @@ Markers (registered in pyproject.toml) say what a test starts: ``kernel`` (Jupyt
 nbclient, nbval, a publishing run), ``browser`` (Chromium), ``dask`` (a Dask cluster) and ``suite`` (a
 district's whole report suite, end to end).  ``make test-fast`` deselects all four.  A test without the
 ``kernel`` marker cannot start a kernel: the ``python3`` kernel it finds refuses, naming the marker.
+
+Every test (and every kernel a test starts, which inherits the environment) draws the complements
+of secondary suppression with one fixed secret: results do not depend on the machine, and no test
+writes a secret into the bundled data folders or the user's state folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,10 +21,15 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from pianozona.privacy import SECRET_ENV_VAR
+
 matplotlib.use("Agg")  # every test draws off screen; set before any test module imports pyplot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAVIA = ROOT / "data" / "pavia"
+#: The secret of every test run (hex): see `pianozona.privacy.keying`.
+TEST_SECRET = "7e57" * 16
+os.environ[SECRET_ENV_VAR] = TEST_SECRET
 HEAVY_MARKERS = ("kernel", "browser", "dask", "suite")
 CELL_TIMEOUT_S = 300  # a notebook cell in a test: the slowest takes ~20 s on a loaded 2-core machine
 KERNEL_START_TIMEOUT_S = 60
