@@ -26,6 +26,7 @@ Modules:
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
+- `results`: how a result (needs analysis, profile, comparison) introduces itself in a notebook: a short summary;
 - `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending,
   summary);
 - `memo`: district-wide results computed once per district and publication mode (`per_district`), and the warm-up.
@@ -37,8 +38,8 @@ analysis, before any text, chart or key figure is derived from them.
 import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
-           "needs", "overview", "protection", "poisson", "profile", "profile_text", "progress", "rug", "services",
-           "shortlist", "standardisation", "stats", "summary", "territory", "trend", "verification"]
+           "needs", "overview", "protection", "poisson", "profile", "profile_text", "progress", "results", "rug",
+           "services", "shortlist", "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):

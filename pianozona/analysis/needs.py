@@ -107,6 +107,16 @@ class NeedsAnalysis:
         """True with fewer years than the trend test needs: the change since the previous year is used instead."""
         return len(self.trend_table) < stats.TREND_POINTS
 
+    def _repr_html_(self) -> str:  # a notebook shows a short summary (`results`), not every table as text
+        from pianozona.analysis.results import needs_summary
+
+        return needs_summary(self).html()
+
+    def __repr__(self) -> str:
+        from pianozona.analysis.results import needs_summary
+
+        return needs_summary(self).text()
+
 
 def protected_tables(district: District, area: str, years: list[int], *,
                      publish: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -80,6 +80,16 @@ class ComuneProfile:
         """Residents of the comune at 1 January of `population_year`."""
         return int(self.demography.set_index("indicatore").loc["popolazione", "comune"])
 
+    def _repr_html_(self) -> str:  # a notebook shows a short summary (`results`), not every table as text
+        from pianozona.analysis.results import profile_summary
+
+        return profile_summary(self).html()
+
+    def __repr__(self) -> str:
+        from pianozona.analysis.results import profile_summary
+
+        return profile_summary(self).text()
+
 
 def resolve_comune(district: District, comune: str) -> tuple[str, str]:
     """(ISTAT code, name) of a comune of the district given by code ("018110") or name (accents, case ignored)."""
