@@ -44,13 +44,6 @@ def execute_notebook(source: Path | str, target: Path | str, **kwargs):
                                       start_timeout=KERNEL_START_TIMEOUT_S, **kwargs)
 
 
-def pytest_collection_modifyitems(items):
-    """nbval's notebook cells start a kernel: mark them so that the fast loop leaves them out."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.kernel)
-
-
 @pytest.fixture(scope="session")
 def _refusing_kernels(tmp_path_factory) -> Path:
     """A Jupyter data folder whose `python3` kernel refuses to start, naming the marker a test needs."""
