@@ -160,9 +160,13 @@ def draw(view: View, *, ax=None):
                              title=view.chart_title, ylabel=view.ylabel, source=source, ax=ax)
 
 
-def show(view: View) -> None:
-    """Put `view` in the notebook's output: notice, heading, table, notes and chart (all escaped)."""
-    display.paragraph(view.notice)
+def show(view: View, *, notice: bool = True) -> None:
+    """Put `view` in the notebook's output: notice, heading, table, notes and chart (all escaped).
+
+    `notice=False` leaves the notice out, for a place that already shows it (the explorer's own label).
+    """
+    if notice:
+        display.paragraph(view.notice)
     display.heading(view.title, view.district)
     display.table(view.table, caption=view.caption, labels=view.labels, decimals=_DECIMALS)
     for note in view.notes:
@@ -172,7 +176,8 @@ def show(view: View) -> None:
 
 
 def rendered(view: View) -> tuple[dict, ...]:
-    """What `show` puts in a notebook for `view`, as an Output widget's `outputs` (nbformat display_data).
+    """What `show` puts in a notebook for `view` (less the notice, which the explorer's label shows), as an
+    Output widget's `outputs` (nbformat display_data).
 
     Captured in the kernel with IPython's `capture_output`: nothing reaches the cell's own output stream.
     Needs an IPython shell (a kernel); without one there is nowhere to display and the tuple is empty.
@@ -180,7 +185,7 @@ def rendered(view: View) -> tuple[dict, ...]:
     from IPython.utils.capture import capture_output
 
     with capture_output(stdout=False, stderr=False, display=True) as captured:
-        show(view)
+        show(view, notice=False)  # the explorer's label above the menus says it once
     return tuple({"output_type": "display_data", "data": {mime: _text(value) for mime, value in out.data.items()},
                   "metadata": out.metadata} for out in captured.outputs)
 

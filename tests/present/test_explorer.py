@@ -107,7 +107,7 @@ def test_choices_list_areas_years_newest_first_and_the_district_before_its_comun
 
 def test_widget_is_built_and_each_menu_change_shows_a_new_view(district, monkeypatch):
     shown: list[explorer.View] = []
-    monkeypatch.setattr(explorer, "show", shown.append)
+    monkeypatch.setattr(explorer, "show", lambda view, **_: shown.append(view))
     box = explorer.explore(district)
     import ipywidgets as widgets
 
@@ -125,7 +125,7 @@ def test_widget_is_built_and_each_menu_change_shows_a_new_view(district, monkeyp
 
 def test_widget_starts_on_the_given_selection_and_refuses_a_bad_one(district, monkeypatch):
     shown: list[explorer.View] = []
-    monkeypatch.setattr(explorer, "show", shown.append)
+    monkeypatch.setattr(explorer, "show", lambda view, **_: shown.append(view))
     explorer.explore(district, area="poverta", year=2022, comune="018041")
     assert (shown[0].area, shown[0].year, shown[0].comune) == ("poverta", 2022, "Cava Manara")
     with pytest.raises(ParameterError):
@@ -142,7 +142,7 @@ def test_table_values_are_finite_coverage_with_intervals_around_it(district):
 
 def test_the_comune_menu_starts_on_the_whole_district_and_comes_back_to_it(district, monkeypatch):
     shown: list[explorer.View] = []
-    monkeypatch.setattr(explorer, "show", shown.append)
+    monkeypatch.setattr(explorer, "show", lambda view, **_: shown.append(view))
     menu = explorer.explore(district).menus["comune"]
     assert (menu.index, menu.label) == (0, explorer.DISTRICT_CHOICE)  # a value, not a blank menu
     menu.value = "018110"
@@ -180,7 +180,7 @@ def test_without_a_front_end_each_view_is_the_output_widgets_state_and_nothing_i
     for outputs, title in ((got["first"], "Anziani\\: i comuni nel 2023"), (got["then"], "Anziani\\: Pavia per anno")):
         assert {o["output_type"] for o in outputs} == {"display_data"}
         texts = [o["data"].get("text/markdown", "") for o in outputs]
-        assert texts[0] == explorer.RAW_NOTICE.replace(":", "\\:") and f"# {title}" in texts
+        assert f"# {title}" in texts and not [t for t in texts if "non condividere" in t]  # the label says it once
         assert any("<caption>Utenti dei servizi e copertura" in o["data"].get("text/html", "") for o in outputs)
         image = [o for o in outputs if "image/png" in o["data"]]
         assert len(image) == 1 and image[0]["metadata"]["image/png"]["alt"].startswith(("Grafico", "Andamento"))
