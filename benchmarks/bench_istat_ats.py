@@ -56,7 +56,8 @@ def write_national(path: Path, per_region: int, years: int, services: int) -> in
         out.write("FREQ,REF_AREA,Territorio,DATA_TYPE,Indicatore,CATEG_OF_BENEFICIARIES,Area di utenza,"
                   "CATEGORY_OF_SERVICE,Servizio o intervento,TIME_PERIOD,Osservazione\n")
         territories = [("IT", "Italia")] + [(nuts[0], name) for name, nuts in REGIONI.values()]
-        territories += [(f"T{code}{i:03d}", f"Ambito {code}{i:03d}") for code in REGIONI for i in range(1, per_region + 1)]
+        territories += [(f"T{code}{i:03d}", f"Ambito {code}{i:03d}")
+                        for code in REGIONI for i in range(1, per_region + 1)]
         for code, name in territories:
             for year in range(2021, 2021 + years):
                 for area in AREAS:

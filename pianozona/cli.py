@@ -148,6 +148,29 @@ def summary(distretto: str, year: int | None) -> None:
         _fail(exc)
 
 
+@main.command(help="Prepara la propria copia di esplora.ipynb per un distretto, fuori dai notebook del progetto "
+                   "(cartella esplorazioni/, ignorata da git): si apre in JupyterLab e ricorda il distretto.")
+@click.argument("distretto", default=DEFAULT_DISTRICT)
+@click.option("--year", "--anno", "year", type=int, default=None, help="anno dei dati (predefinito: l'ultimo)")
+@click.option("--cartella", default=None, type=click.Path(file_okay=False),
+              help="dove scrivere la copia (predefinito: esplorazioni/ nella cartella corrente)")
+@click.option("--sovrascrivi", is_flag=True, help="ricrea la copia anche se esiste già (le sue modifiche si perdono)")
+def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi: bool) -> None:
+    from pianozona.publish.exploration import personal_explorer
+
+    try:
+        copy = personal_explorer(distretto, year=year, folder=cartella, replace=sovrascrivi)
+    except PianozonaError as exc:
+        _fail(exc)
+    if copy.created:
+        click.echo(f"Esplorazione di {copy.district}: {copy.path}")
+    else:
+        click.echo(f"Esplorazione di {copy.district} già pronta: {copy.path} (lasciata com'è; per ricrearla "
+                   "--sovrascrivi)")
+    click.echo(f"Per aprirla: make lab, poi la cartella {copy.path.parent}/ a sinistra; oppure jupyter lab {copy.path}")
+    click.echo("Dati non protetti: la copia resta fuori da git e non va inviata a nessuno.")
+
+
 @main.command(help="Esegue i notebook per un distretto (o per ogni distretto di un territorio) e un anno e "
                    "pubblica i rapporti HTML in <cartella>/<distretto>/<anno>/ con index.html e manifest.json. "
                    "Esce con 0 se tutto è riuscito, 1 se un rapporto non è riuscito, 2 per parametri o dati "
@@ -181,7 +204,8 @@ def summary(distretto: str, year: int | None) -> None:
 @click.option("--scheduler", default=None,
               help="con --executor dask: indirizzo tcp://host:porta di un cluster Dask esistente "
                    "(predefinito: un cluster locale di --processi processi)")
-def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
+def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
+        notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
         pdf: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pianozona.data import demo
+from pianozona.data.areas import AREE
+from pianozona.data.config import read_config
+from pianozona.data.population import italy_population
 
-from pianozona.data import demo  # noqa: E402
-from pianozona.data.areas import AREE  # noqa: E402
-from pianozona.data.config import read_config  # noqa: E402
-from pianozona.data.population import italy_population  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "data" / "pavia"
 SEED = 20120314
@@ -119,7 +118,8 @@ LEPS_ROWS = [
     (2022, "residenza_fittizia", "no", ""), (2022, "dopo_di_noi_vita_indipendente", "parziale", ""),
     (2022, "punti_unici_accesso", "no", ""),
     (2023, "pronto_intervento_sociale", "sì", ""), (2023, "supervisione_personale", "parziale", "solo area minori"),
-    (2023, "dimissioni_protette", "sì", ""), (2023, "prevenzione_allontanamento", "sì", "programma P.I.P.P.I. dal 2021"),
+    (2023, "dimissioni_protette", "sì", ""),
+    (2023, "prevenzione_allontanamento", "sì", "programma P.I.P.P.I. dal 2021"),
     (2023, "residenza_fittizia", "no", "in progettazione con il Comune di Pavia"),
     (2023, "dopo_di_noi_vita_indipendente", "parziale", ""), (2023, "punti_unici_accesso", "sì", "con l'ASST di Pavia"),
 ]

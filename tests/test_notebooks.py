@@ -13,6 +13,7 @@ import pytest
 
 import pianozona
 from pianozona.analysis import budget, needs, overview, verification
+from pianozona.publish.exploration import personal_explorer
 
 from .conftest import ROOT, execute_notebook
 
@@ -134,7 +135,8 @@ def test_no_file_reads_in_notebooks():
 
 
 # ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
+NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune",
+                       "metrics_path"}  # the one set of names, in English
 
 
 def _text_outputs(nb) -> str:
@@ -173,9 +175,9 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     config = (folder / "distretto.yml").read_text(encoding="utf-8")
     config = config.replace("codice: pavia", "codice: prova").replace("Distretto Sociale di Pavia", "Ambito di prova")
     (folder / "distretto.yml").write_text(config, encoding="utf-8")
+    copy = personal_explorer(folder, year=2022, folder=tmp_path / "esplorazioni")  # what `pianozona esplora` writes
     out = tmp_path / "esplora.ipynb"
-    execute_notebook(NOTEBOOKS / "esplora.ipynb", out, parameters={"district": str(folder), "year": 2022},
-                     cwd=str(NOTEBOOKS))
+    execute_notebook(copy.path, out, cwd=str(copy.path.parent))  # no parameters: the copy knows its district
     nb = nbformat.read(out, as_version=4)
     text = _text_outputs(nb)
     assert "Ambito di prova — anno 2022" in text and "Distretto Sociale di Pavia" not in text
@@ -183,6 +185,9 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     widgets = [o for c in nb.cells for o in c.get("outputs", [])
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, "the explorer widget is displayed"
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].values()
+    (view,) = [w["state"]["outputs"] for w in state if w["model_name"] == "OutputModel"]
+    assert any("i comuni nel 2022" in o["data"].get("text/markdown", "") for o in view)  # the view, kept in the state
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make non installato")

@@ -97,5 +97,5 @@ def test_the_readme_python_examples_run():
     assert blocks, "README.md has no Python example"
     for block in blocks:
         namespace: dict = {}
-        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+        exec(compile(block, "README.md", "exec"), namespace)  # our own documentation
         assert "pianozona" in namespace

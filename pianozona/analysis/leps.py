@@ -37,9 +37,9 @@ from pianozona.analysis.national_indicators import FONTE_LEPS, INDICATORI
 from pianozona.data.datasets import District
 from pianozona.data.leps_registry import ASSISTENTE_SOCIALE, FIGURE, LEPS, STATI
 
-__all__ = ["VIEWS", "population_note", "CHECK_SYMBOLS", "EURO_FIRST", "EURO_SECOND", "LABELS", "RATIO_FLOOR", "RATIO_LEPS", "RATIO_TARGET",
-           "RULE_TEXT", "STAFF_LABELS", "availability", "checklist", "contribution", "metrics", "position",
-           "social_workers", "staff_table", "summary"]
+__all__ = ["VIEWS", "population_note", "CHECK_SYMBOLS", "EURO_FIRST", "EURO_SECOND", "LABELS", "RATIO_FLOOR",
+           "RATIO_LEPS", "RATIO_TARGET", "RULE_TEXT", "STAFF_LABELS", "availability", "checklist", "contribution",
+           "metrics", "position", "social_workers", "staff_table", "summary"]
 
 RATIO_FLOOR, RATIO_LEPS, RATIO_TARGET = 6500, 5000, 4000
 EURO_FIRST, EURO_SECOND = 40_000, 20_000

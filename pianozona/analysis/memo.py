@@ -208,6 +208,6 @@ def warm_up(district: Any, year: int) -> dict[str, str]:
     for fn in warmable():
         try:
             fn(district, year)
-        except Exception as exc:  # noqa: BLE001 - reported; the job will raise it again in its own page
+        except Exception as exc:  # reported; the job will raise it again in its own page
             errors[f"{fn.__module__}.{fn.__qualname__}"] = f"{type(exc).__name__}: {exc}"
     return errors

@@ -125,7 +125,8 @@ def _ambiti(frame: pd.DataFrame, survey: Survey) -> pd.Series:
 
 
 def spending(survey: Survey) -> pd.DataFrame:
-    """Per area and year: the ambito's spending per inhabitant of the reference population, region, Italy, rank, spread."""
+    """Per area and year: the ambito's spending per inhabitant of the reference population, region, Italy, rank and
+    spread."""
     data = survey.data
     rows = data[(data["tipo"] == "EXPTPOP") & (data["servizio"] == SERVICE_ALL)]
     euro = data[(data["tipo"] == "EXPMUN") & (data["servizio"] == SERVICE_ALL) & (data["territorio"] == survey.ambito)]
@@ -164,7 +165,8 @@ def points(survey: Survey, area: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = data[(data["tipo"] == "EXPTPOP") & (data["servizio"] == SERVICE_ALL) & (data["area_istat"] == area)]
     ambiti = rows[_ambiti(rows, survey)].assign(anno=lambda f: f["anno"].astype(int))
     shown = pd.DataFrame({"anno": ambiti["anno"].astype(str), "territorio": ambiti["territorio"],
-                          "nome": ambiti["territorio_nome"].where(ambiti["territorio_nome"] != "", ambiti["territorio"]),
+                          "nome": ambiti["territorio_nome"].where(ambiti["territorio_nome"] != "",
+                                                                  ambiti["territorio"]),
                           "valore": ambiti["valore"], "evidenza": ambiti["territorio"] == survey.ambito})
     shown.loc[shown["evidenza"], "nome"] = survey.nome
     refs = []

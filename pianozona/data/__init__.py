@@ -19,7 +19,8 @@ Modules, bottom to top:
 - `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder (the ATS survey beside it);
-- `links`: links between the office's tables around the objectives (measures of known objectives, the service an objective counts);
+- `links`: links between the office's tables around the objectives (measures of known objectives, the service an
+  objective counts);
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
 - `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
 - `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook);

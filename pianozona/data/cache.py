@@ -56,7 +56,7 @@ def files_fingerprint(folder: str | os.PathLike) -> str:
         digest.update(repr(entry).encode())
     try:
         source = population.geopop_data_dir()
-    except Exception:  # noqa: BLE001 - no package: loading reports it; the key still differs
+    except Exception:  # no package: loading reports it; the key still differs
         source = None
     digest.update(f"\0population\0{source}\0".encode())
     for entry in _tree_stats(source) if source is not None else []:

@@ -235,7 +235,7 @@ def _load_population(config: DistrictConfig, problems: ProblemList):
         except DataError as exc:
             problems.add(exc.problem)
             continue
-        except Exception as exc:  # noqa: BLE001 - a damaged download must not stop validation
+        except Exception as exc:  # a damaged download must not stop validation
             problems.add(_unexpected(exc, path))
             continue
         frame = frame[frame["codice_comune"].isin(codes)]
@@ -317,7 +317,7 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> p
             return None  # an untouched optional sheet of the template is an absent table, never warned about
         problems.add(replace(problem, severity=severity, file=_display_path(path, sheet)))
         return empty
-    except Exception as exc:  # noqa: BLE001 - any other failure is still one line naming the file
+    except Exception as exc:  # any other failure is still one line naming the file
         problems.add(replace(_unexpected(exc, path, sheet), severity=severity))
         return empty
     problems.extend(issues)

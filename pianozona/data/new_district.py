@@ -119,7 +119,8 @@ def config_text(codice: str, nome: str, comuni: dict[str, str], provincia: Terri
               "# con la regione e l'Italia dell'indagine ISTAT sui servizi sociali (vedi data/README.md).",
               "ambito_istat: \"\""]
     if demo_data:
-        lines.insert(3, f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
+        lines.insert(3,
+                     f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
     return "\n".join(lines) + "\n"
 
 
@@ -161,7 +162,8 @@ def _check_target(folder: Path, writes: list[Path], clashes: list[Path], overwri
                             "una tabella deve stare in un solo file")
 
 
-def create_district(codice: str, entries: list[Entry], *, nome: str | None = None, root: str | os.PathLike | None = None,
+def create_district(codice: str, entries: list[Entry], *, nome: str | None = None,
+                    root: str | os.PathLike | None = None,
                     provincia_confronto: str | None = None, demo_data: bool = False, seed: int = demo.SEED,
                     overwrite: bool = False) -> NewDistrict:
     """Write `<root>/<codice>/distretto.yml` and the office's tables for the comuni of `entries`.

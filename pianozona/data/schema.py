@@ -75,7 +75,8 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
-_FONTE = ColumnSpec("fonte", "text", help="provenienza del dato (es. 'piano di zona 2012-2014', 'gestionale', 'dimostrativo')")
+_FONTE = ColumnSpec("fonte", "text",
+                    help="provenienza del dato (es. 'piano di zona 2012-2014', 'gestionale', 'dimostrativo')")
 
 TABLES = MappingProxyType({t.name: t for t in (
     TableSpec("utenti", "Utenti dei servizi per anno, comune, area e servizio", (
@@ -83,7 +84,9 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("codice_comune", "comune", help="codice ISTAT a 6 cifre"),
         ColumnSpec("area", "area"),
         ColumnSpec("servizio", "text"),
-        ColumnSpec("utenti", "int", help="utenti del servizio nell'anno (chi usa due servizi compare in due righe: la somma sui servizi non conta persone)"),
+        ColumnSpec("utenti", "int",
+                   help="utenti del servizio nell'anno (chi usa due servizi compare in due righe: "
+                        "la somma sui servizi non conta persone)"),
         _FONTE,
     ), key=("anno", "codice_comune", "area", "servizio")),
     TableSpec("spesa", "Spesa per anno, area e fonte di finanziamento", (
@@ -167,7 +170,8 @@ def _normalise_codes(series: pd.Series, kind: str) -> pd.Series:
         upper = text.str.upper()
         mapped = lowered.map(_FONTI_ALIAS)
         canonical = {k.lower(): k for k in FONTI_FINANZIAMENTO}
-        return mapped.fillna(lowered.map(canonical)).fillna(upper.where(upper.isin(["FNPS", "FSR", "FNA"]))).fillna(text)
+        funds = upper.where(upper.isin(["FNPS", "FSR", "FNA"]))
+        return mapped.fillna(lowered.map(canonical)).fillna(funds).fillna(text)
     if kind == "polarita":
         lowered = text.str.lower().str.replace(" ", "_")
         return lowered.map(_POLARITA_ALIAS).fillna(lowered)
@@ -309,7 +313,8 @@ def _duplicate_problems(typed: pd.DataFrame, spec: TableSpec, file: str) -> list
             for line in lines[1:]:
                 problems.append(Problem("errore", f"riga duplicata: stessa chiave della riga {lines[0]}", file=file,
                                         line=int(line), column=", ".join(key), value=label,
-                                        fix="tenere una sola riga per chiave (sommare i valori o correggere la chiave)"))
+                                        fix="tenere una sola riga per chiave "
+                                            "(sommare i valori o correggere la chiave)"))
     return problems
 
 

@@ -215,7 +215,8 @@ def _check_title_row(rows: list[list[str]], expected: Sequence[str] | None, path
         if len(wanted & {str(v).strip().lower() for v in row}) * 2 > len(wanted):
             found = header_line + offset
             raise DataError(
-                f"la prima riga sembra un titolo: le intestazioni attese ({', '.join(expected)}) sono alla riga {found}",
+                f"la prima riga sembra un titolo: le intestazioni attese ({', '.join(expected)}) "
+                f"sono alla riga {found}",
                 file=path, line=header_line,
                 fix=f"cancellare le righe sopra l'intestazione, così che la riga {found} diventi la riga 1")
 

@@ -114,7 +114,7 @@ def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area
         ax.invert_yaxis()
         side_legend(ax, [Patch(color=COLOURS[s], label=s) for s in STATUSES])
         totals = counts.sum()
-        text = (f"Obiettivi per area secondo lo stato: " +
+        text = ("Obiettivi per area secondo lo stato: " +
                 ", ".join(f"{int(totals[s])} {s}" for s in STATUSES) + f", su {int(totals.sum())} obiettivi.")
         return finish(ax, title=title, xlabel="Numero di obiettivi", ylabel="", source=source, description=text)
 

@@ -21,7 +21,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from pianozona.present.scaffold import axes_for, checked_table, column_numbers, finish, not_shown, show_empty, side_legend
+from pianozona.present.scaffold import (axes_for, checked_table, column_numbers, finish, not_shown, show_empty,
+                                        side_legend)
 from pianozona.present.style import INK, MAIN, MUTED, PALETTE, chart_number, italian_formatter, literal
 
 __all__ = ["REFERENCE_STYLES", "THRESHOLD_STYLES", "staff_plot", "strip_plot"]
@@ -165,6 +166,7 @@ def _staff_description(df, years, perm, temp, title) -> str:
     for i, row in enumerate(df.itertuples()):
         parts.append(f"{years[i]}: {chart_number(perm[i], 1)} FTE a tempo indeterminato"
                      + (f" e {chart_number(temp[i], 1)} a tempo determinato" if np.nan_to_num(temp[i]) else "")
-                     + f"; ne servono {chart_number(row.soglia_6500, 1)} per 1:6.500, {chart_number(row.soglia_5000, 1)}"
+                     + f"; ne servono {chart_number(row.soglia_6500, 1)} per 1:6.500, "
+                     f"{chart_number(row.soglia_5000, 1)}"
                      f" per il LEPS 1:5.000 e {chart_number(row.soglia_4000, 1)} per 1:4.000.")
     return " ".join(parts)

@@ -19,13 +19,14 @@ Modules, in the order of a run:
 - `console`: what a run tells its user while it goes (a progress bar, or log lines);
 - `runner`: `run_reports`, the entry point that ties them together (``pianozona run``);
 - `territory`: a territory's run, every district's suite and the comparison of the districts in one pool
-  (``pianozona run --territorio``).
+  (``pianozona run --territorio``);
+- `exploration`: a planner's own copy of the explorer notebook for a district (``pianozona esplora``).
 """
 
 import importlib
 
-__all__ = ["console", "dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
-           "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
+__all__ = ["console", "dask_worker", "execution", "executor_dask", "exploration", "files", "kernels", "keys",
+           "parameters", "pdf", "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
 
 
 def __getattr__(name: str):

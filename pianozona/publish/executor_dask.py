@@ -74,7 +74,7 @@ def check_executor(executor: str | None, scheduler: str | None) -> str:
                                  "per esempio tcp://127.0.0.1:8786")
     if name == "dask":
         try:
-            import distributed  # noqa: F401
+            import distributed  # noqa: F401  (only whether it is installed)
         except ImportError:
             raise ParameterError("executor", executor, "serve il pacchetto 'distributed': pip install "
                                  "distributed (o reinstallare pianozona)") from None
@@ -178,7 +178,7 @@ class DaskPool:
             if workers:
                 try:
                     self.client.restart_workers(workers, raise_for_error=False)
-                except Exception:  # noqa: BLE001 - a worker without nanny cannot restart: the job still fails
+                except Exception:  # a worker without nanny cannot restart: the job still fails
                     pass
             yield {"name": name, "ok": False, "message": f"superato il tempo massimo di {int(self.limit)} s: il "
                    "processo Dask non rispondeva ed è stato riavviato"}
@@ -214,7 +214,7 @@ class DaskPool:
             if self.futures:
                 self.client.cancel(list(self.futures))
             self.client.unregister_worker_plugin(self.name)
-        except Exception:  # noqa: BLE001 - a cluster already gone: its workers took their templates with them
+        except Exception:  # a cluster already gone: its workers took their templates with them
             pass
         finally:
             self.client.close()

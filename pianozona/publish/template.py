@@ -155,7 +155,7 @@ def _warm_helper(specs: list[dict], preload: list[str]) -> Any:
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return start_helpers(specs, preload, cores)
-    except Exception:  # noqa: BLE001 - the warm-up then runs here
+    except Exception:  # the warm-up then runs here
         return None
 
 
@@ -165,7 +165,7 @@ def _warm_drawing() -> None:
         from pianozona.publish.warm import warm_drawing
 
         warm_drawing()
-    except Exception:  # noqa: BLE001 - every kernel then loads them itself, as before
+    except Exception:  # every kernel then loads them itself, as before
         pass
 
 
@@ -175,7 +175,7 @@ def _warm(specs: list[dict]) -> None:
         from pianozona.publish.warm import warm_up
 
         warm_up(specs)
-    except Exception:  # noqa: BLE001 - never fails the run
+    except Exception:  # never fails the run
         import traceback
 
         traceback.print_exc()

@@ -142,13 +142,13 @@ def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
 
     try:
         district = load_district(district_name)
-    except Exception as exc:  # noqa: BLE001 - the jobs report it on their pages
+    except Exception as exc:  # the jobs report it on their pages
         return [f"{district_name}: caricamento non riuscito ({type(exc).__name__}: {exc})"]
     failures = []
     for area in list(district.aree) if "*" in areas else areas:
         try:
             needs.analyse(district, area, year)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # reported, and the area's job computes it (and shows its error) itself
             failures.append(f"{district_name} {year} {area}: {type(exc).__name__}: {exc}")
             traceback.print_exc()
     failures += [f"{district_name} {year} {name}: {error}" for name, error in memo.warm_up(district, year).items()]
@@ -187,7 +187,7 @@ class Helper:
             cache.install(state["cache"])
             memo.install(state["memo"])
             return True
-        except Exception:  # noqa: BLE001 - never fails the run: the jobs compute it themselves
+        except Exception:  # never fails the run: the jobs compute it themselves
             traceback.print_exc(file=log)
             return False
         finally:
@@ -213,7 +213,7 @@ def start_helper(specs: list[dict], modules: Iterable[str] = ()) -> Helper | Non
         os.close(read_fd)
         _helper_main(specs, modules, write_fd)
         status = 0
-    except BaseException:  # noqa: BLE001 - reported in the template's log; the template goes on
+    except BaseException:  # reported in the template's log; the template goes on
         traceback.print_exc()
     finally:
         os._exit(status)
@@ -255,7 +255,7 @@ def _helper_main(specs: list[dict], modules: Iterable[str], fd: int) -> None:
         if name.split(".")[0] == "pianozona":
             try:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the notebook shows its own import error
+            except Exception:  # the notebook shows its own import error
                 pass
     warm_up(specs)
     payload = pickle.dumps({"cache": cache.export(), "memo": memo.export()}, protocol=pickle.HIGHEST_PROTOCOL)

@@ -161,7 +161,7 @@ def prepare_process(config: WorkerConfig, template: str | None, log: Path) -> di
     CurrentKernel.memory_mb = config.memory_mb
     import papermill  # noqa: F401  (once per worker, not once per job)
 
-    from pianozona.present import render  # noqa: F401
+    from pianozona.present import render  # noqa: F401  (imported for its side: loaded once per worker)
 
     return previous
 

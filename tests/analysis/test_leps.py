@@ -68,7 +68,8 @@ def test_summary_and_key_figures_say_estimate_and_fte(pavia_copy):
     table = leps.social_workers(district, until=2023)
     text = leps.summary(table, 2023)
     assert "12,5 assistenti sociali a tempo indeterminato (equivalenti a tempo pieno)" in text
-    assert "sotto 1:6.500" in text and "contributo annuo stimato è di 0 euro (una stima, non una somma concessa)" in text
+    assert "sotto 1:6.500" in text
+    assert "contributo annuo stimato è di 0 euro (una stima, non una somma concessa)" in text
     checks, year = leps.checklist(district, 2023)
     figures = leps.metrics(table, checks, 2023)
     assert figures["fte_indeterminato"] == 12.5 and figures["contributo_stimato_euro"] == 0
@@ -86,7 +87,8 @@ def test_checklist_lists_every_leps_with_its_state_and_law(pavia_copy):
     assert states["Punti unici di accesso (PUA) per le persone non autosufficienti"] == "● sì"
     assert states["Prevenzione dell'allontanamento familiare (P.I.P.P.I.)"] == "◐ parziale"
     assert states["Pronto intervento sociale"] == "– non indicato"
-    assert table.set_index("leps").loc["Pronto intervento sociale", "riferimento"].startswith("L. 234/2021, art. 1, c. 170")
+    reference = table.set_index("leps").loc["Pronto intervento sociale", "riferimento"]
+    assert reference.startswith("L. 234/2021, art. 1, c. 170")
     assert leps.checklist(district, 2020)[1] is None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -21,22 +22,30 @@ class Fake:
 
 
 CALLS: list[tuple] = []
+PACKAGE_MEMOISED = tuple(memo.stats())  # at import: the package's own functions, none of these tests'
 
 
-@memo.per_district
 def summed(district, n, *, publish=None, extra=()):
     """A district-wide computation that records each real call."""
     CALLS.append((district.fingerprint, n, publish, extra))
     return {"frame": pd.DataFrame({"x": [district.value * n]}), "mode": privacy.is_publish_mode()}
 
 
-@memo.per_district(warm=True, maxsize=2)
 def warm_table(district, year):
     """A warmable function: called as (district, year)."""
     CALLS.append(("warm", district.fingerprint, year))
     if year == 1900:
         raise ValueError("anno senza dati")
     return pd.DataFrame({"anno": [year]})
+
+
+@pytest.fixture
+def fakes(monkeypatch) -> SimpleNamespace:
+    """The two functions above, memoised in a copy of the process-wide registry that the test takes with it:
+    nothing registered here reaches a later test's `warm_up`, `clear`, `export` or `install`."""
+    monkeypatch.setattr(memo, "_MEMOISED", list(memo._MEMOISED))
+    return SimpleNamespace(summed=memo.per_district(summed),
+                           warm_table=memo.per_district(warm=True, maxsize=2)(warm_table))
 
 
 @pytest.fixture(autouse=True)
@@ -50,87 +59,93 @@ def fresh(monkeypatch):
     memo.clear()
 
 
-def test_hit_and_miss_by_fingerprint_and_arguments():
+def test_the_fakes_live_only_in_the_tests_registry(fakes):
+    assert fakes.warm_table in memo.warmable() and fakes.summed not in memo.warmable()
+    assert not [name for name in PACKAGE_MEMOISED if name.startswith("tests.")]
+    assert f"{__name__}.warm_table" in memo.stats() and f"{__name__}.warm_table" not in PACKAGE_MEMOISED
+
+
+def test_hit_and_miss_by_fingerprint_and_arguments(fakes):
     a = Fake("aaa")
-    assert summed(a, 2)["frame"]["x"].tolist() == [2]
-    assert summed(a, 2)["frame"]["x"].tolist() == [2]
-    assert len(CALLS) == 1 and summed.cache_info() == {"hits": 1, "misses": 1, "size": 1}
-    summed(a, 3)
-    summed(Fake("bbb"), 2)
-    summed(a, 2, extra=[1, 2])  # a list argument is keyed by its content
-    summed(a, 2, extra=[1, 2])
+    assert fakes.summed(a, 2)["frame"]["x"].tolist() == [2]
+    assert fakes.summed(a, 2)["frame"]["x"].tolist() == [2]
+    assert len(CALLS) == 1 and fakes.summed.cache_info() == {"hits": 1, "misses": 1, "size": 1}
+    fakes.summed(a, 3)
+    fakes.summed(Fake("bbb"), 2)
+    fakes.summed(a, 2, extra=[1, 2])  # a list argument is keyed by its content
+    fakes.summed(a, 2, extra=[1, 2])
     assert len(CALLS) == 4
 
 
-def test_mode_is_part_of_the_key(monkeypatch):
+def test_mode_is_part_of_the_key(fakes, monkeypatch):
     a = Fake("aaa")
-    assert summed(a, 2)["mode"] is False
+    assert fakes.summed(a, 2)["mode"] is False
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
-    assert summed(a, 2)["mode"] is True  # same arguments, other mode: computed again
-    summed(a, 2, publish=True)  # the explicit mode equal to the resolved one: a hit
-    summed(a, 2, publish=False)  # explicit exploring mode inside publication mode: its own entry
+    assert fakes.summed(a, 2)["mode"] is True  # same arguments, other mode: computed again
+    fakes.summed(a, 2, publish=True)  # the explicit mode equal to the resolved one: a hit
+    fakes.summed(a, 2, publish=False)  # explicit exploring mode inside publication mode: its own entry
     assert len(CALLS) == 3
 
 
-def test_results_are_copies_a_caller_cannot_corrupt():
+def test_results_are_copies_a_caller_cannot_corrupt(fakes):
     a = Fake("aaa")
-    first = summed(a, 2)
+    first = fakes.summed(a, 2)
     first["frame"].loc[0, "x"] = 999
     first["mode"] = "rotto"
-    again = summed(a, 2)
+    again = fakes.summed(a, 2)
     assert again["frame"]["x"].tolist() == [2] and again["mode"] is False
-    assert again["frame"] is not summed(a, 2)["frame"]
+    assert again["frame"] is not fakes.summed(a, 2)["frame"]
 
 
-def test_no_fingerprint_no_cache_and_clear():
+def test_no_fingerprint_no_cache_and_clear(fakes):
     blank = Fake("")
-    summed(blank, 1)
-    summed(blank, 1)
+    fakes.summed(blank, 1)
+    fakes.summed(blank, 1)
     assert len(CALLS) == 2
     a = Fake("aaa")
-    summed(a, 1)
+    fakes.summed(a, 1)
     memo.clear()
-    summed(a, 1)
+    fakes.summed(a, 1)
     assert len(CALLS) == 4
 
 
-def test_inactive_outside_publication_mode_by_default(monkeypatch):
+def test_inactive_outside_publication_mode_by_default(fakes, monkeypatch):
     memo.set_active(None)
     a = Fake("aaa")
-    summed(a, 1)
-    summed(a, 1)
+    fakes.summed(a, 1)
+    fakes.summed(a, 1)
     assert len(CALLS) == 2 and not memo.is_active()
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
-    summed(a, 1)
-    summed(a, 1)
+    fakes.summed(a, 1)
+    fakes.summed(a, 1)
     assert len(CALLS) == 3 and memo.is_active()
 
 
-def test_bounded_least_recently_used_dropped():
+def test_bounded_least_recently_used_dropped(fakes):
     a = Fake("aaa")
     for year in (2021, 2022, 2023):
-        warm_table(a, year)
-    assert warm_table.cache_info()["size"] == 2
-    warm_table(a, 2021)  # dropped: computed again
+        fakes.warm_table(a, year)
+    assert fakes.warm_table.cache_info()["size"] == 2
+    fakes.warm_table(a, 2021)  # dropped: computed again
     assert CALLS.count(("warm", "aaa", 2021)) == 2
 
 
-def test_errors_are_not_cached_and_warm_up_reports_them():
+def test_errors_are_not_cached_and_warm_up_reports_them(fakes):
     a = Fake("aaa")
-    assert warm_table in memo.warmable() and summed not in memo.warmable()
+    assert fakes.warm_table in memo.warmable() and fakes.summed not in memo.warmable()
     errors = _own(memo.warm_up(a, 1900))
     assert list(errors.values()) == ["ValueError: anno senza dati"]
     with pytest.raises(ValueError, match="anno senza dati"):
-        warm_table(a, 1900)  # computed again by the caller, with its own error
+        fakes.warm_table(a, 1900)  # computed again by the caller, with its own error
     assert _own(memo.warm_up(a, 2023)) == {}
+    fakes.warm_table(a, 2023)  # warmed: served from the cache
+    assert CALLS.count(("warm", "aaa", 2023)) == 1
 
 
 def _own(errors: dict[str, str]) -> dict[str, str]:
     """The warm-up errors of this module's functions (the package's own warmable functions, registered when
     their modules are imported by other tests, fail on the fake district: that is not what is tested here)."""
-    return {name: text for name, text in errors.items() if name.startswith(warm_table.__module__ + ".")}
-    warm_table(a, 2023)
-    assert CALLS.count(("warm", "aaa", 2023)) == 1
+    return {name: text for name, text in errors.items() if name.startswith(__name__ + ".")}
 
 
 def test_needs_analyse_is_cached_per_loaded_district():
@@ -159,13 +174,13 @@ def test_a_changed_district_is_never_served_from_the_cache():
     assert needs.analyse(district, "anziani", 2023, publish=False).district["utenti"] == after.district["utenti"]
 
 
-def test_export_and_install_carry_results_to_another_process():
+def test_export_and_install_carry_results_to_another_process(fakes):
     import pickle
 
     a = Fake("aaa")
-    summed(a, 5)
+    fakes.summed(a, 5)
     state = pickle.loads(pickle.dumps(memo.export()))  # as the warm-up helper sends it through a pipe
     memo.clear()
     assert memo.install(state) >= 1
-    assert summed(a, 5)["frame"]["x"].tolist() == [5] and len(CALLS) == 1  # no second computation
+    assert fakes.summed(a, 5)["frame"]["x"].tolist() == [5] and len(CALLS) == 1  # no second computation
     assert memo.install({"altro.modulo.funzione": [(("k",), 1)]}) == 0  # unknown here: skipped

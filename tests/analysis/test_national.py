@@ -54,7 +54,8 @@ def test_spending_rank_and_spread_against_the_file(lombardia):
     assert not survey.data["territorio"].str.startswith("T01").any()  # Piemonte's ambiti not kept
     table = national.spending(survey).set_index(["area_istat", "anno"])
     assert len(table) == 7 * 2
-    values = {r[0]: r[7] for r in rows if r[2] == "EXPTPOP" and r[3] == "ELD" and r[6] == 2021 and r[0].startswith("T03")}
+    values = {r[0]: r[7] for r in rows
+              if r[2] == "EXPTPOP" and r[3] == "ELD" and r[6] == 2021 and r[0].startswith("T03")}
     own = values["T03007"]
     row = table.loc[("ELD", 2021)]
     assert row["ambito"] == own and row["ambiti"] == 90

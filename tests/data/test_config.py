@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from pianozona.data.config import data_root, district_folder, read_config
-from pianozona.errors import DataError
+from pianozona.data.config import CODICE_RULE, data_root, district_folder, read_config
+from pianozona.errors import DataError, ValidationError
 
 
 def test_pavia_config():
@@ -29,10 +31,7 @@ def test_codes_are_padded_and_checked(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 8: every wrong shape is one readable line
-import time  # noqa: E402
 
-from pianozona.data.config import CODICE_RULE  # noqa: E402
-from pianozona.errors import ValidationError  # noqa: E402
 
 GOOD = 'codice: prova\nnome: Prova\ncomuni:\n  - {codice: "018110", nome: Pavia}\n'
 

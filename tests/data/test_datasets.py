@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import pianozona
+from pianozona.cli import main
 from pianozona.errors import DataError, ValidationError
 
 from tests.conftest import replace_line, write_csv
@@ -214,12 +218,6 @@ def test_district_yml_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 8: one root cause, one readable line
-import os  # noqa: E402
-import zipfile  # noqa: E402
-
-from click.testing import CliRunner  # noqa: E402
-
-from pianozona.cli import main  # noqa: E402
 
 
 def _sub(folder, file, old, new):
@@ -262,26 +260,36 @@ def _special(folder, kind):
 YML = "distretto.yml"
 CASES = {
     # name: (break the copy, text of the one error line)
-    "xlsx troncato": (lambda f: _truncate(_to_xlsx(f, "utenti")), "utenti.xlsx: il file .xlsx è troncato o danneggiato"),
+    "xlsx troncato": (lambda f: _truncate(_to_xlsx(f, "utenti")),
+                      "utenti.xlsx: il file .xlsx è troncato o danneggiato"),
     "csv rinominato xlsx": (lambda f: (f / "utenti.csv").rename(f / "utenti.xlsx"), "forse un CSV rinominato"),
-    "xlsx vuoto": (lambda f: (f / "utenti.csv").unlink() or (f / "utenti.xlsx").write_bytes(b""), "utenti.xlsx: il file è vuoto"),
+    "xlsx vuoto": (lambda f: (f / "utenti.csv").unlink() or (f / "utenti.xlsx").write_bytes(b""),
+                   "utenti.xlsx: il file è vuoto"),
     "zip non xlsx": (_zip_not_xlsx, "utenti.xlsx: il file .xlsx non è leggibile"),
-    "dati.xlsx danneggiato": (lambda f: (f / "dati.xlsx").write_bytes(b"PK\x03\x04 rotto"), "dati.xlsx: il file .xlsx è troncato"),
+    "dati.xlsx danneggiato": (lambda f: (f / "dati.xlsx").write_bytes(b"PK\x03\x04 rotto"),
+                              "dati.xlsx: il file .xlsx è troncato"),
     "conteggio 1e30": (lambda f: _sub(f, "utenti.csv", ";307;", ";1e30;"),
-                       "utenti.csv, riga 2, colonna 'utenti': conteggio troppo grande (massimo 10.000.000) (valore: '1e30')"),
+                       "utenti.csv, riga 2, colonna 'utenti': conteggio troppo grande (massimo 10.000.000) "
+                       "(valore: '1e30')"),
     "conteggio inf": (lambda f: _sub(f, "utenti.csv", ";307;", ";inf;"), "riga 2, colonna 'utenti': numero non finito"),
     "conteggio nan": (lambda f: _sub(f, "utenti.csv", ";307;", ";nan;"), "riga 2, colonna 'utenti': numero non finito"),
-    "anno -inf": (lambda f: _sub(f, "utenti.csv", "2019;018110", "-inf;018110"), "riga 2, colonna 'anno': numero non finito"),
-    "anno 1e30": (lambda f: _sub(f, "utenti.csv", "2019;018110", "1e30;018110"), "riga 2, colonna 'anno': anno fuori intervallo"),
-    "importo inf": (lambda f: _sub(f, "spesa.csv", "108273,75", "inf"), "spesa.csv, riga 2, colonna 'importo_euro': numero non finito"),
-    "importo 1e30": (lambda f: _sub(f, "spesa.csv", "108273,75", "1e30"), "colonna 'importo_euro': importo troppo grande"),
-    "comuni vuoto": (lambda f: (f / YML).write_text("nome: X\ncomuni:\n"), "riga 2, colonna 'comuni': l'elenco 'comuni' è vuoto"),
+    "anno -inf": (lambda f: _sub(f, "utenti.csv", "2019;018110", "-inf;018110"),
+                  "riga 2, colonna 'anno': numero non finito"),
+    "anno 1e30": (lambda f: _sub(f, "utenti.csv", "2019;018110", "1e30;018110"),
+                  "riga 2, colonna 'anno': anno fuori intervallo"),
+    "importo inf": (lambda f: _sub(f, "spesa.csv", "108273,75", "inf"),
+                    "spesa.csv, riga 2, colonna 'importo_euro': numero non finito"),
+    "importo 1e30": (lambda f: _sub(f, "spesa.csv", "108273,75", "1e30"),
+                     "colonna 'importo_euro': importo troppo grande"),
+    "comuni vuoto": (lambda f: (f / YML).write_text("nome: X\ncomuni:\n"),
+                     "riga 2, colonna 'comuni': l'elenco 'comuni' è vuoto"),
     "confronti elenco": (lambda f: _sub(f, YML, '  provincia: {codice: "018", nome: Provincia di Pavia}\n'
                                         '  regione: {codice: "03", nome: Lombardia}', "  - provincia"),
                          "colonna 'confronti': 'confronti' deve associare livello e territorio"),
     "confronto senza codice": (lambda f: _sub(f, YML, 'provincia: {codice: "018", ', "provincia: {"),
                                "il confronto 'provincia' non ha un codice ISTAT valido"),
-    "confronto inesistente": (lambda f: _sub(f, YML, 'codice: "018", nome: Provincia', 'codice: "999", nome: Provincia'),
+    "confronto inesistente": (lambda f: _sub(f, YML, 'codice: "018", nome: Provincia',
+                                             'codice: "999", nome: Provincia'),
                               "nessun comune ISTAT ha codice provincia 999"),
     "radice elenco": (lambda f: (f / YML).write_text("- nome\n- comuni\n"), "il file deve contenere chiavi"),
     "comune senza nome": (lambda f: _sub(f, YML, '{codice: "018030", nome: Carbonara al Ticino}', '{codice: "018030"}'),
@@ -303,7 +311,8 @@ CASES = {
                        "018151 è Sommo per ISTAT (valore: 'Zinasco'). se il comune è Zinasco, il codice è \"018190\""),
     "colonna ripetuta": (lambda f: _sub(f, "utenti.csv", "utenti;fonte", "utenti;utenti"),
                          "utenti.csv, riga 1, colonna 'utenti': colonna 'utenti' ripetuta: colonne E e F"),
-    "csv e dati.xlsx": (_workbook_next_to_csv, "la tabella 'utenti' è in 2 posti: utenti.csv e dati.xlsx [foglio utenti]"),
+    "csv e dati.xlsx": (_workbook_next_to_csv,
+                        "la tabella 'utenti' è in 2 posti: utenti.csv e dati.xlsx [foglio utenti]"),
     "utf-16": (lambda f: (f / "utenti.csv").write_bytes((f / "utenti.csv").read_text().encode("utf-16")),
                "utenti.csv: il file è in codifica UTF-16"),
     "riga del titolo": (lambda f: (f / "spesa.csv").write_text("Spesa 2019-2023\n" + (f / "spesa.csv").read_text()),
@@ -360,7 +369,8 @@ def test_repeated_problem_is_one_line_with_a_count(pavia_copy):
     path = pavia_copy / "utenti.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(";dimostrativo", ";"), encoding="utf-8")
     [problem] = _problems(pavia_copy)
-    assert problem.line == 2 and problem.column == "fonte" and "cella vuota (e altre 899 righe: 3, 4, 5" in problem.message
+    assert problem.line == 2 and problem.column == "fonte"
+    assert "cella vuota (e altre 899 righe: 3, 4, 5" in problem.message
 
 
 PERSONE = "anno;codice_comune;area;persone;fonte\n2019;018110;anziani;280;cartella sociale\n" \

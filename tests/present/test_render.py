@@ -159,7 +159,8 @@ def test_rich_outputs_tables_markdown_and_attachments():
                                                                "text/plain": "x"})),
         cell,
     ).html
-    assert '<div class="tabella" tabindex="0" role="region" aria-label="Tabella 1"><table>' in html and "<td>Pavia</td>" in html
+    assert '<div class="tabella" tabindex="0" role="region" aria-label="Tabella 1"><table>' in html
+    assert "<td>Pavia</td>" in html
     assert 'id="cifre-del-2023"' in html and 'href="#cifre-del-2023"' in html
     assert "<strong>1.234</strong> utenti" in html
     assert f'src="data:image/png;base64,{PNG}" alt="schema"' in html
@@ -223,7 +224,8 @@ def test_index_lists_every_report_with_status_links_and_italian_numbers():
 
 def test_index_lists_each_group_under_its_heading_in_order():
     when = dt.datetime(2026, 11, 26, 9, 5)
-    rows = [IndexRow("Panoramica del distretto", "riuscito", "panoramica.html", when, 1.0, group="Rapporti del distretto"),
+    rows = [IndexRow("Panoramica del distretto", "riuscito", "panoramica.html", when, 1.0,
+                     group="Rapporti del distretto"),
             IndexRow("Scheda del comune: Pavia", "riuscito", "scheda_comune_018110.html", when, 1.0,
                      group="Schede dei comuni"),
             IndexRow("Bilancio", "riuscito", "bilancio.html", when, 1.0, group="Rapporti del distretto")]

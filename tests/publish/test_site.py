@@ -45,9 +45,10 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     from tests.publish.conftest import edit_notebook
 
     cell = ('import pandas as pd\nfrom pianozona.present import display as show\n'
-            'show.table(pd.DataFrame({"comune": ["=1+1", "Sommo"], "utenti": [3, 40], "utenti_soppresso": [True, False]}),'
-            ' caption="Utenti per comune")\n'
-            'if metrics_path:\n    import json\n    json.dump({"in_evidenza": {"Utenti": "n.d."}}, open(metrics_path, "w"))')
+            'show.table(pd.DataFrame({"comune": ["=1+1", "Sommo"], "utenti": [3, 40],'
+            ' "utenti_soppresso": [True, False]}), caption="Utenti per comune")\n'
+            'if metrics_path:\n    import json\n'
+            '    json.dump({"in_evidenza": {"Utenti": "n.d."}}, open(metrics_path, "w"))')
     edit_notebook(notebooks / "panoramica.ipynb", lambda nb: nb.cells.append(nbformat.v4.new_code_cell(cell)))
     earlier = tmp_path / "reports" / "pavia" / "2022"
     earlier.mkdir(parents=True)
