@@ -13,7 +13,9 @@ Modules, bottom to top:
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
-- `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
+- `inputs`: what a district was read from, one fingerprint per input (configuration, population, each table),
+  and the record a run's kernels keep of it;
+- `cache`: loaded districts kept in memory by the content of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
@@ -26,7 +28,7 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
+__all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "inputs", "istat", "istat_cells", "istat_files",
            "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "territory", "workbook"]
 
 

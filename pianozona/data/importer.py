@@ -7,10 +7,7 @@ with a message saying why, and nothing is copied.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from pianozona.data import istat
 from pianozona.data.config import district_folder, read_config
 from pianozona.data.datasets import ISTAT_FOLDER
 from pianozona.errors import DataError
+from pianozona.files import copy_atomic, file_hash
 
 
 @dataclass(frozen=True)
@@ -29,10 +27,6 @@ class ImportResult:
     comuni_distretto: int
     comuni_attesi: int
     unchanged: bool
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def import_istat_files(files: list[str | os.PathLike], district: str | os.PathLike, *, year: int | None = None,
@@ -50,18 +44,16 @@ def import_istat_files(files: list[str | os.PathLike], district: str | os.PathLi
             raise DataError("il file non contiene nessun comune del distretto", file=source,
                             fix=f"scaricare da ISTAT il file che comprende i comuni di {config.nome}")
         destination = target_dir / source.name
-        if destination.exists() and _digest(destination) != _digest(source) and not overwrite:
+        if destination.exists() and file_hash(destination) != file_hash(source) and not overwrite:
             raise DataError("esiste già un file diverso con lo stesso nome", file=destination,
                             fix="rinominare il file oppure usare --sovrascrivi")
         checked.append((source, destination, kind, inside))
     results = []
     target_dir.mkdir(parents=True, exist_ok=True)
     for source, destination, kind, inside in checked:
-        unchanged = destination.exists() and _digest(destination) == _digest(source)
+        unchanged = destination.exists() and file_hash(destination) == file_hash(source)
         if not unchanged:
-            with tempfile.NamedTemporaryFile(dir=target_dir, delete=False, suffix=".tmp") as tmp:
-                shutil.copyfileobj(source.open("rb"), tmp)
-            os.replace(tmp.name, destination)
+            copy_atomic(source, destination)
         results.append(ImportResult(
             source=source, destination=destination, kind=kind,
             years=tuple(sorted(int(y) for y in inside["anno"].unique())),

@@ -2,8 +2,7 @@
 
 Modules, in the order of a run:
 
-- `files`: the file helpers every stage shares (atomic write, JSON read, file hash, manifest entries);
-- `keys`: fingerprints of the data and the package, the local secret, the keyed (HMAC) hashes;
+- `keys`: the fingerprint of the package, the local secret, the keyed (HMAC) hashes (files: `pianozona.files`);
 - `planning`: the suite, the jobs and their parameters, the run's options, incremental keys (`plan_run`);
 - `parameters`: a job's values checked against its notebook's ``parameters`` cell (`check_notebook`);
 - `processes`: lifetime and limits of the run's processes (die with the parent, memory cap);
@@ -24,7 +23,7 @@ Modules, in the order of a run:
 
 import importlib
 
-__all__ = ["console", "dask_worker", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
+__all__ = ["console", "dask_worker", "execution", "executor_dask", "kernels", "keys", "parameters", "pdf",
            "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
 
 

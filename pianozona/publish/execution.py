@@ -26,7 +26,7 @@ the job's kernel when it expires, and each kernel has a memory limit
 (``memory_mb``, see `pianozona.publish.processes`); both fail the job with
 an Italian message and let the other jobs go on.  Every file a job leaves
 in the temporary folder under its final name is complete
-(`pianozona.publish.files.write_atomic`): a full disk fails the job, it
+(`pianozona.files.write_atomic`): a full disk fails the job, it
 never yields a half-written page.
 
 The outcome of a job that produced a notebook carries ``result_hash``
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
-from pianozona.publish.files import write_atomic
+from pianozona.files import write_atomic
 from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, TemplateClient, kernel_manager
 from pianozona.publish.planning import DEFAULT_TIMEOUT_S, METRICS_PARAMETER
 

@@ -17,8 +17,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from pianozona.files import scratch_folder
 
 __all__ = ["CHROMIUM_ARGS", "MISSING", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_support", "print_pdf"]
 
@@ -64,13 +65,13 @@ def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: s
     if chromium is None:
         raise PdfError(MISSING)
     page, target = Path(page).resolve(), Path(target)
-    with tempfile.TemporaryDirectory(prefix=".in-corso-pdf-", dir=target.parent) as scratch:
-        printed = Path(scratch) / "pagina.pdf"
+    with scratch_folder(target.parent) as scratch:  # Chromium's profile; removed by `remove_temporaries` if killed
+        printed = scratch / "pagina.pdf"
         command = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={scratch}/profilo", f"--print-to-pdf={printed}",
                    page.as_uri()]
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  env={**os.environ, "HOME": scratch}, stdin=subprocess.DEVNULL)
+                                  env={**os.environ, "HOME": str(scratch)}, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise PdfError(f"PDF di {page.name} non prodotto: Chromium non ha finito entro {timeout:g} s") from None
         except OSError as exc:

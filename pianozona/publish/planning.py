@@ -25,8 +25,8 @@ from pathlib import Path
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
 from pianozona.errors import ParameterError
-from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
-from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
+from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, write_atomic
+from pianozona.publish.keys import keyed, local_secret_path, package_fingerprint
 
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
@@ -142,7 +142,7 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     """Name, years, demo flag and data fingerprint of a district (loads the data only when it changed)."""
     folder = district_folder(district)
     config = read_config(folder)
-    files = data_fingerprint(folder)
+    files = folder_fingerprint(folder)
     data_hash = digest(files)
     root = Path(out_root).resolve()
     cache = inside(root, root / config.codice / ".distretto.json", config.codice)
@@ -303,3 +303,8 @@ def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
     entry = manifest_entries(manifest).get(job.name, {})
     return (entry.get("stato") == "riuscito" and entry.get("chiave") == key
             and all((out_dir / (entry.get(k) or "")).is_file() for k in ("html", "notebook_eseguito")))
+
+
+def manifest_entries(manifest: dict) -> dict[str, dict]:
+    """The manifest's report entries (``rapporti``) by job name."""
+    return {e.get("nome"): e for e in manifest.get("rapporti", [])}

@@ -104,9 +104,9 @@ fingerprints and the local secret, `parameters` for the checks against each
 notebook), `template` (the pre-imported kernel template), `workers` (the
 processes), `execution` (one job: papermill, its page), `kernels` (the
 kernels a job runs in, with `processes` for their lifetime and limits),
-`site` (reports, index, manifest, locking); `files` holds the file helpers
-they share.  Their public names used by callers are importable from here
-as well.
+`site` (reports, index, manifest, locking); `pianozona.files` holds the file
+helpers every layer shares.  Their public names used by callers are
+importable from here as well.
 """
 
 from __future__ import annotations
@@ -126,17 +126,17 @@ from pianozona.errors import ExecutionError
 from pianozona.formatting import num
 from pianozona.publish.console import Progress, plural
 from pianozona.publish.executor_dask import DaskPool, check_executor
-from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
+from pianozona.files import TEMP_PREFIX, read_json, remove_temporaries, remove_tree
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.parameters import check_notebook
 from pianozona.publish.pdf import pdf_support
 from pianozona.publish.planning import (
     DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
-    plan_run,
+    manifest_entries, plan_run,
 )
 from pianozona.publish.site import (
     MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
-    last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
+    last_good_html, publish_job, publish_summary, run_lock, write_error_message,
 )
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
@@ -145,9 +145,7 @@ from pianozona.publish.workers import Pool, WorkerConfig
 # Defined with the code that uses them, importable from here as before.
 from pianozona.privacy import PUBLISH_ENV_VAR  # noqa: F401
 from pianozona.publish.execution import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
-from pianozona.publish.files import PACKAGE_ROOT, write_atomic  # noqa: F401
 from pianozona.publish.kernels import START_TIMEOUT_S  # noqa: F401
-from pianozona.publish.keys import data_fingerprint  # noqa: F401
 from pianozona.publish.parameters import type_matches  # noqa: F401
 from pianozona.publish.planning import (  # noqa: F401
     DEFAULT_MEMORY_MB, DEFAULT_NOTEBOOKS, DEFAULT_TIMEOUT_S, SUITE, DistrictInfo, SuiteEntry, district_info,
@@ -291,7 +289,7 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     """Lock a plan's folder, clean what an interrupted run left there, read its manifest, choose the jobs to run."""
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     lock = stack.enter_context(run_lock(plan.out_dir))
-    remove_stale_temp(plan.out_dir)
+    remove_temporaries(plan.out_dir)
     manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}

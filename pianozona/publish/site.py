@@ -4,8 +4,8 @@
 folder (`_move_in`, only complete files, with `os.replace`) and rewrites
 ``manifest.json`` and ``index.html`` atomically (`_write_outputs`);
 `deferred_interrupts` holds Ctrl-C/SIGTERM while they are swapped in.
-`run_lock` allows one run at a time per folder and `remove_stale_temp`
-removes what an interrupted run left behind.  See `pianozona.publish.runner` for
+`run_lock` allows one run at a time per folder and
+`pianozona.files.remove_temporaries` removes what an interrupted run left behind.  See `pianozona.publish.runner` for
 the outputs and the manifest fields.
 
 The lock is an ``flock`` on ``.lock``: the operating system releases it when
@@ -27,11 +27,9 @@ import errno
 import fcntl
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,11 +37,9 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError
-from pianozona.publish.files import (
-    PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, read_json, umask, write_atomic,
-)
-from pianozona.publish.keys import package_fingerprint
-from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan
+from pianozona.files import PACKAGE_ROOT, file_hash, read_json, umask, write_atomic
+from pianozona.publish.keys import package_fingerprint, package_version
+from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan, manifest_entries
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 #: a successful job's files besides its page and notebook, published when the job made them
@@ -259,23 +255,6 @@ def git_commit() -> str | None:
 
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a folder, retrying while a dying kernel may still be closing a file in it."""
-    for _ in range(20):  # a kernel being killed may still be closing a file
-        shutil.rmtree(path, ignore_errors=True)
-        if not path.exists():
-            return
-        time.sleep(0.1)
-
-
-def remove_stale_temp(out: Path) -> None:
-    """Remove the temporary files and folders an interrupted run left in `out` (nothing on a read-only folder)."""
-    if not os.access(out, os.W_OK):  # read-only: nothing can be removed, nothing will be written
-        return
-    for path in out.glob(TEMP_PREFIX + "*"):
-        remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 @contextmanager

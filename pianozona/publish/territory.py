@@ -24,8 +24,7 @@ from pianozona.data.territory import TerritoryConfig, read_territory
 from pianozona.errors import ParameterError
 from pianozona.formatting import num
 from pianozona.publish.console import plural
-from pianozona.publish.files import file_hash
-from pianozona.publish.keys import digest
+from pianozona.files import digest, file_hash
 from pianozona.publish.pdf import pdf_support
 from pianozona.publish.planning import (
     DEFAULT_OUT, GROUP_TERRITORY, DistrictInfo, Job, Plan, district_info, inside, plan_run,

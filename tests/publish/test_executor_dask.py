@@ -16,7 +16,7 @@ import pytest
 
 from pianozona.errors import ParameterError
 from pianozona.publish.executor_dask import check_executor
-from pianozona.publish.files import TEMP_PREFIX
+from pianozona.files import TEMP_PREFIX
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FIXTURES, edit_notebook
 from tests.publish.test_runner import alive, descendants, kernel_pids, published, wait_until

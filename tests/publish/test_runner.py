@@ -20,8 +20,8 @@ from pianozona.data.areas import AREE
 from pianozona.cli import main
 from pianozona.errors import ExecutionError, ParameterError
 from pianozona.publish import keys, runner
-from pianozona.publish.files import file_hash
-from pianozona.publish.runner import METRICS_PARAMETER, TEMP_PREFIX, data_fingerprint, plan_run, run_reports
+from pianozona.files import TEMP_PREFIX, digest, file_hash, folder_fingerprint
+from pianozona.publish.runner import METRICS_PARAMETER, plan_run, run_reports
 from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
 
 ONE = ["018110"]  # one comune's profile: runs narrowed to one area stay small
@@ -447,10 +447,10 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
                          progress="none")
-    files = data_fingerprint(result.plan.district.folder)
-    hashes = set(files.values()) | {keys.digest(files)}
-    key_inputs = {job.name: keys.digest({"notebook": file_hash(job.notebook),
-                                              "dati": keys.digest(files), "parametri": job.parameters,
+    files = folder_fingerprint(result.plan.district.folder)
+    hashes = set(files.values()) | {digest(files)}
+    key_inputs = {job.name: digest({"notebook": file_hash(job.notebook),
+                                              "dati": digest(files), "parametri": job.parameters,
                                               "pacchetto": keys.package_fingerprint()})
                   for job in result.plan.jobs}
     hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pianozona.cli import main
 from pianozona.data.config import data_root
 from pianozona.errors import DataError, ParameterError
-from pianozona.publish.files import TEMP_PREFIX
+from pianozona.files import TEMP_PREFIX
 from pianozona.publish.territory import COMPARISON, plan_territory, run_territory
 from tests.publish.conftest import FIXTURES
 
