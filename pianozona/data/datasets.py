@@ -129,7 +129,7 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
         district = _read_district(folder)
         if district.fingerprint:  # not one read while a file was being saved
             cache.remember(key, district)
-    inputs.note_reads(folder, district.codice, district.inputs)
+    inputs.note_reads(district)
     if strict and district.problems.errors:
         raise ValidationError(district.problems.items)
     return district

@@ -69,12 +69,25 @@ def changed_while_read(reads: dict[str, str]) -> list[Problem]:
                     fix="rilanciare quando il file è salvato") for path, sha in sorted(reads.items()) if sha == CHANGED]
 
 
-def note_reads(folder: Path, codice: str, inputs: dict[str, str]) -> None:
-    """Note in the run's record (`READS_ENV_VAR`, when set) that a district was loaded from these inputs."""
+def district_facts(district: Any) -> dict:
+    """What every page shows of a district whatever the report: name, years with data, comuni, demo flag, sources.
+
+    They come from several inputs (the years and sources from the users' and spending tables): a run keys
+    every report on them besides the inputs it declares.
+    """
+    sources = set(district.utenti["fonte"].dropna().astype(str)) | set(district.spesa["fonte"].dropna().astype(str))
+    return {"nome": district.nome, "anni": [int(y) for y in district.anni_dati], "dimostrativo": bool(district.dimostrativo),
+            "comuni": district.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
+            "fonti": sorted(sources)}
+
+
+def note_reads(district: Any) -> None:
+    """Note in the run's record (`READS_ENV_VAR`, when set) what a loaded district was read from, and its facts."""
     target = os.environ.get(READS_ENV_VAR)
     if not target:
         return
-    line = json.dumps({"cartella": str(Path(folder).resolve()), "codice": codice, "ingressi": inputs})
+    line = json.dumps({"cartella": str(Path(district.config.folder).resolve()), "codice": district.codice,
+                       "ingressi": district.inputs, "fatti": district_facts(district)}, ensure_ascii=False)
     with open(target, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 

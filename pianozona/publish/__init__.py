@@ -14,7 +14,8 @@ Modules, in the order of a run:
 - `workers`: the worker processes that take the jobs one at a time;
 - `executor_dask`: the jobs run on Dask distributed instead (``--executor dask``), outcomes back to the runner;
 - `dask_worker`: inside each Dask worker: the run's kernel template (a worker plugin) and the job function;
-- `site`: the published folder: moving a job's files in, manifest, index, lock;
+- `index`: the indexes of the published folders: a year's index, the district's page of years, their links;
+- `site`: the published folder: moving a job's files in, manifest, lock; the private folder's notebooks;
 - `console`: what a run tells its user while it goes (a progress bar, or log lines);
 - `runner`: `run_reports`, the entry point that ties them together (``pianozona run``);
 - `territory`: a territory's run, every district's suite and the comparison of the districts in one pool
@@ -23,7 +24,7 @@ Modules, in the order of a run:
 
 import importlib
 
-__all__ = ["console", "dask_worker", "execution", "executor_dask", "kernels", "keys", "parameters", "pdf",
+__all__ = ["console", "dask_worker", "execution", "executor_dask", "index", "kernels", "keys", "parameters", "pdf",
            "planning", "processes", "runner", "site", "template", "territory", "warm", "workers"]
 
 

@@ -21,11 +21,15 @@ from pathlib import Path
 
 from pianozona.files import scratch_folder
 
-__all__ = ["CHROMIUM_ARGS", "MISSING", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_support", "print_pdf"]
+__all__ = ["CHROMIUM_ARGS", "MISSING", "MISSING_KEPT", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_printer", "pdf_support",
+           "print_pdf"]
 
 #: the Italian line a run prints once when PDFs are asked for and Chromium is not there
 MISSING = ("PDF non prodotti: Chromium non è installato (installarlo con 'apt-get install chromium'); "
            "gli altri file dei rapporti sono pubblicati")
+#: the line of a run that would keep a folder's PDFs up to date (they were printed before) but cannot
+MISSING_KEPT = ("PDF non aggiornati: la cartella ne ha dall'esecuzione precedente, ma Chromium non è installato; "
+                "i rapporti rieseguiti restano senza PDF (un PDF vecchio non resta accanto a una pagina nuova)")
 PDF_TIMEOUT_S = 120
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
@@ -56,6 +60,25 @@ def pdf_support(requested: bool, *, stream=None) -> str | None:
     if chromium is None:
         print(MISSING, file=stream or sys.stderr, flush=True)
     return chromium
+
+
+def pdf_printer(pdf: bool | None, chromium: str | None, manifest: dict) -> tuple[str | None, str]:
+    """The Chromium a folder's jobs print PDFs with, and a line for the log when PDFs are not what the folder has.
+
+    Asked (``pdf=True``, ``--pdf``): `chromium` (missing: `pdf_support` said so once).  Not said
+    (``None``): the folder keeps what it has -- PDFs are printed when its `manifest` lists some (a
+    scheduled run after a manual ``--pdf`` one), none otherwise.  Refused (``False``, ``--senza-pdf``):
+    none, and the line says the rerun reports lose theirs.
+    """
+    has_pdfs = any(e.get("pdf") for e in manifest.get("rapporti", []))
+    if pdf is not None:
+        return chromium, ("PDF tolti dai rapporti rieseguiti (--senza-pdf); quelli dei rapporti invariati restano"
+                          if pdf is False and has_pdfs else "")
+    if not has_pdfs:
+        return None, ""
+    found = find_chromium()
+    return found, ("PDF aggiornati come nell'esecuzione precedente (--senza-pdf per non produrli)" if found
+                   else MISSING_KEPT)
 
 
 def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: str | None = None,

@@ -3,15 +3,22 @@
 `plan_run` turns a district, a year and the area codes into the checked
 jobs of the suite (`Plan`); `job_key` and `is_up_to_date` decide which
 published reports are still current (the keys are HMACs: see
-`pianozona.publish.keys`); `check_jobs`, `check_timeout` and `check_memory`
-check the run's options.  Nothing here starts a kernel or publishes a
+`pianozona.publish.keys`): a report is keyed on the inputs its notebook
+declares (`SuiteEntry.inputs`: e.g. the objectives and measures for the
+annual verification only) and on the district's facts every page shows
+(name, years, comuni, demo flag, sources), so a change reruns only the
+reports whose inputs changed; `stale_inputs` says which of them a job
+found changed while the run read them.  `check_jobs`, `check_timeout` and
+`check_memory` check the run's options.  Nothing here starts a kernel or publishes a
 report: `pianozona.publish.parameters` checks each job against its
 notebook, `pianozona.publish.runner` runs the plan and
 `pianozona.publish.site` writes the reports.
 
-Every path a run writes (reports, lock, temporary folder, district cache)
-is checked to resolve inside the output folder (`inside`), whatever the
-district code says.
+Every path a run writes (reports, temporary folder) is checked to resolve
+inside the output folder (`inside`), whatever the district code says; what
+a run keeps for itself (lock, district facts, executed notebooks, failure
+details) is in the private folder of each output folder (`private_folder`),
+never among the published files.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
+from pianozona.data.inputs import CONFIG, POPULATION, district_facts
 from pianozona.errors import ParameterError
-from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, write_atomic
-from pianozona.publish.keys import keyed, local_secret_path, package_fingerprint
+from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, state_folder, write_atomic
+from pianozona.publish.keys import keyed, package_fingerprint
 
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
@@ -34,6 +42,10 @@ METRICS_PARAMETER = "metrics_path"  # injected when the notebook declares it: wh
 DEFAULT_TIMEOUT_S = 600  # whole job: a suite notebook takes seconds on a district's data
 DEFAULT_MEMORY_MB = 4096  # address space of each kernel
 MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
+PRIVATE = "rapporti"  # under the state folder: one private folder per output folder (`private_folder`)
+FACTS = "distretto.json"  # the district facts cache, in the private folder of <out>/<district>
+FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi"}
+FACTS_INPUT = "fatti del distretto"  # how `stale_inputs` names the district's facts
 
 
 #: the headings of the index, in order: the district's reports, then the comuni's
@@ -46,22 +58,30 @@ GROUP_MEMBERS = "Indici dei distretti"
 
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune."""
+    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune.
+
+    `inputs` are the district's inputs its notebook reads (`pianozona.data.inputs.INPUTS`): its reports
+    rerun when one of them, the district's facts, the notebook, its parameters or the package change.
+    ``tests/publish/test_inputs.py`` runs each notebook and fails if it reads an input it does not declare.
+    """
 
     notebook: str
     title: str
     per_area: bool = False
     per_comune: bool = False
     group: str = GROUP_DISTRICT
+    inputs: tuple[str, ...] = (CONFIG, POPULATION, "utenti", "spesa", "obiettivi", "misure", "servizi", "persone")
 
 
+#: what a needs analysis reads (`pianozona.analysis.needs`: users, persons, spending, population at risk)
+NEEDS = (CONFIG, POPULATION, "utenti", "spesa", "persone")
 SUITE = (
-    SuiteEntry("panoramica", "Panoramica del distretto"),
-    SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
-    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
-    SuiteEntry("bilancio", "Bilancio"),
-    SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
-    SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
+    SuiteEntry("panoramica", "Panoramica del distretto", inputs=(CONFIG, POPULATION, "servizi")),
+    SuiteEntry("bisogni_area", "Bisogni per area", per_area=True, inputs=NEEDS),
+    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona", inputs=(CONFIG, POPULATION, "obiettivi", "misure")),
+    SuiteEntry("bilancio", "Bilancio", inputs=NEEDS),
+    SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI, inputs=NEEDS),
+    SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI, inputs=NEEDS),
 )
 
 
@@ -76,7 +96,9 @@ class DistrictInfo:
     dimostrativo: bool
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
-    data_hash: str = ""  # digest of data_files: in memory only
+    inputs: dict = field(default_factory=dict, compare=False)  # input -> keyed fingerprint (`keyed_inputs`)
+    facts: str = ""  # keyed digest of what every page shows of the district (name, years, comuni, sources)
+    warnings: tuple[str, ...] = ()  # the data's warnings (`pianozona validate`), repeated by every run's log
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ class Job:
     notebook: Path
     parameters: dict
     group: str = GROUP_DISTRICT  # the heading of the index it is listed under
+    inputs: tuple[str, ...] = ()  # keys of `DistrictInfo.inputs` its report is built from
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     """
     notebooks = _notebooks_dir(notebooks_dir)
     root = Path(out_dir).resolve()
-    _outside(local_secret_path(), root)
+    _outside(state_folder(), root)
     info = district_info(district, Path(out_dir))
     year = _check_year(year, info)
     codes = _check_areas(areas)
@@ -129,38 +152,64 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
         base = {"district": value, "year": year}
         if entry.per_area:
             jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {AREE[code].etichetta}", path,
-                         {**base, "area": code}, entry.group) for code in codes]
+                         {**base, "area": code}, entry.group, entry.inputs) for code in codes]
         elif entry.per_comune:
             jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {name}", path, {**base, "comune": code},
-                         entry.group) for code, name in towns]
+                         entry.group, entry.inputs) for code, name in towns]
         else:
-            jobs.append(Job(entry.notebook, entry.title, path, base, entry.group))
+            jobs.append(Job(entry.notebook, entry.title, path, base, entry.group, entry.inputs))
     return Plan(info, year, tuple(jobs), notebooks, inside(root, root / info.codice / str(year), info.codice))
 
 
 def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
-    """Name, years, demo flag and data fingerprint of a district (loads the data only when it changed)."""
+    """Name, years, demo flag, comuni and the keyed fingerprint of each input of a district.
+
+    They are kept in the private folder of ``<out>/<district>`` (`FACTS`), keyed on the content of the
+    district's files: the data are loaded only when a file changed.
+    """
     folder = district_folder(district)
     config = read_config(folder)
     files = folder_fingerprint(folder)
-    data_hash = digest(files)
     root = Path(out_root).resolve()
-    cache = inside(root, root / config.codice / ".distretto.json", config.codice)
-    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
+    cache = private_folder(inside(root, root / config.codice, config.codice)) / FACTS
+    key = keyed({"dati": digest(files), "pacchetto": package_fingerprint()})
     facts = read_json(cache)
-    if facts.get("chiave") != key:
-        from pianozona.data.datasets import load_district
-
-        loaded = load_district(folder)
-        facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
-                 "dimostrativo": bool(loaded.dimostrativo),
-                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist()}
-        try:
-            write_atomic(cache, json.dumps(facts, ensure_ascii=False))
-        except OSError:
-            pass  # a read-only output folder only costs speed
+    if facts.get("chiave") != key or not FACT_FIELDS <= set(facts):
+        facts = _read_facts(folder, key)
+        if folder_fingerprint(folder) == files:  # not saved meanwhile: what was read is what the key says
+            try:
+                write_atomic(cache, json.dumps(facts, ensure_ascii=False))
+            except OSError:
+                pass  # a state folder that cannot be written only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash)
+                        tuple(tuple(c) for c in facts["comuni"]), files, facts["ingressi"], keyed(facts["fatti"]),
+                        tuple(facts["avvisi"]))
+
+
+def _read_facts(folder: Path, key: str) -> dict:
+    """What planning needs of a district, read from its data (`load_district`); inputs keyed (never in the clear)."""
+    from pianozona.data.datasets import load_district
+
+    loaded = load_district(folder)
+    facts = district_facts(loaded)
+    return {"chiave": key, **facts, "fatti": facts, "ingressi": keyed_inputs(loaded.inputs),
+            "avvisi": [problem.format() for problem in loaded.problems.warnings]}
+
+
+def keyed_inputs(inputs: dict[str, str]) -> dict[str, str]:
+    """A district's input fingerprints keyed with the local secret (`pianozona.publish.keys.keyed`)."""
+    return {name: keyed(value) for name, value in inputs.items()}
+
+
+def private_folder(out: Path) -> Path:
+    """The private folder of the output folder `out`: what a run keeps for itself and never publishes.
+
+    ``$XDG_STATE_HOME/pianozona/rapporti/<last two folder names>-<digest of the resolved path>``: the lock,
+    the district facts, the executed notebooks and the failures' details of that folder.
+    """
+    resolved = Path(out).resolve()
+    name = "-".join(part for part in resolved.parts[-2:] if part not in ("/", "\\")) or "radice"
+    return state_folder() / PRIVATE / f"{name}-{digest(str(resolved))[:16]}"
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
@@ -236,11 +285,11 @@ def inside(root: Path, path: Path, code: str) -> Path:
     return resolved
 
 
-def _outside(secret: Path, root: Path) -> None:
-    if secret.resolve().is_relative_to(root):
-        raise ParameterError("XDG_STATE_HOME", str(secret.parent.parent), f"la chiave locale {secret} finirebbe "
-                             f"nella cartella dei rapporti {root}, che si pubblica: indicare una cartella fuori "
-                             "da --out")
+def _outside(state: Path, root: Path) -> None:
+    if state.resolve().is_relative_to(root) or root.is_relative_to(state.resolve()):
+        raise ParameterError("XDG_STATE_HOME", str(state.parent), f"la cartella privata {state} (chiave locale, "
+                             f"notebook eseguiti) sarebbe nella cartella dei rapporti {root}, che si pubblica, o "
+                             "la conterrebbe: indicare una cartella separata da --out")
 
 
 # ---------------------------------------------------------------------------
@@ -293,16 +342,44 @@ def check_jobs(jobs: int | str | None) -> int:
 
 
 def job_key(job: Job, plan: Plan) -> str:
-    """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`)."""
-    return keyed({"notebook": file_hash(job.notebook), "dati": plan.district.data_hash,
-                  "parametri": job.parameters, "pacchetto": package_fingerprint()})
+    """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`).
+
+    It covers the notebook, the parameters, the package, the district's facts and the fingerprints of the
+    inputs the job declares, nothing else: a table no report reads changes no key.
+    """
+    return keyed({"notebook": file_hash(job.notebook), "parametri": job.parameters, "pacchetto": package_fingerprint(),
+                  "fatti": plan.district.facts, "ingressi": {name: plan.district.inputs.get(name) for name in job.inputs}})
+
+
+def stale_inputs(job: Job, plan: Plan, notes: list[dict]) -> list[str]:
+    """The inputs of `job` whose content, as its kernel read them (`notes`), is not what the run planned.
+
+    `notes` are the records of `pianozona.data.inputs.read_notes`; an input is named as in `Job.inputs`
+    (``utenti``, or ``<district>/utenti`` for a territory's comparison).  A job that noted nothing (a
+    notebook that loads no district) has nothing to compare.
+    """
+    stale = set()
+    for note in notes:
+        own = Path(note.get("cartella", "")) == plan.district.folder.resolve()
+        prefix = "" if own else f"{note.get('codice')}/"
+        stale |= {prefix + name for name, value in (note.get("ingressi") or {}).items()
+                  if prefix + name in job.inputs and keyed(value) != plan.district.inputs.get(prefix + name)}
+        planned = plan.district.facts if own else plan.district.inputs.get(prefix + FACTS_INPUT)
+        if "fatti" in note and planned is not None and keyed(note["fatti"]) != planned:
+            stale.add(prefix + FACTS_INPUT)  # the years, comuni, sources every page shows
+    return sorted(stale)
+
+
+def stale_message(stale: list[str]) -> str:
+    """The message of a job that read `stale` inputs (`stale_inputs`): not published, redone by the next run."""
+    return (f"i dati sono cambiati durante l'esecuzione ({', '.join(stale)}): il rapporto non è pubblicato e la "
+            "prossima esecuzione lo rifà; rilanciare quando i file sono salvati")
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
-    """True when the manifest says this job succeeded with the same key and its files are in place."""
+    """True when the manifest says this job succeeded with the same key and its page is in place."""
     entry = manifest_entries(manifest).get(job.name, {})
-    return (entry.get("stato") == "riuscito" and entry.get("chiave") == key
-            and all((out_dir / (entry.get(k) or "")).is_file() for k in ("html", "notebook_eseguito")))
+    return entry.get("stato") == "riuscito" and entry.get("chiave") == key and (out_dir / (entry.get("html") or "")).is_file()
 
 
 def manifest_entries(manifest: dict) -> dict[str, dict]:

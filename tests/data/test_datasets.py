@@ -527,7 +527,9 @@ def test_a_run_notes_what_each_load_read(pavia_copy, tmp_path, monkeypatch):
     pianozona.load_district(pavia_copy)  # from memory: noted as well
     notes = inputs.read_notes(record)
     assert len(notes) == 2 and notes[0] == notes[1]
-    assert notes[0] == {"cartella": str(pavia_copy.resolve()), "codice": "pavia", "ingressi": first.inputs}
+    assert notes[0] == {"cartella": str(pavia_copy.resolve()), "codice": "pavia", "ingressi": first.inputs,
+                        "fatti": inputs.district_facts(first)}
+    assert notes[0]["fatti"]["anni"] == [2019, 2020, 2021, 2022, 2023] and notes[0]["fatti"]["dimostrativo"]
     monkeypatch.delenv(inputs.READS_ENV_VAR)
     pianozona.load_district(pavia_copy)
     assert len(inputs.read_notes(record)) == 2
