@@ -1,24 +1,16 @@
 """The plan of a run: the suite, the jobs and their parameters, the run's options, incremental keys.
 
-`plan_run` turns a district, a year and the area codes into the checked
-jobs of the suite (`Plan`); `job_key` and `is_up_to_date` decide which
-published reports are still current (the keys are HMACs: see
-`pianozona.publish.keys`): a report is keyed on the inputs its notebook
-declares (`SuiteEntry.inputs`: e.g. the objectives and measures for the
-annual verification only) and on the district's facts every page shows
-(name, years, comuni, demo flag, sources), so a change reruns only the
-reports whose inputs changed; `stale_inputs` says which of them a job
-found changed while the run read them.  `check_jobs`, `check_timeout` and
-`check_memory` check the run's options.  Nothing here starts a kernel or publishes a
-report: `pianozona.publish.parameters` checks each job against its
-notebook, `pianozona.publish.runner` runs the plan and
-`pianozona.publish.site` writes the reports.
-
-Every path a run writes (reports, temporary folder) is checked to resolve
-inside the output folder (`inside`), whatever the district code says; what
-a run keeps for itself (lock, district facts, executed notebooks, failure
-details) is in the private folder of each output folder (`private_folder`),
-never among the published files.
+`plan_run` turns a district, a year and the area codes into the checked jobs of the suite (`Plan`);
+`job_key` and `is_up_to_date` decide which published reports are still current (HMACs: see
+`pianozona.publish.keys`).  A report is keyed on the inputs its notebook declares
+(`SuiteEntry.inputs`: the objectives and measures for the annual verification only, ...) and on the
+district's facts every page shows (name, years, comuni, demo flag, sources): a change reruns only the
+reports that read it; `stale_inputs` names what a job found changed while the run read it.
+`check_jobs`, `check_timeout` and `check_memory` check the run's options.  Nothing here starts a
+kernel or publishes: `parameters` checks each job against its notebook, `runner` runs the plan,
+`site` writes the reports.  Every path a run writes is checked to resolve inside the output folder
+(`inside`); what a run keeps for itself (lock, district facts, executed notebooks, failures) is in
+the private folder of each output folder (`private_folder`), never among the published files.
 """
 
 from __future__ import annotations
@@ -32,8 +24,9 @@ from pathlib import Path
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
 from pianozona.data.inputs import CONFIG, POPULATION, district_facts
-from pianozona.errors import ParameterError
+from pianozona.errors import DataError, ParameterError
 from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, state_folder, write_atomic
+from pianozona.privacy import district_secret
 from pianozona.publish.keys import keyed, package_fingerprint
 
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
@@ -44,7 +37,7 @@ DEFAULT_MEMORY_MB = 4096  # address space of each kernel
 MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 PRIVATE = "rapporti"  # under the state folder: one private folder per output folder (`private_folder`)
 FACTS = "distretto.json"  # the district facts cache, in the private folder of <out>/<district>
-FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi"}
+FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi", "protezione"}
 FACTS_INPUT = "fatti del distretto"  # how `stale_inputs` names the district's facts
 
 
@@ -99,6 +92,8 @@ class DistrictInfo:
     inputs: dict = field(default_factory=dict, compare=False)  # input -> keyed fingerprint (`keyed_inputs`)
     facts: str = ""  # keyed digest of what every page shows of the district (name, years, comuni, sources)
     warnings: tuple[str, ...] = ()  # the data's warnings (`pianozona validate`), repeated by every run's log
+    protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
+    secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
 
 
 @dataclass(frozen=True)
@@ -142,6 +137,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     root = Path(out_dir).resolve()
     _outside(state_folder(), root)
     info = district_info(district, Path(out_dir))
+    _check_protection(info)
     year = _check_year(year, info)
     codes = _check_areas(areas)
     towns = check_comuni(comuni, info)
@@ -172,7 +168,8 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     files = folder_fingerprint(folder)
     root = Path(out_root).resolve()
     cache = private_folder(inside(root, root / config.codice, config.codice)) / FACTS
-    key = keyed({"dati": digest(files), "pacchetto": package_fingerprint()})
+    secret = digest(district_secret(folder, config.codice).hex())  # other complements drawn: audit again
+    key = keyed({"dati": digest(files), "pacchetto": package_fingerprint(), "protezione": secret})
     facts = read_json(cache)
     if facts.get("chiave") != key or not FACT_FIELDS <= set(facts):
         facts = _read_facts(folder, key)
@@ -183,17 +180,21 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
                 pass  # a state folder that cannot be written only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         tuple(tuple(c) for c in facts["comuni"]), files, facts["ingressi"], keyed(facts["fatti"]),
-                        tuple(facts["avvisi"]))
+                        tuple(facts["avvisi"]), tuple(facts["protezione"]), secret)
 
 
 def _read_facts(folder: Path, key: str) -> dict:
-    """What planning needs of a district, read from its data (`load_district`); inputs keyed (never in the clear)."""
+    """What planning needs of a district, read from its data (`load_district`); inputs keyed (never in the clear).
+
+    With the audit of its protection (`analysis.protection.audit`): what could not be protected stops the run.
+    """
+    from pianozona.analysis.protection import audit
     from pianozona.data.datasets import load_district
 
     loaded = load_district(folder)
     facts = district_facts(loaded)
     return {"chiave": key, **facts, "fatti": facts, "ingressi": keyed_inputs(loaded.inputs),
-            "avvisi": [problem.format() for problem in loaded.problems.warnings]}
+            "avvisi": [problem.format() for problem in loaded.problems.warnings], "protezione": audit(loaded)}
 
 
 def keyed_inputs(inputs: dict[str, str]) -> dict[str, str]:
@@ -210,6 +211,15 @@ def private_folder(out: Path) -> Path:
     resolved = Path(out).resolve()
     name = "-".join(part for part in resolved.parts[-2:] if part not in ("/", "\\")) or "radice"
     return state_folder() / PRIVATE / f"{name}-{digest(str(resolved))[:16]}"
+
+
+def _check_protection(info: DistrictInfo) -> None:
+    """Stop before any kernel starts when the district's protection leaves a hidden count recoverable."""
+    if info.protection:
+        raise DataError(
+            "protezione incompleta: alcuni valori nascosti resterebbero ricavabili dai rapporti ("
+            + "; ".join(info.protection) + ")", file=str(info.folder),
+            fix="pubblicare a un livello più aggregato (unire servizi o comuni molto piccoli) e riprovare")
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
@@ -344,11 +354,12 @@ def check_jobs(jobs: int | str | None) -> int:
 def job_key(job: Job, plan: Plan) -> str:
     """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`).
 
-    It covers the notebook, the parameters, the package, the district's facts and the fingerprints of the
-    inputs the job declares, nothing else: a table no report reads changes no key.
+    It covers the notebook, the parameters, the package, the protection's secret, the district's facts and
+    the fingerprints of the inputs the job declares, nothing else: a table no report reads changes no key.
     """
     return keyed({"notebook": file_hash(job.notebook), "parametri": job.parameters, "pacchetto": package_fingerprint(),
-                  "fatti": plan.district.facts, "ingressi": {name: plan.district.inputs.get(name) for name in job.inputs}})
+                  "protezione": plan.district.secret_hash, "fatti": plan.district.facts,
+                  "ingressi": {name: plan.district.inputs.get(name) for name in job.inputs}})
 
 
 def stale_inputs(job: Job, plan: Plan, notes: list[dict]) -> list[str]:

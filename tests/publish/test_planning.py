@@ -94,6 +94,8 @@ def test_job_key_changes_with_notebook_data_and_parameters(reports_root, noteboo
     assert job_key(job, other_data) != key
     other_facts = dataclasses.replace(plan, district=dataclasses.replace(plan.district, facts="altro"))
     assert job_key(job, other_facts) != key
+    other_secret = dataclasses.replace(plan, district=dataclasses.replace(plan.district, secret_hash="altra"))
+    assert job_key(job, other_secret) != key  # another secret hides other complements: every report reruns
     edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
     assert job_key(job, plan) != key
 
@@ -197,3 +199,15 @@ def test_the_private_folder_is_per_output_folder_and_outside_it(tmp_path, monkey
     assert first != second and first.name.startswith("pavia-2023-")
     assert first.is_relative_to(tmp_path / "stato" / "pianozona") and first == planning.private_folder(
         tmp_path / "r" / "x" / ".." / "pavia" / "2023")
+
+
+def test_a_protection_that_cannot_hold_stops_the_run_before_any_kernel(reports_root, monkeypatch):
+    """The run-level audit (analysis.protection.audit) is checked while planning: one clear line, exit 2."""
+    from pianozona.analysis import protection
+    from pianozona.errors import DataError
+
+    monkeypatch.setattr(protection, "audit", lambda district: ["Dipendenze: 1 celle nascoste ricavabili"])
+    with pytest.raises(DataError, match="protezione incompleta.*Dipendenze"):
+        plan_run("pavia", 2023, out_dir=reports_root / "altrove")
+    monkeypatch.undo()
+    assert plan_run("pavia", 2023, out_dir=reports_root / "ancora").jobs  # the real audit finds nothing
