@@ -71,7 +71,8 @@ NEEDS = (CONFIG, POPULATION, "utenti", "spesa", "persone")
 SUITE = (
     SuiteEntry("panoramica", "Panoramica del distretto", inputs=(CONFIG, POPULATION, "servizi")),
     SuiteEntry("bisogni_area", "Bisogni per area", per_area=True, inputs=NEEDS),
-    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona", inputs=(CONFIG, POPULATION, "obiettivi", "misure")),
+    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona",  # the protection: objectives against users
+               inputs=(CONFIG, POPULATION, "utenti", "persone", "obiettivi", "misure")),
     SuiteEntry("bilancio", "Bilancio", inputs=NEEDS),
     SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI, inputs=NEEDS),
     SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI, inputs=NEEDS),

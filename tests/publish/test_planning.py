@@ -152,11 +152,12 @@ def test_a_report_is_keyed_on_the_inputs_its_notebook_declares(reports_root):
 
     assert changed(obiettivi="altro") == changed(misure="altro") == ["verifica_annuale"]
     assert changed(servizi="altro") == ["panoramica"]
-    assert changed(utenti="altro") == ["bisogni_area_anziani", "bilancio", "quadro_sindaci", "scheda_comune_018110"]
+    assert changed(utenti="altro") == ["bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci",
+                                       "scheda_comune_018110"]  # the verification: objectives against the users
     assert changed(distretto="altro") == changed(popolazione="altro") == list(keys)
     assert changed(tabella_nuova="altro") == []
     assert {job.name: job.inputs for job in plan.jobs}["verifica_annuale"] == (
-        "distretto", "popolazione", "obiettivi", "misure")
+        "distretto", "popolazione", "utenti", "persone", "obiettivi", "misure")
 
 
 def test_the_plan_knows_each_input_keyed_never_in_the_clear(reports_root):
@@ -182,7 +183,7 @@ def test_a_job_that_read_other_inputs_than_planned_is_named(reports_root):
     half = {**note, "ingressi": {**district.inputs, "utenti": "mezzo file", "obiettivi": "altro"}}
     assert planning.stale_inputs(job, plan, [note, half]) == ["utenti"]  # obiettivi: not an input of this job
     verification = {j.name: j for j in plan.jobs}["verifica_annuale"]
-    assert planning.stale_inputs(verification, plan, [half]) == ["obiettivi"]
+    assert planning.stale_inputs(verification, plan, [half]) == ["obiettivi", "utenti"]
     assert "utenti" in planning.stale_message(["utenti"]) and "prossima esecuzione" in planning.stale_message(["x"])
     from pianozona.data.inputs import district_facts
 
