@@ -173,7 +173,7 @@ def read_bytes_bounded(path: str | os.PathLike, limit: int, *, max_lines: int | 
     info = _stat_regular(path)
     if info.st_size > limit:
         raise DataError(f"{what} troppo grande ({_mb(info.st_size)}; limite {_mb(limit)})", file=path,
-                        fix=fix or "controllare che sia il file giusto; dividere i dati per anno se davvero così grandi")
+                        fix=fix or "controllare che sia il file giusto; se è così grande, dividere i dati per anno")
     try:
         with open(path, "rb") as handle:
             raw = read_stream_bounded(handle, path, limit, max_lines=max_lines, what=what, fix=fix)

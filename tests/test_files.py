@@ -161,7 +161,8 @@ def test_folder_fingerprint_follows_content_not_office_lock_files(tmp_path):
     (tmp_path / "utenti.csv").write_text("a;b\n1;3\n", encoding="utf-8")  # same size, same times
     os.utime(tmp_path / "utenti.csv", ns=(info.st_atime_ns, info.st_mtime_ns))
     after = files.folder_fingerprint(tmp_path)
-    assert after["utenti.csv"] != before["utenti.csv"] and after["istat/POSAS_2023.csv"] == before["istat/POSAS_2023.csv"]
+    assert after["utenti.csv"] != before["utenti.csv"]
+    assert after["istat/POSAS_2023.csv"] == before["istat/POSAS_2023.csv"]
     assert files.folder_fingerprint(tmp_path / "assente") == {}
 
 

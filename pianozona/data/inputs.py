@@ -60,13 +60,15 @@ def stamp(district: Any, reads: dict[str, str], tables: dict[str, str], istat_fo
     district.inputs = {CONFIG: reads.get(str((folder / CONFIG_FILE).resolve()), UNREADABLE),
                        POPULATION: digest([files, population.source_version()]), **tables}
     mixed = CHANGED in reads.values()  # never kept nor cached: the next load reads the files again
-    district.fingerprint = "" if mixed else digest({"cartella": str(Path(folder).resolve()), "ingressi": district.inputs})
+    whole = {"cartella": str(Path(folder).resolve()), "ingressi": district.inputs}
+    district.fingerprint = "" if mixed else digest(whole)
 
 
 def changed_while_read(reads: dict[str, str]) -> list[Problem]:
     """An error for each file read twice with different content (saved while the district was being read)."""
     return [Problem("errore", "il file è cambiato mentre veniva letto (salvato in quel momento?)", file=path,
-                    fix="rilanciare quando il file è salvato") for path, sha in sorted(reads.items()) if sha == CHANGED]
+                    fix="rilanciare quando il file è salvato")
+            for path, sha in sorted(reads.items()) if sha == CHANGED]
 
 
 def district_facts(district: Any) -> dict:
@@ -76,7 +78,8 @@ def district_facts(district: Any) -> dict:
     every report on them besides the inputs it declares.
     """
     sources = set(district.utenti["fonte"].dropna().astype(str)) | set(district.spesa["fonte"].dropna().astype(str))
-    return {"nome": district.nome, "anni": [int(y) for y in district.anni_dati], "dimostrativo": bool(district.dimostrativo),
+    return {"nome": district.nome, "anni": [int(y) for y in district.anni_dati],
+            "dimostrativo": bool(district.dimostrativo),
             "comuni": district.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
             "fonti": sorted(sources)}
 

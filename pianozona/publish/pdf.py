@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pianozona.files import scratch_folder
 
-__all__ = ["CHROMIUM_ARGS", "MISSING", "MISSING_KEPT", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_printer", "pdf_support",
-           "print_pdf"]
+__all__ = ["CHROMIUM_ARGS", "MISSING", "MISSING_KEPT", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_printer",
+           "pdf_support", "print_pdf"]
 
 #: the Italian line a run prints once when PDFs are asked for and Chromium is not there
 MISSING = ("PDF non prodotti: Chromium non è installato (installarlo con 'apt-get install chromium'); "

@@ -391,7 +391,8 @@ def stale_message(stale: list[str]) -> str:
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
     """True when the manifest says this job succeeded with the same key and its page is in place."""
     entry = manifest_entries(manifest).get(job.name, {})
-    return entry.get("stato") == "riuscito" and entry.get("chiave") == key and (out_dir / (entry.get("html") or "")).is_file()
+    page = out_dir / (entry.get("html") or "")
+    return entry.get("stato") == "riuscito" and entry.get("chiave") == key and page.is_file()
 
 
 def manifest_entries(manifest: dict) -> dict[str, dict]:

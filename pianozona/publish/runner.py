@@ -292,7 +292,7 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
     chromium, pdf_notice = pdf_printer(o.pdf, o.chromium, manifest)
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
     where = f"{plan.district.nome}: " if several else ""
     notices = tuple(f"{where}avviso sui dati: {w}" for w in plan.district.warnings)

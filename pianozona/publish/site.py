@@ -180,7 +180,7 @@ def _record_failure(out: Path, name: str, message: str | None) -> None:
 
 
 def private_notebook(out: Path, name: str) -> Path:
-    """Where the executed notebook of report `name` of the output folder `out` is kept (``<name>.errore`` if it failed)."""
+    """Where the executed notebook of report `name` of `out` is kept (``<name>.errore``: of its failure)."""
     return private_folder(out) / NOTEBOOKS / f"{name}.ipynb"
 
 

@@ -125,7 +125,8 @@ def test_a_success_publishes_its_page_and_keeps_its_notebook_private(tmp_path):
 
 def test_a_failure_publishes_its_reason_in_words_and_keeps_the_details_private(tmp_path):
     plan, job, work = _job(tmp_path)
-    message = (f"DataError: file non leggibile {plan.district.folder}/spesa_vecchia.csv\nTraceback (most recent call last):"
+    message = (f"DataError: file non leggibile {plan.district.folder}/spesa_vecchia.csv\n"
+               "Traceback (most recent call last):"
                f'\n  File "{work}/x.py", line 3')
     manifest: dict = {}
     publish_job(plan, job, JobResult(job, "fallito", 1.0, message), "k", work, manifest)
