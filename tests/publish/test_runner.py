@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import html
 import json
 import os
 import shutil
@@ -132,7 +133,7 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert "NON RIUSCITO bilancio: ValueError: spesa negativa nel file di prova" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert (out / "bilancio.html").read_bytes() == good
-    error_page = (out / "bilancio.errore.html").read_text(encoding="utf-8")
+    error_page = html.unescape((out / "bilancio.errore.html").read_text(encoding="utf-8"))
     assert "Rapporto non aggiornato" in error_page and "errore durante l'esecuzione del notebook" in error_page
     assert "raise ValueError(" not in error_page and "spesa negativa" not in error_page  # details: private
     assert 'href="bilancio.html"' in error_page
