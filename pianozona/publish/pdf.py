@@ -14,6 +14,7 @@ updates and sync are switched off as well).  The print stylesheet of the page (`
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 from pianozona.files import scratch_folder
 
 __all__ = ["CHROMIUM_ARGS", "MISSING", "MISSING_KEPT", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_printer",
-           "pdf_support", "print_pdf"]
+           "pdf_support", "print_pdf", "without_local_links"]
 
 #: the Italian line a run prints once when PDFs are asked for and Chromium is not there
 MISSING = ("PDF non prodotti: Chromium non è installato (installarlo con 'apt-get install chromium'); "
@@ -35,6 +36,8 @@ CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
                  "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+#: the href of a link to a file beside the page (no scheme, not a fragment), in the HTML our templates write
+_LOCAL_LINK = re.compile(r'(<a\b[^>]*?)\s+href="(?![A-Za-z][A-Za-z0-9+.-]*:|#)[^"]*"', re.IGNORECASE)
 
 
 class PdfError(RuntimeError):
@@ -81,6 +84,16 @@ def pdf_printer(pdf: bool | None, chromium: str | None, manifest: dict) -> tuple
                    else MISSING_KEPT)
 
 
+def without_local_links(html: str) -> str:
+    """The page with its links to files beside it made plain text.
+
+    In a PDF a relative link would become an absolute ``file://`` address of this machine (the folder
+    of the run), and a PDF travels alone: the links to its spreadsheet, its index or another page lead
+    nowhere there.  Links to a place in the page (``#...``) and to the web stay.
+    """
+    return _LOCAL_LINK.sub(r"\1", html)
+
+
 def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: str | None = None,
               timeout: float = PDF_TIMEOUT_S) -> Path:
     """Print the HTML file `page` to the PDF `target` (written whole or not at all); `PdfError` on failure."""
@@ -89,9 +102,10 @@ def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: s
         raise PdfError(MISSING)
     page, target = Path(page).resolve(), Path(target)
     with scratch_folder(target.parent) as scratch:  # Chromium's profile; removed by `remove_temporaries` if killed
-        printed = scratch / "pagina.pdf"
+        printed, copy = scratch / "pagina.pdf", scratch / page.name
+        copy.write_text(without_local_links(page.read_text(encoding="utf-8")), encoding="utf-8")
         command = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={scratch}/profilo", f"--print-to-pdf={printed}",
-                   page.as_uri()]
+                   copy.as_uri()]
         try:
             proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   env={**os.environ, "HOME": str(scratch)}, stdin=subprocess.DEVNULL)

@@ -65,3 +65,12 @@ def test_log_lines_carry_date_and_time_and_the_notices(capsys):
         "2 rapporti da eseguire, 1 invariato (nessuna modifica)",
         "avviso sui dati: AVVISO istat: anno 2024 senza popolazione", "esecuzione conclusa"]
     assert all(re.match(stamp, line) for line in lines)
+
+
+def test_a_pdf_gets_no_link_to_a_file_of_this_machine():
+    """A relative link would become a file:// address of the run's folder inside the PDF."""
+    page = ('<p class="scarica">Da scaricare: <a href="bilancio.xlsx">tabelle</a> · <a class="x" href="../2022/'
+            'index.html">2022</a> <a href="#spesa">Spesa</a> <a href="https://www.istat.it/">ISTAT</a></p>')
+    assert pdf.without_local_links(page) == (
+        '<p class="scarica">Da scaricare: <a>tabelle</a> · <a class="x">2022</a> <a href="#spesa">Spesa</a> '
+        '<a href="https://www.istat.it/">ISTAT</a></p>')

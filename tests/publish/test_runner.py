@@ -460,6 +460,7 @@ def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_
                                     "ingressi": {name: inputs.get(name) for name in job.inputs}})
                   for job in result.plan.jobs}
     hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
+    hashes = {h for h in hashes if len(h) == 64}  # not the words of an absent or unreadable input
     private = [planning.private_folder(result.plan.out_dir.parent) / planning.FACTS]
     texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "pavia").rglob("*"), *private]
              if p.is_file() and p.suffix in (".json", ".html")]
@@ -524,7 +525,8 @@ def test_a_file_saved_while_the_run_reads_it_is_noticed_and_redone(pavia_copy, t
                          jobs=1, progress="none")  # one job at a time: panoramica first, as in the suite
     readers = {"bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci"}  # all but the overview
     assert statuses(result) == {name: "fallito" if name in readers else "riuscito" for name in statuses(result)}
-    assert all("i dati sono cambiati durante l'esecuzione (utenti)" in r.message for r in result.failed)
+    assert all(r.message.startswith("i dati sono cambiati durante l'esecuzione (") and "utenti" in r.message
+               for r in result.failed), [r.message for r in result.failed]
     out = result.plan.out_dir
     assert not any((out / f"{name}.html").exists() for name in readers)  # nothing built from the half file
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
