@@ -69,6 +69,8 @@ def notebooks(tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.kernel
+@pytest.mark.browser  # the PDFs, when Chromium is installed
 def test_nothing_private_is_published(tmp_path, notebooks, pavia_copy, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "stato"))
     reports = tmp_path / "reports"

@@ -98,6 +98,7 @@ CASES = [(entry, extra) for entry in SUITE for extra in (
     [{"comune": "018151"}] if entry.per_comune else [{}])]
 
 
+@pytest.mark.suite  # every notebook of the suite, in this process (no kernel): about 30 s
 @pytest.mark.parametrize("entry, extra", CASES, ids=[f"{e.notebook}-{'-'.join(x.values())}" for e, x in CASES])
 def test_each_notebook_reads_only_the_inputs_it_declares(tracking, entry, extra, capsys):
     run_notebook(entry.notebook, {"district": "pavia", "year": 2023, "metrics_path": "", **extra})
@@ -107,6 +108,7 @@ def test_each_notebook_reads_only_the_inputs_it_declares(tracking, entry, extra,
     assert not undeclared, f"{entry.notebook} legge {sorted(undeclared)} senza dichiararli in SUITE"
 
 
+@pytest.mark.suite
 def test_the_comparison_reads_only_what_it_declares_of_each_district(tracking, tmp_path, capsys):
     example = ROOT / "data" / "territori" / "provincia_pavia"
     file = tmp_path / "due_ambiti.yml"
