@@ -382,10 +382,11 @@ def stale_inputs(job: Job, plan: Plan, notes: list[dict]) -> list[str]:
     return sorted(stale)
 
 
-def stale_message(stale: list[str]) -> str:
-    """The message of a job that read `stale` inputs (`stale_inputs`): not published, redone by the next run."""
+def stale_message(stale: list[str], error: str = "") -> str:
+    """The message of a job that read `stale` inputs (`stale_inputs`), and failed with `error` if not ''."""
     return (f"i dati sono cambiati durante l'esecuzione ({', '.join(stale)}): il rapporto non è pubblicato e la "
-            "prossima esecuzione lo rifà; rilanciare quando i file sono salvati")
+            "prossima esecuzione lo rifà; rilanciare quando i file sono salvati"
+            + (f" (l'esecuzione ha dato anche: {error})" if error else ""))
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:

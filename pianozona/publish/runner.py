@@ -376,9 +376,9 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
 
 def _result(job: Job, outcome: dict, stale: list[str]) -> JobResult:
     """A job's result; one whose kernel read inputs that changed since the run planned is not published."""
-    if stale:  # the likely cause of an error as well: say it first
-        error = "" if outcome["ok"] else f" (e l'esecuzione ha dato: {outcome.get('message', '')})"
-        return JobResult(job, "fallito", outcome.get("duration", 0.0), stale_message(stale) + error)
+    if stale:  # the likely cause of an error as well: said first
+        error = "" if outcome["ok"] else outcome.get("message", "")
+        return JobResult(job, "fallito", outcome.get("duration", 0.0), stale_message(stale, error))
     return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
                      outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"),
                      outcome.get("result_hash"))
