@@ -51,12 +51,8 @@ GROUP_MEMBERS = "Indici dei distretti"
 
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune.
-
-    `inputs` are the district's inputs its notebook reads (`pianozona.data.inputs.INPUTS`): its reports
-    rerun when one of them, the district's facts, the notebook, its parameters or the package change.
-    ``tests/publish/test_inputs.py`` runs each notebook and fails if it reads an input it does not declare.
-    """
+    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune; `inputs`: the
+    district's inputs it reads (`pianozona.data.inputs`), checked by ``tests/publish/test_inputs.py``."""
 
     notebook: str
     title: str

@@ -295,10 +295,9 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
             or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
     where = f"{plan.district.nome}: " if several else ""
-    notices = tuple(f"{where}avviso sui dati: {w}" for w in plan.district.warnings)
-    notices += (where + pdf_notice,) if pdf_notice and todo else ()
+    notices = [f"avviso sui dati: {w}" for w in plan.district.warnings] + ([pdf_notice] if pdf_notice and todo else [])
     return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "", None,
-                  chromium, notices)
+                  chromium, tuple(where + line for line in notices))
 
 
 def _upgraded(manifest: dict) -> dict:
@@ -375,10 +374,10 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
 
 
 def _result(job: Job, outcome: dict, stale: list[str]) -> JobResult:
-    """A job's result; one whose kernel read inputs that changed since the run planned is not published."""
+    """A job's result; one whose kernel read inputs changed since the run planned is not published."""
     if stale:  # the likely cause of an error as well: said first
-        error = "" if outcome["ok"] else outcome.get("message", "")
-        return JobResult(job, "fallito", outcome.get("duration", 0.0), stale_message(stale, error))
+        return JobResult(job, "fallito", outcome.get("duration", 0.0),
+                         stale_message(stale, "" if outcome["ok"] else outcome.get("message", "")))
     return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
                      outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"),
                      outcome.get("result_hash"))
