@@ -44,7 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pianozona.publish.runner import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, check_notebook, plan_run
+from pianozona.publish.parameters import check_notebook
+from pianozona.publish.planning import DEFAULT_NOTEBOOKS, METRICS_PARAMETER, plan_run
 
 BIN = Path(sys.executable).parent
 GOAL_LOOP, GOAL_FLOOR = 8.0, 1.0

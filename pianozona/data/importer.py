@@ -13,11 +13,8 @@ and which areas it lacks.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from pianozona.data.ats_codes import AREE_ISTAT, area_kind
 from pianozona.data.config import DistrictConfig, district_folder, read_config
 from pianozona.data.datasets import ISTAT_FOLDER
 from pianozona.errors import DataError
+from pianozona.files import copy_atomic, file_hash
 
 
 @dataclass(frozen=True)
@@ -41,10 +39,6 @@ class ImportResult:
     ambiti: int = 0  # the ATS survey: ambiti in the file
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def import_istat_files(files: list[str | os.PathLike], district: str | os.PathLike, *, year: int | None = None,
                        overwrite: bool = False) -> list[ImportResult]:
     """Check each ISTAT file and copy it where it belongs; return what was filed.
@@ -58,19 +52,16 @@ def import_istat_files(files: list[str | os.PathLike], district: str | os.PathLi
                else _check_population(Path(name), config, year, overwrite) for name in files]
     results = []
     for result in checked:
-        unchanged = result.destination.exists() and _digest(result.destination) == _digest(result.source)
+        unchanged = result.destination.exists() and file_hash(result.destination) == file_hash(result.source)
         if not unchanged:
             result.destination.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=result.destination.parent, delete=False, suffix=".tmp") as tmp:
-                with result.source.open("rb") as source:
-                    shutil.copyfileobj(source, tmp)
-            os.replace(tmp.name, result.destination)
+            copy_atomic(result.source, result.destination)
         results.append(replace(result, unchanged=unchanged))
     return results
 
 
 def _clash(source: Path, destination: Path, overwrite: bool) -> None:
-    if destination.exists() and _digest(destination) != _digest(source) and not overwrite:
+    if destination.exists() and file_hash(destination) != file_hash(source) and not overwrite:
         raise DataError("esiste già un file diverso con lo stesso nome", file=destination,
                         fix="rinominare il file oppure usare --sovrascrivi")
 

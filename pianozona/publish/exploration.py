@@ -19,7 +19,7 @@ from pathlib import Path
 from pianozona.data.config import data_root, district_folder
 from pianozona.data.datasets import District, load_district
 from pianozona.errors import ParameterError
-from pianozona.publish.files import write_atomic
+from pianozona.files import write_atomic
 from pianozona.publish.planning import DEFAULT_NOTEBOOKS
 
 __all__ = ["EXPLORER", "FOLDER", "PersonalCopy", "personal_explorer", "set_parameters"]

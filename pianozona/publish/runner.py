@@ -10,10 +10,12 @@ What a run does
    per area, ``verifica_annuale``, ``bilancio``.  The district, the year (it
    must be a year of the district's service or spending data; default the
    latest) and the area codes are checked first.
-2. **Skip what is up to date**: a report is rerun only when the notebook
-   file, any file of the district folder, its parameters or the pianozona
-   package (version and source) changed, when it failed last time, or with
-   ``force=True``.
+2. **Skip what is up to date**: a report is rerun only when its notebook,
+   an input its notebook reads (`planning.SuiteEntry.inputs`), what every
+   page shows of the district, its parameters or the pianozona package
+   changed, when it failed last time, or with ``force=True``.  A report
+   whose kernel read an input that changed while the run went on (a file
+   saved meanwhile) is not published, and the next run redoes it.
 3. **Check the notebooks** of the jobs that will run (`check_notebook`):
    every injected parameter must be declared in the notebook's
    ``parameters`` cell with a compatible type.  Nothing starts a kernel
@@ -40,7 +42,7 @@ What a run does
    written in a temporary folder there and moved in place with `os.replace`
    only when the job succeeded; ``index.html`` and ``manifest.json`` are
    rewritten (also atomically) after each job.  A failed job publishes
-   ``<job>.errore.html`` and ``<job>.errore.ipynb`` and leaves the last good
+   ``<job>.errore.html`` (its reason in words) and leaves the last good
    ``<job>.html`` in place.  Ctrl-C stops the workers and their kernels and
    removes the temporary folder: nothing half written is ever in place.
    A full disk or a read-only folder ends the run with one `ExecutionError`
@@ -85,28 +87,23 @@ Conventions for notebook authors
 
 Outputs
 -------
-``<job>.html`` (report), ``<job>.ipynb`` (executed notebook),
+``<job>.html`` (report), ``<job>.xlsx`` and ``<job>.pdf`` (when made),
 ``<job>.metrics.json`` (key figures, when written), ``index.html`` and
 ``manifest.json``: district, year, ``esito`` ("riuscito" / "con errori"),
 pianozona version, source hash and git commit, the *names* of the data
 files (never their hashes: see `pianozona.publish.keys`), and per report
 (``rapporti``) its parameters, ``stato``, ``durata_s``, ``hash_notebook``, ``hash_risultato``,
 ``chiave`` (the incremental key, an HMAC with a local secret), ``errore``,
-``avvisi``, ``cifre_chiave`` and ``ultimo_successo``.  Hidden files: ``.lock`` (one run
-at a time per folder) and ``<out>/<district>/.distretto.json`` (district
-facts cached by data fingerprint, so that an unchanged rerun takes about a
-second).  `RunResult.exit_code`: 0 all good, 1 a report failed.
+``avvisi``, ``cifre_chiave`` and ``ultimo_successo``; ``<out>/<district>/index.html``
+lists the published years.  Nothing else: the executed notebooks, the
+lock, the district facts and the failures' details are in the folder's
+private folder (`planning.private_folder`).  `RunResult.exit_code`: 0
+all good, 1 a report failed.
 
 Layout: this module holds `run_reports` and the run itself (signals,
-progress); a run reads in the order of the modules of `pianozona.publish`:
-`planning` (the jobs, the run's options, incremental keys; with `keys` for
-fingerprints and the local secret, `parameters` for the checks against each
-notebook), `template` (the pre-imported kernel template), `workers` (the
-processes), `execution` (one job: papermill, its page), `kernels` (the
-kernels a job runs in, with `processes` for their lifetime and limits),
-`site` (reports, index, manifest, locking); `files` holds the file helpers
-they share.  Their public names used by callers are importable from here
-as well.
+progress); a run reads in the order of the modules of `pianozona.publish`
+(listed in its docstring); `pianozona.files` holds the file helpers every
+layer shares.
 """
 
 from __future__ import annotations
@@ -126,34 +123,23 @@ from pianozona.errors import ExecutionError
 from pianozona.formatting import num
 from pianozona.publish.console import Progress, plural
 from pianozona.publish.executor_dask import DaskPool, check_executor
-from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
+from pianozona.files import TEMP_PREFIX, read_json, remove_temporaries, remove_tree
 from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.parameters import check_notebook
-from pianozona.publish.pdf import pdf_support
+from pianozona.publish.pdf import pdf_printer, pdf_support
+from pianozona.publish.optional import note_lines
 from pianozona.publish.planning import (
     DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, check_jobs, check_memory, check_timeout, is_up_to_date, job_key,
-    note_lines, plan_run,
+    manifest_entries, plan_run,
 )
+from pianozona.publish.stale import stale_inputs, stale_message
 from pianozona.publish.site import (
     MANIFEST, MANIFEST_FORMAT, JobResult, deferred_interrupts, git_commit, in_main_thread, is_read_only,
-    last_good_html, publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
+    last_good_html, publish_job, publish_summary, remove_no_longer_published, run_lock, write_error_message,
 )
 from pianozona.publish.template import KernelTemplate, preload_modules
 from pianozona.publish.warm import warm_specs
 from pianozona.publish.workers import Pool, WorkerConfig
-
-# Defined with the code that uses them, importable from here as before.
-from pianozona.privacy import PUBLISH_ENV_VAR  # noqa: F401
-from pianozona.publish.execution import CELL_TIMEOUT_S, KERNEL_ARGUMENTS, KERNEL_NAME  # noqa: F401
-from pianozona.publish.files import PACKAGE_ROOT, write_atomic  # noqa: F401
-from pianozona.publish.kernels import START_TIMEOUT_S  # noqa: F401
-from pianozona.publish.keys import data_fingerprint  # noqa: F401
-from pianozona.publish.parameters import type_matches  # noqa: F401
-from pianozona.publish.planning import (  # noqa: F401
-    DEFAULT_MEMORY_MB, DEFAULT_NOTEBOOKS, DEFAULT_TIMEOUT_S, SUITE, DistrictInfo, SuiteEntry, district_info,
-)
-from pianozona.publish.site import INDEX, LOCK  # noqa: F401
-from pianozona.publish.template import KERNEL_MODULES, NO_PRELOAD  # noqa: F401
 
 
 @dataclass
@@ -190,7 +176,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
                 notebooks_dir: str | os.PathLike | None = None,
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
-                memory_mb: int | None = None, pdf: bool = False, executor: str = "locale",
+                memory_mb: int | None = None, pdf: bool | None = None, executor: str = "locale",
                 scheduler: str | None = None) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
@@ -200,7 +186,8 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
     `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
     with headless Chromium; without Chromium one line says how to get it and
-    the run goes on.  ``executor="dask"`` runs the jobs on Dask distributed
+    the run goes on; ``pdf=None`` (default) keeps what the folder has, ``False`` prints
+    none (`pianozona.publish.pdf.pdf_printer`).  ``executor="dask"`` runs the jobs on Dask distributed
     (`pianozona.publish.executor_dask`): on the cluster of `scheduler`
     (``tcp://host:port``), or on a LocalCluster of `jobs` workers.  Raises `DataError`/`ParameterError` before any
     kernel starts, `ExecutionError` when another run holds the output
@@ -211,7 +198,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     start = time.perf_counter()
     options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
     plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
-    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf))
+    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf is True), pdf=pdf)
     results = run_plans([plan], options, plan.out_dir)[0]
     return RunResult(plan, results, time.perf_counter() - start)
 
@@ -226,6 +213,7 @@ class RunOptions:
     force: bool = False
     preload: bool = True
     chromium: str | None = None  # Chromium's path when PDFs are asked for and can be printed
+    pdf: bool | None = None  # asked (True), refused (False), or as the folder already has (None)
 
 
 def run_options(jobs, timeout, memory_mb, progress, executor, scheduler) -> RunOptions:
@@ -266,6 +254,8 @@ class _Batch:
     lock: tuple[int, int, int] | None
     prefix: str = ""  # of its tasks' names, when several folders share the run's pool
     work: Path | None = None  # its temporary folder, inside its output folder
+    chromium: str | None = None  # the Chromium its jobs print PDFs with (None: no PDF)
+    notices: tuple[str, ...] = ()  # for the log before the jobs start (data warnings, PDFs)
 
 
 def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
@@ -274,7 +264,7 @@ def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
         batches = [_open(stack, plan, o, commit, several=len(plans) > 1) for plan in plans]
         stack.enter_context(_signals_as_interrupt())
         report = Progress(o.mode, sum(len(b.todo) for b in batches), sum(len(b.results) for b in batches),
-                          note_lines([b.plan for b in batches]))
+                          notices=note_lines([b.plan for b in batches]) + [n for b in batches for n in b.notices])
         try:
             if any(b.todo for b in batches):
                 config = WorkerConfig("", None, os.getpid(), locks=tuple(b.lock for b in batches if b.lock),
@@ -292,14 +282,19 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     """Lock a plan's folder, clean what an interrupted run left there, read its manifest, choose the jobs to run."""
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     lock = stack.enter_context(run_lock(plan.out_dir))
-    remove_stale_temp(plan.out_dir)
+    remove_temporaries(plan.out_dir)
+    remove_no_longer_published(plan.out_dir)
     manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
+    chromium, pdf_notice = pdf_printer(o.pdf, o.chromium, manifest)
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
-    return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
+    where = f"{plan.district.nome}: " if several else ""
+    notices = [f"avviso sui dati: {w}" for w in plan.district.warnings] + ([pdf_notice] if pdf_notice and todo else [])
+    return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "", None,
+                  chromium, tuple(where + line for line in notices))
 
 
 def _upgraded(manifest: dict) -> dict:
@@ -337,7 +332,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
                 declared[job.notebook] = check_notebook(job)
         order = sorted(((b, j) for b in batches for j in b.todo),
                        key=lambda bj: -manifest_entries(bj[0].manifest).get(bj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(b, j, declared[j.notebook], o.chromium) for b, j in order]
+        tasks = [_task(b, j, declared[j.notebook], b.chromium) for b, j in order]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
         size = min(o.workers, len(jobs))
         pool = (DaskPool(size, config, o.limits["executor"][1], preload=modules if o.preload else None,
@@ -346,7 +341,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
         owner = {b.prefix + j.name: (b, j) for b, j in order}
         for outcome in pool.run(tasks):
             batch, job = owner[outcome["name"]]
-            result = _result(job, outcome)
+            result = _result(job, outcome, stale_inputs(job, batch.plan, outcome.get("letture") or []))
             with deferred_interrupts():
                 publish_job(batch.plan, job, result, batch.keys[job.name], batch.work, batch.manifest)
             batch.results.append(result)
@@ -375,7 +370,11 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
             "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
 
 
-def _result(job: Job, outcome: dict) -> JobResult:
+def _result(job: Job, outcome: dict, stale: list[str]) -> JobResult:
+    """A job's result; one whose kernel read inputs changed since the run planned is not published."""
+    if stale:  # the likely cause of an error as well: said first
+        return JobResult(job, "fallito", outcome.get("duration", 0.0),
+                         stale_message(stale, "" if outcome["ok"] else outcome.get("message", "")))
     return JobResult(job, "riuscito" if outcome["ok"] else "fallito", outcome.get("duration", 0.0),
                      outcome.get("message", ""), list(outcome.get("warnings", [])), outcome.get("metrics"),
                      outcome.get("result_hash"))

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pianozona.privacy import PUBLISH_ENV_VAR
-from pianozona.publish.files import PACKAGE_ROOT
+from pianozona.files import PACKAGE_ROOT
 from pianozona.publish.processes import die_with_parent, kill_groups, limit_memory
 
 # Modules never imported in the kernel template: they hook into the running IPython at import time.

@@ -1,25 +1,8 @@
-"""data.cache: the fingerprint of a district's files, and what is kept is handed out as copies."""
+"""data.cache: what is kept is handed out as copies (its key: tests/data/test_datasets.py)."""
 
 from __future__ import annotations
 
-import os
-
 from pianozona.data import cache
-
-
-def test_fingerprint_follows_every_file(tmp_path):
-    (tmp_path / "utenti.csv").write_text("a;b\n1;2\n", encoding="utf-8")
-    first = cache.files_fingerprint(tmp_path)
-    assert first == cache.files_fingerprint(tmp_path)
-    (tmp_path / "istat").mkdir()
-    (tmp_path / "istat" / "POSAS_2024.csv").write_text("x", encoding="utf-8")
-    second = cache.files_fingerprint(tmp_path)
-    assert second != first
-    stat = os.stat(tmp_path / "utenti.csv")
-    os.utime(tmp_path / "utenti.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))  # same size, touched
-    assert cache.files_fingerprint(tmp_path) != second
-    os.remove(tmp_path / "istat" / "POSAS_2024.csv")
-    assert cache.files_fingerprint(tmp_path) not in (first, second)
 
 
 def test_kept_values_are_deep_copies_and_bounded():

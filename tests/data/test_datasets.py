@@ -446,8 +446,103 @@ def test_an_edited_file_is_read_again(pavia_copy, monkeypatch):
     after = pianozona.load_district(pavia_copy)
     assert len(reads) == 2 and after.fingerprint != before.fingerprint
     assert after.utenti["utenti"].iloc[0] == 308 != before.utenti["utenti"].iloc[0]
-    (pavia_copy / "note.txt").write_text("appunti", encoding="utf-8")  # a new file counts too
-    assert pianozona.load_district(pavia_copy).fingerprint != after.fingerprint and len(reads) == 3
+    (pavia_copy / "note.txt").write_text("appunti", encoding="utf-8")  # a new file: read again...
+    again = pianozona.load_district(pavia_copy)
+    assert len(reads) == 3 and again.fingerprint == after.fingerprint  # ... but what was read is the same
+    assert again.inputs == after.inputs
+
+
+def test_each_input_has_the_fingerprint_of_what_was_read(pavia_copy):
+    from pianozona.data import inputs
+
+    before = pianozona.load_district(pavia_copy).inputs
+    assert set(before) == set(inputs.INPUTS) and before["persone"] == inputs.ABSENT
+    line = (pavia_copy / "obiettivi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace("dimostrativo", " dimostrativo "))
+    assert pianozona.load_district(pavia_copy).inputs == before  # the same cells as read: spaces are trimmed
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace(";450;", ";460;"))  # one target
+    after = pianozona.load_district(pavia_copy).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["obiettivi"]
+
+
+def _as_workbook(folder) -> dict[str, pd.DataFrame]:
+    """Move the office's CSV tables of `folder` into sheets of dati.xlsx; the tables, to change and write again."""
+    tables = {name: pd.read_csv(folder / f"{name}.csv", sep=";", dtype=str, keep_default_na=False)
+              for name in ("utenti", "spesa", "obiettivi", "misure", "servizi")}
+    for name in tables:
+        (folder / f"{name}.csv").unlink()
+    _write_workbook(folder, tables)
+    return tables
+
+
+def _write_workbook(folder, tables) -> None:
+    with pd.ExcelWriter(folder / "dati.xlsx") as book:
+        for name, table in tables.items():
+            table.to_excel(book, sheet_name=name, index=False)
+
+
+def test_a_sheet_of_the_workbook_has_its_own_fingerprint(pavia_copy):
+    from pianozona.data import inputs
+
+    tables = _as_workbook(pavia_copy)
+    before = pianozona.load_district(pavia_copy).inputs
+    tables["misure"].loc[0, "valore"] = "1"
+    _write_workbook(pavia_copy, tables)
+    after = pianozona.load_district(pavia_copy).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["misure"]
+
+
+def test_a_workbook_saved_while_it_is_read_is_an_error(pavia_copy, monkeypatch):
+    """dati.xlsx is read once per table: a save between two of its reads is noticed, never mixed."""
+    from pianozona.data import tabular
+
+    tables = _as_workbook(pavia_copy)
+    real, calls = tabular.read_bytes_bounded, []
+
+    def saved_meanwhile(path, *args, **kwargs):
+        raw = real(path, *args, **kwargs)
+        calls.append(path)
+        if len(calls) == 3:  # the office saves the workbook after the loader's third read
+            tables["utenti"].loc[0, "utenti"] = "999"
+            _write_workbook(pavia_copy, tables)
+        return raw
+
+    monkeypatch.setattr(tabular, "read_bytes_bounded", saved_meanwhile)
+    district = pianozona.load_district(pavia_copy, strict=False)
+    assert len(calls) > 3
+    assert [p.message for p in district.problems.errors if p.file.endswith("dati.xlsx")] == [
+        "il file è cambiato mentre veniva letto (salvato in quel momento?)"]
+    assert district.fingerprint == ""  # neither kept in memory nor a key of cached results
+    again = pianozona.load_district(pavia_copy)  # read again: the saved version, whole
+    assert again.utenti["utenti"].iloc[0] == 999 and not again.problems.errors
+
+
+def test_an_istat_file_changes_the_population_input_only(pavia_copy):
+    from pianozona.data import inputs
+    from tests.data.istat_samples import posas
+
+    before = pianozona.load_district(pavia_copy).inputs
+    (pavia_copy / "istat").mkdir()
+    posas(pavia_copy / "istat")
+    after = pianozona.load_district(pavia_copy, strict=False).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["popolazione"]
+
+
+def test_a_run_notes_what_each_load_read(pavia_copy, tmp_path, monkeypatch):
+    from pianozona.data import inputs
+
+    record = tmp_path / "letture.jsonl"
+    monkeypatch.setenv(inputs.READS_ENV_VAR, str(record))
+    first = pianozona.load_district(pavia_copy)
+    pianozona.load_district(pavia_copy)  # from memory: noted as well
+    notes = inputs.read_notes(record)
+    assert len(notes) == 2 and notes[0] == notes[1]
+    assert notes[0] == {"cartella": str(pavia_copy.resolve()), "codice": "pavia", "ingressi": first.inputs,
+                        "fatti": inputs.district_facts(first)}
+    assert notes[0]["fatti"]["anni"] == [2019, 2020, 2021, 2022, 2023] and notes[0]["fatti"]["dimostrativo"]
+    monkeypatch.delenv(inputs.READS_ENV_VAR)
+    pianozona.load_district(pavia_copy)
+    assert len(inputs.read_notes(record)) == 2
 
 
 def test_strict_applies_to_a_district_from_memory(pavia_copy, monkeypatch):

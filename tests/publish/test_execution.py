@@ -31,7 +31,8 @@ def test_a_kernel_that_loses_a_port_race_is_started_again(monkeypatch, tmp_path)
 
     outcomes = [race, race, good]
     monkeypatch.setattr(execution, "_papermill", lambda t, o: fake(t, o, outcomes))
-    assert execution.execute_job(task) == {"ok": True, "message": "", "result_hash": execution.result_hash(good[0])}
+    assert execution.execute_job(task) == {"ok": True, "message": "", "result_hash": execution.result_hash(good[0]),
+                                           "letture": []}
     assert len(calls) == 3
 
     calls.clear()

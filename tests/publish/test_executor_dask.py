@@ -16,7 +16,8 @@ import pytest
 
 from pianozona.errors import ParameterError
 from pianozona.publish.executor_dask import check_executor
-from pianozona.publish.files import TEMP_PREFIX
+from pianozona.files import TEMP_PREFIX
+from pianozona.publish.site import private_notebook
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FIXTURES, edit_notebook
 from tests.publish.test_runner import alive, descendants, kernel_pids, ours, published, wait_until
@@ -58,7 +59,7 @@ def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     out_local, out_dask = root / "locale" / "pavia" / "2023", root / "dask" / "pavia" / "2023"
     assert entries(out_dask) == entries(out_local)  # parameters, key figures, incremental keys, files, warnings
     for name in entries(out_local):
-        assert outputs(out_dask / f"{name}.ipynb") == outputs(out_local / f"{name}.ipynb"), name
+        assert outputs(private_notebook(out_dask, name)) == outputs(private_notebook(out_local, name)), name
     assert entries(out_dask)["bisogni_area_anziani"]["cifre_chiave"]["pubblicazione"] == "1"
     manifest = json.loads((out_dask / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["ultima_esecuzione"]["esecutore"] == "dask"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import html
 import json
 import os
 import shutil
@@ -16,12 +17,13 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from pianozona.data.areas import AREE
+import pianozona
 from pianozona.cli import main
+from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish import keys, runner
-from pianozona.publish.files import file_hash
-from pianozona.publish.runner import METRICS_PARAMETER, TEMP_PREFIX, data_fingerprint, plan_run, run_reports
+from pianozona.files import TEMP_PREFIX, digest, file_hash, folder_fingerprint
+from pianozona.publish import keys, planning, runner, site
+from pianozona.publish.runner import METRICS_PARAMETER, plan_run, run_reports
 from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
 
 ONE = ["018110"]  # one comune's profile: runs narrowed to one area stay small
@@ -50,7 +52,8 @@ def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, 
 def test_a_second_run_on_the_same_folder_is_refused(reports_root):
     plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with open(plan.out_dir / ".lock", "w") as handle:
+    site.lock_path(plan.out_dir).parent.mkdir(parents=True, exist_ok=True)
+    with open(site.lock_path(plan.out_dir), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(ExecutionError, match="un'altra esecuzione"):
             run_reports("pavia", notebooks_dir=FIXTURES, out_dir=reports_root, progress="none")
@@ -74,9 +77,10 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     out = tmp_path / "pavia" / "2023"
     assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * len(SUITE_NAMES)
     for name in SUITE_NAMES:
-        for suffix in (".html", ".ipynb", ".metrics.json"):
+        for suffix in (".html", ".metrics.json"):
             assert (out / f"{name}{suffix}").is_file(), name + suffix
-    assert not list(out.glob(TEMP_PREFIX + "*"))
+        assert site.private_notebook(out, name).is_file(), name  # kept for the operator, not published
+    assert not list(out.glob(TEMP_PREFIX + "*")) and not list(out.glob("*.ipynb"))
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["esito"] == "riuscito" and manifest["anno"] == 2023
@@ -101,8 +105,8 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     assert time.perf_counter() - start < 3
     assert [r.status for r in again.results] == ["invariato"] * len(SUITE_NAMES)
     after = published(out)
-    assert {k: v for k, v in after.items() if k.endswith((".html", ".ipynb"))} == \
-           {k: v for k, v in before.items() if k.endswith((".html", ".ipynb"))} | {"index.html": after["index.html"]}
+    assert {k: v for k, v in after.items() if k.endswith(".html")} == \
+           {k: v for k, v in before.items() if k.endswith(".html")} | {"index.html": after["index.html"]}
 
     forced = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
                          progress="none")
@@ -131,14 +135,15 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert "NON RIUSCITO bilancio: ValueError: spesa negativa nel file di prova" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert (out / "bilancio.html").read_bytes() == good
-    error_page = (out / "bilancio.errore.html").read_text(encoding="utf-8")
-    assert "Esecuzione non riuscita" in error_page and "raise ValueError(" in error_page
+    error_page = html.unescape((out / "bilancio.errore.html").read_text(encoding="utf-8"))
+    assert "Rapporto non aggiornato" in error_page and "errore durante l'esecuzione del notebook" in error_page
+    assert "raise ValueError(" not in error_page and "spesa negativa" not in error_page  # details: private
     assert 'href="bilancio.html"' in error_page
-    assert nbformat.read(out / "bilancio.errore.ipynb", as_version=4).cells
+    assert nbformat.read(site.private_notebook(out, "bilancio.errore"), as_version=4).cells
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
     assert manifest["esito"] == "con errori" and entry["stato"] == "fallito"
-    assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
+    assert entry["errore"] == "errore durante l'esecuzione del notebook"
     assert entry["ultimo_successo"]["html"] == "bilancio.html"
     others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
     assert others == ["riuscito"] * 6  # with livelli_essenziali: bundled Pavia has the staff table
@@ -147,7 +152,7 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
 
     shutil.copy(FIXTURES / "bilancio.ipynb", notebooks / "bilancio.ipynb")
     assert run_cli(notebooks, tmp_path / "reports").returncode == 0
-    assert not (out / "bilancio.errore.html").exists() and not (out / "bilancio.errore.ipynb").exists()
+    assert not (out / "bilancio.errore.html").exists() and not site.private_notebook(out, "bilancio.errore").exists()
 
 
 def ours(root: int) -> set[int]:
@@ -366,7 +371,7 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_pa
         proc.wait(timeout=30)
     assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
         [pid for pid in children if alive(pid)]
-    with open(out / ".lock", "w") as handle:  # released by the OS
+    with open(site.lock_path(out), "w") as handle:  # released by the OS
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(handle, fcntl.LOCK_UN)
     shutil.copy(FIXTURES / "bisogni_area.ipynb", notebooks / "bisogni_area.ipynb")
@@ -466,18 +471,21 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
                          progress="none")
-    files = data_fingerprint(result.plan.district.folder)
-    hashes = set(files.values()) | {keys.digest(files)}
-    key_inputs = {job.name: keys.digest({"notebook": file_hash(job.notebook),
-                                              "dati": keys.digest(files), "parametri": job.parameters,
-                                              "pacchetto": keys.package_fingerprint()})
+    files = folder_fingerprint(result.plan.district.folder)
+    inputs = pianozona.load_district(result.plan.district.folder).inputs
+    hashes = set(files.values()) | {digest(files)} | set(inputs.values()) | {digest(inputs)}
+    key_inputs = {job.name: digest({"notebook": file_hash(job.notebook), "parametri": job.parameters,
+                                    "pacchetto": keys.package_fingerprint(), "fatti": result.plan.district.facts,
+                                    "ingressi": {name: inputs.get(name) for name in job.inputs}})
                   for job in result.plan.jobs}
     hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
-    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "pavia").rglob("*")
-             if p.is_file() and p.suffix in (".json", ".html") or p.name == ".distretto.json"]
-    assert texts and not any(h in text for h in hashes for text in texts)
+    hashes = {h for h in hashes if len(h) == 64}  # not the words of an absent or unreadable input
+    private = [planning.private_folder(result.plan.out_dir.parent) / planning.FACTS]
+    texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "pavia").rglob("*"), *private]
+             if p.is_file() and p.suffix in (".json", ".html")]
+    assert len(texts) > 6 and not any(h in text for h in hashes for text in texts)
     manifest = json.loads((result.plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
+    assert manifest["formato"] == 3 and manifest["dati"] == {"file": sorted(files)}
     secret = keys.local_secret_path()
     assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
     again = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
@@ -489,3 +497,66 @@ def test_an_old_manifest_loses_its_unkeyed_keys():
     assert runner._upgraded(old)["rapporti"] == [{"nome": "bilancio", "ultimo_successo": {}}]
 
 
+
+
+# ---------------------------------------------------------------------------
+# the real suite: what reruns when an input changes, and a file saved while the run reads it
+
+
+def statuses(result) -> dict[str, str]:
+    return {r.job.name: r.status for r in result.results}
+
+
+@pytest.mark.kernel
+def test_a_change_reruns_only_the_reports_that_read_it(pavia_copy, tmp_path):
+    from pianozona.publish.planning import DEFAULT_NOTEBOOKS
+    from tests.conftest import replace_line
+
+    def run():
+        return run_reports(pavia_copy, areas="anziani", comuni=ONE, notebooks_dir=DEFAULT_NOTEBOOKS,
+                           out_dir=tmp_path, jobs=2, progress="none")
+
+    assert run().exit_code == 0
+    line = (pavia_copy / "obiettivi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace(";450;", ";460;"))  # one target
+    changed = statuses(run())
+    assert changed == {name: "riuscito" if name == "verifica_annuale" else "invariato" for name in changed}
+    line = (pavia_copy / "servizi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "servizi.csv", 2, line + " ")  # the same cells as read: nothing reruns
+    assert set(statuses(run()).values()) == {"invariato"}
+    (pavia_copy / "appunti.txt").write_text("note dell'ufficio", encoding="utf-8")  # read by no report
+    assert set(statuses(run()).values()) == {"invariato"}
+
+
+@pytest.mark.kernel
+def test_a_file_saved_while_the_run_reads_it_is_noticed_and_redone(pavia_copy, tmp_path):
+    """utenti.csv is cut short (an office's save in progress) after the run planned and while it runs: the
+    reports that read it are not published, the others are; with the file whole again, the next run redoes
+    exactly those."""
+    from pianozona.publish.planning import DEFAULT_NOTEBOOKS
+
+    notebooks = Path(shutil.copytree(DEFAULT_NOTEBOOKS, tmp_path / "notebooks"))
+    whole = (pavia_copy / "utenti.csv").read_text(encoding="utf-8")
+    lines = whole.splitlines()
+    half = "\n".join(lines[: len(lines) * 9 // 10]) + "\n"  # cut short; the same years, comuni and sources
+    save = (f"from pathlib import Path\nPath({str(pavia_copy / 'utenti.csv')!r}).write_text({half!r}, "
+            "encoding='utf-8')")
+    edit_notebook(notebooks / "panoramica.ipynb", lambda nb: nb.cells.insert(1, nbformat.v4.new_code_cell(save)))
+    result = run_reports(pavia_copy, areas="anziani", comuni="", notebooks_dir=notebooks, out_dir=tmp_path / "r",
+                         jobs=1, progress="none")  # one job at a time: panoramica first, as in the suite
+    readers = {"bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci"}  # all but the overview
+    assert statuses(result) == {name: "fallito" if name in readers else "riuscito" for name in statuses(result)}
+    assert all(r.message.startswith("i dati sono cambiati durante l'esecuzione (") and "utenti" in r.message
+               for r in result.failed), [r.message for r in result.failed]
+    out = result.plan.out_dir
+    assert not any((out / f"{name}.html").exists() for name in readers)  # nothing built from the half file
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {e["errore"] for e in manifest["rapporti"] if e["stato"] == "fallito"} == {
+        "i dati sono cambiati durante l'esecuzione"}
+    (pavia_copy / "utenti.csv").write_text(whole, encoding="utf-8")  # saved whole
+    shutil.copy(DEFAULT_NOTEBOOKS / "panoramica.ipynb", notebooks / "panoramica.ipynb")
+    again = run_reports(pavia_copy, areas="anziani", comuni="", notebooks_dir=notebooks, out_dir=tmp_path / "r",
+                        jobs=2, progress="none")
+    assert statuses(again) == {name: "riuscito" if name in readers | {"panoramica"} else "invariato"
+                               for name in statuses(again)}  # panoramica: its notebook was edited back
+    assert all((out / f"{name}.html").is_file() for name in readers)
