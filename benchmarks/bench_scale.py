@@ -21,17 +21,16 @@ import statistics
 import time
 from pathlib import Path
 
+import geopandas
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from shapely.geometry import box
 
-matplotlib.use("Agg")
+from pianozona.present import charts, charts_district, scaffold
 
-import geopandas  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from shapely.geometry import box  # noqa: E402
-
-from pianozona.present import charts, charts_district, scaffold  # noqa: E402
+matplotlib.use("Agg")  # off screen (switching after importing pyplot is allowed before any figure exists)
 
 SIZES = (12, 150, 186, 1500)
 #: The previous funnel labels take ~50 s at 186 units on this machine and over 15 minutes at 1,500: not run there.

@@ -50,7 +50,10 @@ def areas() -> None:
         click.echo(f"{area.codice:<16}{area.etichetta:<36}{area.descrizione}")
 
 
-@main.command(name="import-istat", help="Controlla file ISTAT (POSAS, STRASA, ...) e li archivia nel distretto.")
+@main.command(name="import-istat", help="Controlla file ISTAT (POSAS, STRASA, ...) e li archivia nel distretto; "
+                                         "l'esportazione SDMX-CSV dell'indagine sui servizi sociali per ambito "
+                                         "(dataflow DCIS_SPESESERSOC1_5) va in <cartella dei dati>/istat_ats/, "
+                                         "per tutti i distretti.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--district", "--distretto", "district", default=DEFAULT_DISTRICT, show_default=True)
 @click.option("--year", "--anno", "year", type=int, default=None, help="anno, se non ricavabile dal file")
@@ -65,8 +68,14 @@ def import_istat(files: tuple[str, ...], district: str, year: int | None, sovras
     for r in results:
         state = "già presente" if r.unchanged else "archiviato"
         years = ", ".join(map(str, r.years))
-        click.echo(f"{r.source.name}: {r.kind.upper()} {years}, {r.comuni_distretto} comuni del distretto su "
-                   f"{r.comuni_attesi}, {state} in {r.destination}")
+        if r.kind == "ats":
+            click.echo(f"{r.source.name}: indagine ISTAT sui servizi sociali per ambito, anni {years}, {r.ambiti} "
+                       f"ambiti, {state} in {r.destination} (vale per tutti i distretti della cartella)")
+        else:
+            click.echo(f"{r.source.name}: {r.kind.upper()} {years}, {r.comuni_distretto} comuni del distretto su "
+                       f"{r.comuni_attesi}, {state} in {r.destination}")
+        for note in r.notes:
+            click.echo(f"- {note}")
 
 
 @main.command(help="Elenca i comuni italiani (codice ISTAT, nome, provincia, regione) dai dati ISTAT inclusi, "
@@ -139,6 +148,29 @@ def summary(distretto: str, year: int | None) -> None:
         _fail(exc)
 
 
+@main.command(help="Prepara la propria copia di esplora.ipynb per un distretto, fuori dai notebook del progetto "
+                   "(cartella esplorazioni/, ignorata da git): si apre in JupyterLab e ricorda il distretto.")
+@click.argument("distretto", default=DEFAULT_DISTRICT)
+@click.option("--year", "--anno", "year", type=int, default=None, help="anno dei dati (predefinito: l'ultimo)")
+@click.option("--cartella", default=None, type=click.Path(file_okay=False),
+              help="dove scrivere la copia (predefinito: esplorazioni/ nella cartella corrente)")
+@click.option("--sovrascrivi", is_flag=True, help="ricrea la copia anche se esiste già (le sue modifiche si perdono)")
+def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi: bool) -> None:
+    from pianozona.publish.exploration import personal_explorer
+
+    try:
+        copy = personal_explorer(distretto, year=year, folder=cartella, replace=sovrascrivi)
+    except PianozonaError as exc:
+        _fail(exc)
+    if copy.created:
+        click.echo(f"Esplorazione di {copy.district}: {copy.path}")
+    else:
+        click.echo(f"Esplorazione di {copy.district} già pronta: {copy.path} (lasciata com'è; per ricrearla "
+                   "--sovrascrivi)")
+    click.echo(f"Per aprirla: make lab, poi la cartella {copy.path.parent}/ a sinistra; oppure jupyter lab {copy.path}")
+    click.echo("Dati non protetti: la copia resta fuori da git e non va inviata a nessuno.")
+
+
 @main.command(help="Esegue i notebook per un distretto (o per ogni distretto di un territorio) e un anno e "
                    "pubblica i rapporti HTML in <cartella>/<distretto>/<anno>/ con index.html e manifest.json. "
                    "Esce con 0 se tutto è riuscito, 1 se un rapporto non è riuscito, 2 per parametri o dati "
@@ -165,16 +197,18 @@ def summary(distretto: str, year: int | None) -> None:
               help="secondi massimi per rapporto, poi il kernel è fermato (predefinito: 600)")
 @click.option("--memoria", "--memory", "memory", default=None,
               help="memoria residente massima di ogni kernel in MB, almeno 1024 (predefinito: 4096)")
-@click.option("--pdf", "pdf", is_flag=True,
-              help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
+@click.option("--pdf/--senza-pdf", "pdf", default=None,
+              help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo); "
+                   "predefinito: come la cartella ha già (PDF se un'esecuzione precedente li ha prodotti)")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
               help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
 @click.option("--scheduler", default=None,
               help="con --executor dask: indirizzo tcp://host:porta di un cluster Dask esistente "
                    "(predefinito: un cluster locale di --processi processi)")
-def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
+def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
+        notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool, executor: str, scheduler: str | None) -> None:
+        pdf: bool | None, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:

@@ -1,9 +1,12 @@
-"""Italian number and date formats (Babel, locale it_IT) for everything a planner reads."""
+"""Italian number and date formats (Babel, locale it_IT) for everything a planner reads, and `Summary`: the short
+description of a result that a notebook shows in place of the result's every field."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -73,3 +76,33 @@ def table(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.Dat
         digits = decimals.get(col, default)
         out[col] = [num(v, digits) for v in series]
     return out
+
+
+def span(values) -> str:
+    """The first and last of some years: '2019–2023', '2023' for one, 'nessuno' for none."""
+    years = sorted({int(v) for v in values if not _missing(v)})
+    if not years:
+        return "nessuno"
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A title, a few (label, value) rows and notes: how a result introduces itself in a notebook.
+
+    `html` escapes every piece (names come from an office's data); `text` is the same for a terminal.
+    """
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...] = ()
+
+    def html(self) -> str:
+        rows = "".join(f'<tr><th scope="row" style="text-align:left">{html.escape(label)}</th>'
+                       f'<td style="text-align:left">{html.escape(value)}</td></tr>' for label, value in self.rows)
+        notes = "".join(f"<p>{html.escape(note)}</p>" for note in self.notes)
+        return (f'<div class="pz-sintesi"><p><strong>{html.escape(self.title)}</strong></p>'
+                f"<table><tbody>{rows}</tbody></table>{notes}</div>")
+
+    def text(self) -> str:
+        return "\n".join([self.title, *(f"  {label}: {value}" for label, value in self.rows), *self.notes])

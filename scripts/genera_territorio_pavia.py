@@ -20,12 +20,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from pianozona.data import demo, new_district
+from pianozona.data.comuni import Entry, list_comuni
+from pianozona.data.population import geopop_data_dir, geopop_years
 
-from pianozona.data import demo, new_district  # noqa: E402
-from pianozona.data.comuni import Entry, list_comuni  # noqa: E402
-from pianozona.data.population import geopop_data_dir, geopop_years  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CODICE = "provincia_pavia"
 PROVINCIA = "018"

@@ -18,9 +18,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 from pianozona.privacy import SECRET_ENV_VAR
+
+matplotlib.use("Agg")  # every test draws off screen; set before any test module imports pyplot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAVIA = ROOT / "data" / "pavia"
@@ -39,13 +42,6 @@ def execute_notebook(source: Path | str, target: Path | str, **kwargs):
     kwargs.setdefault("progress_bar", False)
     return papermill.execute_notebook(str(source), str(target), execution_timeout=CELL_TIMEOUT_S,
                                       start_timeout=KERNEL_START_TIMEOUT_S, **kwargs)
-
-
-def pytest_collection_modifyitems(items):
-    """nbval's notebook cells start a kernel: mark them so that the fast loop leaves them out."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.kernel)
 
 
 @pytest.fixture(scope="session")

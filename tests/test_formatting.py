@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from pianozona.formatting import data_lunga, del_pct, euro, num, pct, table
+from pianozona.formatting import Summary, data_lunga, del_pct, euro, num, pct, span, table
 
 
 def test_italian_numbers_and_missing():
@@ -25,3 +25,16 @@ def test_long_date_in_italian():
 def test_table_formats_numeric_columns_only():
     out = table(pd.DataFrame({"comune": ["Pavia"], "utenti": [1234], "tasso": [3.14159]}), {"tasso": 2})
     assert out.iloc[0].tolist() == ["Pavia", "1.234", "3,14"]
+
+
+def test_a_summary_escapes_every_piece_and_reads_the_same_as_text():
+    summary = Summary("Profilo di <b>X</b>", (("Comune", "A & <i>B</i>"), ("Residenti", "1.234")), ("nota <script>",))
+    page = summary.html()
+    assert "<b>" not in page and "<i>" not in page and "<script>" not in page
+    assert "Profilo di &lt;b&gt;X&lt;/b&gt;" in page and "A &amp; &lt;i&gt;B&lt;/i&gt;" in page
+    assert page.count("<tr>") == 2 and "&lt;script&gt;" in page
+    assert summary.text() == "Profilo di <b>X</b>\n  Comune: A & <i>B</i>\n  Residenti: 1.234\nnota <script>"
+
+
+def test_span_of_years():
+    assert span([2023, 2019, 2021]) == "2019–2023" and span([2022.0]) == "2022" and span([]) == "nessuno"

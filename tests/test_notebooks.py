@@ -13,11 +13,13 @@ import pytest
 
 import pianozona
 from pianozona.analysis import budget, needs, overview, verification
+from pianozona.publish.exploration import personal_explorer
 
 from .conftest import ROOT, execute_notebook
 
 NOTEBOOKS = ROOT / "notebooks"
-SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune"]
+SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune",
+         "livelli_essenziali", "confronto_italia"]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,35 @@ def test_profile_and_overview_metrics_match_the_library_when_publishing(tmp_path
     expected = profile_text.metrics(profile.comune_profile(pavia, 2023, "018091", publish=True))
     assert got == json.loads(json.dumps(expected)) and got["aree_non_pubblicate"] >= 1
     assert _run(tmp_path, "quadro_sindaci", year=2023) == rug.metrics(rug.overview(pavia, 2023, publish=True), 2023)
+
+
+@pytest.mark.kernel
+def test_livelli_essenziali_metrics_match_the_library(tmp_path, pavia):
+    from pianozona.analysis import leps
+
+    got = _run(tmp_path, "livelli_essenziali", year=2023)
+    checks, _ = leps.checklist(pavia, 2023)
+    assert got == json.loads(json.dumps(leps.metrics(leps.social_workers(pavia, until=2023), checks, 2023)))
+    assert got["contributo_stimato_euro"] > 0 and got["leps_attivi"] == 4
+
+
+@pytest.mark.kernel
+def test_confronto_italia_on_a_district_with_the_istat_survey(tmp_path, pavia_copy):
+    from pianozona.analysis import national
+    from tests.data import ats_samples
+
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", 'ambito_istat: "T03007"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+    (pavia_copy.parent / "istat_ats").mkdir()
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv",
+                      ats_samples.lombardia(n_ambiti=90, years=(2020, 2021), named={"T03007": "Ambito di Pavia"}))
+    got = _run(tmp_path, "confronto_italia", district=str(pavia_copy), year=2023)
+    survey = national.load(pianozona.load_district(pavia_copy))
+    assert got == json.loads(json.dumps(national.metrics(survey, national.spending(survey), 2023)))
+    text = _outputs_text(tmp_path / "confronto_italia.ipynb")
+    assert "° su 90 ambiti della regione" in text and "Lombardia" in text and "Italia" in text
+    assert _run(tmp_path, "confronto_italia", district="pavia", year=2023) == {"anno": 2023, "disponibile": False}
 
 
 @pytest.mark.kernel
@@ -104,7 +135,8 @@ def test_no_file_reads_in_notebooks():
 
 
 # ---------------------------------------------------------------- esplora: exploring in JupyterLab
-NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune", "metrics_path"}  # the one set of names, in English
+NOTEBOOK_PARAMETERS = {"district", "territory", "year", "area", "comune",
+                       "metrics_path"}  # the one set of names, in English
 
 
 def _text_outputs(nb) -> str:
@@ -143,9 +175,9 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     config = (folder / "distretto.yml").read_text(encoding="utf-8")
     config = config.replace("codice: pavia", "codice: prova").replace("Distretto Sociale di Pavia", "Ambito di prova")
     (folder / "distretto.yml").write_text(config, encoding="utf-8")
+    copy = personal_explorer(folder, year=2022, folder=tmp_path / "esplorazioni")  # what `pianozona esplora` writes
     out = tmp_path / "esplora.ipynb"
-    execute_notebook(NOTEBOOKS / "esplora.ipynb", out, parameters={"district": str(folder), "year": 2022},
-                     cwd=str(NOTEBOOKS))
+    execute_notebook(copy.path, out, cwd=str(copy.path.parent))  # no parameters: the copy knows its district
     nb = nbformat.read(out, as_version=4)
     text = _text_outputs(nb)
     assert "Ambito di prova — anno 2022" in text and "Distretto Sociale di Pavia" not in text
@@ -153,6 +185,9 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     widgets = [o for c in nb.cells for o in c.get("outputs", [])
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, "the explorer widget is displayed"
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].values()
+    (view,) = [w["state"]["outputs"] for w in state if w["model_name"] == "OutputModel"]
+    assert any("i comuni nel 2022" in o["data"].get("text/markdown", "") for o in view)  # the view, kept in the state
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make non installato")

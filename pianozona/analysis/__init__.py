@@ -11,7 +11,8 @@ Modules:
   - `poisson`: Poisson limits and tails of a count (exact, Byar);
   - `arguments`: how every statistic reads and checks its arguments;
 - `indicators`: demographic indicators, coverage and spending per resident;
-- `protection`: the district's one protection: every area and year, comuni and services together, and the objectives that count people (`protect_district`, `audit`);
+- `protection`: the district's one protection: every area and year, comuni and services together, and the
+  objectives that count people (`protect_district`, `audit`);
 - `needs`: the needs analysis of one target area, read from the district's protection (`analyse`);
 - `services`: users per service of an area (protected with the area's table), spending per service, service presence;
 - `change`: the change of a rate between two years, with the exact conditional test of two Poisson rates;
@@ -22,10 +23,17 @@ Modules:
 - `profile_text`: the Italian summary, hidden-value notes and key figures of a comune's profile;
 - `rug`: the mayors' overview, comuni x indicators with value, suppression and verdict;
 - `verification`: the annual verification of the plan's objectives;
+- `national`: the ambito beside its region, Italy and the region's other ambiti, from ISTAT's survey per ambito;
+- `leps`: the social-worker LEPS (L. 178/2020, c. 797), the contribution the rule gives, the checklist of the other
+  LEPS;
+- `national_indicators`: the definitions (Italian) of the indicators of `national` and `leps`, for them and the
+  dictionary;
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
-- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending, summary).
+- `results`: how a result (needs analysis, profile, comparison) introduces itself in a notebook: a short summary;
+- `territory`: the comparison of a territory's districts (coverage against the pooled rate, demography, spending,
+  summary).
 
 District-wide results are cached by `pianozona.data.cache.per_district` (the one cache of the package).
 
@@ -35,9 +43,10 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "naming",
-           "needs", "overview", "protection", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
-           "standardisation", "stats", "summary", "territory", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "leps",
+           "naming", "national", "national_indicators", "needs", "overview", "protection", "poisson", "profile",
+           "profile_text", "progress", "results", "rug", "services", "shortlist", "standardisation", "stats",
+           "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):

@@ -17,7 +17,8 @@ FLAGS = needs.FLAGS  # the suppression flag of the users column
 
 
 AREA_LABELS = {"etichetta": "Area", "importo_euro": "Spesa (euro)", "spesa_per_residente": "Euro per residente",
-               "utenti": "Utenti dei servizi", "spesa_per_utente": "Euro per utente", "variazione_pct": "Variazione sull'anno prec. (%)"}
+               "utenti": "Utenti dei servizi", "spesa_per_utente": "Euro per utente",
+               "variazione_pct": "Variazione sull'anno prec. (%)"}
 
 
 def funds_by_source(district: District) -> pd.DataFrame:

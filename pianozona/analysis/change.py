@@ -31,8 +31,8 @@ from pianozona.analysis.arguments import as_output, check_confidence, count_arra
 from pianozona.analysis.trend import Trend
 from pianozona.privacy import FLAG_SUFFIX
 
-__all__ = ["CHANGE_LABELS", "CHANGE_VERDICTS", "NOT_COMPARABLE", "RateComparison", "change_labels", "change_sentence", "coverage_change",
-           "over_time_sentence", "rate_comparison", "trend_sentence", "verdict_of"]
+__all__ = ["CHANGE_LABELS", "CHANGE_VERDICTS", "NOT_COMPARABLE", "RateComparison", "change_labels", "change_sentence",
+           "coverage_change", "over_time_sentence", "rate_comparison", "trend_sentence", "verdict_of"]
 
 #: The verdict in words, by direction of a significant change (or none).
 CHANGE_VERDICTS = {"up": "aumentata", "down": "diminuita", "flat": "stabile (differenza non significativa)"}
@@ -146,7 +146,8 @@ def change_sentence(change: pd.DataFrame, year: int, *, label: str = "comune", d
     before, verdict = int(change["anno_precedente"].iloc[0]), rows.loc[district_label, "verdetto"]
     span = f"Tra il {before} e il {year}"
     if verdict == NOT_COMPARABLE:
-        return f"{span} la variazione della copertura non è calcolabile: il valore di uno dei due anni non è pubblicato."
+        return (f"{span} la variazione della copertura non è calcolabile: "
+                "il valore di uno dei due anni non è pubblicato.")
     if verdict.startswith("stabile"):
         text = f"{span} la copertura del distretto non cambia in modo statisticamente significativo"
     else:

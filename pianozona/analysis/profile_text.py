@@ -17,7 +17,8 @@ from pianozona.analysis import change, naming, needs
 from pianozona.analysis.profile import ComuneProfile
 from pianozona.formatting import num, pct
 
-__all__ = ["AREA_COLUMNS", "COMPARISON_COLUMNS", "COVERAGE_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY", "area_labels", "area_notes", "area_table", "hidden_notes", "key_figures", "metrics", "summary"]
+__all__ = ["AREA_COLUMNS", "COMPARISON_COLUMNS", "COVERAGE_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY",
+           "area_labels", "area_notes", "area_table", "hidden_notes", "key_figures", "metrics", "summary"]
 
 #: How the summary names a demographic indicator (with the unit, where there is one).
 DEMOGRAPHY_PHRASES = {
@@ -89,15 +90,16 @@ def _comparisons(areas: pd.DataFrame) -> str:
     similar = areas.loc[areas["confronto"] == "simile", "etichetta"].tolist()
     parts = []
     if above:
-        parts.append(f"La copertura dei servizi è significativamente superiore a quella del distretto {_in_areas(above)}.")
+        parts.append("La copertura dei servizi è significativamente superiore a quella del distretto "
+                     f"{_in_areas(above)}.")
     if below:
         lead = "È invece significativamente inferiore" if above else \
             "La copertura dei servizi è significativamente inferiore a quella del distretto"
         parts.append(f"{lead} {_in_areas(below)}.")
     if similar:
         lead = "Non si discosta invece" if above or below else "La copertura dei servizi non si discosta"
-        parts.append(f"{lead} da quella del distretto in modo statisticamente significativo {_in_areas(similar)}: le differenze "
-                     "osservate sono compatibili con la variabilità casuale.")
+        parts.append(f"{lead} da quella del distretto in modo statisticamente significativo {_in_areas(similar)}: "
+                     "le differenze osservate sono compatibili con la variabilità casuale.")
     if not parts:
         parts.append("Per nessuna area la copertura del comune può essere confrontata con quella del distretto.")
     return " ".join(parts)
@@ -190,7 +192,8 @@ def key_figures(profile: ComuneProfile) -> dict[str, str]:
 
 
 def area_table(profile: ComuneProfile, columns: list[str] | None = None) -> pd.DataFrame:
-    """The areas of the profile as shown (`columns`, default `AREA_COLUMNS`), still protected: the flags make the markers."""
+    """The areas of the profile as shown (`columns`, default `AREA_COLUMNS`), still protected: the flags make the
+    markers."""
     wanted = list(dict.fromkeys([*(columns or AREA_COLUMNS), "utenti" + privacy.FLAG_SUFFIX]))
     table = profile.areas[wanted].copy()
     table.attrs = dict(profile.areas.attrs)
@@ -207,7 +210,8 @@ def area_labels(profile: ComuneProfile) -> dict[str, str]:
             "copertura": f"Copertura per 1.000 ({profile.year})", "lower": "Limite inferiore 95%",
             "upper": "Limite superiore 95%", "copertura_distretto": "Copertura del distretto",
             "confronto": "Rispetto al distretto", "copertura_precedente": f"Copertura per 1.000 ({before})",
-            "variazione": f"Variazione rispetto al {before}" if not years.empty else "Variazione", "spesa_per_residente_distretto":
+            "variazione": f"Variazione rispetto al {before}" if not years.empty else "Variazione",
+            "spesa_per_residente_distretto":
                 "Spesa per residente del distretto (euro)"}
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 from pianozona import privacy
 from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE
-from pianozona.analysis.profile import COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, area_analyses, coverage_label, demography_table
+from pianozona.analysis.profile import (COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, area_analyses, coverage_label,
+                                        demography_table)
 from pianozona.analysis.protection import cache_context
 from pianozona.data import cache
 from pianozona.data.datasets import District
@@ -43,7 +44,8 @@ def _demography_rows(district: District, year: int) -> list[dict]:
         rows.append({"codice_comune": "", "comune": needs.TOTAL_LABEL, "codice_indicatore": key,
                      "indicatore": ETICHETTE[key], "valore": float(whole[key].iloc[0]) if not whole.empty else np.nan})
     for row in rows:
-        row.update(soppressione=False, verdetto=NOT_ASSESSED, decimali=0 if row["codice_indicatore"] == "popolazione" else 1)
+        row.update(soppressione=False, verdetto=NOT_ASSESSED,
+                   decimali=0 if row["codice_indicatore"] == "popolazione" else 1)
     return rows
 
 
@@ -105,7 +107,8 @@ def summary(table: pd.DataFrame) -> str:
         return "Il quadro non contiene indicatori di copertura dei servizi."
     above, below = int(counts["superiore"].sum()), int(counts["inferiore"].sum())
     hidden = int(_coverage_cells(table)["soppressione"].astype(bool).sum())
-    text = (f"Il quadro confronta la copertura di {len(table.loc[table['comune'] != needs.TOTAL_LABEL, 'comune'].unique())} "
+    comuni = len(table.loc[table["comune"] != needs.TOTAL_LABEL, "comune"].unique())
+    text = (f"Il quadro confronta la copertura di {comuni} "
             f"comuni con quella del distretto in {len(counts)} aree ({cells} confronti): {above} "
             f"{'è significativamente superiore' if above == 1 else 'sono significativamente superiori'}, "
             f"{below} {'è significativamente inferiore' if below == 1 else 'sono significativamente inferiori'}, "

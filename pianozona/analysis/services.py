@@ -29,7 +29,8 @@ from pianozona.analysis.indicators import copertura
 from pianozona.data.datasets import District
 
 __all__ = ["ALL_SERVICES", "SERVICE_CHANGE_LABELS", "joint_table", "presence", "presence_lines",
-           "protect_alone", "service_change", "service_change_labels", "service_spending", "service_users", "split_joint"]
+           "protect_alone", "service_change", "service_change_labels", "service_spending", "service_users",
+           "split_joint"]
 
 ALL_SERVICES = "Tutti i servizi"
 #: Column headers of `service_change` (years are added by `service_change_labels`).

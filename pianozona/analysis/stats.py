@@ -39,6 +39,6 @@ from pianozona.analysis.standardisation import ESP2013, ESP2013_BANDS, Standardi
 from pianozona.analysis.trend import TREND_CHI2_THRESHOLD, TREND_POINTS, Trend, recent_trend
 
 __all__ = ["ESP2013", "ESP2013_BANDS", "FUNNEL_LABELS", "FUNNEL_TAILS", "TREND_CHI2_THRESHOLD", "TREND_POINTS",
-           "Estimate", "FunnelLimits", "Interval", "RateComparison", "StandardisedRate", "Trend", "benchmark", "by_group",
-           "dsr", "funnel_limits", "funnel_significance", "isr", "proportion_ci", "rate_ci", "rate_comparison",
-           "rate_method", "recent_trend"]
+           "Estimate", "FunnelLimits", "Interval", "RateComparison", "StandardisedRate", "Trend", "benchmark",
+           "by_group", "dsr", "funnel_limits", "funnel_significance", "isr", "proportion_ci", "rate_ci",
+           "rate_comparison", "rate_method", "recent_trend"]

@@ -77,6 +77,16 @@ class TerritoryComparison:
     #                           spesa_per_utente
     dimostrativo: bool = False  # True when any district's tables are illustrative (`display.demo_banner` reads it)
 
+    def _repr_html_(self) -> str:  # a notebook shows a short summary (`results`), not every table as text
+        from pianozona.analysis.results import territory_summary
+
+        return territory_summary(self).html()
+
+    def __repr__(self) -> str:
+        from pianozona.analysis.results import territory_summary
+
+        return territory_summary(self).text()
+
 
 def _meta(settings: dict) -> dict:
     """The attrs `privacy.format_suppressed` reads: the protection's settings, with this table's derived columns."""

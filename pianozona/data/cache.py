@@ -5,9 +5,9 @@ everything kept is handed out as a deep copy, so a caller that changes what it g
 nobody else's:
 
 - **loaded districts** (`recall`, `remember`): `pianozona.data.datasets.load_district` keys a
-  district by its resolved folder and `files_fingerprint` (path, size and modification time of
-  every file under the folder and of the bundled population files): editing, adding or removing
-  a data file reads the district again.  It costs one ``stat`` per file.
+  district by its resolved folder and the content of what it reads (its data files, the population,
+  ISTAT's survey beside it: `pianozona.files.folder_fingerprint`): editing, adding or removing a data
+  file reads the district again; a district read while one of its files was being saved is not kept.
 - **district-wide results** (`per_district`): a decorated ``fn(district, *args, **kwargs)`` is
   keyed by `content_fingerprint(district)` (a digest of the district's tables and configuration,
   computed at each call: a table edited in place, ``district.utenti.loc[...] = 0``, is a new key),
@@ -28,19 +28,15 @@ import dataclasses
 import functools
 import hashlib
 import inspect
-import os
 import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pianozona.data import population
-
-__all__ = ["MAX_ENTRIES", "clear", "content_fingerprint", "files_fingerprint", "per_district", "recall", "remember",
+__all__ = ["MAX_ENTRIES", "clear", "content_fingerprint", "per_district", "recall", "remember",
            "stats", "warmable"]
 
 MAX_ENTRIES = 4096  # a region's territory: ~90 districts, each with ~7 areas x a few years of results
@@ -79,48 +75,16 @@ def clear() -> None:
 
 
 # ---------------------------------------------------------------------------
-# fingerprints
-
-
-def _tree_stats(folder: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of every file under `folder`, sorted; [] if it is not a folder."""
-    out = []
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            try:
-                info = os.stat(path)
-            except OSError:  # removed meanwhile: the next call sees the new state
-                continue
-            out.append((os.path.relpath(path, folder), info.st_size, info.st_mtime_ns))
-    return out
-
-
-def files_fingerprint(folder: str | os.PathLike) -> str:
-    """Digest of what a district is loaded from: its folder's files and the bundled population files."""
-    resolved = Path(folder).resolve()
-    digest = hashlib.sha256()
-    digest.update(f"{resolved}\0".encode())
-    for entry in _tree_stats(resolved):
-        digest.update(repr(entry).encode())
-    try:
-        source = population.geopop_data_dir()
-    except Exception:  # noqa: BLE001 - no package: loading reports it; the key still differs
-        source = None
-    digest.update(f"\0population\0{source}\0".encode())
-    for entry in _tree_stats(source) if source is not None else []:
-        digest.update(repr(entry).encode())
-    return digest.hexdigest()
+# the content of a district
 
 
 def content_fingerprint(value: Any) -> str:
     """Digest of a district's content (any dataclass): each table's columns, types, index and values, the rest
-    pickled; its ``problems`` are left out (they describe the files, not the data analysed)."""
+    pickled; its ``problems`` and ``inputs`` are left out (they describe the files, not the data analysed)."""
     digest = hashlib.sha256(type(value).__qualname__.encode())
     fields = dataclasses.fields(value) if dataclasses.is_dataclass(value) else ()
     for item in fields:
-        if item.name == "problems":
+        if item.name in ("problems", "inputs"):
             continue
         part = getattr(value, item.name)
         digest.update(f"\0{item.name}\0".encode())
@@ -173,7 +137,8 @@ def per_district(fn: Callable | None = None, *, warm: bool = False,
 
     ``warm=True`` declares that ``fn(district, year)`` is worth computing before any kernel asks
     (`warmable`); ``context(district, arguments)`` returns what else the result depends on (called
-    at each call with the call's other arguments by name, part of the key).  The wrapper has ``cache_info()`` (hits, misses) and ``__wrapped__``.
+    at each call with the call's other arguments by name, part of the key).  The wrapper has ``cache_info()``
+    (hits, misses) and ``__wrapped__``.
     """
     if fn is None:
         return functools.partial(per_district, warm=warm, context=context)

@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pianozona.errors import DataError, Problem, ValidationError
-from pianozona.data.tabular import decode_bytes, read_bytes_bounded
+from pianozona.files import YamlFloat, YamlInt, YamlLines, read_yaml
 
 CONFIG_FILE = "distretto.yml"
 ENV_DATA_DIR = "PIANOZONA_DATA_DIR"
@@ -85,87 +83,13 @@ class DistrictConfig:
     aree: dict = field(default_factory=dict)  # per-area overrides
     problems: tuple[Problem, ...] = ()  # warnings found while reading (errors raise)
     lines: dict[str, int] = field(default_factory=dict)  # codice_comune -> line in distretto.yml
+    ambito_istat: str | None = None  # ISTAT's code of the ambito (T03042), for the survey of social services
 
 
 # ------------------------------------------------------------------ YAML
-class _Int(int):
-    """An int read from YAML that remembers the text typed (`015146`, `18110`)."""
-
-    text: str
-
-
-class _Float(float):
-    text: str
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without anchors or aliases; numbers keep their source text."""
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise DataError(
-                "alias e ancore YAML ('&nome', '*nome') non sono ammessi", line=event.start_mark.line + 1,
-                fix="scrivere i valori per intero, senza '&' e '*'")
-        return super().compose_node(parent, index)
-
-
-def _keep_text(kind):
-    base = yaml.SafeLoader.construct_yaml_int if kind is _Int else yaml.SafeLoader.construct_yaml_float
-
-    def construct(loader, node):
-        value = kind(base(loader, node))
-        value.text = str(node.value)
-        return value
-    return construct
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _keep_text(_Int))
-_Loader.add_constructor("tag:yaml.org,2002:float", _keep_text(_Float))
-
-
-def _parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    text = decode_bytes(read_bytes_bounded(path, MAX_CONFIG_BYTES), path)
-    loader = None
-    try:
-        loader = _Loader(text)  # the reader already refuses control characters
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except DataError as exc:
-        raise DataError(exc.problem.message, file=path, line=exc.line, fix=exc.problem.fix) from None
-    except yaml.reader.ReaderError as exc:
-        raise DataError(f"carattere non ammesso nel file (codice {exc.character:#04x})",
-                        line=text[: exc.position].count("\n") + 1, file=path,
-                        fix="cancellare il carattere invisibile in quella riga (salvare come testo semplice)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            f"file YAML non leggibile ({getattr(exc, 'problem', None) or 'struttura non valida'})", file=path,
-            line=mark.line + 1 if mark else None,
-            fix="controllare rientri e due punti (vedi data/README.md)",
-        ) from None
-    except RecursionError:
-        raise DataError("file YAML annidato troppo in profondità", file=path,
-                        fix="distretto.yml ha pochi livelli: vedi data/pavia/distretto.yml") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date or number PyYAML cannot build
-        raise DataError(f"valore YAML non valido ({exc})", file=path, fix="scrivere il valore tra virgolette") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-
-
-def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.SequenceNode):
-                return [item.start_mark.line + 1 for item in v.value]
-    return []
+def _parse_yaml(path: Path) -> tuple[Any, YamlLines]:
+    return read_yaml(path, limit=MAX_CONFIG_BYTES, typed=True,
+                     fix="controllare rientri e due punti (vedi data/README.md e data/pavia/distretto.yml)")
 
 
 # ------------------------------------------------------------------ checks
@@ -185,7 +109,7 @@ class _Findings:
 
 
 def _shown(value: Any) -> Any:
-    if isinstance(value, (_Int, _Float)):
+    if isinstance(value, (YamlInt, YamlFloat)):
         return value.text
     if isinstance(value, (dict, list)):
         text = repr(value)
@@ -195,7 +119,7 @@ def _shown(value: Any) -> Any:
 
 def _text(value: Any) -> str | None:
     """The text of a scalar as typed, or None when it is not a scalar (list, mapping, null)."""
-    if isinstance(value, (_Int, _Float)):
+    if isinstance(value, (YamlInt, YamlFloat)):
         return value.text
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
@@ -233,16 +157,16 @@ def _check_codice(raw: dict, folder: Path, found: _Findings, lines: dict[str, in
     return code
 
 
-def _check_comuni(raw: dict, found: _Findings, node: yaml.Node | None) -> tuple[dict[str, str], dict[str, int]]:
+def _check_comuni(raw: dict, found: _Findings, node: YamlLines) -> tuple[dict[str, str], dict[str, int]]:
     items = raw.get("comuni")
-    key_line = _key_lines(node).get("comuni")
+    key_line = node.keys.get("comuni")
     example = "scrivere un comune per riga, ad esempio:  - {codice: \"018110\", nome: Pavia}"
     if not isinstance(items, list) or not items:
         shape = "è vuoto" if not items else "deve essere un elenco (righe che iniziano con '- ')"
         found.error(f"l'elenco 'comuni' {shape}", line=key_line, column="comuni",
                     value=None if not items else items, fix=example)
         return {}, {}
-    item_lines = _item_lines(node, "comuni")
+    item_lines = node.items.get("comuni", [])
     comuni: dict[str, str] = {}
     lines: dict[str, int] = {}
     unquoted: list[tuple[int | None, str, str]] = []
@@ -256,7 +180,7 @@ def _check_comuni(raw: dict, found: _Findings, node: yaml.Node | None) -> tuple[
             found.error("codice ISTAT del comune non valido", line=line, column="codice", value=item["codice"],
                         fix="usare il codice ISTAT a 6 cifre (PRO_COM_T), tra virgolette: codice: \"018110\"")
             continue
-        if isinstance(item["codice"], (_Int, _Float)):
+        if isinstance(item["codice"], (YamlInt, YamlFloat)):
             unquoted.append((line, item["codice"].text, code))
         name = _name(item["nome"], found, line, "nome")
         if code in comuni:
@@ -300,6 +224,29 @@ def _check_confronti(raw: dict, found: _Findings, lines: dict[str, int]) -> tupl
         name = item.get("nome", code)
         out.append(Comparator(livello, code, _name(name, found, line, livello) or code))
     return tuple(out)
+
+
+def _check_ambito(raw: dict, found: _Findings, lines: dict[str, int], confronti: tuple[Comparator, ...]) -> str | None:
+    """The optional ISTAT code of the ambito (``T03042``): T, the region's two digits, three digits."""
+    from pianozona.data.ats_codes import region_of_ambito
+
+    value = raw.get("ambito_istat")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = (_text(value) or "").strip().upper()
+    line = lines.get("ambito_istat")
+    if region_of_ambito(code) is None:
+        found.error("codice ISTAT dell'ambito non valido", line=line, column="ambito_istat", value=value,
+                    fix="scrivere il codice dell'ambito territoriale sociale come lo scrive ISTAT, tra virgolette: "
+                        "T, le due cifre della regione e tre cifre (es. ambito_istat: \"T03042\"); "
+                        "oppure togliere la riga")
+        return None
+    regione = next((c.codice for c in confronti if c.livello == "regione"), None)
+    if regione is not None and regione != code[1:3]:
+        found.warning(f"l'ambito {code} è della regione {code[1:3]}, il confronto regionale è {regione}",
+                      line=line, column="ambito_istat",
+                      fix="controllare il codice dell'ambito o la regione di confronto")
+    return code
 
 
 def _check_aree(raw: dict, found: _Findings, lines: dict[str, int]) -> dict:
@@ -350,7 +297,7 @@ def read_config(folder: Path) -> DistrictConfig:
         raise DataError("il file deve contenere chiavi come 'nome' e 'comuni'", file=path, line=1, value=_shown(raw),
                         fix=_EXAMPLE)
     found = _Findings(path)
-    lines = _key_lines(node)
+    lines = node.keys
     for key in ("nome", "comuni"):
         if key not in raw:
             found.error(f"manca la chiave '{key}'", line=None, column=key, fix=_EXAMPLE)
@@ -362,6 +309,7 @@ def read_config(folder: Path) -> DistrictConfig:
     if capofila is not None:
         capofila = _name(capofila, found, lines.get("ente_capofila"), "ente_capofila")
     aree = _check_aree(raw, found, lines)
+    ambito = _check_ambito(raw, found, lines, confronti)
     errors = [p for p in found.items if p.severity == "errore"]
     if len(errors) == 1:
         raise DataError(errors[0].message, file=path, line=errors[0].line, column=errors[0].column,
@@ -369,4 +317,5 @@ def read_config(folder: Path) -> DistrictConfig:
     if errors:
         raise ValidationError(found.items)
     return DistrictConfig(codice=codice, nome=nome or codice, folder=folder, comuni=comuni, confronti=confronti,
-                          ente_capofila=capofila, aree=aree, problems=tuple(found.items), lines=comune_lines)
+                          ente_capofila=capofila, aree=aree, problems=tuple(found.items), lines=comune_lines,
+                          ambito_istat=ambito)

@@ -18,15 +18,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, istat, links, population
+from pianozona.data import cache, inputs, istat, istat_ats, links, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
 from pianozona.data.schema import TABLES, check_table
 from pianozona.data.tabular import LINE_COLUMN, find_table, read_table
+from pianozona.files import recording_reads
 
 ISTAT_FOLDER = "istat"
 POPULATION_KINDS = {"posas", "pre2019", "ricostruzione"}
+NO_ROWS = "il file non contiene righe di dati"  # what `tabular.read_table` says of a sheet with a header only
 
 
 @dataclass
@@ -45,7 +47,11 @@ class District:
     misure: pd.DataFrame
     servizi: pd.DataFrame
     persone: pd.DataFrame | None = None  # distinct persons per area (cartella sociale); None when absent
+    personale: pd.DataFrame | None = None  # staff in full-time equivalents per year and figure; None when absent
+    leps: pd.DataFrame | None = None  # essential levels in place per year (sì / no / parziale); None when absent
     problems: ProblemList = field(default_factory=ProblemList)
+    # What it was read from, one fingerprint per input (`pianozona.data.inputs`): what a run compares with its plan.
+    inputs: dict = field(default_factory=dict, init=False, compare=False)
 
     @property
     def codice(self) -> str:
@@ -71,8 +77,9 @@ class District:
     @property
     def dimostrativo(self) -> bool:
         """True when any office table rests on illustrative (`dimostrativo`) data."""
-        tables = (self.utenti, self.spesa, self.obiettivi, self.misure)
-        return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables if "fonte" in t)
+        tables = (self.utenti, self.spesa, self.obiettivi, self.misure, self.personale, self.leps)
+        return any((t["fonte"].astype(str).str.lower() == "dimostrativo").any() for t in tables
+                   if t is not None and "fonte" in t)
 
     def check_year(self, year: int) -> int:
         """`year` if the office tables have data for it, else ParameterError listing the years they have."""
@@ -106,39 +113,44 @@ class District:
 def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> District:
     """Load and validate a district by code (`"pavia"`) or folder path.
 
-    Read once per process while its files are unchanged (`pianozona.data.cache`): later calls
-    get a copy of the District, with `strict` applied to its problems as on the first read, and
-    their files named from the current folder (`_rebased`), wherever it was read.
+    Read once per process while the content of its files is unchanged (`pianozona.data.cache`,
+    `inputs.content_key`): later calls get a copy, `strict` applied to its problems as on the first read
+    and their files named from the current folder (`_rebased`).  A district read while one of its files
+    was being saved is never kept.  A run's kernel notes what it was read from (`inputs.note_reads`).
     """
     folder = district_folder(name_or_path)
-    key = ("district", str(folder.resolve()), cache.files_fingerprint(folder))
-    found = cache.recall(key)
-    if found is None:
-        district = _read_district(folder)
-        cache.remember(key, (district, os.getcwd()))
-    else:
-        district, read_in = found
-        if read_in != os.getcwd():
-            district.problems.items = [_rebased(problem, Path(read_in)) for problem in district.problems.items]
+    key = inputs.content_key(folder)
+    district, read_in = cache.recall(key) or (None, os.getcwd())
+    if district is None:
+        district, mixed = _read_district(folder)
+        if not mixed and inputs.content_key(folder) == key:  # nothing saved since the key was taken
+            cache.remember(key, (district, read_in))
+    elif read_in != os.getcwd():
+        district.problems.items = [_rebased(problem, Path(read_in)) for problem in district.problems.items]
+    inputs.note_reads(district)
     if strict and district.problems.errors:
         raise ValidationError(district.problems.items)
     return district
 
 
-def _read_district(folder: Path) -> District:
-    config = read_config(folder)
-    problems = ProblemList()
-    problems.extend(list(config.problems))
-    comuni = _comuni_table(config, problems)
-    pop, stranieri, fonti = _load_population(config, problems)
-    tables = {name: _load_office_table(config, spec, problems) for name, spec in TABLES.items()}
+def _read_district(folder: Path) -> tuple[District, bool]:
+    """The district read from `folder`, and whether one of its files changed while it was read (never kept)."""
+    with recording_reads() as reads:
+        config = read_config(folder)
+        problems = ProblemList()
+        problems.extend(list(config.problems))
+        comuni = _comuni_table(config, problems)
+        pop, stranieri, fonti = _load_population(config, problems)
+        seen: dict[str, str] = {}
+        tables = {name: _load_office_table(config, spec, problems, seen) for name, spec in TABLES.items()}
     district = District(
         config=config, comuni=comuni, popolazione=pop, stranieri=stranieri, fonti_popolazione=fonti,
         confronti=_comparators(config, fonti), problems=problems, **tables,
     )
     _cross_checks(district)
+    problems.extend([replace(p, file=_display_path(Path(p.file))) for p in inputs.changed_while_read(reads)])
     problems.items = collapse(_fold_consequences(problems.items, config))
-    return district
+    return district, inputs.stamp(district, reads, seen, folder / ISTAT_FOLDER)
 
 
 def _comuni_table(config: DistrictConfig, problems: ProblemList) -> pd.DataFrame:
@@ -226,7 +238,7 @@ def _load_population(config: DistrictConfig, problems: ProblemList):
         except DataError as exc:
             problems.add(exc.problem)
             continue
-        except Exception as exc:  # noqa: BLE001 - a damaged download must not stop validation
+        except Exception as exc:  # a damaged download must not stop validation
             problems.add(_unexpected(exc, path))
             continue
         frame = frame[frame["codice_comune"].isin(codes)]
@@ -282,16 +294,18 @@ def _unexpected(exc: Exception, path: Path, sheet: str | None = None) -> Problem
                        "con questo messaggio")
 
 
-def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> pd.DataFrame | None:
-    """The validated table, an empty one when it cannot be read, None for an absent table never warned about."""
+def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen: dict) -> pd.DataFrame | None:
+    """The validated table, an empty one when unreadable, None when absent and never warned about (`seen`: inputs)."""
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
     severity = "errore" if spec.required else "avviso"
+    seen[spec.name] = inputs.UNREADABLE
     try:
         found = find_table(config.folder, spec.name)
     except DataError as exc:
         problems.add(replace(exc.problem, severity="errore"))
         return empty
     if found is None:
+        seen[spec.name] = inputs.ABSENT
         if spec.required or spec.warn_missing:
             problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
                                  fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); "
@@ -300,13 +314,16 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList) -> p
     path, sheet = found
     try:
         raw = read_table(path, sheet=sheet, expected=[c.name for c in spec.columns if c.required])
+        seen[spec.name] = inputs.table_fingerprint(raw)
         italy_codes = set(population.comuni_italia()["codice_comune"])
         typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
     except PianozonaError as exc:
         problem = getattr(exc, "problem", None) or Problem("errore", str(exc))
+        if sheet and not spec.required and not spec.warn_missing and problem.message.startswith(NO_ROWS):
+            return None  # an untouched optional sheet of the template is an absent table, never warned about
         problems.add(replace(problem, severity=severity, file=_display_path(path, sheet)))
         return empty
-    except Exception as exc:  # noqa: BLE001 - any other failure is still one line naming the file
+    except Exception as exc:  # any other failure is still one line naming the file
         problems.add(replace(_unexpected(exc, path, sheet), severity=severity))
         return empty
     problems.extend(issues)
@@ -357,6 +374,8 @@ def _cross_checks(district: District) -> None:
     _check_users_vs_population(district)
     path = _table_label(district.config.folder, "obiettivi")
     district.problems.extend(links.objective_problems(district, path, _table_label(district.config.folder, "misure")))
+    if problem := istat_ats.ambito_problem(district.config.folder, district.config.ambito_istat):
+        district.problems.add(problem)
 
 
 def _check_users_vs_population(district: District) -> None:

@@ -26,7 +26,8 @@ import pandas as pd
 
 from pianozona.errors import DataError
 from pianozona.data.istat_cells import COLUMNS
-from pianozona.data.istat_files import HEAD_LINES, Source, check_year, find_header, head_lines, header_cells, load_source
+from pianozona.data.istat_files import (HEAD_LINES, Source, check_year, find_header, head_lines, header_cells,
+                                        load_source)
 from pianozona.data.istat_flat import read_flat, read_posas, read_pre2019, read_strasa
 from pianozona.data.istat_recon import BLOCK_LINE, read_recon, read_ricostruzione
 

@@ -16,13 +16,22 @@ import zlib
 from pathlib import Path
 
 from pianozona.errors import DataError, ParameterError
-from pianozona.data.tabular import decode_bytes, read_bytes_bounded
+from pianozona.files import decode_bytes, read_bytes_bounded, read_stream_bounded
 
 HEAD_LINES = 30  # the header must be within the first HEAD_LINES lines
 Source = tuple[str, str, list[str]]  # (text, file name for messages, names to find a year in)
 #: the largest ISTAT download read (bytes, also for the CSV inside a zip): the national
 #: ricostruzione intercensuaria is the biggest file ISTAT offers and stays well below this
 MAX_ISTAT_BYTES = 300 * 1024 * 1024
+#: the most lines an ISTAT file can have: Italy never had more than 8,101 comuni (2001-2009), a POSAS,
+#: STRASA or pre-2019 file has 102 lines each (ages 0-100 and the total) = 826,302 lines, a national
+#: ricostruzione 3 lines each per year (2002-2019) = 437,454.  Reading stops past this many lines, so
+#: a file that cannot be ISTAT's (a forgotten export, a generated one) costs a second and a few
+#: tens of MB instead of minutes and gigabytes (parsing needs many times a file's size).
+MAX_ISTAT_LINES = 1_000_000
+#: what to do about a file over those limits
+TOO_BIG_FIX = ("un file ISTAT dei comuni d'Italia ha al più circa 830.000 righe: controllare che sia il file "
+               "scaricato da ISTAT, senza modifiche")
 #: the advice of an error about a file that is damaged, incomplete or edited
 DOWNLOAD_FIX = "scaricare di nuovo il file dal sito ISTAT senza modificarlo"
 
@@ -48,7 +57,8 @@ def norm_label(label: object) -> str:
 def _read_zip(path: Path) -> tuple[bytes, str]:
     """Return the bytes and name of the single CSV inside a zip archive."""
     try:
-        with zipfile.ZipFile(io.BytesIO(read_bytes_bounded(path, MAX_ISTAT_BYTES))) as archive:
+        raw = read_bytes_bounded(path, MAX_ISTAT_BYTES, what="file ISTAT", fix=TOO_BIG_FIX)
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = [m for m in archive.namelist()
                        if m.lower().endswith(".csv") and not m.startswith("__MACOSX/")]
             if len(members) != 1:
@@ -58,7 +68,9 @@ def _read_zip(path: Path) -> tuple[bytes, str]:
             if archive.getinfo(members[0]).file_size > MAX_ISTAT_BYTES:
                 raise DataError(f"il CSV nell'archivio zip è troppo grande (oltre {MAX_ISTAT_BYTES // 2**20} MB)",
                                 file=path, fix=DOWNLOAD_FIX)
-            return archive.read(members[0]), members[0]
+            with archive.open(members[0]) as member:
+                return read_stream_bounded(member, f"{path} [{members[0]}]", MAX_ISTAT_BYTES,
+                                           max_lines=MAX_ISTAT_LINES, what="file ISTAT", fix=TOO_BIG_FIX), members[0]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         raise DataError("archivio zip danneggiato o non valido", file=path, fix=DOWNLOAD_FIX) from exc
 
@@ -74,7 +86,8 @@ def load_source(path: str | Path) -> Source:
         raw, member = _read_zip(path)
         shown = f"{path} [{member}]"
         names.append(Path(member).name)
-    raw = read_bytes_bounded(path, MAX_ISTAT_BYTES) if raw is None else raw
+    if raw is None:
+        raw = read_bytes_bounded(path, MAX_ISTAT_BYTES, max_lines=MAX_ISTAT_LINES, what="file ISTAT", fix=TOO_BIG_FIX)
     if not raw.strip():
         raise DataError("il file è vuoto", file=shown, fix=DOWNLOAD_FIX)
     return decode_bytes(raw, shown), shown, names

@@ -21,9 +21,10 @@ from pianozona.data.comuni import Entry, Territory, find_territory, list_comuni,
 from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, data_root
 from pianozona.data.population import comuni_italia
 from pianozona.data.schema import TABLES
-from pianozona.data.tabular import WORKBOOK, decode_bytes, read_bytes_bounded
+from pianozona.data.tabular import WORKBOOK
 from pianozona.data.workbook import write_workbook
 from pianozona.errors import DataError, ParameterError
+from pianozona.files import atomic_folder, decode_bytes, read_bytes_bounded
 
 DEMO_TABLES = ("utenti", "spesa", "obiettivi", "misure", "servizi")
 README_FILE = "LEGGIMI.txt"
@@ -114,9 +115,13 @@ def config_text(codice: str, nome: str, comuni: dict[str, str], provincia: Terri
               f"  provincia: {{codice: \"{provincia.codice}\", nome: {_q('Provincia di ' + provincia.nome)}}}",
               f"  regione: {{codice: \"{regione.codice}\", nome: {_q(regione.nome)}}}",
               "# Facoltativo: modificare la popolazione a rischio di un'area, ad esempio", "# aree:",
-              "#   anziani: {eta_min: 75}"]
+              "#   anziani: {eta_min: 75}",
+              "# Facoltativo: il codice ISTAT dell'ambito territoriale sociale (es. \"T03042\"), per il confronto",
+              "# con la regione e l'Italia dell'indagine ISTAT sui servizi sociali (vedi data/README.md).",
+              "ambito_istat: \"\""]
     if demo_data:
-        lines.insert(3, f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
+        lines.insert(3,
+                     f"# ATTENZIONE: le tabelle di questa cartella sono DIMOSTRATIVE, non dati reali ({README_FILE}).")
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +163,8 @@ def _check_target(folder: Path, writes: list[Path], clashes: list[Path], overwri
                             "una tabella deve stare in un solo file")
 
 
-def create_district(codice: str, entries: list[Entry], *, nome: str | None = None, root: str | os.PathLike | None = None,
+def create_district(codice: str, entries: list[Entry], *, nome: str | None = None,
+                    root: str | os.PathLike | None = None,
                     provincia_confronto: str | None = None, demo_data: bool = False, seed: int = demo.SEED,
                     overwrite: bool = False) -> NewDistrict:
     """Write `<root>/<codice>/distretto.yml` and the office's tables for the comuni of `entries`.
@@ -175,15 +181,15 @@ def create_district(codice: str, entries: list[Entry], *, nome: str | None = Non
     writes, clashes = _planned_files(folder, demo_data)
     _check_target(folder, writes, clashes, overwrite)
     nome = (nome or "").strip() or f"Distretto {codice}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / CONFIG_FILE).write_text(config_text(codice, nome, comuni, provincia, regione, demo_data),
-                                      encoding="utf-8")
-    if demo_data:
-        for name, table in demo.demo_tables(list(comuni), seed=seed).items():
-            (folder / f"{name}.csv").write_bytes(demo.csv_bytes(table))
-        (folder / README_FILE).write_text(readme_text(nome, seed), encoding="utf-8")
-    else:
-        write_workbook(folder / WORKBOOK)
+    with atomic_folder(folder) as scratch:  # every file or none: a failure leaves no half district
+        (scratch / CONFIG_FILE).write_text(config_text(codice, nome, comuni, provincia, regione, demo_data),
+                                           encoding="utf-8")
+        if demo_data:
+            for name, table in demo.demo_tables(list(comuni), seed=seed).items():
+                (scratch / f"{name}.csv").write_bytes(demo.csv_bytes(table))
+            (scratch / README_FILE).write_text(readme_text(nome, seed), encoding="utf-8")
+        else:
+            write_workbook(scratch / WORKBOOK)
     return NewDistrict(codice=codice, folder=folder, files=tuple(writes), comuni=comuni, provincia=provincia,
                        regione=regione, demo=demo_data, notes=tuple(notes))
 

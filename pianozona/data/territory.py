@@ -26,13 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pianozona.data.config import (CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, LIVELLI, Comparator, DistrictConfig,
                                    data_root, read_config)
 from pianozona.data.datasets import District, load_district
-from pianozona.data.tabular import decode_bytes, read_bytes_bounded
 from pianozona.errors import DataError, Problem, ValidationError
+from pianozona.files import YamlLines, read_yaml
 
 __all__ = ["MAX_TERRITORY_BYTES", "TERRITORY_FOLDER", "TerritoryConfig", "TerritoryMember", "available",
            "load_districts", "read_territory", "territory_file"]
@@ -91,47 +89,9 @@ def territory_file(name_or_path: str | os.PathLike) -> Path:
                         "oppure indicare il percorso di un file .yml")
 
 
-class _Loader(yaml.BaseLoader):
-    """YAML with every scalar as text and no anchors or aliases."""
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise DataError("alias e ancore YAML ('&nome', '*nome') non sono ammessi", line=event.start_mark.line + 1,
-                            fix="scrivere i valori per intero, senza '&' e '*'")
-        return super().compose_node(parent, index)
-
-
-def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
+def _parse(path: Path) -> tuple[Any, YamlLines]:
     """The file's content (scalars as text) and its node tree, for line numbers."""
-    text = decode_bytes(read_bytes_bounded(path, MAX_TERRITORY_BYTES), path)
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except DataError as exc:
-        raise DataError(exc.problem.message, file=path, line=exc.line, fix=exc.problem.fix) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"file YAML non leggibile ({getattr(exc, 'problem', None) or 'struttura non valida'})",
-                        file=path, line=mark.line + 1 if mark else None,
-                        fix=f"controllare rientri e due punti; {_EXAMPLE}") from None
-    except RecursionError:
-        raise DataError("file YAML annidato troppo in profondità", file=path, fix=_EXAMPLE) from None
-    finally:
-        loader.dispose()
-
-
-def _lines(node: yaml.Node | None) -> tuple[dict[str, int], list[int]]:
-    """Line of each top-level key, and line of each item of `distretti`."""
-    if not isinstance(node, yaml.MappingNode):
-        return {}, []
-    keys, items = {}, []
-    for key, value in node.value:
-        keys[str(key.value)] = key.start_mark.line + 1
-        if key.value == "distretti" and isinstance(value, yaml.SequenceNode):
-            items = [item.start_mark.line + 1 for item in value.value]
-    return keys, items
+    return read_yaml(path, limit=MAX_TERRITORY_BYTES, typed=False, fix=f"controllare rientri e due punti; {_EXAMPLE}")
 
 
 class _Findings:
@@ -252,7 +212,7 @@ def read_territory(name_or_path: str | os.PathLike) -> TerritoryConfig:
     if not isinstance(raw, dict):
         raise DataError("il file deve contenere chiavi come 'nome' e 'distretti'", file=path, line=1, fix=_EXAMPLE)
     found = _Findings(path)
-    lines, item_lines = _lines(node)
+    lines, item_lines = node.keys, node.items.get("distretti", [])
     codice = raw.get("codice", path.stem)
     if not isinstance(codice, str) or not CODICE_PATTERN.fullmatch(codice):
         found.error("il codice del territorio non è un nome di cartella sicuro", line=lines.get("codice"),

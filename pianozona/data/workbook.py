@@ -16,16 +16,18 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pianozona.data.areas import AREE
+from pianozona.data.leps_registry import FIGURE, LEPS
 from pianozona.data.schema import FONTI_FINANZIAMENTO, POLARITA, TABLES, TableSpec
 
 KIND_HELP = {
     "year": "anno a 4 cifre", "comune": "codice ISTAT a 6 cifre (es. 018110)", "area": "codice area",
     "int": "numero intero ≥ 0", "amount": "importo in euro ≥ 0 (virgola per i decimali)", "float": "numero",
     "text": "testo", "fonte_finanziamento": "fonte di finanziamento", "polarita": "alto_meglio / basso_meglio",
-    "yesno": "sì / no",
+    "yesno": "sì / no", "fte": "equivalenti a tempo pieno ≥ 0 (virgola per i decimali, es. 2,5)",
+    "figura": "figura professionale", "leps": "codice del LEPS", "stato_leps": "sì / no / parziale",
 }
 LISTS = {"area": list(AREE), "fonte_finanziamento": list(FONTI_FINANZIAMENTO), "polarita": list(POLARITA),
-         "yesno": ["sì", "no"]}
+         "yesno": ["sì", "no"], "figura": list(FIGURE), "leps": list(LEPS), "stato_leps": ["sì", "no", "parziale"]}
 #: rows of each sheet that get the drop-down lists
 LIST_ROWS = 5000
 
@@ -48,6 +50,8 @@ def build_workbook() -> Workbook:
     info.append([])
     info.append(["Aree: " + ", ".join(f"{a.codice} ({a.etichetta})" for a in AREE.values())])
     info.append(["Fonti di finanziamento: " + ", ".join(f"{k} ({v})" for k, v in FONTI_FINANZIAMENTO.items())])
+    info.append(["Figure del personale: " + ", ".join(f"{k} ({v})" for k, v in FIGURE.items())])
+    info.append(["LEPS: " + ", ".join(f"{k} ({v.nome})" for k, v in LEPS.items())])
     optional = [f"{spec.name} ({spec.title.lower()})" for spec in TABLES.values() if not spec.required]
     info.append(["Fogli facoltativi, da lasciare vuoti o cancellare se i dati mancano: " + "; ".join(optional)])
     return book

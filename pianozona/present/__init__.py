@@ -7,6 +7,8 @@ Modules:
 - `labels`: which units a chart names (a capped few) and label placement without overlap in linear time;
 - `charts_district`: the district charts (pyramid, map, objectives, budget);
 - `charts_plan`: the plan's charts (progress of each objective from baseline to target);
+- `charts_national`: the strip chart of an ambito among its region's (ISTAT survey) and the staff against the LEPS
+  ratios;
 - `charts_profile`: the spine chart of a comune's profile (each indicator within the comuni's range, against the
   district, the verdict in colour, shape and words);
 - `style`: the house look of every chart (palette, theme, Italian numbers on the axes, `literal` text);
@@ -29,8 +31,8 @@ Nothing here reads raw data or decides what may be published: it shows what
 
 import importlib
 
-__all__ = ["cells", "charts", "charts_district", "charts_forest", "charts_plan", "charts_profile", "display",
-           "document", "explorer", "headlines", "labels", "render", "rug_table", "safe_html", "scaffold",
+__all__ = ["cells", "charts", "charts_district", "charts_forest", "charts_national", "charts_plan", "charts_profile",
+           "display", "document", "explorer", "headlines", "labels", "render", "rug_table", "safe_html", "scaffold",
            "spreadsheet", "style"]
 
 

@@ -1,4 +1,4 @@
-"""One notebook cell to HTML: hidden cells and outputs, streams, images with alt text, tables, the failing cell.
+"""One notebook cell to HTML: hidden cells and outputs, streams, images with alt text, tables.
 
 Cells tagged as in `HIDDEN_CELL_TAGS` are dropped, and so are ``stderr``
 streams (warnings are for the author, not for mayors), outputs of cells tagged
@@ -132,24 +132,3 @@ def _tables(fragment: str) -> str:
     """pandas leaves the corner header cells empty: make them plain cells (an empty <th> names nothing)."""
     return re.sub(r"<th>\s*</th>", "<td></td>", fragment)
 
-
-def error_output(cell: Any) -> dict | None:
-    """The error output of a code cell, or None (``sys.exit()`` / ``sys.exit(0)`` is not an error)."""
-    for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-        if output.get("output_type") == "error":
-            if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
-                continue
-            return output
-    return None
-
-
-def failure_section(cell: Any, number: int, error: dict) -> dict:
-    """What the failure page says of the failing cell: Italian summary, its code and traceback without colours."""
-    count = cell.get("execution_count")
-    label = f"cella {number}" + (f" (esecuzione n. {count})" if count else "")
-    ename, evalue = error.get("ename", "Errore"), _ANSI.sub("", error.get("evalue", ""))
-    return {
-        "summary": f"errore {ename} nella {label}" + (f": {evalue}" if evalue else ""),
-        "cell_label": label, "ename": ename, "evalue": evalue, "source": _source(cell),
-        "traceback": _ANSI.sub("", "\n".join(error.get("traceback", []))),
-    }

@@ -24,6 +24,8 @@ from pianozona.present import labels
 from pianozona.present.scaffold import axes_for, checked_table, finish, side_legend
 from pianozona.present.style import DEFAULT_SOURCE, INK, MUTED, PALETTE, italian_formatter, literal
 
+EQUAL_AREA = "EPSG:3035"  # ETRS89-LAEA Europe: comuni's areas compared in square metres, not in squared degrees
+
 
 def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, reference_label: str = "Regione",
                  title: str = "Piramide per età", source: str | None = "ISTAT, popolazione al 1° gennaio",
@@ -63,7 +65,9 @@ def pyramid_plot(data: pd.DataFrame, *, reference: pd.DataFrame | None = None, r
 
 def _map_labels(ax: Axes, data, label: str) -> list:
     """Names of the largest comuni first, each kept only if it overlaps no name kept (`labels.place_or_drop`)."""
-    order = np.argsort(-data.geometry.area.to_numpy(), kind="stable")[:4 * labels.MAX_MAP_LABELS]
+    geographic = data.crs is not None and data.crs.is_geographic  # degrees: areas in an equal-area projection
+    shapes = data.geometry.to_crs(EQUAL_AREA) if geographic else data.geometry
+    order = np.argsort(-shapes.area.to_numpy(), kind="stable")[:4 * labels.MAX_MAP_LABELS]
     points = data.geometry.iloc[order].representative_point()
     names = data[label].iloc[order].astype(str)
     texts = [ax.annotate(literal(name), (point.x, point.y), ha="center", va="center", fontsize=7, color=INK,
@@ -114,7 +118,7 @@ def status_plot(data: pd.DataFrame, *, status: str = "stato", group: str = "area
         ax.invert_yaxis()
         side_legend(ax, [Patch(color=COLOURS[s], label=s) for s in STATUSES])
         totals = counts.sum()
-        text = (f"Obiettivi per area secondo lo stato: " +
+        text = ("Obiettivi per area secondo lo stato: " +
                 ", ".join(f"{int(totals[s])} {s}" for s in STATUSES) + f", su {int(totals.sum())} obiettivi.")
         return finish(ax, title=title, xlabel="Numero di obiettivi", ylabel="", source=source, description=text)
 

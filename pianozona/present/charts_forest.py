@@ -176,7 +176,8 @@ def forest_plot(data: pd.DataFrame, *, value: str, lower: str, upper: str, label
             show_empty(ax)
         if subset:
             ax.annotate(subtitle, xy=(0, 1), xycoords="axes fraction", xytext=(0, 7),
-                        textcoords="offset points", ha="left", va="bottom", color=INK, fontsize="small", gid="forest_subset")
+                        textcoords="offset points", ha="left", va="bottom", color=INK, fontsize="small",
+                        gid="forest_subset")
         description = _forest_description(title, names, v, idx, cats, comparator, comparator_label, subset)
         return finish(ax, title=title, xlabel=xlabel or column_label(value), ylabel=ylabel or column_label(label),
                       source=source, description=description, pad=36 if subset else 6)

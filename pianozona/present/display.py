@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from IPython.display import HTML, Image, Markdown, display
 
 from pianozona import privacy
 from pianozona.errors import DataError, ParameterError
+from pianozona.files import write_atomic
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
 from pianozona.formatting import MISSING, data_lunga, num
@@ -263,11 +263,7 @@ def write_metrics(path: str | os.PathLike, metrics: dict) -> Path | None:
         return None
     target = Path(path)
     finite = _json_ready(metrics, target, "")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:
-        json.dump(finite, fh, ensure_ascii=False, indent=2, allow_nan=False, default=_plain)
-    os.replace(fh.name, target)
-    return target
+    return write_atomic(target, json.dumps(finite, ensure_ascii=False, indent=2, allow_nan=False, default=_plain))
 
 
 def _json_ready(value, target: Path, key: str):

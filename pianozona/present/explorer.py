@@ -2,7 +2,15 @@
 
 `selection_view` is a plain function: for one choice of area, year and comune it returns a `View`
 (title, notice, table, chart data) that `show` puts in a notebook's output and `draw` turns into a
-chart.  `explore` wraps them in ipywidgets menus.  The numbers come from
+chart.  `explore` wraps them in ipywidgets menus.
+
+The view reaches the explorer's Output widget as its `outputs` state (`rendered`), never by displaying
+inside ``with output:``.  Captured display makes a client without a browser (nbclient, hence papermill)
+play the widget's front end: it answers each captured output with a message to the kernel on the shell
+channel while it waits there for the cell's reply, and jupyter_client sends it through a blocking shadow of
+the asyncio socket, so the wake-up for a reply that arrives meanwhile can be lost — the cell then waits for
+ever with the kernel idle (jupyter/nbclient#312, papermill#723).  Set as state, the outputs travel inside the
+widget's own update message; JupyterLab draws them the same.  The numbers come from
 `pianozona.analysis.needs.coverage_table`, which follows the run's mode like every analysis: in
 JupyterLab the data are raw, and every view says so ("dati non protetti: non condividere"); with
 publication mode on the same view is protected and says that instead.
@@ -10,6 +18,7 @@ publication mode on the same view is protected and says that instead.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,14 +30,15 @@ from pianozona.errors import ParameterError
 from pianozona.present import charts, display
 from pianozona.present.style import DEFAULT_SOURCE
 
-__all__ = ["DISTRICT_CHOICE", "PROTECTED_NOTICE", "RAW_MARK", "RAW_NOTICE", "View", "choices", "draw", "explore",
-           "selection_view", "show"]
+__all__ = ["DISTRICT_CHOICE", "DISTRICT_VALUE", "PROTECTED_NOTICE", "RAW_MARK", "RAW_NOTICE", "View", "choices", "draw",
+           "explore", "rendered", "selection_view", "show"]
 
 RAW_MARK = "dati non protetti: non condividere"
 RAW_NOTICE = ("Dati non protetti: non condividere. Qui si vedono i conteggi esatti, anche quelli piccoli; "
               "per un documento da condividere usare 'pianozona run'.")
 PROTECTED_NOTICE = "Modalità pubblicazione: i conteggi da 1 a 4, e ciò che li rivelerebbe, sono nascosti."
 DISTRICT_CHOICE = "Tutto il distretto"
+DISTRICT_VALUE = ""  # the Comune menu's value for the whole district (None would leave a Dropdown blank)
 _COLUMNS = ["anno", "comune", "utenti", "popolazione_a_rischio", "anno_popolazione", "copertura", "lower", "upper"]
 _DECIMALS = {"copertura": 1, "lower": 1, "upper": 1, "popolazione_a_rischio": 0, "utenti": 0}
 _YLABEL = "{what} per 1.000 residenti a rischio"
@@ -70,19 +80,20 @@ def choices(district: District) -> dict[str, list[tuple[str, object]]]:
     return {
         "area": [(area.etichetta, code) for code, area in district.aree.items()],
         "year": [(str(y), y) for y in sorted(district.anni_dati, reverse=True)],
-        "comune": [(DISTRICT_CHOICE, None)]
+        "comune": [(DISTRICT_CHOICE, DISTRICT_VALUE)]
         + [(str(name), str(code)) for code, name in zip(district.comuni["codice_comune"], district.comuni["comune"])],
     }
 
 
 def _checked(district: District, area: str, year: int | None, comune: str | None) -> tuple[int, str | None]:
-    """The year to show (latest with data when None) and the comune's name; ParameterError otherwise."""
+    """The year to show (latest with data when None) and the comune's name (None: the district, given as None
+    or DISTRICT_VALUE); ParameterError otherwise."""
     if area not in district.aree:
         raise ParameterError("area", area, "aree valide: " + ", ".join(district.aree))
     if not district.anni_dati:
         raise ParameterError("district", district.codice, "il distretto non ha dati di servizio (tabella utenti)")
     year = district.anni_dati[-1] if year is None else district.check_year(year)
-    if comune is None:
+    if comune is None or comune == DISTRICT_VALUE:
         return year, None
     names = dict(zip(district.comuni["codice_comune"].astype(str), district.comuni["comune"].astype(str)))
     if str(comune) not in names:
@@ -104,7 +115,8 @@ def _notes(rows: pd.DataFrame, what: str) -> tuple[str, ...]:
 
 def selection_view(district: District | str, area: str, year: int | None = None, comune: str | None = None, *,
                    publish: bool | None = None) -> View:
-    """The view of one selection: `comune` None shows every comune in `year`, a code shows that comune by year.
+    """The view of one selection: `comune` None (or DISTRICT_VALUE) shows every comune in `year`, a code shows
+    that comune by year.
 
     `year` None means the latest year with service data; `publish` follows `privacy.protect`
     (None: the run's mode).
@@ -148,9 +160,13 @@ def draw(view: View, *, ax=None):
                              title=view.chart_title, ylabel=view.ylabel, source=source, ax=ax)
 
 
-def show(view: View) -> None:
-    """Put `view` in the notebook's output: notice, heading, table, notes and chart (all escaped)."""
-    display.paragraph(view.notice)
+def show(view: View, *, notice: bool = True) -> None:
+    """Put `view` in the notebook's output: notice, heading, table, notes and chart (all escaped).
+
+    `notice=False` leaves the notice out, for a place that already shows it (the explorer's own label).
+    """
+    if notice:
+        display.paragraph(view.notice)
     display.heading(view.title, view.district)
     display.table(view.table, caption=view.caption, labels=view.labels, decimals=_DECIMALS)
     for note in view.notes:
@@ -159,30 +175,52 @@ def show(view: View) -> None:
     display.figure(ax, alt=charts.describe(ax))
 
 
+def rendered(view: View) -> tuple[dict, ...]:
+    """What `show` puts in a notebook for `view` (less the notice, which the explorer's label shows), as an
+    Output widget's `outputs` (nbformat display_data).
+
+    Captured in the kernel with IPython's `capture_output`: nothing reaches the cell's own output stream.
+    Needs an IPython shell (a kernel); without one there is nowhere to display and the tuple is empty.
+    """
+    from IPython.utils.capture import capture_output
+
+    with capture_output(stdout=False, stderr=False, display=True) as captured:
+        show(view, notice=False)  # the explorer's label above the menus says it once
+    return tuple({"output_type": "display_data", "data": {mime: _text(value) for mime, value in out.data.items()},
+                  "metadata": out.metadata} for out in captured.outputs)
+
+
+def _text(value):
+    """Binary output (a PNG from an older IPython) as the base64 text nbformat and the widget expect."""
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+
+
 def explore(district: District | str, *, area: str | None = None, year: int | None = None,
             comune: str | None = None):
     """An ipywidgets explorer: menus for area, year and comune; the table and the chart follow the choice.
 
-    Returns the widget (a VBox); shown as the last line of a cell it appears in JupyterLab.
+    Returns the widget (a VBox); shown as the last line of a cell it appears in JupyterLab.  The Comune menu
+    starts on "Tutto il distretto" unless `comune` names one.  Every view is set as the Output widget's
+    state (`rendered`), so a headless run (papermill) never has to play the widget's front end.
     """
     import ipywidgets as widgets
 
     district = _district(district)
     options = choices(district)
-    first_year, _ = _checked(district, area or options["area"][0][1], year, comune)
+    area = area or options["area"][0][1]
+    first_year, _ = _checked(district, area, year, comune)
     menus = {
-        "area": widgets.Dropdown(options=options["area"], value=area or options["area"][0][1], description="Area"),
+        "area": widgets.Dropdown(options=options["area"], value=area, description="Area"),
         "year": widgets.Dropdown(options=options["year"], value=first_year, description="Anno"),
-        "comune": widgets.Dropdown(options=options["comune"], value=comune, description="Comune"),
+        "comune": widgets.Dropdown(options=options["comune"], value=comune or DISTRICT_VALUE, description="Comune"),
     }
     out = widgets.Output()
     warning = widgets.Label(value=RAW_NOTICE if not privacy.is_publish_mode() else PROTECTED_NOTICE,
                             style={"font_weight": "bold", "text_color": "#9f1d20"})
 
     def refresh(_change=None) -> None:
-        out.clear_output(wait=True)
-        with out:
-            show(selection_view(district, menus["area"].value, menus["year"].value, menus["comune"].value))
+        out.outputs = rendered(selection_view(district, menus["area"].value, menus["year"].value,
+                                              menus["comune"].value))
 
     for menu in menus.values():
         menu.observe(refresh, names="value")

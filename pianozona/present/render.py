@@ -11,8 +11,7 @@ scripts and any network load.
 Escape by construction: the markdown of the page (`pianozona.present.document`)
 escapes raw HTML made by code; the whole body then goes through the allow-list
 sanitiser of `pianozona.present.safe_html`, and the templates autoescape
-everything else (title, district, index rows, the error and traceback of a
-failure page).
+everything else (title, district, index rows, the reason of a failure page).
 
 The first level-1 heading of the notebook becomes the page title (``<h1>``);
 level 2 and 3 headings make the table of contents.  Dates and numbers use
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from pianozona import formatting
-from pianozona.present.cells import HIDDEN_CELL_TAGS, author_cells, cell_html, cell_tags, error_output, failure_section
+from pianozona.present.cells import HIDDEN_CELL_TAGS, author_cells, cell_html, cell_tags
 from pianozona.present.document import Document
 from pianozona.present.safe_html import environment, neutralise_remote, sanitise, stylesheet
 
@@ -43,7 +42,7 @@ class PageInfo:
 
     title: str
     district_name: str
-    year: int
+    year: int | None  # None on a page about every year (the district's page of years)
     demo: bool = False
     generated_on: dt.date = field(default_factory=dt.date.today)
     index_href: str | None = "index.html"
@@ -80,35 +79,30 @@ class IndexRow:
 # public API
 
 
-def render_notebook(nb: Any, page: PageInfo, *, failed: bool = False, error_message: str = "") -> Rendered:
-    """The HTML page of an executed notebook (a `nbformat.NotebookNode` or plain dict).
-
-    With ``failed=True`` the page opens with an Italian error banner, shows the
-    cells up to the failing one, then the failing cell's code and traceback
-    (`error_message` is used when no cell holds an error, e.g. a dead kernel).
-    """
+def render_notebook(nb: Any, page: PageInfo) -> Rendered:
+    """The HTML page of an executed notebook (a `nbformat.NotebookNode` or plain dict)."""
     doc = Document()
-    parts = []
-    failure = None
-    for number, cell in author_cells(nb):
-        if cell_tags(cell) & HIDDEN_CELL_TAGS:
-            continue
-        error = error_output(cell) if failed else None
-        parts.append(cell_html(cell, number, doc))
-        if error is not None:
-            failure = failure_section(cell, number, error)
-            break
-    if failed and failure is None:
-        failure = {"summary": error_message or "l'esecuzione si è interrotta senza un messaggio di errore.",
-                   "cell_label": "", "ename": "", "evalue": "", "source": "", "traceback": ""}
+    parts = [cell_html(cell, number, doc) for number, cell in author_cells(nb)
+             if not cell_tags(cell) & HIDDEN_CELL_TAGS]
     title = doc.title or page.title
     html_text = environment().get_template("report.html.j2").render(
         **_common(page, title), body=Markup(sanitise("\n".join(p for p in parts if p))), toc=doc.toc_tree(),
-        failure=failure,
-        previous_report=page.previous_report, index_href=page.index_href,
+        failure=None, previous_report=page.previous_report, index_href=page.index_href,
         downloads=[{"text": text, "href": _local_href(href)} for text, href in page.downloads if _local_href(href)],
     )
     return Rendered(neutralise_remote(html_text), tuple(doc.warnings))
+
+
+def render_failure(page: PageInfo, reason: str) -> str:
+    """The published page of a report that did not run: why, in a few words, and the last good version.
+
+    Nothing of the failed execution is shown (no output, no code, no path, no traceback): the
+    operator has the details in the run's log and in the private folder.
+    """
+    html_text = environment().get_template("report.html.j2").render(
+        **_common(page, page.title), body=Markup(""), toc=[], failure={"summary": reason},
+        previous_report=page.previous_report, index_href=page.index_href, downloads=[])
+    return neutralise_remote(html_text)
 
 
 def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tuple[int, str], ...] = ()) -> str:
@@ -129,6 +123,12 @@ def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tup
     )
 
 
+def render_years(rows: list[IndexRow], page: PageInfo) -> str:
+    """The page of a district's published years (``<out>/<district>/index.html``): one row per year's index."""
+    return environment().get_template("years.html.j2").render(
+        **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=[_index_row(row) for row in rows])
+
+
 def status_label(status: str) -> str:
     """Italian label of a report status."""
     return {"riuscito": "Completato", "fallito": "Non riuscito"}.get(status, "Non eseguito")
@@ -137,7 +137,8 @@ def status_label(status: str) -> str:
 def _common(page: PageInfo, title: str) -> dict:
     return {
         "css": Markup(stylesheet()), "title": title, "district_name": page.district_name,
-        "year": page.year, "page_title": f"{title} · {page.district_name}, {page.year}",
+        "year": page.year,
+        "page_title": f"{title} · {page.district_name}" + (f", {page.year}" if page.year is not None else ""),
         "demo": page.demo, "demo_text": DEMO_TEXT, "generated_on": formatting.data_lunga(page.generated_on),
         "date_label": "Generato il", "version": page.version,
     }

@@ -9,8 +9,8 @@ against the comparator as a symbol (`SYMBOLS`, drawn in print too) followed by
 the full word, visually hidden but read by screen readers; the background
 colour (CSS class ``pz-verdetto-<verdict>``, colours told apart with any colour
 vision, text contrast at least 4.5:1) only supplements them.  A value hidden
-by `pianozona.privacy.protect` shows its marker ("n.d."), no colour and no verdict; the legend of the symbols and, when a
-marker is shown, `privacy.suppression_legend` follow the table.
+by `pianozona.privacy.protect` shows its marker ("n.d."), no colour and no verdict; the legend of the symbols
+and, when a marker is shown, `privacy.suppression_legend` follow the table.
 
 Everything is rendered by the autoescaping ``verdict_table.html.j2``: a comune
 named ``<b>x</b>`` shows those characters.  The table is recorded, as shown,

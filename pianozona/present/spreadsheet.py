@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
+
+from pianozona.files import atomic_path
 
 __all__ = ["FORMULA_STARTS", "MAX_SHEET_NAME", "NOTES_SHEET", "Number", "TABLES_ENV_VAR", "read_tables",
            "record_table", "safe_text", "sheet_names", "write_workbook"]
@@ -122,14 +123,8 @@ def write_workbook(tables: list[dict], target: str | os.PathLike, *, title: str 
     for name, table in zip(names, tables):
         _fill_sheet(book.create_sheet(name), table)
     _fill_notes(book.create_sheet(NOTES_SHEET), names, tables, title)
-    handle, tmp = tempfile.mkstemp(prefix=".in-corso-", suffix=".xlsx", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -68,8 +68,8 @@ def protect(
 
     Returns a copy of `data` with a ``<count>_soppresso`` (bool) column per count.  In
     publication mode hidden counts and their derived values are NaN (count columns become
-    float64); in exploration mode the values are untouched and the flags False.  ``attrs["pianozona.privacy"]`` records the settings for
-    `format_suppressed`.  Emits `PrivacyWarning` when a group could not be fully protected.
+    float64); in exploration mode the values are untouched and the flags False.  ``attrs["pianozona.privacy"]``
+    records the settings for `format_suppressed`.  Emits `PrivacyWarning` when a group could not be fully protected.
     Raises `ParameterError` for unusable arguments.
     """
     spec = build_spec(data, counts=counts, derived=derived, keys=keys, groups=groups,

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pianozona.files import state_folder
+
 __all__ = ["SECRET_ENV_VAR", "SECRET_FILE", "cell_draws", "default_secret", "district_secret"]
 
 SECRET_ENV_VAR = "PIANOZONA_CHIAVE_PROTEZIONE"
@@ -77,8 +79,7 @@ def _read_or_create(path: Path) -> bytes | None:
 
 
 def _state_folder() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "pianozona" / "protezione"
+    return state_folder() / "protezione"
 
 
 def default_secret() -> bytes:

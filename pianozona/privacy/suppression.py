@@ -1,9 +1,9 @@
 """Secondary suppression of one count column: hide complements until no hidden cell can be narrowed.
 
 `suppress` starts from primary suppression (`CountColumn`: every count from 1 to the threshold
-`t`) and repeats, first with each line on its own (cheap, `ranges.line_ranges`), then exactly, the audit (`pianozona.privacy.ranges`: the range of every hidden cell that an
-attacker who knows the method and every published figure can work out) until every hidden cell
-is *safe*:
+`t`) and repeats, first with each line on its own (cheap, `ranges.line_ranges`), then exactly, the audit
+(`pianozona.privacy.ranges`: the range of every hidden cell that an attacker who knows the method and every
+published figure can work out) until every hidden cell is *safe*:
 
 * every hidden cell keeps at least `t` whole values possible;
 * a small count (1 to `t`) keeps every value from 1 to `t` possible, unless a value above `t`

@@ -5,10 +5,11 @@
 
 Modules, in the order of a run:
 
-- `files`: the file helpers every stage shares (atomic write, JSON read, file hash, manifest entries);
-- `keys`: fingerprints of the data and the package, the local secret, the keyed (HMAC) hashes;
-- `planning`: the suite, the jobs and their parameters, incremental keys (`plan_run`);
+- `keys`: the fingerprint of the package, the local secret, the keyed (HMAC) hashes (files: `pianozona.files`);
+- `planning`: the suite, the jobs and their parameters, incremental keys on the inputs each report reads (`plan_run`);
 - `territory`: a territory's plan, every district's suite and the comparison of the districts (`plan_territory`);
+- `optional`: the optional reports (LEPS, comparison with Italy): which a district can run, the log's line;
+- `stale`: data changed while the run read them: the inputs a job's kernel found different from the plan;
 - `parameters`: a job's values checked against its notebook's ``parameters`` cell (`check_notebook`);
 - `tasks`: what the runner gives an executor and gets back (`Task`, `Outcome`, `Reason`), the executors' registry;
 - `processes`: the fast path or the portable one, the processes' lifetime, resident memory;
@@ -19,16 +20,18 @@ Modules, in the order of a run:
 - `pdf`: a published page printed to PDF with headless Chromium (optional, ``pdf=True``);
 - `workers`: the local executor, worker processes that take the jobs one at a time;
 - `executor_dask`: the Dask executor (``--executor dask``, the optional ``pianozona[dask]``);
-- `site`: the published folder: moving a job's files in, manifest, index, lock;
+- `index`: the indexes of the published folders: a year's index, the district's page of years, their links;
+- `site`: the published folder: moving a job's files in, manifest, lock; the private folder's notebooks;
 - `console`: what a run tells its user while it goes (a progress bar, or log lines);
-- `runner`: `run_reports` and `RunOptions`, the one entry point (``pianozona run``).
+- `runner`: `run_reports` and `RunOptions`, the one entry point (``pianozona run``, ``--territorio``);
+- `exploration`: a planner's own copy of the explorer notebook for a district (``pianozona esplora``).
 """
 
 import importlib
 
-__all__ = ["console", "execution", "executor_dask", "files", "kernels", "keys", "parameters", "pdf",
-           "planning", "processes", "runner", "site", "tasks", "template", "territory", "warm",
-           "workers"]
+__all__ = ["console", "execution", "executor_dask", "exploration", "index", "kernels", "keys", "optional",
+           "parameters", "pdf", "planning", "processes", "runner", "site", "stale", "tasks", "template",
+           "territory", "warm", "workers"]
 
 
 def __getattr__(name: str):

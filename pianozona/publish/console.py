@@ -1,7 +1,13 @@
-"""What a run tells the person who started it while it goes: a progress bar on a terminal, log lines otherwise."""
+"""What a run tells the person who started it while it goes: a progress bar on a terminal, log lines otherwise.
+
+Log lines (a scheduled run's log) start with the date and time, so that the runs appended to one log can
+be told apart; before the jobs, a run repeats the warnings of the data it publishes from and says what
+happens to the folder's PDFs (`notices`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 from pianozona.errors import ParameterError
@@ -14,15 +20,25 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def stamp() -> str:
+    """The date and time a log line starts with (``2024-03-05 02:00:07``)."""
+    return f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
 class Progress:
     """A tqdm bar on a terminal, plain Italian log lines otherwise (both on stderr)."""
 
-    def __init__(self, mode: str, total: int, skipped: int) -> None:
+    def __init__(self, mode: str, total: int, skipped: int, notices: list[str] | tuple[str, ...] = ()) -> None:
         self.mode, self.total, self.count, self.bar = mode, total, 0, None
         if mode != "none":
             head = (f"{plural(total, 'rapporto', 'rapporti')} da eseguire"
                 + (f", {plural(skipped, 'invariato', 'invariati')} (nessuna modifica)" if skipped else ""))
-            print(head, file=sys.stderr, flush=True)
+            self._print([head, *notices])
+
+    def _print(self, lines: list[str]) -> None:
+        if self.mode == "log":
+            lines = [f"{stamp()} {line}" for line in lines]
+        print("\n".join(lines), file=sys.stderr, flush=True)
 
     def start(self) -> None:
         """Show the bar (after the workers are forked: tqdm starts a monitor thread)."""
@@ -51,8 +67,10 @@ class Progress:
                 self.bar.write(text, file=sys.stderr)
             self.bar.update(1)
         elif self.mode == "log":
-            print("\n".join(lines), file=sys.stderr, flush=True)
+            self._print(lines)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        if self.mode == "log":
+            self._print(["esecuzione conclusa"])

@@ -20,7 +20,7 @@ Limits (`_Watch`, a thread of the worker): the job's time limit counts from its 
 and what the kernel started (`pianozona.publish.processes.resident_mb`, checked every
 `WATCH_S`); past either the kernel is killed and the job fails with an Italian message, the other
 jobs go on.  Every file a job leaves in the temporary folder under its final name is complete
-(`pianozona.publish.files.write_atomic`): a full disk fails the job, it never yields a
+(`pianozona.files.write_atomic`): a full disk fails the job, it never yields a
 half-written page.
 
 The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of
@@ -41,8 +41,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pianozona.data.inputs import READS_ENV_VAR, read_notes
 from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
-from pianozona.publish.files import write_atomic
+from pianozona.files import write_atomic
 from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, KernelManager, kernel_log
 from pianozona.publish.planning import METRICS_PARAMETER
 from pianozona.publish.processes import resident_mb
@@ -69,7 +70,8 @@ def execute_job(task: Task, limits: Limits) -> Outcome:
     start = time.perf_counter()
     for attempt in range(1, START_ATTEMPTS + 1):
         tables_record(task).unlink(missing_ok=True)  # a retried start records its tables anew
-        with _recording_tables(tables_record(task)):
+        reads_record(task).unlink(missing_ok=True)
+        with _recording(tables_record(task), reads_record(task)):
             nb, error, reason = _papermill(task, output, limits)
         if PORT_RACE not in error or attempt == START_ATTEMPTS:
             break
@@ -85,7 +87,9 @@ def execute_job(task: Task, limits: Limits) -> Outcome:
         error, reason = (error, reason) if error else (_disk_error(exc), Reason.DISK)
     output.unlink(missing_ok=True)
     outcome = _render_job(task, nb, error, reason, duration)
-    return dataclasses.replace(outcome, result_hash=result_hash(nb)) if produced else outcome
+    reads = tuple(read_notes(reads_record(task)))  # what the notebook loaded: the runner compares
+    reads_record(task).unlink(missing_ok=True)
+    return dataclasses.replace(outcome, reads=reads, result_hash=result_hash(nb) if produced else None)
 
 
 def result_hash(nb: Any) -> str:
@@ -142,18 +146,24 @@ def tables_record(task: Task) -> Path:
     return task.work / f"{task.name}.tabelle.jsonl"
 
 
+def reads_record(task: Task) -> Path:
+    """The file where the job's kernel notes the inputs of the districts it loads (`pianozona.data.inputs`)."""
+    return task.work / f"{task.name}.letture.jsonl"
+
+
 @contextmanager
-def _recording_tables(path: Path) -> Iterator[None]:
-    """Set `TABLES_ENV_VAR` for the kernels this worker starts meanwhile (one job at a time per worker)."""
-    previous = os.environ.get(TABLES_ENV_VAR)
-    os.environ[TABLES_ENV_VAR] = str(path)
+def _recording(tables: Path, reads: Path) -> Iterator[None]:
+    """Set `TABLES_ENV_VAR` and `READS_ENV_VAR` for the kernels this worker starts meanwhile (one job at a time)."""
+    previous = {name: os.environ.get(name) for name in (TABLES_ENV_VAR, READS_ENV_VAR)}
+    os.environ.update({TABLES_ENV_VAR: str(tables), READS_ENV_VAR: str(reads)})
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(TABLES_ENV_VAR, None)
-        else:
-            os.environ[TABLES_ENV_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _read_notebook(path: Path) -> Any:
@@ -221,10 +231,12 @@ def _papermill(task: Task, output: Path, limits: Limits) -> tuple[Any, str, Reas
         except Exception as exc:  # dead kernel, a kernel that never started, an unreadable notebook...
             what = f"{type(exc).__name__}: {exc}"
             if type(exc).__name__ == "DeadKernelError":
-                what = f"il kernel si è interrotto prima della fine del notebook (os._exit, un arresto del processo: {what})"
+                what = ("il kernel si è interrotto prima della fine del notebook (os._exit, un arresto del processo: "
+                        f"{what})")
             nb, error, reason = None, f"{what}; {log_tail(kernel_log())}", Reason.DEAD_KERNEL
     if watch.broken is Reason.TIMEOUT and (nb is None or error):
-        return nb, f"superato il tempo massimo di {_seconds(limits.timeout_s)} s: il kernel è stato fermato", Reason.TIMEOUT
+        timeout = f"superato il tempo massimo di {_seconds(limits.timeout_s)} s: il kernel è stato fermato"
+        return nb, timeout, Reason.TIMEOUT
     if watch.broken is Reason.MEMORY or reason is Reason.MEMORY:
         return nb, (f"memoria esaurita (limite {limits.memory_mb} MB): il kernel è stato fermato; ridurre i dati "
                     "caricati o alzare il limite con --memoria"), Reason.MEMORY
@@ -280,23 +292,25 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: Task, nb: Any, error: str, reason: Reason | None, duration: float) -> Outcome:
-    """The job's page, and for a successful job its spreadsheet and (when asked) its PDF, in the temporary folder.
+    """A successful job's page, spreadsheet and (when asked) PDF, in the temporary folder.
 
     The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
-    leaves a warning and a page rendered again without its link.
+    leaves a warning and a page rendered again without its link.  A failed job gets no page here:
+    the runner publishes its failure page (`pianozona.publish.site`).
     """
     warnings: list[str] = []
-    downloads: list[tuple[str, str]] = []
-    if not error:
-        downloads += _spreadsheet(task, warnings)
-    chromium = task.pdf if not error else None
+    if error:
+        tables_record(task).unlink(missing_ok=True)
+        return Outcome(task.key, reason or Reason.ERROR, error, duration)
+    downloads = _spreadsheet(task, warnings)
+    chromium = task.pdf
     try:
-        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{task.name}.pdf")] if chromium else []),
-                            warnings)
+        links = downloads + ([("PDF da stampare", f"{task.name}.pdf")] if chromium else [])
+        error = _write_page(task, nb, error, links, warnings)
         if chromium and not error and not _pdf(task, chromium, warnings):
             error = _write_page(task, nb, error, downloads, [])
     except OSError as exc:
-        error, reason = (error, reason) if error else (_disk_error(exc), Reason.DISK)
+        error, reason = _disk_error(exc), Reason.DISK
     if error and reason is None:
         reason = Reason.ERROR  # the page could not be made
     metrics = _read_metrics(task.work / f"{task.name}.metrics.json", task.metrics, warnings) if not error else None
@@ -309,7 +323,7 @@ def _write_page(task: Task, nb: Any, error: str, downloads: list[tuple[str, str]
 
     page_info = dataclasses.replace(task.page, downloads=tuple(downloads))
     try:
-        page = render_notebook(nb, page_info, failed=bool(error), error_message=error)
+        page = render_notebook(nb, page_info)
     except Exception as exc:  # a bug in rendering must not hide the job's own outcome
         return error or f"impaginazione non riuscita: {type(exc).__name__}: {exc}"
     write_atomic(task.work / f"{task.name}.html", page.html)

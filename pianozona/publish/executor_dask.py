@@ -128,7 +128,7 @@ class DaskPool:
             if workers:
                 try:
                     self.held.call(self.client.restart_workers, workers, raise_for_error=False)
-                except Exception:  # noqa: BLE001 - a worker without nanny cannot restart: the job still fails
+                except Exception:  # a worker without nanny cannot restart: the job still fails
                     pass
             yield Outcome(key, Reason.TIMEOUT, f"superato il tempo massimo di {int(self.limit)} s: il processo Dask "
                           "non rispondeva ed è stato riavviato")
@@ -160,12 +160,12 @@ class DaskPool:
             if self.futures:
                 self.client.cancel(list(self.futures), force=True)
             self.client.unregister_worker_plugin(self.name)
-        except Exception:  # noqa: BLE001 - a cluster already gone: its workers took their templates with them
+        except Exception:  # a cluster already gone: its workers took their templates with them
             pass
         finally:
             try:
                 self.client.close(timeout=CONNECT_TIMEOUT_S)
-            except Exception:  # noqa: BLE001 - a scheduler already gone
+            except Exception:  # a scheduler already gone
                 pass
             if self.cluster is not None:
                 self.cluster.close(timeout=CONNECT_TIMEOUT_S)

@@ -31,7 +31,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Type, Unicode, default
+from traitlets import Type, default
 
 from pianozona.errors import ExecutionError
 from pianozona.publish.processes import kill_tree, provisioners_installed

@@ -5,14 +5,15 @@ What may be published about the raw data
 Nothing that depends on the content of a raw data file is written in the
 clear.  A sha256 of a file of small counts is a dictionary-attack target:
 who knows the rest of the file tries the few possible values of a hidden
-cell (1 to 4) until the hash matches.  So the raw-data fingerprint
-(`data_fingerprint`, one sha256 per file) stays in memory, the published
+cell (1 to 4) until the hash matches.  So the raw-data fingerprints
+(`pianozona.files.folder_fingerprint`, one sha256 per file, and the
+fingerprint of each table a district was read from) stay in memory, the published
 manifest lists only the data file *names*, and every key that must be
 stored to skip unchanged work -- the incremental key of each report
 (`pianozona.publish.planning.job_key`) and the key of the district facts
-cache (``.distretto.json``) -- is an HMAC-SHA256 (`keyed`) with a random
+cache -- is an HMAC-SHA256 (`keyed`) with a random
 local secret (`local_secret`) kept outside the published tree, in
-``$XDG_STATE_HOME/pianozona/chiave`` (default
+``$XDG_STATE_HOME/pianozona/chiave`` (`pianozona.files.state_folder`; default
 ``~/.local/state/pianozona/chiave``, created with mode 0600).  Without the
 secret a key reveals nothing; with it an unchanged rerun still skips.  A
 machine without the secret (a fresh CI runner) reruns everything once.
@@ -21,28 +22,18 @@ Hashes of notebooks and of the package are not sensitive and stay.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
 import secrets
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pianozona.errors import ExecutionError
-from pianozona.publish.files import PACKAGE_ROOT, file_hash, package_version
+from pianozona.files import PACKAGE_ROOT, digest, file_hash, state_folder
 
-SECRET_FILE = Path("pianozona") / "chiave"  # under $XDG_STATE_HOME
-
-
-def data_fingerprint(folder: Path) -> dict[str, str]:
-    """sha256 of every data file of a district folder (hidden and Office lock files excluded)."""
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith((".", "~$")) for p in rel.parts):
-            files[rel.as_posix()] = file_hash(path)
-    return files
+SECRET_FILE = "chiave"  # in the private state folder
 
 
 def package_fingerprint() -> dict[str, str]:
@@ -60,11 +51,6 @@ def package_fingerprint() -> dict[str, str]:
 _PACKAGE: dict | None = None
 
 
-def digest(value: Any) -> str:
-    """Plain sha256 of a JSON-able value: for what is never published (see the module docstring)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def keyed(value: Any) -> str:
     """HMAC-SHA256 of a JSON-able value with the local secret: safe to store in the published tree."""
     return hmac.new(local_secret(), json.dumps(value, sort_keys=True, default=str).encode(), "sha256").hexdigest()
@@ -72,8 +58,7 @@ def keyed(value: Any) -> str:
 
 def local_secret_path() -> Path:
     """Where the local secret of the incremental keys lives: ``$XDG_STATE_HOME/pianozona/chiave``."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / SECRET_FILE
+    return state_folder() / SECRET_FILE
 
 
 def local_secret() -> bytes:
@@ -102,3 +87,11 @@ def _read_secret(path: Path) -> bytes:
         raise ExecutionError(f"chiave locale {path} troppo corta o vuota: cancellarla, la prossima esecuzione ne "
                              "crea una nuova (e riesegue tutti i rapporti una volta)")
     return value
+
+
+def package_version(package: str) -> str | None:
+    """The installed version of `package`, None when it is not installed."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None

@@ -1,16 +1,16 @@
 """The plan of a run: the suite, the jobs and their parameters, incremental keys.
 
-`plan_run` turns a district, a year and the area codes into the checked
-jobs of the suite (`Plan`); `job_key` and `is_up_to_date` decide which
-published reports are still current (the keys are HMACs: see
-`pianozona.publish.keys`).  Nothing here starts a kernel or publishes a
-report: `pianozona.publish.parameters` checks each job against its
-notebook, `pianozona.publish.runner` runs the plan and
-`pianozona.publish.site` writes the reports.
-
-Every path a run writes (reports, lock, temporary folder, district cache)
-is checked to resolve inside the output folder (`inside`), whatever the
-district code says.
+`plan_run` turns a district, a year and the area codes into the checked jobs of the suite (`Plan`);
+`job_key` and `is_up_to_date` decide which published reports are still current (HMACs: see
+`pianozona.publish.keys`).  A report is keyed on the inputs its notebook declares
+(`SuiteEntry.inputs`: the objectives and measures for the annual verification only, ...) and on the
+district's facts every page shows (name, years, comuni, demo flag, sources): a change reruns only the
+reports that read it; `stale_inputs` names what a job found changed while the run read it.
+Nothing here starts a kernel or publishes (the run's options are checked by `runner.RunOptions`):
+`parameters` checks each job against its notebook, `runner` runs the plan,
+`site` writes the reports.  Every path a run writes is checked to resolve inside the output folder
+(`inside`); what a run keeps for itself (lock, district facts, executed notebooks, failures) is in
+the private folder of each output folder (`private_folder`), never among the published files.
 """
 
 from __future__ import annotations
@@ -23,14 +23,20 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
+from pianozona.data.inputs import CONFIG, POPULATION, SURVEY, district_facts
 from pianozona.errors import DataError, ParameterError
+from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, state_folder, write_atomic
 from pianozona.privacy import district_secret
-from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
-from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
+from pianozona.publish.keys import keyed, package_fingerprint
+from pianozona.publish.optional import optional_reports, survey_files
 
 DEFAULT_NOTEBOOKS = PACKAGE_ROOT.parent / "notebooks"
 DEFAULT_OUT = Path("reports")
 METRICS_PARAMETER = "metrics_path"  # injected when the notebook declares it: where to write its key figures
+PRIVATE = "rapporti"  # under the state folder: one private folder per output folder (`private_folder`)
+FACTS = "distretto.json"  # the district facts cache, in the private folder of <out>/<district>
+FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi", "protezione",
+               "facoltativi"}
 
 
 #: the headings of the index, in order: the district's reports, then the comuni's
@@ -43,22 +49,36 @@ GROUP_MEMBERS = "Indici dei distretti"
 
 @dataclass(frozen=True)
 class SuiteEntry:
-    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune."""
+    """One notebook of the suite; `per_area` runs it once per area, `per_comune` once per comune; `inputs`: the
+    district's inputs it reads (`pianozona.data.inputs`), checked by ``tests/publish/test_inputs.py``.
+
+    An `optional` report runs only for a district that has what it needs (`optional_reports`
+    says why not, and the run prints that line instead).
+    """
 
     notebook: str
     title: str
     per_area: bool = False
     per_comune: bool = False
     group: str = GROUP_DISTRICT
+    optional: bool = False
+    inputs: tuple[str, ...] = (CONFIG, POPULATION, "utenti", "spesa", "obiettivi", "misure", "servizi", "persone")
 
 
+#: what a needs analysis reads (`pianozona.analysis.needs`: users, persons, spending, population at risk)
+NEEDS = (CONFIG, POPULATION, "utenti", "spesa", "persone")
 SUITE = (
-    SuiteEntry("panoramica", "Panoramica del distretto"),
-    SuiteEntry("bisogni_area", "Bisogni per area", per_area=True),
-    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona"),
-    SuiteEntry("bilancio", "Bilancio"),
-    SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI),
-    SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI),
+    SuiteEntry("panoramica", "Panoramica del distretto", inputs=(CONFIG, POPULATION, "servizi")),
+    SuiteEntry("bisogni_area", "Bisogni per area", per_area=True, inputs=NEEDS),
+    SuiteEntry("verifica_annuale", "Verifica annuale del Piano di Zona",  # the protection: objectives against users
+               inputs=(CONFIG, POPULATION, "utenti", "persone", "obiettivi", "misure")),
+    SuiteEntry("bilancio", "Bilancio", inputs=NEEDS),
+    SuiteEntry("livelli_essenziali", "Livelli essenziali (LEPS): assistenti sociali e servizi", optional=True,
+               inputs=(CONFIG, POPULATION, "personale", "leps")),
+    SuiteEntry("confronto_italia", "Confronto con la regione e l'Italia (ISTAT)", optional=True,
+               inputs=(CONFIG, POPULATION, SURVEY, *NEEDS[2:])),
+    SuiteEntry("quadro_sindaci", "Quadro dei comuni per l'Assemblea dei Sindaci", group=GROUP_COMUNI, inputs=NEEDS),
+    SuiteEntry("scheda_comune", "Scheda del comune", per_comune=True, group=GROUP_COMUNI, inputs=NEEDS),
 )
 
 
@@ -73,9 +93,12 @@ class DistrictInfo:
     dimostrativo: bool
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
-    data_hash: str = ""  # digest of data_files: in memory only
+    inputs: dict = field(default_factory=dict, compare=False)  # input -> keyed fingerprint (`keyed_inputs`)
+    facts: str = ""  # keyed digest of what every page shows of the district (name, years, comuni, sources)
+    warnings: tuple[str, ...] = ()  # the data's warnings (`pianozona validate`), repeated by every run's log
     protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
     secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
+    skipped: tuple[tuple[str, str], ...] = ()  # (notebook, why) of the optional reports this district cannot run
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,7 @@ class Job:
     notebook: Path
     parameters: dict
     group: str = GROUP_DISTRICT  # the heading of the index it is listed under
+    inputs: tuple[str, ...] = ()  # keys of `DistrictInfo.inputs` its report is built from
 
 
 @dataclass(frozen=True)
@@ -116,55 +140,88 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     """
     notebooks = _notebooks_dir(notebooks_dir)
     root = Path(out_dir).resolve()
-    _outside(local_secret_path(), root)
+    _outside(state_folder(), root)
     info = district_info(district, Path(out_dir))
     _check_protection(info)
     year = _check_year(year, info)
     codes = _check_areas(areas)
     towns = check_comuni(comuni, info)
     value = str(info.folder.resolve()) if (Path(district) / CONFIG_FILE).is_file() else str(district)
-    jobs = []
+    jobs, skipped = [], dict(info.skipped)
     for entry in SUITE:
+        if entry.optional and entry.notebook in skipped:
+            continue
         path = _notebook_path(notebooks, entry.notebook)
         base = {"district": value, "year": year}
         if entry.per_area:
             jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {AREE[code].etichetta}", path,
-                         {**base, "area": code}, entry.group) for code in codes]
+                         {**base, "area": code}, entry.group, entry.inputs) for code in codes]
         elif entry.per_comune:
             jobs += [Job(f"{entry.notebook}_{code}", f"{entry.title}: {name}", path, {**base, "comune": code},
-                         entry.group) for code, name in towns]
+                         entry.group, entry.inputs) for code, name in towns]
         else:
-            jobs.append(Job(entry.notebook, entry.title, path, base, entry.group))
+            jobs.append(Job(entry.notebook, entry.title, path, base, entry.group, entry.inputs))
     return Plan(info, year, tuple(jobs), notebooks, inside(root, root / info.codice / str(year), info.codice))
 
 
 def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> DistrictInfo:
-    """Name, years, demo flag and data fingerprint of a district (loads the data only when it changed)."""
+    """Name, years, demo flag, comuni and the keyed fingerprint of each input of a district.
+
+    They are kept in the private folder of ``<out>/<district>`` (`FACTS`), keyed on the content of the
+    district's files: the data are loaded only when a file changed.
+    """
     folder = district_folder(district)
     config = read_config(folder)
-    files = data_fingerprint(folder)
-    data_hash = digest(files)
+    files = folder_fingerprint(folder)
+    if config.ambito_istat:
+        files.update(survey_files(folder))
     root = Path(out_root).resolve()
-    cache = inside(root, root / config.codice / ".distretto.json", config.codice)
+    cache = private_folder(inside(root, root / config.codice, config.codice)) / FACTS
     secret = digest(district_secret(folder, config.codice).hex())  # other complements drawn: audit again
-    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint(), "protezione": secret})
+    key = keyed({"dati": digest(files), "pacchetto": package_fingerprint(), "protezione": secret})
     facts = read_json(cache)
-    if facts.get("chiave") != key:
-        from pianozona.analysis.protection import audit
-        from pianozona.data.datasets import load_district
-
-        loaded = load_district(folder)
-        facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
-                 "dimostrativo": bool(loaded.dimostrativo),
-                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
-                 "protezione": audit(loaded)}
-        try:
-            write_atomic(cache, json.dumps(facts, ensure_ascii=False))
-        except OSError:
-            pass  # a read-only output folder only costs speed
+    if facts.get("chiave") != key or not FACT_FIELDS <= set(facts):
+        facts = _read_facts(folder, key)
+        if folder_fingerprint(folder) == files:  # not saved meanwhile: what was read is what the key says
+            try:
+                write_atomic(cache, json.dumps(facts, ensure_ascii=False))
+            except OSError:
+                pass  # a state folder that cannot be written only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
-                        tuple(facts.get("protezione", ())), secret)
+                        tuple(tuple(c) for c in facts["comuni"]), files, facts["ingressi"], keyed(facts["fatti"]),
+                        tuple(facts["avvisi"]), tuple(facts["protezione"]), secret,
+                        tuple(tuple(pair) for pair in facts["facoltativi"]))
+
+
+def _read_facts(folder: Path, key: str) -> dict:
+    """What planning needs of a district, read from its data (`load_district`); inputs keyed (never in the clear).
+
+    With the audit of its protection (`analysis.protection.audit`): what could not be protected stops the run.
+    """
+    from pianozona.analysis.protection import audit
+    from pianozona.data.datasets import load_district
+
+    loaded = load_district(folder)
+    facts = district_facts(loaded)
+    return {"chiave": key, **facts, "fatti": facts, "ingressi": keyed_inputs(loaded.inputs),
+            "avvisi": [problem.format() for problem in loaded.problems.warnings], "protezione": audit(loaded),
+            "facoltativi": [list(pair) for pair in optional_reports(loaded)]}
+
+
+def keyed_inputs(inputs: dict[str, str]) -> dict[str, str]:
+    """A district's input fingerprints keyed with the local secret (`pianozona.publish.keys.keyed`)."""
+    return {name: keyed(value) for name, value in inputs.items()}
+
+
+def private_folder(out: Path) -> Path:
+    """The private folder of the output folder `out`: what a run keeps for itself and never publishes.
+
+    ``$XDG_STATE_HOME/pianozona/rapporti/<last two folder names>-<digest of the resolved path>``: the lock,
+    the district facts, the executed notebooks and the failures' details of that folder.
+    """
+    resolved = Path(out).resolve()
+    name = "-".join(part for part in resolved.parts[-2:] if part not in ("/", "\\")) or "radice"
+    return state_folder() / PRIVATE / f"{name}-{digest(str(resolved))[:16]}"
 
 
 def _check_protection(info: DistrictInfo) -> None:
@@ -249,11 +306,11 @@ def inside(root: Path, path: Path, code: str) -> Path:
     return resolved
 
 
-def _outside(secret: Path, root: Path) -> None:
-    if secret.resolve().is_relative_to(root):
-        raise ParameterError("XDG_STATE_HOME", str(secret.parent.parent), f"la chiave locale {secret} finirebbe "
-                             f"nella cartella dei rapporti {root}, che si pubblica: indicare una cartella fuori "
-                             "da --out")
+def _outside(state: Path, root: Path) -> None:
+    if state.resolve().is_relative_to(root) or root.is_relative_to(state.resolve()):
+        raise ParameterError("XDG_STATE_HOME", str(state.parent), f"la cartella privata {state} (chiave locale, "
+                             f"notebook eseguiti) sarebbe nella cartella dei rapporti {root}, che si pubblica, o "
+                             "la conterrebbe: indicare una cartella separata da --out")
 
 
 # ---------------------------------------------------------------------------
@@ -261,14 +318,23 @@ def _outside(secret: Path, root: Path) -> None:
 
 
 def job_key(job: Job, plan: Plan) -> str:
-    """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`)."""
-    return keyed({"notebook": file_hash(job.notebook), "dati": plan.district.data_hash,
-                  "parametri": job.parameters, "pacchetto": package_fingerprint(),
-                  "protezione": plan.district.secret_hash})
+    """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`).
+
+    It covers the notebook, the parameters, the package, the protection's secret, the district's facts and
+    the fingerprints of the inputs the job declares, nothing else: a table no report reads changes no key.
+    """
+    return keyed({"notebook": file_hash(job.notebook), "parametri": job.parameters, "pacchetto": package_fingerprint(),
+                  "protezione": plan.district.secret_hash, "fatti": plan.district.facts,
+                  "ingressi": {name: plan.district.inputs.get(name) for name in job.inputs}})
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:
-    """True when the manifest says this job succeeded with the same key and its files are in place."""
+    """True when the manifest says this job succeeded with the same key and its page is in place."""
     entry = manifest_entries(manifest).get(job.name, {})
-    return (entry.get("stato") == "riuscito" and entry.get("chiave") == key
-            and all((out_dir / (entry.get(k) or "")).is_file() for k in ("html", "notebook_eseguito")))
+    page = out_dir / (entry.get("html") or "")
+    return entry.get("stato") == "riuscito" and entry.get("chiave") == key and page.is_file()
+
+
+def manifest_entries(manifest: dict) -> dict[str, dict]:
+    """The manifest's report entries (``rapporti``) by job name."""
+    return {e.get("nome"): e for e in manifest.get("rapporti", [])}

@@ -1,4 +1,4 @@
-"""Run the notebook suite of a district, or of every district of a territory; publish HTML reports, an index, a manifest.
+"""Run the notebook suite of a district, or of every district of a territory; publish reports, indexes, manifests.
 
     >>> from pianozona.publish.runner import RunOptions, run_reports
     >>> result = run_reports("pavia", 2023)                              # reports/pavia/2023/
@@ -14,8 +14,11 @@ What a run does
 1. **Plan** (`pianozona.publish.planning.plan_run`, or `pianozona.publish.territory.plan_territory`
    for every district of a territory and their comparison): the district, the year (a year of the
    district's service or spending data; default the latest), the areas and comuni are checked first.
-2. **Skip what is up to date**: a report is rerun only when its notebook, the district's data, its
-   parameters or the pianozona package changed, when it failed last time, or with ``force``.
+2. **Skip what is up to date**: a report is rerun only when its notebook, an input its notebook reads
+   (`planning.SuiteEntry.inputs`), what every page shows of the district, its parameters or the
+   pianozona package changed, when it failed last time, or with ``force``.  A report whose kernel read
+   an input that changed while the run went on (a file saved meanwhile: `pianozona.publish.stale`) is
+   not published, and the next run redoes it.
 3. **Check the notebooks** of the jobs that will run (`check_notebook`): every injected parameter
    must be declared in the notebook's ``parameters`` cell with a compatible type.  Nothing starts a
    kernel before all checks pass.
@@ -30,10 +33,16 @@ What a run does
    kernel is stopped and the job fails, the others go on.
 5. **Publish** each job into ``<out>/<district>/<year>/`` as it finishes (`pianozona.publish.site`):
    its files move in from a temporary folder with `os.replace`, index and manifest are rewritten
-   atomically.  A failed job publishes ``<job>.errore.html`` and keeps the last good page.  Ctrl-C
+   atomically, then the district's page of years.  A failed job publishes ``<job>.errore.html`` (its
+   reason in words) and keeps the last good page.  The executed notebooks, the lock, the district facts
+   and the failures' details go to the folder's private folder (`planning.private_folder`).  Ctrl-C
    or SIGTERM stops the executor, its processes and kernels and removes the temporary folders:
    nothing half written is ever in place.  A full disk or a read-only folder ends the run with one
    `ExecutionError` line; an up-to-date run on a read-only folder succeeds.
+
+Before the jobs, the run's log repeats the warnings of the data it publishes from, says which optional
+reports a district cannot have (`pianozona.publish.optional`) and what happens to the folder's PDFs
+(``pdf=None`` keeps what the folder has: `pianozona.publish.pdf.pdf_printer`).
 
 Conventions for notebook authors (parameters cell, key figures in ``metrics_path``, chart alt text,
 hidden cells, headings) are in the README, "Writing a notebook for the suite".
@@ -55,15 +64,20 @@ from pathlib import Path
 from pianozona.errors import ExecutionError, ParameterError
 from pianozona.formatting import num
 from pianozona.publish.console import Progress, plural
-from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
+from pianozona.files import TEMP_PREFIX, read_json, remove_temporaries, remove_tree
+from pianozona.publish.index import INDEX, MANIFEST
 from pianozona.publish.keys import package_fingerprint
+from pianozona.publish.optional import note_lines
 from pianozona.publish.parameters import check_notebook
-from pianozona.publish.pdf import pdf_support
-from pianozona.publish.planning import DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, is_up_to_date, job_key, plan_run
-from pianozona.publish.site import (
-    INDEX, MANIFEST, MANIFEST_FORMAT, deferred_interrupts, git_commit, in_main_thread, is_read_only, last_good_html,
-    publish_job, publish_summary, remove_stale_temp, remove_tree, run_lock, write_error_message,
+from pianozona.publish.pdf import pdf_printer, pdf_support
+from pianozona.publish.planning import (
+    DEFAULT_OUT, METRICS_PARAMETER, Job, Plan, is_up_to_date, job_key, manifest_entries, plan_run,
 )
+from pianozona.publish.site import (
+    MANIFEST_FORMAT, deferred_interrupts, git_commit, in_main_thread, is_read_only, last_good_html, publish_job,
+    publish_summary, remove_no_longer_published, run_lock, write_error_message,
+)
+from pianozona.publish.stale import stale_inputs, stale_message
 from pianozona.publish.tasks import (
     ExecutorLost, ExecutorSetup, JobResult, Limits, Outcome, Reason, Status, Task, check_executor, executor_factory,
 )
@@ -97,8 +111,9 @@ class RunOptions:
     `areas`/`comuni` narrow the per-area reports and the comuni's profiles (None: all; ``comuni=""``:
     none); `jobs`: processes at once (default the usable cores); `timeout`: seconds per job;
     `memory_mb`: resident memory per kernel; `progress`: "auto" (a bar on a terminal, log lines
-    otherwise), "bar", "log" or "none"; `preload=False`: ordinary kernels, no template; `pdf`: also
-    print each page with Chromium; `executor`: "locale" or "dask" (`scheduler`: ``tcp://host:port``
+    otherwise), "bar", "log" or "none"; `preload=False`: ordinary kernels, no template; `pdf`: True
+    also prints each page with Chromium, False prints none, None (default) keeps what each folder has
+    (`pianozona.publish.pdf.pdf_printer`); `executor`: "locale" or "dask" (`scheduler`: ``tcp://host:port``
     of a Dask cluster, else a local one of `jobs` workers).
     """
 
@@ -112,7 +127,7 @@ class RunOptions:
     preload: bool = True
     timeout: float | str | None = None
     memory_mb: int | str | None = None
-    pdf: bool = False
+    pdf: bool | None = None
     executor: str = "locale"
     scheduler: str | None = None
 
@@ -231,18 +246,22 @@ class _Folder:
     lock: Path | None
     prefix: str = ""  # of its tasks' keys, when several folders share the run
     work: Path | None = None  # its temporary folder, inside its output folder
+    chromium: str | None = None  # the Chromium its jobs print PDFs with (None: no PDF)
+    notices: tuple[str, ...] = ()  # for the log before the jobs start (data warnings, PDFs)
 
 
 def _run(plans: list[Plan], o: RunOptions) -> list[list[JobResult]]:
     commit = git_commit()  # once per run
-    chromium = pdf_support(o.pdf)
+    chromium = pdf_support(o.pdf is True)
     with ExitStack() as stack:
         folders = [_open(stack, plan, o, chromium, commit, several=len(plans) > 1) for plan in plans]
         stack.enter_context(_signals_as_interrupt())
-        report = Progress(o.progress, sum(len(f.todo) for f in folders), sum(len(f.results) for f in folders))
+        notices = note_lines([f.plan for f in folders]) + [line for f in folders for line in f.notices]
+        report = Progress(o.progress, sum(len(f.todo) for f in folders), sum(len(f.results) for f in folders),
+                          notices=notices)
         try:
             if any(f.todo for f in folders):
-                _execute([f for f in folders if f.todo], o, chromium, report)
+                _execute([f for f in folders if f.todo], o, report)
             info = {"processi": o.jobs, "forzata": o.force, "esecutore": o.executor}
             for folder in folders:
                 _record_run(folder.plan, folder.manifest, info, wrote=bool(folder.todo))
@@ -256,14 +275,19 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, chromium: str | None, com
     """Lock a plan's folder, clean what an interrupted run left there, read its manifest, choose the jobs to run."""
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     lock = stack.enter_context(run_lock(plan.out_dir))
-    remove_stale_temp(plan.out_dir)
+    remove_temporaries(plan.out_dir)
+    remove_no_longer_published(plan.out_dir)
     manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
+    chromium, pdf_notice = pdf_printer(o.pdf, chromium, manifest)
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked
     results = [JobResult(j, Status.UNCHANGED) for j in plan.jobs if j not in todo]
-    return _Folder(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
+    where = f"{plan.district.nome}: " if several else ""
+    notices = [f"avviso sui dati: {w}" for w in plan.district.warnings] + ([pdf_notice] if pdf_notice and todo else [])
+    return _Folder(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "", None,
+                   chromium, tuple(where + line for line in notices))
 
 
 def _upgraded(manifest: dict) -> dict:
@@ -284,7 +308,7 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
             raise
 
 
-def _execute(folders: list[_Folder], o: RunOptions, chromium: str | None, report: Progress) -> None:
+def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
     """Check the notebooks, start the executor, publish each outcome into its folder as it comes."""
     jobs = [job for f in folders for job in f.todo]
     executor = None
@@ -297,7 +321,7 @@ def _execute(folders: list[_Folder], o: RunOptions, chromium: str | None, report
                 declared[job.notebook] = check_notebook(job)
         order = sorted(((f, j) for f in folders for j in f.todo),
                        key=lambda fj: -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(f, j, declared[j.notebook], chromium) for f, j in order]
+        tasks = [_task(f, j, declared[j.notebook], f.chromium) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
         setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,
                               Limits(o.timeout, o.memory_mb), preload_modules(j.notebook for j in jobs)
@@ -306,7 +330,7 @@ def _execute(folders: list[_Folder], o: RunOptions, chromium: str | None, report
         report.start()
         for outcome in _outcomes(executor, tasks):
             folder, job = owner.pop(outcome.key)
-            result = JobResult.of(job, outcome)
+            result = _result(job, outcome, stale_inputs(job, folder.plan, list(outcome.reads)))
             with deferred_interrupts():
                 publish_job(folder.plan, job, result, folder.keys[job.name], folder.work, folder.manifest)
             folder.results.append(result)
@@ -335,6 +359,14 @@ def _outcomes(executor, tasks: list[Task]) -> Iterator[Outcome]:
     for task in tasks:
         if task.key in waiting:
             yield Outcome(task.key, Reason.LOST, lost)
+
+
+def _result(job: Job, outcome: Outcome, stale: list[str]) -> JobResult:
+    """A job's result; one whose kernel read inputs changed since the run planned is not published."""
+    if stale:  # the likely cause of an error as well: said first
+        return JobResult(job, Status.FAILED, outcome.duration_s, stale_message(stale, outcome.message),
+                         reason=Reason.STALE)
+    return JobResult.of(job, outcome)
 
 
 def _task(folder: _Folder, job: Job, metrics: bool, chromium: str | None) -> Task:

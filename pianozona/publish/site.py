@@ -1,21 +1,30 @@
 """Publishing a run into ``<out>/<district>/<year>/``: reports, index, manifest, locking.
 
-`publish_job` moves a job's files in place from the run's temporary
-folder (`_move_in`, only complete files, with `os.replace`) and rewrites
-``manifest.json`` and ``index.html`` atomically (`_write_outputs`);
-`deferred_interrupts` holds Ctrl-C/SIGTERM while they are swapped in.
-`run_lock` allows one run at a time per folder and `remove_stale_temp`
-removes what an interrupted run left behind.  See `pianozona.publish.runner` for
-the outputs and the manifest fields.
+Only what is meant to be shared is published: each report's page, spreadsheet, PDF and key figures,
+the index and the manifest, and the failure page of a report that did not run (a reason in a few
+words, no path, no traceback).  What a run keeps for the operator -- the executed notebooks, the
+notebooks of the failures, the failures' full messages, the lock and the district facts -- goes to
+the private folder of the output folder (`pianozona.publish.planning.private_folder`, under
+``$XDG_STATE_HOME/pianozona``), never among the pages.
 
-The lock is a `filelock.FileLock` on ``.lock`` (``flock`` on Linux and macOS, ``LockFileEx`` on
-Windows): the operating system releases it when its holder dies, even by ``kill -9``.  No kernel or
-template inherits its file, and filelock closes the copy a forked worker inherits, so only the
-runner holds it.  On a read-only output folder there is no lock: nobody can publish there, and an
-up-to-date run has nothing to write (`is_read_only` says which errors mean "read-only").
+`publish_job` moves a job's files in place from the run's temporary folder (`_move_in`, only
+complete files, with `os.replace`) and rewrites ``manifest.json`` and ``index.html`` atomically
+(`_write_outputs`); `deferred_interrupts` holds Ctrl-C/SIGTERM while they are swapped in.
+`publish_summary` also writes the district's page of years and the other years' indexes
+(`pianozona.publish.index`).  `run_lock` allows one run at a time per folder and
+`pianozona.files.remove_temporaries` removes what an interrupted run left behind.  See
+`pianozona.publish.runner` for the outputs and the manifest fields.
 
-Manifest format 2: the raw data appear by file name only (no hashes) and
-the incremental keys are HMACs (see `pianozona.publish.keys`).
+The lock is a `filelock.FileLock` on the file `lock_path` names, in the private folder (``flock`` on
+Linux and macOS, ``LockFileEx`` on Windows): the operating system releases it when its holder dies,
+even by ``kill -9``.  No kernel or template inherits its file, and filelock closes the copy a forked
+worker inherits, so only the runner holds it.  Two runs publishing into one folder are excluded when
+they share the private state folder (the same user, or the same ``XDG_STATE_HOME``).  Where the
+private folder cannot be written there is no lock (`is_read_only`): nobody can publish from there.
+
+Manifest format 3: no executed notebook listed, parameters by district code (no path), the failures'
+reasons in words; as in format 2, the raw data appear by file name only (no hashes) and the
+incremental keys are HMACs (see `pianozona.publish.keys`).
 """
 
 from __future__ import annotations
@@ -24,30 +33,49 @@ import datetime as dt
 import errno
 import json
 import os
-import shutil
+import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError
-from pianozona.publish.files import (
-    PACKAGE_ROOT, TEMP_PREFIX, file_hash, manifest_entries, package_version, read_json, umask, write_atomic,
-)
-from pianozona.publish.keys import package_fingerprint
-from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan
-from pianozona.publish.tasks import JobResult, Status
+from pianozona.files import PACKAGE_ROOT, file_hash, read_json, umask, write_atomic
+from pianozona.publish.index import INDEX, MANIFEST, Folder, index_html, publish_years
+from pianozona.publish.keys import package_fingerprint, package_version
+from pianozona.publish.planning import SUITE, Job, Plan, manifest_entries, private_folder
+from pianozona.publish.tasks import JobResult, Reason, Status
 
-MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
-#: a successful job's files besides its page and notebook, published when the job made them
+LOCK, NOTEBOOKS, FAILURES = "lock", "notebook", "errori.json"  # in the private folder of an output folder
+#: a successful job's files besides its page, published when the job made them
 OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
-DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
-MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
+#: files earlier versions published and that are private now: removed from the published folder
+NO_LONGER_PUBLISHED = ("*.ipynb", ".lock")
+MANIFEST_FORMAT = 3  # 3: nothing private published; 2: no raw-data hashes, keyed incremental keys
 READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+#: the published reason of a failure, by the start of its message (`public_reason`); else `REASON_OTHER`
+REASONS = (
+    ("superato il tempo massimo", "l'esecuzione ha superato il tempo massimo"),
+    ("memoria esaurita", "memoria insufficiente durante l'esecuzione"),
+    ("il kernel si è interrotto", "l'esecuzione si è interrotta"),
+    ("il processo di esecuzione", "l'esecuzione si è interrotta"),
+    ("nessun processo", "l'esecuzione si è interrotta"),
+    ("disco pieno", "spazio su disco esaurito"),
+    ("i dati sono cambiati", "i dati sono cambiati durante l'esecuzione"),
+    ("ValidationError", "i dati del distretto hanno errori"),
+    ("DataError", "i dati del distretto hanno errori"),
+)
+REASON_OTHER = "errore durante l'esecuzione del notebook"
+#: the published reason of a failure by its `Reason`, where the reason alone says it
+PUBLIC_REASONS = {
+    Reason.TIMEOUT: "l'esecuzione ha superato il tempo massimo", Reason.MEMORY: "memoria insufficiente durante "
+    "l'esecuzione", Reason.DEAD_KERNEL: "l'esecuzione si è interrotta", Reason.LOST: "l'esecuzione si è interrotta",
+    Reason.DISK: "spazio su disco esaurito", Reason.STALE: "i dati sono cambiati durante l'esecuzione",
+}
+_ABSOLUTE = re.compile(r"(?<![\w:/.\\])(?:[A-Za-z]:[\\/]|/)(?:[^\s'\"()<>:;,]*[\\/])+([^\s'\"()<>:;,\\/]*)")
 
 
 # ---------------------------------------------------------------------------
@@ -55,38 +83,100 @@ READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, manifest: dict) -> None:
-    """Move a job's files from the temporary folder `work` into place and record it in the manifest and index."""
+    """Move a job's files from the temporary folder `work` into place and record it in the manifest and index.
+
+    Its executed notebook goes to the private folder; a failed job publishes a failure page instead of
+    its page (the last good page stays) and keeps its full message privately (`FAILURES`).
+    """
     out, name = plan.out_dir, job.name
     previous = manifest_entries(manifest).get(name, {})
-    now = _now()
+    ok = result.status == Status.DONE
     entry = {
         "nome": name, "titolo": job.title, "gruppo": job.group, "notebook": job.notebook.name,
-        "hash_notebook": file_hash(job.notebook),
-        "parametri": job.parameters, "stato": str(result.status), "durata_s": round(result.duration_s, 2),
-        "aggiornato_il": now, "chiave": key, "avvisi": result.warnings,
+        "hash_notebook": file_hash(job.notebook), "parametri": public_parameters(job, plan),
+        "stato": str(result.status), "durata_s": round(result.duration_s, 2), "aggiornato_il": _now(), "chiave": key,
+        "avvisi": [public_text(w) for w in result.warnings],
     }
-    if result.status == Status.DONE:
+    _keep_private(work / f"{name}.ipynb", out, f"{name}.ipynb" if ok else f"{name}.errore.ipynb")
+    if ok:
         optional = [f"{name}{suffix}" for suffix in OPTIONAL_SUFFIXES]
-        moved = _move_in(work, out, [(f"{name}.ipynb", f"{name}.ipynb"), (f"{name}.html", f"{name}.html")]
-                         + [(file, file) for file in optional])
-        for stale in [f"{name}.errore.html", f"{name}.errore.ipynb"] + [f for f in optional if f not in moved]:
+        moved = _move_in(work, out, [(f"{name}.html", f"{name}.html")] + [(file, file) for file in optional])
+        for stale in [f"{name}.errore.html"] + [f for f in optional if f not in moved]:
             (out / stale).unlink(missing_ok=True)  # a file this run did not make must not stay linked
-        entry.update(html=f"{name}.html", notebook_eseguito=f"{name}.ipynb", errore=None,
+        (private_folder(out) / NOTEBOOKS / f"{name}.errore.ipynb").unlink(missing_ok=True)
+        entry.update(html=f"{name}.html", errore=None, ultimo_successo=None, hash_risultato=result.result_hash,
                      cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
-                     cifre_chiave=result.metrics, ultimo_successo=None, hash_risultato=result.result_hash,
-                     foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
+                     cifre_chiave=result.metrics, foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
                      pdf=f"{name}.pdf" if f"{name}.pdf" in moved else None)
     else:
-        page, executed = f"{name}.errore.html", f"{name}.errore.ipynb"
-        moved = _move_in(work, out, [(f"{name}.ipynb", executed), (f"{name}.html", page)])
-        for stale in {page, executed} - moved:  # never link an older failure's files
-            (out / stale).unlink(missing_ok=True)
-        entry.update(html=page if page in moved else None, notebook_eseguito=executed if executed in moved else None,
-                     errore=result.message, cifre_chiave_file=None, cifre_chiave=None, hash_risultato=None,
-                     ultimo_successo=_last_success(previous, out), foglio_di_calcolo=None, pdf=None)
+        reason, last = public_reason(result.message, result.reason), _last_success(previous, out)
+        write_atomic(out / f"{name}.errore.html", _failure_page(plan, job, reason, last))
+        entry.update(html=f"{name}.errore.html", errore=reason, cifre_chiave_file=None, cifre_chiave=None,
+                     hash_risultato=None, ultimo_successo=last, foglio_di_calcolo=None, pdf=None)
+    _record_failure(out, name, None if ok else result.message)
     manifest.setdefault("rapporti", [])
     manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
     _write_outputs(plan, manifest)
+
+
+def public_parameters(job: Job, plan: Plan) -> dict:
+    """A job's parameters as the manifest publishes them: the district (or territory) by code, never a path."""
+    return {k: (plan.district.codice if k in ("district", "territory") else v) for k, v in job.parameters.items()}
+
+
+def public_reason(message: str, reason: Reason | None = None) -> str:
+    """Why a job failed, in words a reader of the published files may see (no path, no traceback).
+
+    From its `reason` where that says it, else from the start of its `message`.  The full message goes
+    to the terminal, the log and the private folder.
+    """
+    if reason in PUBLIC_REASONS:
+        return PUBLIC_REASONS[reason]
+    text = message.strip()
+    return next((reason for start, reason in REASONS if text.startswith(start) or start in text[:60]), REASON_OTHER)
+
+
+def public_text(text: str) -> str:
+    """`text` with every absolute path reduced to its last part (a warning published in the manifest)."""
+    return _ABSOLUTE.sub(lambda m: m.group(1) or "", str(text))
+
+
+def _failure_page(plan: Plan, job: Job, reason: str, last: dict | None) -> str:
+    from pianozona.present.render import PageInfo, render_failure
+
+    page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
+                    previous_report=(last or {}).get("html"), version=package_fingerprint()["versione"] or "")
+    return render_failure(page, reason)
+
+
+def _keep_private(source: Path, out: Path, name: str) -> None:
+    """Keep an executed notebook in the private folder of `out` (the last one of each report)."""
+    if source.is_file():
+        target = private_folder(out) / NOTEBOOKS / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target) if _same_device(source, target.parent) else write_atomic(target, source.read_bytes())
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return os.stat(a).st_dev == os.stat(b).st_dev
+
+
+def _record_failure(out: Path, name: str, message: str | None) -> None:
+    """Keep (or forget, when it succeeded) a report's full failure message in the private folder."""
+    path = private_folder(out) / FAILURES
+    failures = read_json(path)
+    if message is None and name not in failures:
+        return
+    if message is None:
+        failures.pop(name)
+    else:
+        failures[name] = {"messaggio": message, "il": _now()}
+    write_atomic(path, json.dumps(failures, ensure_ascii=False, indent=2))
+
+
+def private_notebook(out: Path, name: str) -> Path:
+    """Where the executed notebook of report `name` of `out` is kept (``<name>.errore``: of its failure)."""
+    return private_folder(out) / NOTEBOOKS / f"{name}.ipynb"
 
 
 def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
@@ -101,8 +191,7 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
 
 def _last_success(previous: dict, out: Path) -> dict | None:
     if previous.get("stato") == "riuscito":
-        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "notebook_eseguito", "durata_s",
-                                             "foglio_di_calcolo", "pdf")}
+        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "durata_s", "foglio_di_calcolo", "pdf")}
     else:
         last = previous.get("ultimo_successo")
     return last if last and (out / (last.get("html") or "")).is_file() else None
@@ -114,11 +203,25 @@ def last_good_html(previous: dict, out: Path) -> str | None:
     return last["html"] if last else None
 
 
+def remove_no_longer_published(out: Path) -> None:
+    """Remove from a published folder what earlier versions put there and is private now (notebooks, lock, facts)."""
+    if not os.access(out, os.W_OK):  # read-only: nothing will be written either
+        return
+    for pattern in NO_LONGER_PUBLISHED:
+        for path in out.glob(pattern):
+            path.unlink(missing_ok=True)
+    (out.parent / ".distretto.json").unlink(missing_ok=True)
+
+
 def publish_summary(plan: Plan, manifest: dict, run_info: dict) -> None:
-    """Record the run (``ultima_esecuzione``) and rewrite manifest and index, Ctrl-C held meanwhile."""
+    """Record the run (``ultima_esecuzione``), rewrite manifest and index, then the district's page of years.
+
+    Ctrl-C is held meanwhile.
+    """
     with deferred_interrupts():
         manifest["ultima_esecuzione"] = {"conclusa_il": _now(), **run_info}
         _write_outputs(plan, manifest)
+        publish_years(plan.out_dir, plan.district.nome, plan.district.dimostrativo, run_lock)
 
 
 def _write_outputs(plan: Plan, manifest: dict) -> None:
@@ -143,7 +246,8 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     manifest.clear()
     manifest.update(fresh)
     write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
+    folder = Folder(plan.out_dir, plan.year, plan.district.nome, plan.district.dimostrativo, plan.members)
+    write_atomic(plan.out_dir / INDEX, index_html(folder, entries))
 
 
 def _suite_names(plan: Plan) -> list[str]:
@@ -157,76 +261,6 @@ def _suite_names(plan: Plan) -> list[str]:
         else:
             names.append(entry.notebook)
     return names
-
-
-def _index_html(plan: Plan, entries: list[dict]) -> str:
-    from pianozona.present.render import PageInfo, render_index
-
-    rows = [_index_row(e) for e in entries] + [_member_row(folder, plan.out_dir) for folder in plan.members]
-    page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
-                    index_href=None, version=package_fingerprint()["versione"] or "")
-    return render_index(rows, page, other_years=other_years(plan.out_dir))
-
-
-def _index_row(e: dict):
-    """One report of the index: its page, headline figures and downloads (of the last good version if it failed)."""
-    from pianozona.present.headlines import headline_figures
-    from pianozona.present.render import IndexRow
-
-    last, note, shown = e.get("ultimo_successo"), "", e
-    links = [("notebook eseguito", e.get("notebook_eseguito")), ("cifre chiave (JSON)", e.get("cifre_chiave_file"))]
-    href = e.get("html")
-    if e["stato"] == "fallito":
-        links = [("pagina dell'errore", e.get("html")), ("notebook con l'errore", e.get("notebook_eseguito"))]
-        note = (f"Errore: {e.get('errore')}. " if e.get("errore") else "")
-        note += (f"Il titolo porta all'ultima versione riuscita ({_when(last.get('aggiornato_il'))})." if last
-                 else "Nessuna versione riuscita.")
-        href, shown = (last["html"], last) if last else (e.get("html"), {})
-    downloads = tuple((text, shown.get(key)) for key, text in DOWNLOADS if shown.get(key))
-    figures = headline_figures(e.get("notebook", ""), e.get("cifre_chiave")) if e["stato"] != "fallito" else ()
-    return IndexRow(e["titolo"], e["stato"], href, dt.datetime.fromisoformat(e["aggiornato_il"]), e.get("durata_s"),
-                    tuple((text, target) for text, target in links if target), note, figures, downloads,
-                    e.get("gruppo") or GROUP_DISTRICT)
-
-
-def _member_row(folder: Path, out: Path):
-    """A territory index's line for one district: its index, how its last run went, how many reports it has."""
-    from pianozona.present.render import IndexRow
-
-    manifest = read_json(folder / MANIFEST)
-    entries = manifest.get("rapporti", [])
-    failed = sum(e.get("stato") == "fallito" for e in entries)
-    name = (manifest.get("distretto") or {}).get("nome") or folder.parent.name
-    if not manifest:
-        return IndexRow(name, "non eseguito", None, note="Nessun rapporto pubblicato.", group=GROUP_MEMBERS)
-    figures = (("Rapporti pubblicati", str(len(entries) - failed)), ("Non riusciti", str(failed)))
-    note = (f"{failed} {'rapporto non riuscito' if failed == 1 else 'rapporti non riusciti'}: vedere l'indice "
-            "del distretto." if failed else "")
-    try:
-        updated = dt.datetime.fromisoformat(str(manifest.get("aggiornato_il")))
-    except ValueError:
-        updated = None
-    return IndexRow(name, "fallito" if failed else "riuscito", os.path.relpath(folder / INDEX, out), updated, None,
-                    (("manifest.json", os.path.relpath(folder / MANIFEST, out)),), note, figures, (), GROUP_MEMBERS)
-
-
-def other_years(out: Path) -> tuple[tuple[int, str], ...]:
-    """(year, relative href) of the district's other published years: sibling ``<year>/`` folders with an index."""
-    try:
-        siblings = list(out.parent.iterdir())
-    except OSError:
-        return ()
-    return tuple(sorted((int(p.name), f"../{p.name}/{INDEX}") for p in siblings
-                        if p.name.isdigit() and p.name != out.name and (p / INDEX).is_file()))
-
-
-def _when(iso: str | None) -> str:
-    from pianozona.formatting import data_lunga
-
-    if not iso:
-        return "data sconosciuta"
-    moment = dt.datetime.fromisoformat(iso)
-    return f"{data_lunga(moment.date())}, {moment:%H:%M}"
 
 
 def git_commit() -> str | None:
@@ -245,31 +279,15 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def remove_tree(path: Path) -> None:
-    """Remove a folder, retrying while a dying kernel may still be closing a file in it."""
-    for _ in range(20):  # a kernel being killed may still be closing a file
-        shutil.rmtree(path, ignore_errors=True)
-        if not path.exists():
-            return
-        time.sleep(0.1)
-
-
-def remove_stale_temp(out: Path) -> None:
-    """Remove the temporary files and folders an interrupted run left in `out` (nothing on a read-only folder)."""
-    if not os.access(out, os.W_OK):  # read-only: nothing can be removed, nothing will be written
-        return
-    for path in out.glob(TEMP_PREFIX + "*"):
-        remove_tree(path) if path.is_dir() else path.unlink(missing_ok=True)
-
-
 @contextmanager
 def run_lock(out: Path) -> Iterator[Path | None]:
-    """One run at a time per folder; yields the lock's file, None on a read-only folder (no lock there)."""
+    """One run at a time per folder; yields the lock's file (`lock_path`), None where it cannot be written."""
     from filelock import FileLock, Timeout
 
-    path = out / LOCK
-    lock = FileLock(path, mode=0o666 & ~umask())
+    path = lock_path(out)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path, mode=0o666 & ~umask())
         lock.acquire(timeout=0)
     except Timeout:
         raise ExecutionError(f"un'altra esecuzione sta già scrivendo in {out}: attendere che finisca") from None
@@ -282,6 +300,11 @@ def run_lock(out: Path) -> Iterator[Path | None]:
         yield path
     finally:
         lock.release()
+
+
+def lock_path(out: Path) -> Path:
+    """The file locked while a run writes into the output folder `out`: in its private folder, never published."""
+    return private_folder(out) / LOCK
 
 
 def is_read_only(exc: OSError) -> bool:

@@ -41,6 +41,7 @@ class Reason(enum.Enum):
     DEAD_KERNEL = "kernel interrotto"  # the kernel died (os._exit, a crash) or never started
     DISK = "disco"  # full disk, read-only folder
     LOST = "processo perso"  # the worker running it died, or the executor lost its workers
+    STALE = "dati cambiati"  # its kernel read an input that changed after the run was planned (not published)
 
 
 class Status(enum.StrEnum):
@@ -88,6 +89,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     metrics: dict | None = None
     result_hash: str | None = None  # digest of what the executed notebook shows (`execution.result_hash`)
+    reads: tuple[dict, ...] = ()  # what its kernel loaded (`pianozona.data.inputs.read_notes`): the runner compares
 
     @property
     def ok(self) -> bool:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pianozona.privacy import PUBLISH_ENV_VAR
-from pianozona.publish.files import PACKAGE_ROOT
+from pianozona.files import PACKAGE_ROOT
 from pianozona.publish.processes import die_with_parent
 
 # Modules never imported in the kernel template: they hook into the running IPython at import time.
@@ -150,7 +150,7 @@ def _warm(specs: list[dict]) -> None:
 
         warm_drawing()
         warm_up(specs)
-    except Exception:  # noqa: BLE001 - never fails the run
+    except Exception:  # never fails the run
         import traceback
 
         traceback.print_exc()

@@ -21,15 +21,21 @@ from pathlib import Path
 
 from pianozona.data.territory import TerritoryConfig, read_territory
 from pianozona.errors import ParameterError
-from pianozona.publish.files import file_hash
-from pianozona.publish.keys import digest
-from pianozona.publish.planning import DEFAULT_OUT, GROUP_TERRITORY, DistrictInfo, Job, Plan, district_info, inside, plan_run
+from pianozona.files import file_hash
+from pianozona.publish.keys import keyed
+from pianozona.publish.planning import (
+    DEFAULT_OUT, GROUP_TERRITORY, NEEDS, DistrictInfo, Job, Plan, district_info, inside, plan_run,
+)
+from pianozona.publish.stale import FACTS_INPUT
 
 __all__ = ["COMPARISON", "TERRITORY_REPORTS", "TerritoryPlan", "plan_territory"]
 
 #: the comparison notebook (in the notebooks folder) and where territories publish, under the output root
 COMPARISON = "confronto_ambiti"
 TERRITORY_REPORTS = "territori"
+#: the inputs of each district the comparison reads (`pianozona.data.inputs`), and the name of the territory file's
+COMPARISON_INPUTS = NEEDS
+TERRITORY_INPUT = "territorio"
 
 
 @dataclass(frozen=True)
@@ -115,15 +121,20 @@ def _split_comuni(comuni: Sequence[str] | str | None, infos: list[DistrictInfo])
 
 
 def _comparison(config: TerritoryConfig, year: int, districts: tuple[Plan, ...], root: Path) -> Plan:
-    """The comparison's plan: one job, in <out>/territori/<codice>/<year>/, keyed on every district's data."""
+    """The comparison's plan: one job, in <out>/territori/<codice>/<year>/, keyed on the territory file and on
+    the inputs the comparison reads of every district (`COMPARISON_INPUTS`)."""
     first = districts[0]
     files = {f"{TERRITORY_REPORTS}/{config.file.name}": file_hash(config.file)}
+    inputs = {TERRITORY_INPUT: keyed(files[f"{TERRITORY_REPORTS}/{config.file.name}"])}
     for plan in districts:
         files.update({f"{plan.district.codice}/{name}": value for name, value in plan.district.data_files.items()})
+        inputs.update({f"{plan.district.codice}/{name}": plan.district.inputs.get(name) for name in COMPARISON_INPUTS})
+        inputs[f"{plan.district.codice}/{FACTS_INPUT}"] = plan.district.facts
     info = DistrictInfo(config.codice, config.nome, config.file.parent, (year,),
-                        any(plan.district.dimostrativo for plan in districts), (), files, digest(files))
+                        any(plan.district.dimostrativo for plan in districts), (), files, inputs,
+                        keyed([config.nome, *(plan.district.facts for plan in districts)]))
     job = Job(COMPARISON, f"Confronto tra gli ambiti: {config.nome}", _notebook(first.notebooks_dir),
-              {"territory": str(config.file.resolve()), "year": year}, GROUP_TERRITORY)
+              {"territory": str(config.file.resolve()), "year": year}, GROUP_TERRITORY, tuple(inputs))
     resolved = root.resolve()
     out = inside(resolved, resolved / TERRITORY_REPORTS / config.codice / str(year), config.codice)
     return Plan(info, year, (job,), first.notebooks_dir, out, tuple(plan.out_dir for plan in districts))

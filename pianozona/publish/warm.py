@@ -115,7 +115,7 @@ def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
 
     try:
         district = load_district(district_name)
-    except Exception as exc:  # noqa: BLE001 - the jobs report it on their pages
+    except Exception as exc:  # the jobs report it on their pages
         return [f"{district_name}: caricamento non riuscito ({type(exc).__name__}: {exc})"]
     calls = [(area, needs.analyse, (area, year)) for area in (list(district.aree) if "*" in areas else areas)]
     calls += [(fn.__qualname__, fn, (year,)) for fn in cache.warmable()]
@@ -123,7 +123,7 @@ def _warm_one(district_name: str, year: int, areas: list[str]) -> list[str]:
     for label, fn, args in calls:
         try:
             fn(district, *args)
-        except Exception as exc:  # noqa: BLE001 - the job raises it again on its own page
+        except Exception as exc:  # the job raises it again on its own page
             failures.append(f"{district_name} {year} {label}: {type(exc).__name__}: {exc}")
             traceback.print_exc()
     return failures

@@ -7,7 +7,8 @@ several threads (JupyterLab), it spawns them and their kernels are ordinary.  Ea
 (`_worker_main`) runs one task at a time with `pianozona.publish.execution.execute_job` and sends
 its `Outcome` back through a queue.  A worker dies with the runner, holds none of the run's locks
 (filelock closes the copy a fork inherits), and one stuck past its job's time limit, or dead,
-fails its job without stopping the others.  `prepare_process`/`restore_process` set up a process to run jobs (also a Dask worker's).
+fails its job without stopping the others.  `prepare_process`/`restore_process` set up a process to run
+jobs (also a Dask worker's).
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def prepare_process(template: str | None, log: Path) -> dict:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     import papermill  # noqa: F401  (once per worker, not once per job)
 
-    from pianozona.present import render  # noqa: F401
+    from pianozona.present import render  # noqa: F401  (imported for its side: loaded once per worker)
 
     return previous
 
@@ -192,6 +193,6 @@ def run_task(task: Task, limits: Limits) -> Outcome:
 
     try:
         return execute_job(task, limits)
-    except Exception as exc:  # noqa: BLE001 - a bug here fails this job, not the worker
+    except Exception as exc:  # a bug here fails this job, not the worker
         return Outcome(task.key, Reason.ERROR, f"esecuzione non riuscita: {type(exc).__name__}: {exc}")
 

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
-from pianozona import privacy
 from pianozona.analysis import change, stats
 from pianozona.errors import ParameterError
 

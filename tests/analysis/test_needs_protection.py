@@ -11,7 +11,6 @@ import itertools
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import pianozona
@@ -256,7 +255,8 @@ def test_objectives_hide_small_counts_of_people(pavia):
     assert not shared.loc["DIS-02", "valore_soppresso"]  # euro are not counts
     explored = verification.objectives_table(district, 2023).set_index("codice")
     assert explored.loc["SMT-01", "valore"] == 3
-    assert verification.metrics(verification.objectives_table(district, 2023, publish=True), 2023)["non_pubblicato"] == 1
+    assert verification.metrics(verification.objectives_table(district, 2023, publish=True),
+                                2023)["non_pubblicato"] == 1
 
 
 def test_services_share_the_published_district_total(published):

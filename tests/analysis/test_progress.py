@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pianozona.analysis.progress import STATUSES, example, expected_share, expected_value, progress, share_of_way, status
+from pianozona.analysis.progress import (STATUSES, example, expected_share, expected_value, progress, share_of_way,
+                                         status)
 
 
 def test_share_of_the_way_of_the_issue_example():
@@ -58,8 +59,10 @@ def test_status_lower_is_better(value, expected):
     assert status([value], [40], [20], [2019], [2023], 2021, ["basso_meglio"])[0] == expected
 
 
-@pytest.mark.parametrize("value, polarity, expected", [(50, "alto_meglio", "raggiunto"), (49, "alto_meglio", "non raggiunto"),
-                                                       (48, "basso_meglio", "raggiunto"), (51, "basso_meglio", "non raggiunto")])
+@pytest.mark.parametrize("value, polarity, expected", [(50, "alto_meglio", "raggiunto"), (49, "alto_meglio",
+                                                                                          "non raggiunto"),
+                                                       (48, "basso_meglio", "raggiunto"), (51, "basso_meglio",
+                                                                                           "non raggiunto")])
 def test_status_when_target_equals_base(value, polarity, expected):
     assert status([value], [50], [50], [2019], [2023], 2021, [polarity])[0] == expected
 

@@ -72,7 +72,8 @@ def test_overview_and_profiles_agree(pavia, quadro):
 
 def test_summary_counts_the_verdicts_and_the_hidden_cells(quadro):
     text = rug.summary(quadro)
-    coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_") & (quadro["comune"] != needs.TOTAL_LABEL)]
+    coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_")
+                      & (quadro["comune"] != needs.TOTAL_LABEL)]
     above, below = (coverage["verdetto"] == "superiore").sum(), (coverage["verdetto"] == "inferiore").sum()
     hidden = coverage["soppressione"].sum()
     assert f"({len(coverage)} confronti): {above} " in text and f", {below} " in text
@@ -89,7 +90,8 @@ def test_summary_in_exploration_says_nothing_is_hidden(pavia):
 
 def test_metrics_and_key_figures(quadro):
     m = rug.metrics(quadro, 2023)
-    coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_") & (quadro["comune"] != needs.TOTAL_LABEL)]
+    coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_")
+                      & (quadro["comune"] != needs.TOTAL_LABEL)]
     assert m == {"anno": 2023, "comuni": 12, "confronti": len(coverage),
                  "superiori": int((coverage["verdetto"] == "superiore").sum()),
                  "inferiori": int((coverage["verdetto"] == "inferiore").sum()),

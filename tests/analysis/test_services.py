@@ -108,7 +108,7 @@ def test_presence_is_services_by_comuni(pavia):
 def test_presence_counts_no_and_missing(pavia_copy):
     lines = (pavia_copy / "servizi.csv").read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace(";sì;", ";no;")   # Segretariato sociale absent in Pavia
-    (pavia_copy / "servizi.csv").write_text("\n".join(l for i, l in enumerate(lines) if i != 2) + "\n",
+    (pavia_copy / "servizi.csv").write_text("\n".join(row for i, row in enumerate(lines) if i != 2) + "\n",
                                             encoding="utf-8")  # and not given for the second comune
     district = pianozona.load_district(pavia_copy, strict=False)
     table = services.presence(district)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -217,3 +216,11 @@ def test_metrics_give_the_index_its_headline_figures(published):
     shown = dict(headline_figures("confronto_ambiti.ipynb", figures))
     assert shown["Ambiti confrontati"] == "3" and len(shown) == 3
     assert shown["Confronti ambito × area sopra il territorio"] == str(figures["confronti_superiori"])
+
+
+def test_a_comparison_shows_a_short_summary_of_its_territory(published):
+    text = repr(published)
+    districts = published.districts
+    assert text.startswith(f"Confronto tra ambiti: {published.nome}, 2023") and "protetti per la pubblicazione" in text
+    assert f"Ambiti: {len(districts)}" in text and f"Comuni: {districts['comuni'].sum()}" in text
+    assert len(text.splitlines()) < 10 and published._repr_html_().startswith('<div class="pz-sintesi">')

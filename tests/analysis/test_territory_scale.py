@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from pianozona.analysis import naming, shortlist, stats  # noqa: E402
-from pianozona.analysis import territory as confronto  # noqa: E402
-from pianozona.data import territory as territori  # noqa: E402
-from pianozona.data.datasets import load_district  # noqa: E402
-from pianozona.present import charts, charts_forest, labels  # noqa: E402
+from pianozona.analysis import naming, shortlist, stats
+from pianozona.analysis import territory as confronto
+from pianozona.data import territory as territori
+from pianozona.data.datasets import load_district
+from pianozona.present import charts, charts_forest, labels
 
 UNITS = 90
 
@@ -58,7 +54,8 @@ def comparison():
 
 def test_the_synthetic_territory_has_many_districts_outside_the_limits(comparison):
     assert len(comparison.districts) == UNITS and len(comparison.coverage) == UNITS * 7
-    counts = comparison.coverage.groupby("area")["confronto"].agg(lambda c: int(c.isin(["superiore", "inferiore"]).sum()))
+    counts = comparison.coverage.groupby("area")["confronto"].agg(lambda c: int(c.isin(["superiore",
+                                                                                        "inferiore"]).sum()))
     assert (counts > naming.FEW).all()  # every area has more outliers than a sentence may name
 
 

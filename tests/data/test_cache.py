@@ -1,4 +1,5 @@
-"""data.cache, the one cache: loaded districts by their files, district-wide results by the district's content."""
+"""data.cache, the one cache: loaded districts by their files' content (key: tests/data/test_datasets.py),
+district-wide results by the district's content."""
 
 from __future__ import annotations
 
@@ -53,21 +54,6 @@ def fresh(monkeypatch):
     CALLS.clear()
     yield
     cache.clear()
-
-
-def test_fingerprint_follows_every_file(tmp_path):
-    (tmp_path / "utenti.csv").write_text("a;b\n1;2\n", encoding="utf-8")
-    first = cache.files_fingerprint(tmp_path)
-    assert first == cache.files_fingerprint(tmp_path)
-    (tmp_path / "istat").mkdir()
-    (tmp_path / "istat" / "POSAS_2024.csv").write_text("x", encoding="utf-8")
-    second = cache.files_fingerprint(tmp_path)
-    assert second != first
-    stat = os.stat(tmp_path / "utenti.csv")
-    os.utime(tmp_path / "utenti.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))  # same size, touched
-    assert cache.files_fingerprint(tmp_path) != second
-    os.remove(tmp_path / "istat" / "POSAS_2024.csv")
-    assert cache.files_fingerprint(tmp_path) not in (first, second)
 
 
 def test_kept_values_are_deep_copies_and_bounded(monkeypatch):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from pianozona.data.config import data_root, district_folder, read_config
-from pianozona.errors import DataError
+from pianozona.data.config import CODICE_RULE, data_root, district_folder, read_config
+from pianozona.errors import DataError, ValidationError
 
 
 def test_pavia_config():
@@ -29,10 +31,7 @@ def test_codes_are_padded_and_checked(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 8: every wrong shape is one readable line
-import time  # noqa: E402
 
-from pianozona.data.config import CODICE_RULE  # noqa: E402
-from pianozona.errors import ValidationError  # noqa: E402
 
 GOOD = 'codice: prova\nnome: Prova\ncomuni:\n  - {codice: "018110", nome: Pavia}\n'
 
@@ -140,3 +139,21 @@ def test_repeated_comune_names_the_first_line(tmp_path):
 def test_control_character_is_one_line_with_its_line(tmp_path):
     error = _fails(tmp_path, GOOD + "ente_capofila: Consorzio\x1f\n")
     assert "carattere non ammesso" in str(error) and error.line == 5
+
+
+def _ambito(tmp_path, value: str, regione: str = "03"):
+    (tmp_path / "distretto.yml").write_text(
+        f"nome: X\nambito_istat: {value}\ncomuni:\n  - {{codice: \"018110\", nome: Pavia}}\n"
+        f"confronti:\n  regione: {{codice: \"{regione}\", nome: R}}\n", encoding="utf-8")
+    return read_config(tmp_path)
+
+
+def test_ambito_istat_is_optional_checked_and_normalised(tmp_path):
+    assert read_config(district_folder("pavia")).ambito_istat is None
+    assert _ambito(tmp_path, '"t03042"').ambito_istat == "T03042"
+    assert _ambito(tmp_path, '""').ambito_istat is None  # nuovo-distretto leaves it empty
+    with pytest.raises(DataError) as info:
+        _ambito(tmp_path, '"T3042"')
+    assert info.value.line == 2 and info.value.column == "ambito_istat" and "T03042" in str(info.value)
+    config = _ambito(tmp_path, '"T05042"')
+    assert [p.message for p in config.problems] == ["l'ambito T05042 è della regione 05, il confronto regionale è 03"]

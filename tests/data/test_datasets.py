@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import pianozona
+from pianozona.cli import main
 from pianozona.errors import DataError, ValidationError
 
 from tests.conftest import replace_line, write_csv
@@ -214,12 +218,6 @@ def test_district_yml_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 8: one root cause, one readable line
-import os  # noqa: E402
-import zipfile  # noqa: E402
-
-from click.testing import CliRunner  # noqa: E402
-
-from pianozona.cli import main  # noqa: E402
 
 
 def _sub(folder, file, old, new):
@@ -262,26 +260,36 @@ def _special(folder, kind):
 YML = "distretto.yml"
 CASES = {
     # name: (break the copy, text of the one error line)
-    "xlsx troncato": (lambda f: _truncate(_to_xlsx(f, "utenti")), "utenti.xlsx: il file .xlsx è troncato o danneggiato"),
+    "xlsx troncato": (lambda f: _truncate(_to_xlsx(f, "utenti")),
+                      "utenti.xlsx: il file .xlsx è troncato o danneggiato"),
     "csv rinominato xlsx": (lambda f: (f / "utenti.csv").rename(f / "utenti.xlsx"), "forse un CSV rinominato"),
-    "xlsx vuoto": (lambda f: (f / "utenti.csv").unlink() or (f / "utenti.xlsx").write_bytes(b""), "utenti.xlsx: il file è vuoto"),
+    "xlsx vuoto": (lambda f: (f / "utenti.csv").unlink() or (f / "utenti.xlsx").write_bytes(b""),
+                   "utenti.xlsx: il file è vuoto"),
     "zip non xlsx": (_zip_not_xlsx, "utenti.xlsx: il file .xlsx non è leggibile"),
-    "dati.xlsx danneggiato": (lambda f: (f / "dati.xlsx").write_bytes(b"PK\x03\x04 rotto"), "dati.xlsx: il file .xlsx è troncato"),
+    "dati.xlsx danneggiato": (lambda f: (f / "dati.xlsx").write_bytes(b"PK\x03\x04 rotto"),
+                              "dati.xlsx: il file .xlsx è troncato"),
     "conteggio 1e30": (lambda f: _sub(f, "utenti.csv", ";307;", ";1e30;"),
-                       "utenti.csv, riga 2, colonna 'utenti': conteggio troppo grande (massimo 10.000.000) (valore: '1e30')"),
+                       "utenti.csv, riga 2, colonna 'utenti': conteggio troppo grande (massimo 10.000.000) "
+                       "(valore: '1e30')"),
     "conteggio inf": (lambda f: _sub(f, "utenti.csv", ";307;", ";inf;"), "riga 2, colonna 'utenti': numero non finito"),
     "conteggio nan": (lambda f: _sub(f, "utenti.csv", ";307;", ";nan;"), "riga 2, colonna 'utenti': numero non finito"),
-    "anno -inf": (lambda f: _sub(f, "utenti.csv", "2019;018110", "-inf;018110"), "riga 2, colonna 'anno': numero non finito"),
-    "anno 1e30": (lambda f: _sub(f, "utenti.csv", "2019;018110", "1e30;018110"), "riga 2, colonna 'anno': anno fuori intervallo"),
-    "importo inf": (lambda f: _sub(f, "spesa.csv", "108273,75", "inf"), "spesa.csv, riga 2, colonna 'importo_euro': numero non finito"),
-    "importo 1e30": (lambda f: _sub(f, "spesa.csv", "108273,75", "1e30"), "colonna 'importo_euro': importo troppo grande"),
-    "comuni vuoto": (lambda f: (f / YML).write_text("nome: X\ncomuni:\n"), "riga 2, colonna 'comuni': l'elenco 'comuni' è vuoto"),
+    "anno -inf": (lambda f: _sub(f, "utenti.csv", "2019;018110", "-inf;018110"),
+                  "riga 2, colonna 'anno': numero non finito"),
+    "anno 1e30": (lambda f: _sub(f, "utenti.csv", "2019;018110", "1e30;018110"),
+                  "riga 2, colonna 'anno': anno fuori intervallo"),
+    "importo inf": (lambda f: _sub(f, "spesa.csv", "108273,75", "inf"),
+                    "spesa.csv, riga 2, colonna 'importo_euro': numero non finito"),
+    "importo 1e30": (lambda f: _sub(f, "spesa.csv", "108273,75", "1e30"),
+                     "colonna 'importo_euro': importo troppo grande"),
+    "comuni vuoto": (lambda f: (f / YML).write_text("nome: X\ncomuni:\n"),
+                     "riga 2, colonna 'comuni': l'elenco 'comuni' è vuoto"),
     "confronti elenco": (lambda f: _sub(f, YML, '  provincia: {codice: "018", nome: Provincia di Pavia}\n'
                                         '  regione: {codice: "03", nome: Lombardia}', "  - provincia"),
                          "colonna 'confronti': 'confronti' deve associare livello e territorio"),
     "confronto senza codice": (lambda f: _sub(f, YML, 'provincia: {codice: "018", ', "provincia: {"),
                                "il confronto 'provincia' non ha un codice ISTAT valido"),
-    "confronto inesistente": (lambda f: _sub(f, YML, 'codice: "018", nome: Provincia', 'codice: "999", nome: Provincia'),
+    "confronto inesistente": (lambda f: _sub(f, YML, 'codice: "018", nome: Provincia',
+                                             'codice: "999", nome: Provincia'),
                               "nessun comune ISTAT ha codice provincia 999"),
     "radice elenco": (lambda f: (f / YML).write_text("- nome\n- comuni\n"), "il file deve contenere chiavi"),
     "comune senza nome": (lambda f: _sub(f, YML, '{codice: "018030", nome: Carbonara al Ticino}', '{codice: "018030"}'),
@@ -303,7 +311,8 @@ CASES = {
                        "018151 è Sommo per ISTAT (valore: 'Zinasco'). se il comune è Zinasco, il codice è \"018190\""),
     "colonna ripetuta": (lambda f: _sub(f, "utenti.csv", "utenti;fonte", "utenti;utenti"),
                          "utenti.csv, riga 1, colonna 'utenti': colonna 'utenti' ripetuta: colonne E e F"),
-    "csv e dati.xlsx": (_workbook_next_to_csv, "la tabella 'utenti' è in 2 posti: utenti.csv e dati.xlsx [foglio utenti]"),
+    "csv e dati.xlsx": (_workbook_next_to_csv,
+                        "la tabella 'utenti' è in 2 posti: utenti.csv e dati.xlsx [foglio utenti]"),
     "utf-16": (lambda f: (f / "utenti.csv").write_bytes((f / "utenti.csv").read_text().encode("utf-16")),
                "utenti.csv: il file è in codifica UTF-16"),
     "riga del titolo": (lambda f: (f / "spesa.csv").write_text("Spesa 2019-2023\n" + (f / "spesa.csv").read_text()),
@@ -360,7 +369,8 @@ def test_repeated_problem_is_one_line_with_a_count(pavia_copy):
     path = pavia_copy / "utenti.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(";dimostrativo", ";"), encoding="utf-8")
     [problem] = _problems(pavia_copy)
-    assert problem.line == 2 and problem.column == "fonte" and "cella vuota (e altre 899 righe: 3, 4, 5" in problem.message
+    assert problem.line == 2 and problem.column == "fonte"
+    assert "cella vuota (e altre 899 righe: 3, 4, 5" in problem.message
 
 
 PERSONE = "anno;codice_comune;area;persone;fonte\n2019;018110;anziani;280;cartella sociale\n" \
@@ -436,9 +446,126 @@ def test_an_edited_file_is_read_again(pavia_copy, monkeypatch):
     after = pianozona.load_district(pavia_copy)
     assert len(reads) == 2
     assert after.utenti["utenti"].iloc[0] == 308 != before.utenti["utenti"].iloc[0]
-    (pavia_copy / "note.txt").write_text("appunti", encoding="utf-8")  # a new file counts too
+    (pavia_copy / "note.txt").write_text("appunti", encoding="utf-8")  # a new file: read again...
+    again = pianozona.load_district(pavia_copy)
+    assert len(reads) == 3 and again.inputs == after.inputs  # ... but what was read is the same
+
+
+def test_each_input_has_the_fingerprint_of_what_was_read(pavia_copy):
+    from pianozona.data import inputs
+
+    before = pianozona.load_district(pavia_copy).inputs
+    assert set(before) == set(inputs.INPUTS) and before["persone"] == inputs.ABSENT
+    line = (pavia_copy / "obiettivi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace("dimostrativo", " dimostrativo "))
+    assert pianozona.load_district(pavia_copy).inputs == before  # the same cells as read: spaces are trimmed
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace(";450;", ";460;"))  # one target
+    after = pianozona.load_district(pavia_copy).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["obiettivi"]
+
+
+def _as_workbook(folder) -> dict[str, pd.DataFrame]:
+    """Move the office's CSV tables of `folder` into sheets of dati.xlsx; the tables, to change and write again."""
+    tables = {name: pd.read_csv(folder / f"{name}.csv", sep=";", dtype=str, keep_default_na=False)
+              for name in ("utenti", "spesa", "obiettivi", "misure", "servizi")}
+    for name in tables:
+        (folder / f"{name}.csv").unlink()
+    _write_workbook(folder, tables)
+    return tables
+
+
+def _write_workbook(folder, tables) -> None:
+    with pd.ExcelWriter(folder / "dati.xlsx") as book:
+        for name, table in tables.items():
+            table.to_excel(book, sheet_name=name, index=False)
+
+
+def test_a_sheet_of_the_workbook_has_its_own_fingerprint(pavia_copy):
+    from pianozona.data import inputs
+
+    tables = _as_workbook(pavia_copy)
+    before = pianozona.load_district(pavia_copy).inputs
+    tables["misure"].loc[0, "valore"] = "1"
+    _write_workbook(pavia_copy, tables)
+    after = pianozona.load_district(pavia_copy).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["misure"]
+
+
+def test_a_workbook_saved_while_it_is_read_is_an_error(pavia_copy, monkeypatch):
+    """dati.xlsx is read once per table: a save between two of its reads is noticed, never mixed nor kept."""
+    from pianozona.data import tabular
+
+    tables = _as_workbook(pavia_copy)
+    original = (pavia_copy / "dati.xlsx").read_bytes()
+    real, calls = tabular.read_bytes_bounded, []
+
+    def saved_meanwhile(path, *args, **kwargs):
+        raw = real(path, *args, **kwargs)
+        calls.append(path)
+        if len(calls) == 3:  # the office saves the workbook after the loader's third read
+            tables["utenti"].loc[0, "utenti"] = "999"
+            _write_workbook(pavia_copy, tables)
+        return raw
+
+    monkeypatch.setattr(tabular, "read_bytes_bounded", saved_meanwhile)
+    district = pianozona.load_district(pavia_copy, strict=False)
+    assert len(calls) > 3
+    assert [p.message for p in district.problems.errors if p.file.endswith("dati.xlsx")] == [
+        "il file è cambiato mentre veniva letto (salvato in quel momento?)"]
+    again = pianozona.load_district(pavia_copy)  # read again: the saved version, whole
+    assert again.utenti["utenti"].iloc[0] == 999 and not again.problems.errors
+    (pavia_copy / "dati.xlsx").write_bytes(original)  # the file back as it was when the mixed read began ...
+    back = pianozona.load_district(pavia_copy)  # ... is read again, whole: the mixed district was never kept
+    assert back.utenti["utenti"].iloc[0] != 999 and not back.problems.errors
+
+
+def test_a_file_saved_between_the_key_and_the_read_is_not_kept_under_the_old_key(pavia_copy, monkeypatch):
+    """The district is read whole after the save, but the key was taken before: kept, it would come back for
+    the old content."""
+    from pianozona.data import inputs
+
+    real, users = inputs.content_key, pavia_copy / "utenti.csv"
+    original, calls = users.read_bytes(), []
+
+    def key_then_saved(folder):
+        key = real(folder)
+        if not calls:  # the office saves the file right after the loader took the key
+            replace_line(users, 2, "2019;018110;anziani;Assistenza domiciliare (SAD);308;dimostrativo")
+        calls.append(key)
+        return key
+
+    monkeypatch.setattr(inputs, "content_key", key_then_saved)
+    assert pianozona.load_district(pavia_copy).utenti["utenti"].iloc[0] == 308
+    users.write_bytes(original)  # back as it was when the key was taken
+    assert pianozona.load_district(pavia_copy).utenti["utenti"].iloc[0] != 308
+
+
+def test_an_istat_file_changes_the_population_input_only(pavia_copy):
+    from pianozona.data import inputs
+    from tests.data.istat_samples import posas
+
+    before = pianozona.load_district(pavia_copy).inputs
+    (pavia_copy / "istat").mkdir()
+    posas(pavia_copy / "istat")
+    after = pianozona.load_district(pavia_copy, strict=False).inputs
+    assert [name for name in inputs.INPUTS if after[name] != before[name]] == ["popolazione"]
+
+
+def test_a_run_notes_what_each_load_read(pavia_copy, tmp_path, monkeypatch):
+    from pianozona.data import inputs
+
+    record = tmp_path / "letture.jsonl"
+    monkeypatch.setenv(inputs.READS_ENV_VAR, str(record))
+    first = pianozona.load_district(pavia_copy)
+    pianozona.load_district(pavia_copy)  # from memory: noted as well
+    notes = inputs.read_notes(record)
+    assert len(notes) == 2 and notes[0] == notes[1]
+    assert notes[0] == {"cartella": str(pavia_copy.resolve()), "codice": "pavia", "ingressi": first.inputs,
+                        "fatti": inputs.district_facts(first)}
+    assert notes[0]["fatti"]["anni"] == [2019, 2020, 2021, 2022, 2023] and notes[0]["fatti"]["dimostrativo"]
+    monkeypatch.delenv(inputs.READS_ENV_VAR)
     pianozona.load_district(pavia_copy)
-    assert len(reads) == 3
+    assert len(inputs.read_notes(record)) == 2
 
 
 def test_strict_applies_to_a_district_from_memory(pavia_copy, monkeypatch):
@@ -448,3 +575,19 @@ def test_strict_applies_to_a_district_from_memory(pavia_copy, monkeypatch):
     with pytest.raises(ValidationError):
         pianozona.load_district(pavia_copy)
     assert len(reads) == 1
+
+
+def test_validate_warns_when_no_istat_survey_covers_the_ambito(pavia_copy):
+    from tests.data import ats_samples
+
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", 'ambito_istat: "T03007"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+    [warning] = [p for p in pianozona.load_district(pavia_copy).problems.warnings if p.column == "ambito_istat"]
+    assert "confronto con l'Italia non disponibile: nessun file dell'indagine ISTAT" in warning.format()
+    (pavia_copy.parent / "istat_ats").mkdir()
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv", ats_samples.lombardia(n_ambiti=5, years=(2021,)))
+    [warning] = [p for p in pianozona.load_district(pavia_copy).problems.warnings if p.column == "ambito_istat"]
+    assert "l'ambito T03007 di distretto.yml non è nei file" in warning.message and warning.value == "T03007"
+    ats_samples.write(pavia_copy.parent / "istat_ats" / "ats.csv", ats_samples.lombardia(n_ambiti=9, years=(2021,)))
+    assert not [p for p in pianozona.load_district(pavia_copy).problems.items if p.column == "ambito_istat"]

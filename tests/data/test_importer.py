@@ -83,3 +83,58 @@ def test_cli_import(pavia_copy, tmp_path):
     bad.write_text("niente di utile\n", encoding="utf-8")
     failed = CliRunner().invoke(main, ["import-istat", str(bad), "--distretto", str(pavia_copy)])
     assert failed.exit_code == 2 and "rotto.csv" in failed.output
+
+
+# ---------------------------------------------------------------- ISTAT's survey per ambito (SDMX-CSV)
+def _ats(tmp_path, **write):
+    from tests.data import ats_samples
+
+    rows = ats_samples.lombardia(n_ambiti=10, years=(2021,), named={"T03007": "Ambito distrettuale di Pavia"})
+    return ats_samples.write(tmp_path / "ats_2021.csv", rows, **write)
+
+
+def _with_ambito(folder, code: str) -> None:
+    config = folder / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("ente_capofila:", f'ambito_istat: "{code}"\n'
+                                                                   "ente_capofila:"), encoding="utf-8")
+
+
+def test_ats_survey_goes_beside_the_districts_and_says_it_covers_the_ambito(pavia_copy, tmp_path):
+    _with_ambito(pavia_copy, "T03007")
+    source = _ats(tmp_path, sep=";", bom=True)
+    [result] = import_istat_files([source], pavia_copy)
+    assert result.kind == "ats" and result.years == (2021,) and result.ambiti == 10 + 5
+    assert result.destination == pavia_copy.parent / "istat_ats" / source.name
+    assert result.destination.read_bytes() == source.read_bytes() and not (pavia_copy / "istat" / source.name).exists()
+    assert result.notes == ("contiene l'ambito T03007 (Ambito distrettuale di Pavia) di Distretto Sociale di Pavia",)
+    again = import_istat_files([source], pavia_copy)
+    assert again[0].unchanged
+
+
+def test_ats_notes_name_a_wrong_ambito_the_missing_areas_and_guess_the_code(pavia_copy, tmp_path):
+    from tests.data import ats_samples
+
+    rows = ats_samples.lombardia(n_ambiti=10, years=(2021,), named={"T03007": "Ambito distrettuale di Pavia"},
+                                 areas=("FAM", "ELD"), italy=False)
+    source = ats_samples.write(tmp_path / "due_aree.csv", rows)
+    [result] = import_istat_files([source], pavia_copy)
+    assert "il file non ha le aree DIS (Disabili), IMMNOM" in result.notes[0]
+    assert 'forse ambito_istat: "T03007", Ambito distrettuale di Pavia' in result.notes[1]
+    assert "non ha il dato dell'Italia" in result.notes[2]
+    _with_ambito(pavia_copy, "T03099")
+    notes = import_istat_files([source], pavia_copy)[0].notes
+    assert "non contiene l'ambito T03099" in notes[1] and "T03001, T03002" in notes[1]
+
+
+def test_cli_files_the_survey_and_refuses_another_dataflow_in_one_line(pavia_copy, tmp_path):
+    _with_ambito(pavia_copy, "T03007")
+    out = CliRunner().invoke(main, ["import-istat", str(_ats(tmp_path)), "--distretto", str(pavia_copy)])
+    assert out.exit_code == 0, out.output
+    assert "indagine ISTAT sui servizi sociali per ambito, anni 2021, 15 ambiti, archiviato" in out.output
+    assert "- contiene l'ambito T03007" in out.output
+    other = tmp_path / "popolazione.csv"
+    other.write_text("DATAFLOW,FREQ,REF_AREA,DATA_TYPE,SEX,AGE,TIME_PERIOD,OBS_VALUE\n"
+                     "IT1:22_289(1.0),A,018110,JAN,9,TOTAL,2022,71000\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["import-istat", str(other), "--distretto", str(pavia_copy)])
+    assert out.exit_code == 2 and out.output.count("\n") == 1 and "un altro dataflow ISTAT" in out.output
+    assert not (pavia_copy.parent / "istat_ats" / other.name).exists()

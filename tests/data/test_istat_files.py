@@ -6,7 +6,7 @@ import pytest
 
 from pianozona.errors import DataError, ParameterError
 from pianozona.data.istat_files import (
-    MAX_ISTAT_BYTES, find_header, head_lines, header_cells, load_source, norm_label, resolve_year,
+    MAX_ISTAT_BYTES, MAX_ISTAT_LINES, find_header, head_lines, header_cells, load_source, norm_label, resolve_year,
 )
 from pianozona.data.istat_flat import read_posas
 
@@ -109,3 +109,22 @@ def test_load_source_names_the_member_of_a_zip(tmp_path):
     assert text.startswith("Codice comune") and shown.endswith("[dati/POSAS_2022.csv]")
     assert names == ["POSAS_2023_it_Comuni.zip", "POSAS_2022.csv"]
     assert MAX_ISTAT_BYTES > len(text)
+
+
+def test_the_line_limit_covers_every_real_istat_file():
+    """Italy had at most 8,101 comuni (2001-2009); a POSAS/STRASA/pop file has 102 lines a comune (title and header
+    aside)."""
+    assert MAX_ISTAT_LINES >= 8_101 * 102 + 30
+    assert MAX_ISTAT_LINES < 2 * 8_101 * 102  # and nothing like the ten million lines of a generated file
+
+
+def test_a_file_longer_than_any_istat_file_stops_early(tmp_path, monkeypatch):
+    """Reading stops at the line limit, for a .csv and for the CSV in a .zip, with a line saying what to check."""
+    from pianozona.data import istat_files
+
+    monkeypatch.setattr(istat_files, "MAX_ISTAT_LINES", 50)
+    rows = [f"18110;Pavia;{age};10;9" for age in range(101)]
+    for path in (posas(tmp_path, rows=rows), make_zip(tmp_path, {"POSAS_2023.csv": "\n".join([HEADER] + rows)})):
+        problem = error(load_source, path)
+        assert "file ISTAT troppo lungo (oltre 50 righe)" in str(problem) and "830.000 righe" in str(problem)
+    assert len(read_posas(posas(tmp_path, rows=rows[:40]))) == 80  # 40 ages x 2 sexes: below the limit, read

@@ -5,8 +5,9 @@ import pytest
 
 from pianozona.errors import DataError
 from pianozona.data import istat
-from pianozona.data.population import (combine_sources, comuni_italia, geopop_years, istat_download_hint,
-                                       italy_population)
+from pianozona.data.population import (codes_for_name, combine_sources, comuni_italia, geopop_years,
+                                       istat_download_hint, istat_name, italy_population, name_key, names_match,
+                                       similar_comuni)
 
 from .istat_samples import make_zip, posas, recon_lines, write
 
@@ -91,12 +92,11 @@ def test_combine_sources_prefers_own_files():
 
 
 # ---------------------------------------------------------------- issue 8: comune names against ISTAT codes
-import pytest  # noqa: E402
-
-from pianozona.data.population import codes_for_name, istat_name, name_key, names_match, similar_comuni  # noqa: E402
 
 
-@pytest.mark.parametrize("name", ["Travacò Siccomario", "Travaco' Siccomario", "TRAVACO SICCOMARIO", " travacò-siccomario "])
+
+@pytest.mark.parametrize("name", ["Travacò Siccomario", "Travaco' Siccomario", "TRAVACO SICCOMARIO",
+                                  " travacò-siccomario "])
 def test_names_match_ignores_accents_case_apostrophes(name):
     assert names_match("018162", name)
     assert not names_match("018110", name)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
+import zipfile
+
 import pandas as pd
 import pytest
 
 from pianozona.errors import DataError
-from pianozona.data.tabular import LINE_COLUMN, decode_bytes, find_table, parse_number, read_table, sniff_separator
+from pianozona.data.tabular import LINE_COLUMN, find_table, parse_number, read_table, sniff_separator
+from pianozona.files import decode_bytes
 
 from tests.conftest import write_csv
 
@@ -79,10 +83,9 @@ def test_missing_and_unsupported_files(tmp_path):
 
 
 # ---------------------------------------------------------------- issue 8: bad files, one readable line each
-import os  # noqa: E402
-import zipfile  # noqa: E402
 
-from pianozona.data.tabular import MAX_TABLE_BYTES, read_bytes_bounded  # noqa: E402
+from pianozona.data.tabular import MAX_TABLE_BYTES  # noqa: E402
+from pianozona.files import read_bytes_bounded  # noqa: E402
 
 HEADER = "anno;codice_comune;area;servizio;utenti;fonte\n"
 ROW = "2019;018110;anziani;SAD;3;dimostrativo\n"

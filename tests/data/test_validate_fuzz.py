@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 import pianozona
 from pianozona.errors import PianozonaError
@@ -84,9 +85,13 @@ def _mutate_table(path: Path, op: tuple) -> None:
             target = path.with_suffix(".xlsx")
             try:
                 frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-            except Exception:  # noqa: BLE001 - an earlier mutation made it unreadable: keep it as it is
+            except Exception:  # an earlier mutation made it unreadable: keep it as it is
                 return
-            frame.to_excel(target, index=False)
+            try:
+                frame.to_excel(target, index=False)
+            except IllegalCharacterError:  # a control character no spreadsheet can hold: keep the csv
+                target.unlink(missing_ok=True)
+                return
             path.unlink()
             if op[1]:
                 target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])

@@ -32,3 +32,12 @@ def test_the_loader_reads_its_sheets_and_says_what_to_fill_in(tmp_path):
     path = write_workbook(tmp_path / "dati.xlsx")
     with pytest.raises(DataError, match="non contiene righe di dati"):
         read_table(path, sheet="utenti")
+
+
+def test_staff_and_leps_sheets_have_their_lists(tmp_path):
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "dati.xlsx"))
+    formulas = [rule.formula1 for rule in book["personale"].data_validations.dataValidation]
+    assert any("assistente_sociale" in f for f in formulas) and any("sì,no" in f for f in formulas)
+    formulas = [rule.formula1 for rule in book["leps"].data_validations.dataValidation]
+    assert any("pronto_intervento_sociale" in f for f in formulas) and any("parziale" in f for f in formulas)
+    assert all(len(f) <= 257 for f in formulas)  # Excel's limit for a list written in the rule

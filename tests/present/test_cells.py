@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-from pianozona.present.cells import author_cells, cell_html, cell_tags, error_output, failure_section
+from pianozona.present.cells import author_cells, cell_html, cell_tags
 from pianozona.present.document import Document
 
 
@@ -40,16 +40,3 @@ def test_tables_become_keyboard_reachable_regions():
     doc = Document()
     html = cell_html(cell, 1, doc)
     assert 'tabindex="0" role="region" aria-label="Tabella 1"' in html and "<td></td><th>A</th>" in html
-
-
-def test_error_output_and_failure_section():
-    cell = new_code_cell("1/0", execution_count=7)
-    cell.outputs = [new_output("error", ename="ZeroDivisionError", evalue="\x1b[1mdivision by zero",
-                               traceback=["\x1b[31mTraceback", "riga 1"])]
-    error = error_output(cell)
-    failure = failure_section(cell, 3, error)
-    assert failure["summary"] == "errore ZeroDivisionError nella cella 3 (esecuzione n. 7): division by zero"
-    assert failure["source"] == "1/0" and failure["traceback"] == "Traceback\nriga 1"
-    exit_cell = new_code_cell("sys.exit(0)")
-    exit_cell.outputs = [new_output("error", ename="SystemExit", evalue="0", traceback=[])]
-    assert error_output(exit_cell) is None and error_output(new_markdown_cell("x")) is None

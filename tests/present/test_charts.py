@@ -5,20 +5,16 @@ from __future__ import annotations
 import inspect
 import re
 
-import matplotlib
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from pianozona.present import charts, charts_forest, labels, scaffold, style  # noqa: E402
+from pianozona.present import charts, charts_forest, labels, scaffold, style
 from pianozona.analysis import stats
-from pianozona.errors import ParameterError  # noqa: E402
+from pianozona.errors import ParameterError
 
 # A warning (numpy, pandas, matplotlib) while drawing NaN or anything else is a failure.
 pytestmark = pytest.mark.filterwarnings("error")

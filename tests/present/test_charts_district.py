@@ -5,17 +5,13 @@ from __future__ import annotations
 import html
 import io
 
-import matplotlib
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from shapely.geometry import box
 
-matplotlib.use("Agg")
-
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from shapely.geometry import box  # noqa: E402
-
-from pianozona.present import charts, charts_district  # noqa: E402
+from pianozona.present import charts, charts_district
 
 pytestmark = pytest.mark.filterwarnings("error")
 

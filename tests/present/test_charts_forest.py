@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from pianozona.present import charts, charts_forest  # noqa: E402
+from pianozona.present import charts, charts_forest
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -5,20 +5,16 @@ from __future__ import annotations
 import html
 import io
 
-import matplotlib
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from pianozona.analysis.verification import COLOURS  # noqa: E402
-from pianozona.errors import ParameterError  # noqa: E402
-from pianozona.present import charts_plan, scaffold  # noqa: E402
+from pianozona.analysis.verification import COLOURS
+from pianozona.errors import ParameterError
+from pianozona.present import charts_plan, scaffold
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from pianozona.errors import ParameterError  # noqa: E402
-from pianozona.present import charts_profile, scaffold  # noqa: E402
-from pianozona.present.charts_profile import HIDDEN_TEXT, VERDICT_STYLE  # noqa: E402
-from pianozona.present.rug_table import VERDICTS  # noqa: E402
+from pianozona.errors import ParameterError
+from pianozona.present import charts_profile, scaffold
+from pianozona.present.charts_profile import HIDDEN_TEXT, VERDICT_STYLE
+from pianozona.present.rug_table import VERDICTS
 
 pytestmark = pytest.mark.filterwarnings("error")
 

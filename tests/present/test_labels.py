@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.transforms import Bbox
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.transforms import Bbox  # noqa: E402
-
-from pianozona.present import labels  # noqa: E402
+from pianozona.present import labels
 
 
 def test_farthest_picks_the_largest_distances_in_order():

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pianozona.present.render import IndexRow, PageInfo, render_index, render_notebook
+from pianozona.present.render import IndexRow, PageInfo, render_failure, render_index, render_notebook, render_years
 
 PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -159,48 +159,38 @@ def test_rich_outputs_tables_markdown_and_attachments():
                                                                "text/plain": "x"})),
         cell,
     ).html
-    assert '<div class="tabella" tabindex="0" role="region" aria-label="Tabella 1"><table>' in html and "<td>Pavia</td>" in html
+    assert '<div class="tabella" tabindex="0" role="region" aria-label="Tabella 1"><table>' in html
+    assert "<td>Pavia</td>" in html
     assert 'id="cifre-del-2023"' in html and 'href="#cifre-del-2023"' in html
     assert "<strong>1.234</strong> utenti" in html
     assert f'src="data:image/png;base64,{PNG}" alt="schema"' in html
 
 
-def failing_notebook() -> dict:
-    error = new_output("error", ename="ValueError", evalue="spesa negativa",
-                       traceback=["\x1b[0;31m---------\x1b[0m", "\x1b[0;31mValueError\x1b[0m: spesa negativa"])
-    marker = new_markdown_cell("An Exception was encountered", metadata={"tags": ["papermill-error-cell-tag"]})
-    return notebook(
-        marker,
-        params(),
-        params('district = "pavia"', tag="injected-parameters"),
-        new_markdown_cell("# Bilancio\n\n## Prima parte"),
-        code("print('ok')", stdout("prima dell'errore")),
-        code("controlla(spesa)", error),
-        new_markdown_cell("## Dopo l'errore"),
-        code("print('mai')"),
-    )
-
-
-def test_failure_page_shows_the_failing_cell_and_traceback_in_italian():
+def test_failure_page_says_why_in_words_and_shows_nothing_of_the_run():
     page = PageInfo("Bilancio", "Pavia", 2023, previous_report="bilancio.html")
-    html = render_notebook(failing_notebook(), page, failed=True, error_message="ValueError: spesa negativa").html
+    html = render_failure(page, "errore durante l'esecuzione del notebook")
     text = unescape(html)
-    assert 'role="alert"' in html and "Esecuzione non riuscita:" in text
-    assert "errore ValueError nella cella 4" in text  # numbered as in the author's notebook
-    assert "Errore durante l'esecuzione" in text
-    assert "controlla(spesa)" in text  # the failing cell's code, and only that cell's
-    assert "print('ok')" not in text
-    assert "prima dell'errore" in text
-    assert "Dopo l" not in text and "An Exception" not in text
-    assert "ValueError</span>" not in html and "\x1b" not in html and "ValueError: spesa negativa" in html
+    assert 'role="alert"' in html
+    assert "Rapporto non aggiornato:</strong> errore durante l'esecuzione del notebook." in text
     assert 'href="bilancio.html"' in html and "ultima versione riuscita" in html
-
-
-def test_failure_without_an_error_cell_uses_the_message():
-    html = render_notebook(notebook(new_markdown_cell("# Bilancio")), PageInfo("Bilancio", "Pavia", 2023),
-                           failed=True, error_message="DeadKernelError: il kernel si è chiuso").html
-    assert "DeadKernelError: il kernel si è chiuso" in html
+    assert "registro dell'esecuzione" in text
+    assert "<pre" not in html and "traceback" not in text.lower() and "<code" not in html
+    html = render_failure(PageInfo("Bilancio", "Pavia", 2023), "l'esecuzione si è interrotta")
     assert "Non esiste ancora una versione riuscita" in html
+
+
+def test_page_of_years_lists_each_year_without_a_year_of_its_own():
+    rows = [IndexRow("Rapporti 2024", "riuscito", "2024/index.html", dt.datetime(2026, 1, 5, 9, 0),
+                     figures=(("Rapporti pubblicati", "15"), ("Non riusciti", "0"))),
+            IndexRow("Rapporti 2023", "fallito", "2023/index.html", None,
+                     figures=(("Rapporti pubblicati", "14"), ("Non riusciti", "1")))]
+    html = render_years(rows, PageInfo("Rapporti pubblicati", "Distretto di Carpi", None, index_href=None))
+    parsed = markup(html)
+    links = [a["href"] for t, a in parsed.tags if t == "a" and "href" in a]
+    assert links[-2:] == ["2024/index.html", "2023/index.html"]
+    assert "Distretto di Carpi</p>" in html and "anno None" not in html and "· anno" not in html
+    assert "<title>Rapporti pubblicati · Distretto di Carpi</title>" in html
+    assert "Non riusciti: <span class=\"valore\">1</span>" in html
 
 
 def test_index_lists_every_report_with_status_links_and_italian_numbers():
@@ -223,7 +213,8 @@ def test_index_lists_every_report_with_status_links_and_italian_numbers():
 
 def test_index_lists_each_group_under_its_heading_in_order():
     when = dt.datetime(2026, 11, 26, 9, 5)
-    rows = [IndexRow("Panoramica del distretto", "riuscito", "panoramica.html", when, 1.0, group="Rapporti del distretto"),
+    rows = [IndexRow("Panoramica del distretto", "riuscito", "panoramica.html", when, 1.0,
+                     group="Rapporti del distretto"),
             IndexRow("Scheda del comune: Pavia", "riuscito", "scheda_comune_018110.html", when, 1.0,
                      group="Schede dei comuni"),
             IndexRow("Bilancio", "riuscito", "bilancio.html", when, 1.0, group="Rapporti del distretto")]
@@ -329,23 +320,16 @@ def test_page_info_and_index_rows_are_escaped():
     assert [a["href"] for t, a in parsed.tags if t == "a" and "href" in a][-2:] == ["bilancio.ipynb", "manifest.json"]
 
 
-def test_failure_page_escapes_error_source_and_traceback():
+def test_failure_page_escapes_its_reason():
     hostile = '"><svg onload=alert(1)>'
-    error = new_output("error", ename=f"ValueError{hostile}", evalue=f"comune {hostile}",
-                       traceback=[f"\x1b[0;31mValueError\x1b[0m: <script>alert(1)</script> {hostile}"])
-    nb = notebook(new_markdown_cell("# Bilancio"), code(f"controlla('{hostile}')", error))
-    html = render_notebook(nb, PAGE, failed=True, error_message=hostile).html
-    parsed = markup(html)
+    html = render_failure(PAGE, f"errore {hostile}")
     assert markup(html[html.index("<body"):]).inert() == [] and "<svg" not in html
-    assert f"comune {hostile}" in parsed.text and f"controlla('{hostile}')" in parsed.text
-    assert f"ValueError: <script>alert(1)</script> {hostile}" in parsed.text
-    html = render_notebook(notebook(), PAGE, failed=True, error_message=f"DeadKernelError {hostile}").html
-    assert "<svg" not in html and f"DeadKernelError {hostile}" in markup(html).text
+    assert f"errore {hostile}" in markup(html).text
 
 
 def test_every_page_carries_the_content_security_policy():
     pages = [render(new_markdown_cell("# Titolo")).html,
-             render_notebook(failing_notebook(), PAGE, failed=True).html,
+             render_failure(PAGE, "errore"),
              render_index([IndexRow("Bilancio", "riuscito", "bilancio.html")], PAGE)]
     for html in pages:
         metas = [a for t, a in markup(html).tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]

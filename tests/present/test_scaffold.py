@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from pianozona.errors import ParameterError  # noqa: E402
-from pianozona.present import scaffold  # noqa: E402
+from pianozona.errors import ParameterError
+from pianozona.present import scaffold
 
 # A warning (numpy, pandas, matplotlib) is a failure.
 pytestmark = pytest.mark.filterwarnings("error")

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib as mpl
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib as mpl  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from pianozona.errors import ParameterError  # noqa: E402
-from pianozona.present import style  # noqa: E402
+from pianozona.errors import ParameterError
+from pianozona.present import style
 
 # A warning (numpy, pandas, matplotlib) is a failure.
 pytestmark = pytest.mark.filterwarnings("error")

@@ -80,8 +80,8 @@ def ranges(out, raw, *, count="utenti", keys=KEYS, margins=("comune",), threshol
     """Per hidden cell of `out`: (row label, true value, smallest, largest) the attacker can work out.
 
     `external=True`: groups without a total row have their total published elsewhere (then a total
-    from 1 to `threshold` is itself hidden there).  `labels`: the values that mark a total row.  Also checks that the true values satisfy the
-    attacker's model, so that a test cannot pass vacuously.
+    from 1 to `threshold` is itself hidden there).  `labels`: the values that mark a total row.  Also checks that
+    the true values satisfy the attacker's model, so that a test cannot pass vacuously.
     """
     var, bounds, true_x, rows, lows, highs, truth = _system(out, raw, count, keys, margins, threshold, external,
                                                             labels)

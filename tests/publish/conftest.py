@@ -14,7 +14,8 @@ from pianozona.data.config import district_folder, read_config
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 FAULTS = Path(__file__).parents[1] / "fixtures" / "faults"
 PAVIA_COMUNI = list(read_config(district_folder("pavia")).comuni)  # ISTAT codes, in the district's order
-DISTRICT_NAMES = ["panoramica"] + [f"bisogni_area_{code}" for code in AREE] + ["verifica_annuale", "bilancio"]
+DISTRICT_NAMES = (["panoramica"] + [f"bisogni_area_{code}" for code in AREE]
+                  + ["verifica_annuale", "bilancio", "livelli_essenziali"])  # bundled Pavia has the staff table
 SUITE_NAMES = DISTRICT_NAMES + ["quadro_sindaci"] + [f"scheda_comune_{code}" for code in PAVIA_COMUNI]
 
 

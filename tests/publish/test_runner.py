@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -16,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from filelock import FileLock
 
-from pianozona.data.areas import AREE
+import pianozona
 from pianozona.cli import main
+from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.publish import keys, runner, tasks
-from pianozona.publish.files import TEMP_PREFIX, file_hash
-from pianozona.publish.keys import data_fingerprint
+from pianozona.files import TEMP_PREFIX, digest, file_hash, folder_fingerprint
+from pianozona.publish import keys, planning, runner, site, tasks
 from pianozona.publish.planning import METRICS_PARAMETER, plan_run
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FAULTS, FIXTURES, SUITE_NAMES, edit_notebook
@@ -52,7 +53,7 @@ def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, 
 def test_a_second_run_on_the_same_folder_is_refused(reports_root):
     plan = plan_run("pavia", notebooks_dir=FIXTURES, out_dir=reports_root)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(plan.out_dir / ".lock").acquire(timeout=0):  # another run holds it
+    with FileLock(site.lock_path(plan.out_dir)).acquire(timeout=0):  # another run holds it
         with pytest.raises(ExecutionError, match="un'altra esecuzione"):
             run_reports("pavia", notebooks_dir=FIXTURES, out_dir=reports_root, progress="none")
 
@@ -75,9 +76,10 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     out = tmp_path / "pavia" / "2023"
     assert result.exit_code == 0 and [r.status for r in result.results] == ["riuscito"] * len(SUITE_NAMES)
     for name in SUITE_NAMES:
-        for suffix in (".html", ".ipynb", ".metrics.json"):
+        for suffix in (".html", ".metrics.json"):
             assert (out / f"{name}{suffix}").is_file(), name + suffix
-    assert not list(out.glob(TEMP_PREFIX + "*"))
+        assert site.private_notebook(out, name).is_file(), name  # kept for the operator, not published
+    assert not list(out.glob(TEMP_PREFIX + "*")) and not list(out.glob("*.ipynb"))
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["esito"] == "riuscito" and manifest["anno"] == 2023
@@ -102,14 +104,14 @@ def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     assert time.perf_counter() - start < 3
     assert [r.status for r in again.results] == ["invariato"] * len(SUITE_NAMES)
     after = published(out)
-    assert {k: v for k, v in after.items() if k.endswith((".html", ".ipynb"))} == \
-           {k: v for k, v in before.items() if k.endswith((".html", ".ipynb"))} | {"index.html": after["index.html"]}
+    assert {k: v for k, v in after.items() if k.endswith(".html")} == \
+           {k: v for k, v in before.items() if k.endswith(".html")} | {"index.html": after["index.html"]}
 
     forced = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, force=True,
                          progress="none")
     assert [r.job.name for r in forced.results if r.status == "riuscito"] == [
-        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci",
-        f"scheda_comune_{ONE[0]}"]
+        "panoramica", "bisogni_area_anziani", "verifica_annuale", "bilancio", "livelli_essenziali",
+        "quadro_sindaci", f"scheda_comune_{ONE[0]}"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [e["nome"] for e in manifest["rapporti"]] == SUITE_NAMES  # the other areas stay published
 
@@ -132,23 +134,24 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert "NON RIUSCITO bilancio: ValueError: spesa negativa nel file di prova" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     assert (out / "bilancio.html").read_bytes() == good
-    error_page = (out / "bilancio.errore.html").read_text(encoding="utf-8")
-    assert "Esecuzione non riuscita" in error_page and "raise ValueError(" in error_page
+    error_page = html.unescape((out / "bilancio.errore.html").read_text(encoding="utf-8"))
+    assert "Rapporto non aggiornato" in error_page and "errore durante l'esecuzione del notebook" in error_page
+    assert "raise ValueError(" not in error_page and "spesa negativa" not in error_page  # details: private
     assert 'href="bilancio.html"' in error_page
-    assert nbformat.read(out / "bilancio.errore.ipynb", as_version=4).cells
+    assert nbformat.read(site.private_notebook(out, "bilancio.errore"), as_version=4).cells
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
     assert manifest["esito"] == "con errori" and entry["stato"] == "fallito"
-    assert entry["errore"] == "ValueError: spesa negativa nel file di prova"
+    assert entry["errore"] == "errore durante l'esecuzione del notebook"
     assert entry["ultimo_successo"]["html"] == "bilancio.html"
     others = [e["stato"] for e in manifest["rapporti"] if e["nome"] != "bilancio"]
-    assert others == ["riuscito"] * 5
+    assert others == ["riuscito"] * 6  # with livelli_essenziali: bundled Pavia has the staff table
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Non riuscito" in index and 'href="bilancio.errore.html"' in index
 
     shutil.copy(FIXTURES / "bilancio.ipynb", notebooks / "bilancio.ipynb")
     assert run_cli(notebooks, tmp_path / "reports").returncode == 0
-    assert not (out / "bilancio.errore.html").exists() and not (out / "bilancio.errore.ipynb").exists()
+    assert not (out / "bilancio.errore.html").exists() and not site.private_notebook(out, "bilancio.errore").exists()
 
 
 def ours(root: int) -> set[int]:
@@ -220,7 +223,7 @@ def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path)
                              progress="none")
     finally:
         stop.set()
-    assert [r.status for r in result.results] == ["riuscito"] * 6
+    assert [r.status for r in result.results] == ["riuscito"] * 7
     assert result.results[1].metrics["pubblicazione"] == "1"
 
 
@@ -298,7 +301,7 @@ def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path
         assert result.exit_code == 1 and failed.status == "fallito", fault
         assert hint in failed.message, (fault, failed.message)
         assert (out / "bilancio.html").read_bytes() == good, fault
-        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 5
+        assert [r.status for r in result.results if r.job.name != "bilancio"] == ["invariato"] * 6
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["rapporti"] if e["nome"] == "bilancio")
         assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
@@ -324,7 +327,7 @@ def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_p
     assert time.perf_counter() - start < 40
     assert job(result, "bilancio").message.startswith("superato il tempo massimo di 5 s")
     others = [r for r in result.results if r.job.name != "bilancio"]
-    assert [r.status for r in others] == ["riuscito"] * 5, [r.message for r in others]
+    assert [r.status for r in others] == ["riuscito"] * 6, [r.message for r in others]
     assert 5 <= job(result, "bilancio").duration_s < 15
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
@@ -335,7 +338,7 @@ def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
                          memory_mb=2048, progress="none")
     assert job(result, "bilancio").message.startswith("memoria esaurita (limite 2048 MB)")
-    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 5
+    assert [r.status for r in result.results if r.job.name != "bilancio"] == ["riuscito"] * 6
 
 
 @pytest.mark.parametrize("option, value, name", [("--tempo-massimo", "0", "timeout"), ("--timeout", "dieci", "timeout"),
@@ -367,7 +370,7 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_pa
         proc.wait(timeout=30)
     assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
         [pid for pid in children if alive(pid)]
-    FileLock(out / ".lock").acquire(timeout=0).lock.release()  # released by the OS
+    FileLock(site.lock_path(out)).acquire(timeout=0).lock.release()  # released by the OS
     shutil.copy(FIXTURES / "bisogni_area.ipynb", notebooks / "bisogni_area.ipynb")
     again = run_cli(notebooks, reports)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -431,7 +434,7 @@ def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(sma
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True, timeout=30)
     up_to_date = run_cli(notebooks, reports)
     assert up_to_date.returncode == 0, up_to_date.stderr
-    assert "6 invariati" in up_to_date.stdout
+    assert "7 invariati" in up_to_date.stdout
     forced = run_cli(notebooks, reports, "--forza")
     assert forced.returncode == 1
     lines = forced.stderr.strip().splitlines()  # the progress head, then the one error line
@@ -465,22 +468,25 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
                          progress="none")
-    files = data_fingerprint(result.plan.district.folder)
-    hashes = set(files.values()) | {keys.digest(files)}
-    key_inputs = {job.name: keys.digest({"notebook": file_hash(job.notebook),
-                                              "dati": keys.digest(files), "parametri": job.parameters,
-                                              "pacchetto": keys.package_fingerprint()})
+    files = folder_fingerprint(result.plan.district.folder)
+    inputs = pianozona.load_district(result.plan.district.folder).inputs
+    hashes = set(files.values()) | {digest(files)} | set(inputs.values()) | {digest(inputs)}
+    key_inputs = {job.name: digest({"notebook": file_hash(job.notebook), "parametri": job.parameters,
+                                    "pacchetto": keys.package_fingerprint(), "fatti": result.plan.district.facts,
+                                    "ingressi": {name: inputs.get(name) for name in job.inputs}})
                   for job in result.plan.jobs}
     hashes |= set(key_inputs.values())  # an unkeyed key would be a hash over the data hashes
-    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "pavia").rglob("*")
-             if p.is_file() and p.suffix in (".json", ".html") or p.name == ".distretto.json"]
-    assert texts and not any(h in text for h in hashes for text in texts)
+    hashes = {h for h in hashes if len(h) == 64}  # not the words of an absent or unreadable input
+    private = [planning.private_folder(result.plan.out_dir.parent) / planning.FACTS]
+    texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "pavia").rglob("*"), *private]
+             if p.is_file() and p.suffix in (".json", ".html")]
+    assert len(texts) > 6 and not any(h in text for h in hashes for text in texts)
     manifest = json.loads((result.plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["formato"] == 2 and manifest["dati"] == {"file": sorted(files)}
+    assert manifest["formato"] == 3 and manifest["dati"] == {"file": sorted(files)}
     secret = keys.local_secret_path()
     assert secret.stat().st_mode & 0o777 == 0o600 and not secret.is_relative_to(tmp_path)
     again = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path, progress="none")
-    assert [r.status for r in again.results] == ["invariato"] * 6
+    assert [r.status for r in again.results] == ["invariato"] * 7
 
 
 def test_an_old_manifest_loses_its_unkeyed_keys():
@@ -488,3 +494,66 @@ def test_an_old_manifest_loses_its_unkeyed_keys():
     assert runner._upgraded(old)["rapporti"] == [{"nome": "bilancio", "ultimo_successo": {}}]
 
 
+
+
+# ---------------------------------------------------------------------------
+# the real suite: what reruns when an input changes, and a file saved while the run reads it
+
+
+def statuses(result) -> dict[str, str]:
+    return {r.job.name: r.status for r in result.results}
+
+
+@pytest.mark.kernel
+def test_a_change_reruns_only_the_reports_that_read_it(pavia_copy, tmp_path):
+    from pianozona.publish.planning import DEFAULT_NOTEBOOKS
+    from tests.conftest import replace_line
+
+    def run():
+        return run_reports(pavia_copy, areas="anziani", comuni=ONE, notebooks_dir=DEFAULT_NOTEBOOKS,
+                           out_dir=tmp_path, jobs=2, progress="none")
+
+    assert run().exit_code == 0
+    line = (pavia_copy / "obiettivi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "obiettivi.csv", 2, line.replace(";450;", ";460;"))  # one target
+    changed = statuses(run())
+    assert changed == {name: "riuscito" if name == "verifica_annuale" else "invariato" for name in changed}
+    line = (pavia_copy / "servizi.csv").read_text(encoding="utf-8").splitlines()[1]
+    replace_line(pavia_copy / "servizi.csv", 2, line + " ")  # the same cells as read: nothing reruns
+    assert set(statuses(run()).values()) == {"invariato"}
+    (pavia_copy / "appunti.txt").write_text("note dell'ufficio", encoding="utf-8")  # read by no report
+    assert set(statuses(run()).values()) == {"invariato"}
+
+
+@pytest.mark.kernel
+def test_a_file_saved_while_the_run_reads_it_is_noticed_and_redone(pavia_copy, tmp_path):
+    """utenti.csv is cut short (an office's save in progress) after the run planned and while it runs: the
+    reports that read it are not published, the others are; with the file whole again, the next run redoes
+    exactly those."""
+    from pianozona.publish.planning import DEFAULT_NOTEBOOKS
+
+    notebooks = Path(shutil.copytree(DEFAULT_NOTEBOOKS, tmp_path / "notebooks"))
+    whole = (pavia_copy / "utenti.csv").read_text(encoding="utf-8")
+    lines = whole.splitlines()
+    half = "\n".join(lines[: len(lines) * 9 // 10]) + "\n"  # cut short; the same years, comuni and sources
+    save = (f"from pathlib import Path\nPath({str(pavia_copy / 'utenti.csv')!r}).write_text({half!r}, "
+            "encoding='utf-8')")
+    edit_notebook(notebooks / "panoramica.ipynb", lambda nb: nb.cells.insert(1, nbformat.v4.new_code_cell(save)))
+    result = run_reports(pavia_copy, areas="anziani", comuni="", notebooks_dir=notebooks, out_dir=tmp_path / "r",
+                         jobs=1, progress="none")  # one job at a time: panoramica first, as in the suite
+    readers = {"bisogni_area_anziani", "verifica_annuale", "bilancio", "quadro_sindaci"}  # all but the overview
+    assert statuses(result) == {name: "fallito" if name in readers else "riuscito" for name in statuses(result)}
+    assert all(r.message.startswith("i dati sono cambiati durante l'esecuzione (") and "utenti" in r.message
+               for r in result.failed), [r.message for r in result.failed]
+    out = result.plan.out_dir
+    assert not any((out / f"{name}.html").exists() for name in readers)  # nothing built from the half file
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {e["errore"] for e in manifest["rapporti"] if e["stato"] == "fallito"} == {
+        "i dati sono cambiati durante l'esecuzione"}
+    (pavia_copy / "utenti.csv").write_text(whole, encoding="utf-8")  # saved whole
+    shutil.copy(DEFAULT_NOTEBOOKS / "panoramica.ipynb", notebooks / "panoramica.ipynb")
+    again = run_reports(pavia_copy, areas="anziani", comuni="", notebooks_dir=notebooks, out_dir=tmp_path / "r",
+                        jobs=2, progress="none")
+    assert statuses(again) == {name: "riuscito" if name in readers | {"panoramica"} else "invariato"
+                               for name in statuses(again)}  # panoramica: its notebook was edited back
+    assert all((out / f"{name}.html").is_file() for name in readers)

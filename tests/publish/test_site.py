@@ -1,16 +1,22 @@
-"""The published folder's lock: one run at a time, and no worker or kernel inherits it."""
+"""The published folder: what is published and what stays private, the failure page, the lock, the years."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from filelock import FileLock, Timeout
 
 from pianozona.errors import ExecutionError
-from pianozona.publish.site import run_lock
+from pianozona.publish import site
+from pianozona.publish.planning import plan_run, private_folder
+from pianozona.publish.site import lock_path, publish_job, run_lock
+from pianozona.publish.tasks import JobResult
+from tests.publish.conftest import FIXTURES
 
 
 def _holds(path) -> bool:
@@ -33,7 +39,9 @@ def test_one_run_at_a_time_and_the_lock_goes_with_its_holder(tmp_path):
         with pytest.raises(ExecutionError, match="un'altra esecuzione"):
             with run_lock(tmp_path):
                 pass
-    FileLock(tmp_path / ".lock").acquire(timeout=0).lock.release()  # free again
+    assert not list(tmp_path.iterdir())  # the lock is private: nothing in the published folder
+    assert path == lock_path(tmp_path) and path.is_relative_to(private_folder(tmp_path))
+    FileLock(path).acquire(timeout=0).lock.release()  # free again
 
 
 @pytest.mark.skipif(not (hasattr(os, "fork") and os.path.isdir("/proc/self/fd")), reason="serve fork e /proc")
@@ -63,9 +71,10 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     from tests.publish.conftest import edit_notebook
 
     cell = ('import pandas as pd\nfrom pianozona.present import display as show\n'
-            'show.table(pd.DataFrame({"comune": ["=1+1", "Sommo"], "utenti": [3, 40], "utenti_soppresso": [True, False]}),'
-            ' caption="Utenti per comune")\n'
-            'if metrics_path:\n    import json\n    json.dump({"in_evidenza": {"Utenti": "n.d."}}, open(metrics_path, "w"))')
+            'show.table(pd.DataFrame({"comune": ["=1+1", "Sommo"], "utenti": [3, 40],'
+            ' "utenti_soppresso": [True, False]}), caption="Utenti per comune")\n'
+            'if metrics_path:\n    import json\n'
+            '    json.dump({"in_evidenza": {"Utenti": "n.d."}}, open(metrics_path, "w"))')
     edit_notebook(notebooks / "panoramica.ipynb", lambda nb: nb.cells.append(nbformat.v4.new_code_cell(cell)))
     earlier = tmp_path / "reports" / "pavia" / "2022"
     earlier.mkdir(parents=True)
@@ -81,6 +90,8 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     assert not (out / "bilancio.xlsx").exists() and not list(out.glob(".in-corso-*"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="panoramica.xlsx"' in index and 'href="../2022/index.html"' in index
+    years = (tmp_path / "reports" / "pavia" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023/index.html"' in years and 'href="2022/index.html"' in years
     assert "Utenti: <span class=\"valore\">n.d.</span>" in index
     assert 'href="panoramica.xlsx"' in (out / "panoramica.html").read_text(encoding="utf-8")
 
@@ -109,3 +120,88 @@ def test_print_pdf_writes_a_pdf_or_nothing(tmp_path):
     if pdf.find_chromium() is None:
         pytest.skip("Chromium non installato: apt-get install chromium")
     assert pdf.print_pdf(page, tmp_path / "pagina.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --------------------------------------------------------------------------- what is published, what stays private
+def _job(tmp_path, name="bilancio"):
+    plan = plan_run("pavia", areas="anziani", comuni="", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+    plan.out_dir.mkdir(parents=True)
+    work = plan.out_dir / ".in-corso-prova"
+    work.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), work / f"{name}.ipynb")
+    return plan, {j.name: j for j in plan.jobs}[name], work
+
+
+def test_a_success_publishes_its_page_and_keeps_its_notebook_private(tmp_path):
+    plan, job, work = _job(tmp_path)
+    (work / "bilancio.html").write_text("pagina", encoding="utf-8")
+    (work / "bilancio.xlsx").write_bytes(b"PK")
+    manifest: dict = {}
+    publish_job(plan, job, JobResult(job, "riuscito", 1.0, warnings=[f"foglio: '{work}/x.xlsx'"]), "k", work,
+                manifest)
+    assert sorted(p.name for p in plan.out_dir.iterdir() if p != work) == [
+        "bilancio.html", "bilancio.xlsx", "index.html", "manifest.json"]
+    assert site.private_notebook(plan.out_dir, "bilancio").is_file()
+    entry = manifest["rapporti"][0]
+    assert "notebook_eseguito" not in entry and entry["parametri"] == {"district": "pavia", "year": 2023}
+    assert entry["avvisi"] == ["foglio: 'x.xlsx'"] and manifest["formato"] == site.MANIFEST_FORMAT
+
+
+def test_a_failure_publishes_its_reason_in_words_and_keeps_the_details_private(tmp_path):
+    plan, job, work = _job(tmp_path)
+    message = (f"DataError: file non leggibile {plan.district.folder}/spesa_vecchia.csv\n"
+               "Traceback (most recent call last):"
+               f'\n  File "{work}/x.py", line 3')
+    manifest: dict = {}
+    publish_job(plan, job, JobResult(job, "fallito", 1.0, message), "k", work, manifest)
+    page = (plan.out_dir / "bilancio.errore.html").read_text(encoding="utf-8")
+    published = page + (plan.out_dir / "manifest.json").read_text(encoding="utf-8") + (
+        plan.out_dir / "index.html").read_text(encoding="utf-8")
+    assert "i dati del distretto hanno errori" in page
+    assert "Traceback" not in published and str(tmp_path) not in published and "spesa_vecchia" not in published
+    assert manifest["rapporti"][0]["errore"] == "i dati del distretto hanno errori"
+    assert not list(plan.out_dir.glob("*.ipynb"))
+    private = private_folder(plan.out_dir)
+    assert (private / site.NOTEBOOKS / "bilancio.errore.ipynb").is_file()
+    assert json.loads((private / site.FAILURES).read_text(encoding="utf-8"))["bilancio"]["messaggio"] == message
+    (work / "bilancio.html").write_text("pagina", encoding="utf-8")
+    publish_job(plan, job, JobResult(job, "riuscito", 1.0), "k", work, manifest)  # fixed: the details go
+    assert json.loads((private / site.FAILURES).read_text(encoding="utf-8")) == {}
+    assert not (plan.out_dir / "bilancio.errore.html").exists()
+
+
+def test_reasons_name_no_path():
+    assert site.public_reason("superato il tempo massimo di 600 s: il kernel è stato fermato") == (
+        "l'esecuzione ha superato il tempo massimo")
+    assert site.public_reason("ValueError: /home/ufficio/dati/x.csv") == site.REASON_OTHER
+    assert site.public_reason("i dati sono cambiati durante l'esecuzione (utenti): ...") == (
+        "i dati sono cambiati durante l'esecuzione")
+    assert site.public_text("vedi '/srv/pz/reports/.in-corso-1/a.pdf' e C:\\Dati\\b.csv, http://x/y") == (
+        "vedi 'a.pdf' e b.csv, http://x/y")
+
+
+def test_what_earlier_versions_published_and_is_private_now_goes(tmp_path):
+    out = tmp_path / "pavia" / "2023"
+    out.mkdir(parents=True)
+    for name in ("bilancio.ipynb", "bilancio.errore.ipynb", ".lock", "bilancio.html"):
+        (out / name).write_text("x", encoding="utf-8")
+    (out.parent / ".distretto.json").write_text("{}", encoding="utf-8")
+    site.remove_no_longer_published(out)
+    assert [p.name for p in out.iterdir()] == ["bilancio.html"] and not (out.parent / ".distretto.json").exists()
+
+
+def test_every_year_links_the_others_and_the_district_lists_them(tmp_path):
+    plans = {year: plan_run("pavia", year, areas="anziani", comuni="", notebooks_dir=FIXTURES,
+                            out_dir=tmp_path / "reports") for year in (2021, 2023)}
+    for year, plan in plans.items():
+        plan.out_dir.mkdir(parents=True)
+        site.publish_summary(plan, {}, {"processi": 1})
+    first = (plans[2021].out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="../2023/index.html"' in first  # written again when 2023 was published
+    assert 'href="../2021/index.html"' in (plans[2023].out_dir / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "reports" / "pavia" / "index.html").read_text(encoding="utf-8")
+    assert page.index('href="2023/index.html"') < page.index('href="2021/index.html"')
+    with run_lock(plans[2021].out_dir):  # a run holds 2021: its index is left to that run
+        (plans[2021].out_dir / "index.html").write_text("in corso", encoding="utf-8")
+        site.publish_summary(plans[2023], {}, {"processi": 1})
+        assert (plans[2021].out_dir / "index.html").read_text(encoding="utf-8") == "in corso"

@@ -6,14 +6,16 @@ an executor that loses its workers or forgets a job; and the executors' registry
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
 import pytest
 
+from pianozona.data.config import district_folder
 from pianozona.errors import ParameterError
 from pianozona.publish import runner, tasks
-from pianozona.publish.files import TEMP_PREFIX
+from pianozona.files import TEMP_PREFIX
 from pianozona.publish.runner import RunOptions, run_reports
 from pianozona.publish.tasks import ExecutorLost, Outcome, Reason, Status, Task
 from tests.publish.conftest import FIXTURES
@@ -43,6 +45,11 @@ class FakeExecutor:
                 raise ExecutorLost("scheduler Dask perso durante l'esecuzione")
             if what == "forget":
                 continue
+            if what == "stale":  # its kernel read users other than those the run was planned on
+                note = {"cartella": str(district_folder(task.parameters["district"]).resolve()), "codice": "pavia",
+                        "ingressi": {"utenti": "salvato durante l'esecuzione"}}
+                yield Outcome(task.key, duration_s=1.0, reads=(note,))
+                continue
             (task.work / f"{task.name}.html").write_text(f"<html>{task.key} {what}</html>", encoding="utf-8")
             (task.work / f"{task.name}.ipynb").write_text("{}", encoding="utf-8")
             yield (Outcome(task.key, Reason.ERROR, f"ValueError: {task.name}") if what == "fail"
@@ -69,7 +76,7 @@ def test_results_come_in_the_plans_order_and_each_job_is_published(tmp_path):
     result = run_reports("pavia", out_dir=tmp_path, **NARROW)
     names = [job.name for job in result.plan.jobs]
     assert [r.job.name for r in result.results] == names  # the executor answered in reverse
-    assert [r.status for r in result.results] == [Status.DONE] * 6 and result.exit_code == 0
+    assert [r.status for r in result.results] == [Status.DONE] * 7 and result.exit_code == 0
     out = result.plan.out_dir
     assert all((out / f"{name}.html").read_text(encoding="utf-8").startswith(f"<html>{name}") for name in names)
     assert {e["nome"]: e["stato"] for e in manifest(out)["rapporti"]} == dict.fromkeys(names, "riuscito")
@@ -86,10 +93,11 @@ def test_a_failed_job_fails_alone_and_keeps_its_last_good_page(tmp_path):
     result = run_reports("pavia", out_dir=tmp_path, force=True, **NARROW)
     failed = {r.job.name: (r.reason, r.message) for r in result.failed}
     assert failed == {"bilancio": (Reason.ERROR, "ValueError: bilancio")} and result.exit_code == 1
-    assert sum(r.status == Status.DONE for r in result.results) == 5
+    assert sum(r.status == Status.DONE for r in result.results) == 6
     out = result.plan.out_dir
     assert (out / "bilancio.html").read_text(encoding="utf-8").endswith("ok</html>")  # the last good page
-    assert "fail" in (out / "bilancio.errore.html").read_text(encoding="utf-8")
+    failure = html.unescape((out / "bilancio.errore.html").read_text(encoding="utf-8"))
+    assert "errore durante l'esecuzione del notebook" in failure and "ValueError" not in failure  # words, no trace
     assert "NON RIUSCITO bilancio: ValueError: bilancio" in result.summary()
 
 
@@ -99,8 +107,23 @@ def test_ctrl_c_keeps_what_was_published_and_removes_the_rest(tmp_path):
         run_reports("pavia", out_dir=tmp_path, **NARROW)
     out = tmp_path / "pavia" / "2023"
     entries = manifest(out)["rapporti"]  # complete: rewritten after each job
-    assert len(entries) == 5 and "panoramica" not in {e["nome"] for e in entries}
+    assert len(entries) == 6 and "panoramica" not in {e["nome"] for e in entries}
     assert FakeExecutor.made[0].stopped and not list(out.glob(TEMP_PREFIX + "*"))
+
+
+def test_a_job_that_read_data_changed_mid_run_is_not_published_and_reruns_next_time(tmp_path):
+    FakeExecutor.script = {"bisogni_area_anziani": "stale"}
+    result = run_reports("pavia", out_dir=tmp_path, **NARROW)
+    [stale] = result.failed
+    assert stale.job.name == "bisogni_area_anziani" and stale.reason is Reason.STALE
+    assert stale.message.startswith("i dati sono cambiati durante l'esecuzione (utenti)")
+    out = result.plan.out_dir
+    assert not (out / "bisogni_area_anziani.html").exists()
+    entry = {e["nome"]: e for e in manifest(out)["rapporti"]}["bisogni_area_anziani"]
+    assert entry["stato"] == "fallito" and entry["errore"] == "i dati sono cambiati durante l'esecuzione"
+    FakeExecutor.script = {}
+    again = run_reports("pavia", out_dir=tmp_path, **NARROW)
+    assert [r.job.name for r in again.results if r.status == Status.DONE] == ["bisogni_area_anziani"]
 
 
 def test_an_executor_that_loses_its_workers_or_forgets_a_job_fails_those_jobs_with_one_line(tmp_path):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pianozona.cli import main
 from pianozona.data.config import data_root
 from pianozona.errors import DataError, ParameterError
-from pianozona.publish.files import TEMP_PREFIX
+from pianozona.files import TEMP_PREFIX
 from pianozona.publish.runner import run_reports
 from pianozona.publish.territory import COMPARISON, plan_territory
 from tests.publish.conftest import FIXTURES
@@ -127,7 +127,7 @@ def test_a_territory_run_publishes_every_district_and_an_index_linking_them(tmp_
 
 
 @pytest.mark.kernel
-def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(tmp_path):
+def test_a_rerun_redoes_only_what_read_the_changed_table_and_the_comparison(tmp_path):
     territory = small_territory(tmp_path / "dati")
     out = tmp_path / "reports"
     options = dict(areas="anziani", comuni=[], notebooks_dir=FIXTURES, out_dir=out, jobs=2, progress="none")
@@ -136,9 +136,14 @@ def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(
     assert {r.status for r in again.results} == {"invariato"}
     spending = tmp_path / "dati" / "ambito-garlasco" / "spesa.csv"
     spending.write_text(spending.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same rows, new bytes
+    assert {r.status for r in run_reports(territory=territory, **options).results} == {"invariato"}
+    lines = spending.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(";")
+    cells[3] = str(int(float(cells[3].replace(".", "").replace(",", "."))) + 1)  # one amount
+    spending.write_text("\n".join([lines[0], ";".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     third = run_reports(territory=territory, **options)
-    states = [{r.status for r in results} for results in third.per_plan]
-    assert states == [{"invariato"}, {"riuscito"}, {"riuscito"}]
+    rerun = [[r.job.name for r in results if r.status == "riuscito"] for results in third.per_plan]
+    assert rerun == [[], ["bisogni_area_anziani", "bilancio", "quadro_sindaci"], ["confronto_ambiti"]]
 
 
 @pytest.mark.kernel

@@ -58,7 +58,8 @@ def test_warm_up_fills_the_cache_and_reports_failures(publishing):
 
 
 def test_warm_up_stops_at_its_time_bound(publishing):
-    specs = [{"district": "pavia", "year": 2023, "areas": ["anziani"]}, {"district": "pavia", "year": 2022, "areas": ["*"]}]
+    specs = [{"district": "pavia", "year": 2023, "areas": ["anziani"]},
+             {"district": "pavia", "year": 2022, "areas": ["*"]}]
     failures = warm_up(specs, timeout_s=0.05, log=io.StringIO())  # the first spec takes longer than that
     assert failures == ["riscaldamento interrotto dopo 0.05 s: i rapporti calcolano da sé il resto"]
     assert needs.analyse.cache_info()["misses"] == 1  # the second spec was left to the jobs
