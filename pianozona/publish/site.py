@@ -37,6 +37,7 @@ import re
 import signal
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -281,8 +282,14 @@ def _now() -> str:
 
 @contextmanager
 def run_lock(out: Path) -> Iterator[Path | None]:
-    """One run at a time per folder; yields the lock's file (`lock_path`), None where it cannot be written."""
-    from filelock import FileLock, Timeout
+    """One run at a time per folder; yields the lock's file (`lock_path`), None where it cannot be written.
+
+    Where the system has neither ``flock`` nor ``LockFileEx`` filelock's soft lock is used (a lock file
+    naming its owner, taken over when that process is gone), without filelock's warning on the terminal.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "only soft file lock is available")
+        from filelock import FileLock, Timeout
 
     path = lock_path(out)
     try:
