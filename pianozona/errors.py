@@ -11,7 +11,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-Severity = Literal["errore", "avviso"]
+Severity = Literal["errore", "avviso", "nota"]
+#: how each level is printed: an error blocks the data, a warning asks to check something, a note informs
+HEADS = {"errore": "ERRORE", "avviso": "AVVISO", "nota": "NOTA"}
+
+
+def count_words(n: int, singular: str, plural: str) -> str:
+    """`1 errore`, `3 errori`, `0 errori`: a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural}"
 
 
 def _fmt_value(value: Any) -> str:
@@ -30,7 +37,11 @@ def _fmt_value(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding of validation: an error blocks use of the data, a warning does not."""
+    """One finding of validation: an error blocks use of the data, a warning does not, a note only informs.
+
+    A note (`nota`) says something true about how the data will be used that needs no action, such as an
+    optional sheet left empty; a warning (`avviso`) is something the planner should look at.
+    """
 
     severity: Severity
     message: str
@@ -52,7 +63,7 @@ class Problem:
 
     def format(self) -> str:
         """One readable line: `ERRORE file, riga N, colonna 'c': message (valore: v). fix`."""
-        head = "ERRORE" if self.severity == "errore" else "AVVISO"
+        head = HEADS.get(self.severity, "AVVISO")
         where = self.location()
         text = f"{head} {where}: {self.message}" if where else f"{head}: {self.message}"
         if self.value is not None:
@@ -122,7 +133,8 @@ class ValidationError(DataError):
         lines = [p.format() for p in errors[: self.SHOWN]]
         if len(errors) > self.SHOWN:
             lines.append(f"... e altri {len(errors) - self.SHOWN} errori ('pianozona validate' li elenca tutti)")
-        Exception.__init__(self, f"{len(errors)} errori nei dati:\n" + "\n".join(lines) if errors
+        Exception.__init__(self, f"{count_words(len(errors), 'errore', 'errori')} nei dati:\n" + "\n".join(lines)
+                           if errors
                            else "dati non validi")
         self.problem = first or Problem("errore", "dati non validi")
 
@@ -185,6 +197,17 @@ class ProblemList:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "avviso"]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "nota"]
+
+    def count_text(self) -> str:
+        """`0 errori, 1 avviso` (and `, 2 note` when there are notes): the last line of `validate`."""
+        parts = [count_words(len(self.errors), "errore", "errori"), count_words(len(self.warnings), "avviso", "avvisi")]
+        if self.notes:
+            parts.append(count_words(len(self.notes), "nota", "note"))
+        return ", ".join(parts)
 
     def __iter__(self):
         return iter(self.items)

@@ -33,7 +33,8 @@ from pianozona.analysis import memo, needs
 from pianozona.analysis.indicators import ETICHETTE, demografici
 from pianozona.analysis.overview import indicators_with_comparators
 from pianozona.data.datasets import District
-from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population, name_key
+from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population
+from pianozona.names import fold
 from pianozona.errors import ParameterError
 
 __all__ = ["COVERAGE_SUFFIX", "ComuneProfile", "DEMOGRAPHY", "NOT_ASSESSED", "SPINE_DEMOGRAPHY", "VERDICTS", "area_analyses", "comune_profile",
@@ -85,7 +86,7 @@ def resolve_comune(district: District, comune: str) -> tuple[str, str]:
     table = district.comuni
     text = str(comune).strip()
     by_code = table[table["codice_comune"] == text.zfill(6)] if text.isdigit() else table.iloc[0:0]
-    by_name = table[table["comune"].map(name_key) == name_key(text)]
+    by_name = table[table["comune"].map(fold) == fold(text)]
     found = by_code if not by_code.empty else by_name
     if found.empty:
         listed = ", ".join(f"{r.codice_comune} {r.comune}" for r in table.itertuples())
