@@ -67,7 +67,7 @@ def validate(distretto: str | None) -> None:
         district = load_district(_district(distretto), strict=False)
     except PianozonaError as exc:
         _fail(exc)
-    for problem in district.problems:
+    for problem in district.problems.by_level():
         click.echo(problem.format())
     click.echo(f"{district.nome}: {district.problems.count_text()}.")
     sys.exit(2 if district.problems.errors else 0)

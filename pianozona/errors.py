@@ -11,14 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from pianozona.formatting import plural
+
 Severity = Literal["errore", "avviso", "nota"]
 #: how each level is printed: an error blocks the data, a warning asks to check something, a note informs
 HEADS = {"errore": "ERRORE", "avviso": "AVVISO", "nota": "NOTA"}
-
-
-def count_words(n: int, singular: str, plural: str) -> str:
-    """`1 errore`, `3 errori`, `0 errori`: a count with its noun in the right number."""
-    return f"{n} {singular if n == 1 else plural}"
 
 
 def _fmt_value(value: Any) -> str:
@@ -133,7 +130,7 @@ class ValidationError(DataError):
         lines = [p.format() for p in errors[: self.SHOWN]]
         if len(errors) > self.SHOWN:
             lines.append(f"... e altri {len(errors) - self.SHOWN} errori ('pianozona validate' li elenca tutti)")
-        Exception.__init__(self, f"{count_words(len(errors), 'errore', 'errori')} nei dati:\n" + "\n".join(lines)
+        Exception.__init__(self, f"{plural(len(errors), 'errore', 'errori')} nei dati:\n" + "\n".join(lines)
                            if errors
                            else "dati non validi")
         self.problem = first or Problem("errore", "dati non validi")
@@ -202,11 +199,16 @@ class ProblemList:
     def notes(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "nota"]
 
+    def by_level(self) -> list[Problem]:
+        """Errors, then warnings, then notes, each in the order found (how `validate` prints them)."""
+        rank = {level: i for i, level in enumerate(HEADS)}
+        return sorted(self.items, key=lambda p: rank.get(p.severity, len(rank)))
+
     def count_text(self) -> str:
         """`0 errori, 1 avviso` (and `, 2 note` when there are notes): the last line of `validate`."""
-        parts = [count_words(len(self.errors), "errore", "errori"), count_words(len(self.warnings), "avviso", "avvisi")]
+        parts = [plural(len(self.errors), "errore", "errori"), plural(len(self.warnings), "avviso", "avvisi")]
         if self.notes:
-            parts.append(count_words(len(self.notes), "nota", "note"))
+            parts.append(plural(len(self.notes), "nota", "note"))
         return ", ".join(parts)
 
     def __iter__(self):

@@ -35,6 +35,11 @@ def num(value, decimals: int = 1, *, grouping: bool = True) -> str:
     return format_decimal(rounded, format=pattern, locale=LOCALE, group_separator=grouping)
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """"1 rapporto", "3 rapporti", "0 errori": a number with its noun in the right form."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def pct(value, decimals: int = 1) -> str:
     """12.345 → '12,3%'."""
     return MISSING if _missing(value) else f"{num(value, decimals)}%"

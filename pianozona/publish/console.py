@@ -5,13 +5,8 @@ from __future__ import annotations
 import sys
 
 from pianozona.errors import ParameterError
-from pianozona.formatting import num
+from pianozona.formatting import num, plural
 from pianozona.publish.site import JobResult
-
-
-def plural(n: int, one: str, many: str) -> str:
-    """"1 rapporto", "3 rapporti": a number with its noun in the right form."""
-    return f"{n} {one if n == 1 else many}"
 
 
 class Progress:

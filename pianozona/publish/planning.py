@@ -25,6 +25,7 @@ from pathlib import Path
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
 from pianozona.errors import ParameterError
+from pianozona.names import NameIndex, split_list
 from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
 from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
 
@@ -200,29 +201,36 @@ def _check_year(year: int | str | None, info: DistrictInfo) -> int:
 def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
     if areas is None:
         return list(AREE)
-    codes = [a.strip() for a in areas.split(",")] if isinstance(areas, str) else [str(a).strip() for a in areas]
-    if not codes or any(not c for c in codes):
-        raise ParameterError("areas", ",".join(codes), f"indicare codici separati da virgola: {', '.join(AREE)}")
-    for code in codes:
-        if code not in AREE:
-            raise ParameterError("area", code, f"aree valide: {', '.join(AREE)}")
+    asked = split_list(areas)
+    if not asked:
+        raise ParameterError("areas", areas, f"indicare codici separati da virgola: {', '.join(AREE)}")
+    index = NameIndex((code, [code, area.etichetta]) for code, area in AREE.items())
+    codes = []
+    for value in asked:
+        found = index.find(value)
+        if len(found) != 1:
+            raise ParameterError("area", value, f"aree valide: {', '.join(AREE)}")
+        codes.append(found[0])
     return list(dict.fromkeys(codes))
 
 
 def check_comuni(comuni: Sequence[str] | str | None, info: DistrictInfo) -> list[tuple[str, str]]:
-    """(code, name) of the comuni asked for (ISTAT codes or names; None: all; "": none), in the district's order."""
+    """(code, name) of the comuni asked for (ISTAT codes or names; None: all; "": none), in the district's order.
+
+    Names are compared by `pianozona.names` (accents, apostrophes, case and "S." for a saint do not count).
+    """
     if comuni is None:
         return list(info.comuni)
     if isinstance(comuni, str) and not comuni.strip():
         return []  # --comuni "": no profiles
-    asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
-    by_key = {key.casefold(): (code, name) for code, name in info.comuni for key in (code, name)}
+    index = NameIndex((code, [code, name]) for code, name in info.comuni)
     chosen = {}
-    for value in asked:
-        if value.casefold() not in by_key:
+    for value in split_list(comuni):
+        found = index.find(value.zfill(6) if value.isdigit() else value)
+        if len(found) != 1:
             raise ParameterError("comuni", value, f"comuni di {info.nome}: "
                                  f"{', '.join(f'{name} ({code})' for code, name in info.comuni)} (opzione --comuni)")
-        chosen[by_key[value.casefold()][0]] = True
+        chosen[found[0]] = True
     return [(code, name) for code, name in info.comuni if code in chosen]
 
 

@@ -123,8 +123,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.errors import ExecutionError
-from pianozona.formatting import num
-from pianozona.publish.console import Progress, plural
+from pianozona.formatting import num, plural
+from pianozona.publish.console import Progress
 from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.publish.files import TEMP_PREFIX, manifest_entries, read_json
 from pianozona.publish.keys import package_fingerprint
