@@ -53,8 +53,8 @@ INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
 #: a table with more columns than this prints on a landscape page (class ``pz-table-larga``)
 WIDE_COLUMNS = 7
-STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non avviato": "◇", "non misurato": "–",
-                  "non pubblicato": "◌"}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "in ritardo sul percorso": "◔", "non raggiunto": "○",
+                  "non avviato": "◇", "non misurato": "–", "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
