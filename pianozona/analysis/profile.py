@@ -33,7 +33,7 @@ from pianozona.analysis import memo, needs
 from pianozona.analysis.indicators import ETICHETTE, demografici
 from pianozona.analysis.overview import indicators_with_comparators
 from pianozona.data.datasets import District
-from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population
+from pianozona.data.population import comuni_italia, geopop_years, italy_population
 from pianozona.names import fold
 from pianozona.errors import ParameterError
 
@@ -96,12 +96,10 @@ def resolve_comune(district: District, comune: str) -> tuple[str, str]:
 
 
 def population_note(district: District, year: int) -> str:
-    """Which population year the profile uses; when it borrows another year's, say so and where to get the data."""
-    used = district.nearest_population_year(year)
-    if used == year:
+    """Which population year the profile uses: ISTAT's of `year`, or the one sentence of an estimate."""
+    if district.nearest_population_year(year) == year:
         return f"Popolazione residente al 1° gennaio {year} (ISTAT)."
-    return (f"Per il {year} non ci sono dati ISTAT di popolazione: si usa la popolazione al 1° gennaio {used}, "
-            f"l'anno disponibile più vicino. Per dati esatti: {istat_download_hint(year, district.codice)}.")
+    return district.population_note([year])
 
 
 @memo.per_district(warm=True)

@@ -23,6 +23,7 @@ from pianozona.data import plausibility, population
 from pianozona.data.config import CONFIG_FILE, DistrictConfig
 from pianozona.data.tabular import LINE_COLUMN, display_path, find_table
 from pianozona.errors import DataError, Problem
+from pianozona.formatting import years_text
 
 ISTAT_FOLDER = "istat"
 
@@ -91,7 +92,7 @@ def _foreign_residents(district: Any) -> list[Problem]:
     missing = [y for y in years if district.nearest_population_year(y) not in have]
     if not missing:
         return []
-    span = population.years_text(missing)
+    span = years_text(missing)
     return [Problem("avviso", f"area immigrazione, {'anno' if len(missing) == 1 else 'anni'} {span}: mancano i residenti stranieri (ISTAT STRASA), la "
                     "copertura si calcola su tutti i residenti (i rapporti lo dicono)",
                     file=display_path(district.config.folder / ISTAT_FOLDER),

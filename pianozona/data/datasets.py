@@ -92,6 +92,10 @@ class District:
         years = np.array(self.anni_popolazione)
         return int(years[np.argmin(np.abs(years - year) * 2 + (years < year))])
 
+    def population_note(self, years) -> str:
+        """The sentence a page prints when some of `years` use the population of another year ('' when none)."""
+        return population.estimate_sentence({int(y): self.nearest_population_year(int(y)) for y in years})
+
     def popolazione_a_rischio(self, area: str, anni: list[int] | None = None) -> pd.DataFrame:
         """Population at risk per comune and year (nearest population year when missing)."""
         if area not in self.aree:

