@@ -140,3 +140,16 @@ def test_summary_prints_italian_numbers():
     assert "102.860 residenti al 1° gennaio 2023" in result.output
     assert "70.636" in result.output
     assert "DIMOSTRATIVI" in result.output
+
+
+def test_summary_and_run_agree_on_the_year(pavia_copy):
+    """Trial F16: with 2024 rows, summary shows 2024 as run publishes it, on the 2023 population said as such."""
+    from pianozona.publish.planning import district_info
+
+    with (pavia_copy / "utenti.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2024;018110;anziani;Assistenza domiciliare (SAD);120;dimostrativo\n")
+    result = CliRunner().invoke(main, ["summary", str(pavia_copy)])
+    assert result.exit_code == 0, result.output
+    assert "residenti al 1° gennaio 2023 (usata come stima per il 2024)" in result.output
+    assert "Copertura dei servizi 2024" in result.output
+    assert max(district_info(pavia_copy, pavia_copy.parent / "out").anni) == 2024
