@@ -180,7 +180,8 @@ def predefinito(codice: str | None) -> None:
 
 @main.command(help="Riepilogo del distretto nel terminale (popolazione e indicatori).")
 @click.argument("distretto", default=None, required=False)
-@click.option("--year", "--anno", "year", type=int, default=None, help="anno (predefinito: l'ultimo con dati, come run)")
+@click.option("--year", "--anno", "year", type=int, default=None,
+              help="anno (predefinito: l'ultimo con dati, come run)")
 def summary(distretto: str | None, year: int | None) -> None:
     from pianozona.data.datasets import load_district
     from pianozona.analysis.summary import district_summary

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pianozona.data import plausibility, population
-from pianozona.data.config import CONFIG_FILE, DistrictConfig
+from pianozona.data.config import CONFIG_FILE, DistrictConfig, command_target
 from pianozona.data.tabular import LINE_COLUMN, display_path, find_table
 from pianozona.errors import DataError, Problem
 from pianozona.formatting import years_text
@@ -75,9 +75,10 @@ def _population_years(district: Any) -> list[Problem]:
     for year in district.anni_dati:
         if year not in known:
             lent.setdefault(district.nearest_population_year(year), []).append(year)
+    target = command_target(district.config.folder)
     return [Problem("avviso", population.borrowed_text({y: used for y in years}) + " nei rapporti",
                     file=display_path(district.config.folder / ISTAT_FOLDER),
-                    fix="per dati esatti " + population.istat_download_hint(years, district.codice))
+                    fix="per dati esatti " + population.istat_download_hint(years, target))
             for used, years in sorted(lent.items())]
 
 
@@ -97,7 +98,7 @@ def _foreign_residents(district: Any) -> list[Problem]:
                     "copertura si calcola su tutti i residenti (i rapporti lo dicono)",
                     file=display_path(district.config.folder / ISTAT_FOLDER),
                     fix="per misurarla sui residenti stranieri " + population.strasa_download_hint(
-                        missing[-1], district.codice))]
+                        missing[-1], command_target(district.config.folder)))]
 
 
 def _check_users_vs_population(district: Any) -> None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pianozona.data import demo
 from pianozona.data.comuni import Entry, Territory, find_territory, list_comuni, resolve_comuni
-from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, data_root
+from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, command_target, data_root
 from pianozona.data.population import comuni_italia
 from pianozona.data.schema import TABLES
 from pianozona.data.tabular import WORKBOOK, decode_bytes, read_bytes_bounded
@@ -187,15 +186,6 @@ def create_district(codice: str, entries: list[Entry], *, nome: str | None = Non
         write_workbook(folder / WORKBOOK)
     return NewDistrict(codice=codice, folder=folder, files=tuple(writes), comuni=comuni, provincia=provincia,
                        regione=regione, demo=demo_data, notes=tuple(notes))
-
-
-def command_target(folder: Path) -> str:
-    """How a command names the district of `folder`: its code when it is in the data root, else its path (quoted)."""
-    try:
-        in_root = folder.resolve().parent == data_root().resolve()
-    except OSError:
-        in_root = False
-    return folder.name if in_root else shlex.quote(str(folder))
 
 
 def next_steps(result: NewDistrict, program: str = "pianozona") -> list[str]:
