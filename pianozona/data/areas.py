@@ -76,7 +76,7 @@ _AREE = {
                      "(ISTAT 2019, circa 5,2% a livello nazionale; 22% oltre i 75 anni)"),
     ),
     "immigrazione": Area("immigrazione", "Immigrazione", "Immigrati", "stranieri",
-                         descrizione="residenti stranieri (ISTAT STRASA)"),
+                         descrizione="residenti stranieri (ISTAT)"),
     "poverta": Area("poverta", "Povertà, emarginazione e carcere", "Povertà e disagio adulti", "eta", 18, 64,
                     descrizione=_eta(18, 64)),
     "dipendenze": Area("dipendenze", "Dipendenze", "Dipendenze", "eta", 15, 64, descrizione=_eta(15, 64)),
