@@ -21,7 +21,8 @@ import pandas as pd
 
 from pianozona.data import population
 from pianozona.errors import DataError, Problem, ValidationError
-from pianozona.names import fold, split_list
+from pianozona.formatting import plural
+from pianozona.names import fold, loose, split_list
 
 #: columns of a listing, as `population.comuni_italia` gives them
 COLUMNS = ["codice_comune", "comune", "codice_provincia", "provincia", "codice_regione", "regione"]
@@ -84,8 +85,8 @@ def list_comuni(provincia: str | None = None, regione: str | None = None, nome: 
     if regione:
         table = table[table["codice_regione"] == find_territory(regione, "regione").codice]
     if nome and nome.strip():
-        key = fold(nome)
-        table = table[table["comune"].map(fold).str.contains(key, regex=False)]
+        found = table[table["comune"].map(fold).str.contains(fold(nome), regex=False)]
+        table = found if not found.empty else table[table["comune"].map(loose).str.contains(loose(nome), regex=False)]
         if table.empty:
             where = " e ".join(f"{label} {value}" for label, value in (("provincia", provincia),
                                                                      ("regione", regione)) if value)
@@ -103,7 +104,7 @@ def text_table(comuni: pd.DataFrame) -> str:
     rows += [[c, n, f"{p} ({cp})", f"{r} ({cr})"] for c, n, cp, p, cr, r in comuni[COLUMNS].itertuples(index=False)]
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    lines.append(f"{len(comuni)} comuni")
+    lines.append(plural(len(comuni), "comune", "comuni"))
     return "\n".join(lines)
 
 

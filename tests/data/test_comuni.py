@@ -93,3 +93,18 @@ def test_every_unknown_name_is_reported_at_once():
 def test_empty_list_is_an_error():
     with pytest.raises(DataError, match="nessun comune"):
         comuni.resolve_comuni(comuni.parse_names(" , ;"))
+
+
+def test_a_saints_abbreviation_finds_the_comuni_by_name():
+    found = comuni.list_comuni(nome="S. Alessio")
+    assert "018141" in set(found["codice_comune"]) and len(found) == 3
+    assert comuni.text_table(comuni.list_comuni(nome="travaco")).endswith("1 comune")
+
+
+@pytest.mark.parametrize(("typed", "first"), [("Novi", "Novi di Modena"), ("Altavilla", "Altavilla Vicentina")])
+def test_suggestions_prefer_a_prefix_in_the_province_of_the_other_comuni(typed, first):
+    """Trial F1: 'Novi' among comuni of Modena gave Novoli, Nove and Nomi from three other provinces."""
+    context = {"Novi": "Carpi, Soliera", "Altavilla": "Creazzo, Sovizzo"}[typed]
+    with pytest.raises(DataError) as info:
+        comuni.resolve_comuni(comuni.parse_names(f"{context}, {typed}"))
+    assert info.value.problem.fix.startswith(f"forse cercavi: {first} (provincia di")
