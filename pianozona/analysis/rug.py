@@ -19,7 +19,8 @@ from pianozona.analysis.profile import COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, 
 from pianozona.data.datasets import District
 from pianozona.formatting import num
 
-__all__ = ["COLUMNS", "DEMOGRAPHY", "GROUPS", "VERDICTS", "groups", "key_figures", "metrics", "overview", "summary"]
+__all__ = ["COLUMNS", "DEMOGRAPHY", "GROUPS", "VERDICTS", "groups", "key_figures", "metrics", "overview",
+           "population_notes", "summary"]
 
 #: Demographic indicators of the overview, in order (labels: `indicators.ETICHETTE`).
 DEMOGRAPHY = ["popolazione", "indice_vecchiaia", "quota_65", "quota_85", "quota_minori"]
@@ -97,6 +98,12 @@ def groups(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     parts = [(*GROUPS[0], areas), (*GROUPS[1], table[~coverage])]
     return [(title, f"{title}: {detail}", part.reset_index(drop=True)) for title, detail, part in parts
             if not part.empty]
+
+
+def population_notes(district: District) -> list[str]:
+    """What a reader of the coverage table must know about a denominator: an area measured on all residents."""
+    return [f"{area.etichetta}: copertura calcolata su {area.describe_population(has_stranieri=False)}."
+            for area in district.aree.values() if area.base == "stranieri" and district.stranieri is None]
 
 
 def _coverage_cells(table: pd.DataFrame) -> pd.DataFrame:
