@@ -40,14 +40,17 @@ def table_label(folder: Path, name: str) -> str:
 def comparator_problems(config: DistrictConfig) -> list[Problem]:
     """A province or region of `confronti` whose ISTAT code no comune has."""
     registry = population.comuni_italia()
+    mine = registry[registry["codice_comune"].isin(list(config.comuni))]
     out = []
     for comp in config.confronti:
         column = "codice_provincia" if comp.livello == "provincia" else "codice_regione"
         if not (registry[column] == comp.codice).any():
+            own = mine[[column, comp.livello]].value_counts().index  # the district's own, most comuni first
+            example = (f"quella dei comuni del distretto è \"{own[0][0]}\" ({own[0][1]})" if len(own) else
+                       "es. \"018\" per la provincia di Pavia, \"03\" per la Lombardia")
             out.append(Problem("errore", f"nessun comune ISTAT ha codice {comp.livello} {comp.codice}",
                                file=str(config.folder / CONFIG_FILE), column=comp.livello, value=comp.codice,
-                               fix=f"usare il codice ISTAT della {comp.livello} "
-                                   "(es. \"018\" per la provincia di Pavia, \"03\" per la Lombardia)"))
+                               fix=f"usare il codice ISTAT della {comp.livello}: {example}"))
     return out
 
 

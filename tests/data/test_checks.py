@@ -40,3 +40,13 @@ def test_the_trials_typing_error_is_the_one_warning_more(tmp_path):
     found = [p for p in district.problems.warnings if "molto diverso" in p.message]
     assert [(p.line, p.column, p.value) for p in found] == [(row[3].row, "importo_euro", "12.500")]
     assert found[0].file.endswith("dati.xlsx [foglio spesa]")
+
+
+def test_a_wrong_comparator_is_corrected_with_the_districts_own_province(tmp_path):
+    """Trial F5's cousin: the example is the district's own province, not Pavia's."""
+    folder = office_district(tmp_path)
+    config = folder / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace('codice: "036"', 'codice: "199"'), encoding="utf-8")
+    errors = pianozona.load_district(folder, strict=False).problems.errors
+    assert [p.fix for p in errors] == ['usare il codice ISTAT della provincia: quella dei comuni del distretto è '
+                                       '"036" (Modena)']
