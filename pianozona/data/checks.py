@@ -5,7 +5,8 @@
   download the right file: the how-to belongs to `validate`, never to a page);
 - the immigrazione area without foreign residents (ISTAT STRASA): its coverage is measured against all
   residents (avviso naming the denominator and the years);
-- users above the population at risk (avviso), measures of objectives that do not exist (errore);
+- users above the population at risk (avviso); the objectives' links to measures and services (errore,
+  `pianozona.data.links`);
 - amounts and counts far from the other years of their own series, the classic typing error
   (`pianozona.data.plausibility`, avviso).
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pianozona.data import plausibility, population
+from pianozona.data import links, plausibility, population
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, command_target
 from pianozona.data.tabular import LINE_COLUMN, display_path, find_table
 from pianozona.errors import DataError, Problem
@@ -66,7 +67,7 @@ def cross_checks(district: Any) -> None:
     problems.extend(_population_years(district))
     problems.extend(_foreign_residents(district))
     _check_users_vs_population(district)
-    _check_objective_codes(district)
+    problems.extend(links.objective_problems(district, table_label(folder, "obiettivi"), table_label(folder, "misure")))
     problems.extend(plausibility.check(district.utenti, "utenti", table_label(folder, "utenti")))
     problems.extend(plausibility.check(district.spesa, "spesa", table_label(folder, "spesa")))
 
@@ -122,16 +123,3 @@ def _check_users_vs_population(district: Any) -> None:
             line=int(line), column="utenti", value=int(count),
             fix="verificare il conteggio o la definizione della popolazione a rischio",
         ))
-
-
-def _check_objective_codes(district: Any) -> None:
-    known = set(district.obiettivi["codice"].dropna())
-    misure = district.misure
-    if misure.empty or LINE_COLUMN not in misure or not known:
-        return
-    path = table_label(district.config.folder, "misure")
-    unknown = misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()]
-    for line, code in zip(unknown[LINE_COLUMN], unknown["codice_obiettivo"]):
-        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path, line=int(line),
-                                      column="codice_obiettivo", value=code,
-                                      fix="usare un codice della colonna 'codice' di obiettivi"))

@@ -6,7 +6,7 @@ environment variable `TABLES_ENV_VAR` (``PIANOZONA_TABELLE``), which the report 
 each job's kernel (``pianozona run``); in JupyterLab it is not set and nothing is written.  The
 runner then turns that record into ``<report>.xlsx`` with `write_workbook`: one sheet per table,
 named from its caption (at most 31 characters, unique), the Italian headers of the page, the values
-as the page shows them (the suppression markers "< 5" and "n.d." stay text, numbers are numbers
+as the page shows them (the suppression marker "n.d." stays text, numbers are numbers
 rounded as shown, with the same decimals), and a last sheet "Note" with each table's full caption
 and the legend of the markers.
 
@@ -57,7 +57,7 @@ def record_table(caption: str, columns: list[str], rows: list[list], *, legend: 
     """Append a shown table to the run's record (see the module docstring); False when no run records.
 
     `rows` hold text (`str`) and `Number` cells; `legend` is the note shown under the table (the
-    meaning of "< 5" and "n.d."), empty when it has none.
+    meaning of "n.d."), empty when it has none.
     """
     target = os.environ.get(TABLES_ENV_VAR)
     if not target:
@@ -201,7 +201,7 @@ def _fill_notes(sheet, names: list[str], tables: list[dict], title: str) -> None
         for legend in legends:
             sheet.append([safe_text(legend)])
     sheet.append([])
-    sheet.append(["I valori sono quelli pubblicati nel rapporto, già protetti: \"< 5\" e \"n.d.\" indicano "
-                  "valori non pubblicati."])
+    sheet.append(["I valori sono quelli pubblicati nel rapporto, già protetti: \"n.d.\" indica un valore "
+                  "non pubblicato."])
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 90

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
-from pianozona.errors import ParameterError
+from pianozona.errors import DataError, ParameterError
 from pianozona.names import NameIndex, split_list
+from pianozona.privacy import district_secret
 from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
 from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
 
@@ -78,6 +79,7 @@ class DistrictInfo:
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
+    protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
     ente: str | None = None  # ente_capofila of distretto.yml, shown on every page beside the district's name
 
 
@@ -121,6 +123,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     root = Path(out_dir).resolve()
     _outside(local_secret_path(), root)
     info = district_info(district, Path(out_dir))
+    _check_protection(info)
     year = _check_year(year, info)
     codes = _check_areas(areas)
     towns = check_comuni(comuni, info)
@@ -148,21 +151,34 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     data_hash = digest(files)
     root = Path(out_root).resolve()
     cache = inside(root, root / config.codice / ".distretto.json", config.codice)
-    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
+    secret = digest(district_secret(folder, config.codice).hex())  # other complements drawn: audit again
+    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint(), "protezione": secret})
     facts = read_json(cache)
     if facts.get("chiave") != key:
+        from pianozona.analysis.protection import audit
         from pianozona.data.datasets import load_district
 
         loaded = load_district(folder)
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
                  "dimostrativo": bool(loaded.dimostrativo),
-                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist()}
+                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
+                 "protezione": audit(loaded)}
         try:
             write_atomic(cache, json.dumps(facts, ensure_ascii=False))
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash, config.ente_capofila)
+                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
+                        tuple(facts.get("protezione", ())), config.ente_capofila)
+
+
+def _check_protection(info: DistrictInfo) -> None:
+    """Stop before any kernel starts when the district's protection leaves a hidden count recoverable."""
+    if info.protection:
+        raise DataError(
+            "protezione incompleta: alcuni valori nascosti resterebbero ricavabili dai rapporti ("
+            + "; ".join(info.protection) + ")", file=str(info.folder),
+            fix="pubblicare a un livello più aggregato (unire servizi o comuni molto piccoli) e riprovare")
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:

@@ -81,7 +81,7 @@ def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path,
     assert [s.title for s in book.worksheets] == ["Utenti e spesa per comune", "Serie", "Note"]
     first = book.worksheets[0]
     assert [c.value for c in first[1]] == ["comune", "utenti", "spesa"]
-    assert [c.value for c in first[2]] == ["'" + HOSTILE, "< 5", 1234.57]
+    assert [c.value for c in first[2]] == ["'" + HOSTILE, "n.d.", 1234.57]
     assert [c.value for c in first[3]] == ["Sommo", 40, 8]
     assert [c.value for c in book.worksheets[1][3]] == [2023, 2.3]  # rounded half up, as the page shows "2,3"
     page = (work / "tabelle.html").read_text(encoding="utf-8")

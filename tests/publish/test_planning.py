@@ -133,3 +133,15 @@ def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
     with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
         plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+
+
+def test_a_protection_that_cannot_hold_stops_the_run_before_any_kernel(reports_root, monkeypatch):
+    """The run-level audit (analysis.protection.audit) is checked while planning: one clear line, exit 2."""
+    from pianozona.analysis import protection
+    from pianozona.errors import DataError
+
+    monkeypatch.setattr(protection, "audit", lambda district: ["Dipendenze: 1 celle nascoste ricavabili"])
+    with pytest.raises(DataError, match="protezione incompleta.*Dipendenze"):
+        plan_run("pavia", 2023, out_dir=reports_root / "altrove")
+    monkeypatch.undo()
+    assert plan_run("pavia", 2023, out_dir=reports_root / "ancora").jobs  # the real audit finds nothing
