@@ -136,7 +136,8 @@ def _pdf_pages(html: Path, tmp_path: Path) -> list[str]:
     from pianozona.publish.pdf import print_pdf
 
     pdf = print_pdf(html, tmp_path / f"{html.stem}.pdf", chromium=str(CHROMIUM))
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
     return text.split("\f")
 
 
