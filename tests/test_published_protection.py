@@ -1,6 +1,6 @@
 """The attacker of issue 18, from outside: every spreadsheet two runs publish (2022 and 2023), nothing else.
 
-A district of the example territory with four comuni (many small counts, objectives that count a
+A district of the example territory with 17 comuni (many small counts, objectives that count a
 service) is published for two years into one folder.  The attacker reads only the published
 spreadsheets: per area and year the comuni with the district total and the services with their
 total (the two totals are the same number), each cell known wherever any file shows it, and the
@@ -26,7 +26,7 @@ from pianozona.analysis import protection, services
 from pianozona.publish.runner import run_reports
 
 ROOT = Path(__file__).resolve().parent.parent
-DISTRICT = ROOT / "data" / "territori" / "provincia_pavia" / "ambito-vigevano"
+DISTRICT = ROOT / "data" / "territori" / "provincia_pavia" / "ambito-garlasco"
 YEARS = (2022, 2023)
 TOTAL = protection.TOTAL_LABEL
 MARKER = "n.d."
@@ -35,7 +35,7 @@ MARKER = "n.d."
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("attacco")
-    folder = base / "ambito-vigevano"
+    folder = base / "ambito-garlasco"
     shutil.copytree(DISTRICT, folder)
     for year in YEARS:
         result = run_reports(folder, year, comuni="", out_dir=base / "reports", progress="none", timeout=300)
@@ -135,8 +135,8 @@ def _ranges(cells: dict, truth: dict) -> dict:
 
 
 def test_nothing_two_years_of_spreadsheets_publish_narrows_a_hidden_count(published):
-    cells, objectives = _cells(published / "reports" / "ambito-vigevano")
-    truth = _truth(published / "ambito-vigevano")
+    cells, objectives = _cells(published / "reports" / "ambito-garlasco")
+    truth = _truth(published / "ambito-garlasco")
     assert {k[1] for k in cells} >= set(YEARS)
     hidden = [k for k, v in cells.items() if v == MARKER]
     assert len(hidden) > 20  # many small counts: the attack has something to try
@@ -153,7 +153,7 @@ def test_nothing_two_years_of_spreadsheets_publish_narrows_a_hidden_count(publis
             found.append((key, value, low, high))
     assert found == []
     # an objective that counts a service shows a number only where that service is shown
-    district = pianozona.load_district(published / "ambito-vigevano")
+    district = pianozona.load_district(published / "ambito-garlasco")
     named = district.obiettivi.set_index("codice")
     for year, code, value in objectives:
         service = named.loc[code, "servizio"] if "servizio" in named else None

@@ -80,6 +80,7 @@ class DistrictInfo:
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
     protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
+    secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
     ente: str | None = None  # ente_capofila of distretto.yml, shown on every page beside the district's name
 
 
@@ -169,7 +170,7 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
-                        tuple(facts.get("protezione", ())), config.ente_capofila)
+                        tuple(facts.get("protezione", ())), secret, config.ente_capofila)
 
 
 def _check_protection(info: DistrictInfo) -> None:
@@ -320,7 +321,8 @@ def check_jobs(jobs: int | str | None) -> int:
 def job_key(job: Job, plan: Plan) -> str:
     """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`)."""
     return keyed({"notebook": file_hash(job.notebook), "dati": plan.district.data_hash,
-                  "parametri": job.parameters, "pacchetto": package_fingerprint()})
+                  "parametri": job.parameters, "pacchetto": package_fingerprint(),
+                  "protezione": plan.district.secret_hash})
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:

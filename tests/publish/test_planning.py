@@ -89,6 +89,8 @@ def test_job_key_changes_with_notebook_data_and_parameters(reports_root, noteboo
     assert job_key(dataclasses.replace(job, parameters={**job.parameters, "area": "minori"}), plan) != key
     other_data = dataclasses.replace(plan, district=dataclasses.replace(plan.district, data_hash="altro"))
     assert job_key(job, other_data) != key
+    other_secret = dataclasses.replace(plan, district=dataclasses.replace(plan.district, secret_hash="altra"))
+    assert job_key(job, other_secret) != key  # another secret hides other complements: every report reruns
     edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
     assert job_key(job, plan) != key
 
