@@ -15,19 +15,19 @@ command line or in one of the first two ways (`chosen_district`), never into the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from pianozona.data.config import CONFIG_FILE, CODICE_PATTERN, CODICE_RULE, data_root
 from pianozona.data.tabular import decode_bytes, read_bytes_bounded
-from pianozona.errors import DataError, ParameterError
+from pianozona.errors import ParameterError
 
 ENV_DISTRICT = "PIANOZONA_DISTRETTO"
 SETTINGS_FILE = "impostazioni.yml"
 #: impostazioni.yml holds a line or two
 MAX_SETTINGS_BYTES = 64 * 1024
+_SETTING = re.compile(r"^\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>[^#]*)")
 HOW_TO_CHOOSE = (f"indicare il distretto (es. pianozona run --distretto CODICE), oppure sceglierlo una volta "
                  f"per tutte con 'pianozona predefinito CODICE' (o la variabile d'ambiente {ENV_DISTRICT})")
 
@@ -51,19 +51,16 @@ def districts(root: Path | None = None) -> list[str]:
 
 
 def _setting(root: Path | None) -> str | None:
+    """`distretto:` of impostazioni.yml, read as plain `chiave: valore` lines (no YAML machinery: no aliases,
+    nothing that could expand); None when the file or the key is absent."""
     path = settings_path(root)
     if not path.is_file():
         return None
-    try:
-        raw = yaml.safe_load(decode_bytes(read_bytes_bounded(path, MAX_SETTINGS_BYTES), path))
-    except yaml.YAMLError as exc:
-        raise DataError(f"file delle impostazioni non leggibile ({exc.__class__.__name__})", file=path,
-                        fix="scrivere una riga come  distretto: carpi  (oppure cancellare il file)") from None
-    value = raw.get("distretto") if isinstance(raw, dict) else None
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+    for line in decode_bytes(read_bytes_bounded(path, MAX_SETTINGS_BYTES), path).splitlines():
+        match = _SETTING.match(line)
+        if match and match["key"] == "distretto":
+            return match["value"].strip().strip("\"'").strip() or None
+    return None
 
 
 def chosen_district(root: Path | None = None) -> Choice | None:
