@@ -39,7 +39,8 @@ MODENA_29 = ",".join(f"036{n:03d}" for n in range(1, 30))
 playwright_api = pytest.importorskip("playwright.sync_api", reason="manca playwright: pip install playwright")
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium non installato: apt-get install -y chromium"),
               pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                 reason="manca pdftotext: apt-get install -y poppler-utils")]
+                                 reason="manca pdftotext: apt-get install -y poppler-utils"),
+              pytest.mark.browser, pytest.mark.kernel, pytest.mark.suite]  # three districts published, then Chromium
 
 
 @pytest.fixture(scope="module")
