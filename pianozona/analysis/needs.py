@@ -44,7 +44,7 @@ from pianozona.analysis import change, memo, naming, stats
 from pianozona.analysis.protection import TOTAL_LABEL, area_tables, measure
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
-from pianozona.data.population import istat_download_hint
+from pianozona.data.population import estimate_sentence
 from pianozona.formatting import del_pct, num, pct
 from pianozona.analysis.indicators import spesa_pro_capite
 
@@ -248,12 +248,9 @@ def trend_rows(analysis: NeedsAnalysis) -> pd.DataFrame:
 
 def population_years_note(analysis: NeedsAnalysis) -> str:
     """Say which years borrow the population of another year (ISTAT data exist only for some years)."""
-    borrowed = analysis.trend_table[analysis.trend_table["anno"] != analysis.trend_table["anno_popolazione"]]
-    if borrowed.empty:
-        return "Ogni anno usa la popolazione ISTAT dello stesso anno."
-    pairs = ", ".join(f"{int(r.anno)} (popolazione {int(r.anno_popolazione)})" for r in borrowed.itertuples())
-    return (f"Per alcuni anni mancano i dati ISTAT di popolazione e si usa l'anno più vicino: {pairs}. "
-            f"Per dati esatti: {istat_download_hint(int(borrowed['anno'].iloc[0]))}.")
+    trend = analysis.trend_table
+    note = estimate_sentence(dict(zip(trend["anno"].astype(int), trend["anno_popolazione"].astype(int))))
+    return note or "Ogni anno usa la popolazione ISTAT dello stesso anno."
 
 
 def _rounded(value, digits: int):

@@ -15,6 +15,7 @@ import pandas as pd
 from pianozona import privacy
 from pianozona.analysis import change, naming, needs
 from pianozona.analysis.profile import ComuneProfile
+from pianozona.data.population import estimate_sentence
 from pianozona.formatting import num, pct
 
 __all__ = ["AREA_COLUMNS", "COMPARISON_COLUMNS", "COVERAGE_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY",
@@ -55,9 +56,8 @@ def _residents(profile: ComuneProfile) -> str:
     mine, whole = table.loc["popolazione", "comune"], table.loc["popolazione", "distretto"]
     share = f" ({pct(mine / whole * 100)} dei residenti del distretto)" if whole and np.isfinite(whole) else ""
     text = (f"{profile.comune} conta {num(mine, 0)} residenti al 1° gennaio {profile.population_year}{share}.")
-    if profile.population_year != profile.year:
-        text += (f" Per il {profile.year} non ci sono dati ISTAT di popolazione: si usa il {profile.population_year}, "
-                 "l'anno disponibile più vicino.")
+    if profile.population_year != profile.year:  # the run's one sentence (`population.estimate_sentence`)
+        text += " " + estimate_sentence({profile.year: profile.population_year})
     return text
 
 

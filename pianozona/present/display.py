@@ -40,21 +40,22 @@ from pianozona.errors import DataError, ParameterError
 from pianozona.files import write_atomic
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
-from pianozona.formatting import MISSING, data_lunga, num
+from pianozona.formatting import MISSING, data_lunga, num, years_text
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.present.safe_html import environment
 from pianozona.present.spreadsheet import Number, record_table
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
-           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "population_note", "sources",
+           "status_table",
            "table", "WIDE_COLUMNS", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
 #: a table with more columns than this prints on a landscape page (class ``pz-table-larga``)
 WIDE_COLUMNS = 7
-STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non avviato": "◇", "non misurato": "–",
-                  "non pubblicato": "◌"}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "in ritardo sul percorso": "◔", "non raggiunto": "○",
+                  "non avviato": "◇", "non misurato": "–", "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
@@ -131,13 +132,19 @@ def key_figures(figures: dict[str, str]) -> None:
 
 
 def sources(district) -> None:
-    """Closing note: where the data come from."""
-    fonti = district.fonti_popolazione
-    pop = "; ".join(f"{int(r.anno)}: {r.fonte}" for r in fonti.itertuples())
+    """Closing note: where the data come from (ISTAT for the population, whichever file or package carried it)."""
+    years = sorted(int(y) for y in district.fonti_popolazione["anno"])
     office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
-    text = (f"Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
+    text = (f"Popolazione residente al 1° gennaio: ISTAT ({years_text(years)}). Dati dell'ufficio di piano: "
             f"{', '.join(map(str, office))}. Elaborazione con pianozona.")
     display(Markdown(f"---\n*Fonti.* {escape_markdown(text, inline=True)}"))
+
+
+def population_note(district, years) -> None:
+    """The one sentence on estimated population for `years` (`District.population_note`), if any year borrows."""
+    note = district.population_note(years)
+    if note:
+        paragraph(note)
 
 
 def change_labels(frame: pd.DataFrame) -> dict[str, str]:

@@ -49,6 +49,7 @@ class PageInfo:
     previous_report: str | None = None  # href of the last good report, on failure pages
     version: str = ""
     downloads: tuple[tuple[str, str], ...] = ()  # (text, href): the report's spreadsheet and PDF
+    ente: str = ""  # the ente capofila of distretto.yml, shown beside the district's name
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def status_label(status: str) -> str:
 
 def _common(page: PageInfo, title: str) -> dict:
     return {
-        "css": Markup(stylesheet()), "title": title, "district_name": page.district_name,
+        "css": Markup(stylesheet()), "title": title, "district_name": page.district_name, "ente": page.ente,
         "year": page.year,
         "page_title": f"{title} · {page.district_name}" + (f", {page.year}" if page.year is not None else ""),
         "demo": page.demo, "demo_text": DEMO_TEXT, "generated_on": formatting.data_lunga(page.generated_on),

@@ -53,8 +53,9 @@ MEANINGS = {"superiore": "significativamente più alto del distretto",
 ABSENT = "–"
 #: Prefix of the CSS classes of the table (``pz-verdetto-superiore``, ``pz-verdetto-nascosto`` ...).
 CLASS_PREFIX = "pz-verdetto"
-#: A table with more indicator columns than this prints on a landscape page (as `display.WIDE_COLUMNS`).
-WIDE_COLUMNS = 6
+#: A table with more indicator columns than this prints on a landscape page (as `display.WIDE_COLUMNS`):
+#: the overview's seven areas print on a portrait page.
+WIDE_COLUMNS = 7
 
 
 def css_class(verdict: str) -> str:

@@ -92,18 +92,29 @@ def safe_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut between words with "…" (never "Indicatori per comune e verdett")."""
+    if len(text) <= limit:
+        return text.rstrip(" '")
+    cut = text[: limit - 1]
+    whole = text[limit - 1] in " ,;:.-"  # the cut falls between words: the last one is complete
+    words = cut if whole or " " not in cut.strip() else cut.rsplit(" ", 1)[0]
+    return words.rstrip(" ',:;-") + "…"
+
+
 def sheet_names(captions: list[str]) -> list[str]:
-    """One valid, unique sheet name per caption: forbidden characters dropped, at most 31 characters."""
+    """One valid, unique sheet name per caption: forbidden characters dropped, at most 31 characters, cut
+    between words (the Note sheet gives every table's full caption)."""
     names: list[str] = []
     taken = {NOTES_SHEET.casefold()}
     for number, caption in enumerate(captions, start=1):
         base = " ".join(_SHEET_FORBIDDEN.sub(" ", _XML_ILLEGAL.sub("", str(caption))).split()).strip("'")
         base = base or f"Tabella {number}"
-        name, copy = base[:MAX_SHEET_NAME].rstrip(" '"), 1
+        name, copy = _shortened(base, MAX_SHEET_NAME), 1
         while name.casefold() in taken:
             copy += 1
             suffix = f" ({copy})"
-            name = base[: MAX_SHEET_NAME - len(suffix)].rstrip(" '") + suffix
+            name = _shortened(base, MAX_SHEET_NAME - len(suffix)) + suffix
         taken.add(name.casefold())
         names.append(name)
     return names

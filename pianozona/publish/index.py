@@ -34,6 +34,7 @@ class Folder:
     demo: bool
     members: tuple[Path, ...] = ()  # a territory's districts' report folders, linked from its index
     group: str = ""  # the heading of reports without one
+    ente: str = ""  # the district's ente capofila, shown beside its name
 
 
 def index_html(folder: Folder, entries: list[dict]) -> str:
@@ -42,7 +43,7 @@ def index_html(folder: Folder, entries: list[dict]) -> str:
 
     rows = [_index_row(e, folder.group) for e in entries] + [_member_row(m, folder.out_dir) for m in folder.members]
     page = PageInfo(f"Rapporti {folder.year}", folder.name, folder.year, folder.demo, index_href=None,
-                    version=package_fingerprint()["versione"] or "")
+                    version=package_fingerprint()["versione"] or "", ente=folder.ente)
     return render_index(rows, page, other_years=other_years(folder.out_dir))
 
 
@@ -128,7 +129,7 @@ def _folder_of(year: Path, manifest: dict) -> Folder:
     district = manifest.get("distretto") or {}
     members = tuple((year / rel).parent.resolve() for rel in manifest.get("indici_distretti") or ())
     return Folder(year, int(year.name), district.get("nome") or year.parent.name, bool(district.get("dimostrativo")),
-                  members, GROUP_DISTRICT)
+                  members, GROUP_DISTRICT, district.get("ente") or "")
 
 
 def years_html(district_dir: Path, name: str, demo: bool, years: list[Path]) -> str:

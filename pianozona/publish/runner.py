@@ -120,8 +120,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.errors import ExecutionError
-from pianozona.formatting import num
-from pianozona.publish.console import Progress, plural
+from pianozona.formatting import num, plural
+from pianozona.publish.console import Progress
 from pianozona.publish.executor_dask import DaskPool, check_executor
 from pianozona.files import TEMP_PREFIX, read_json, remove_temporaries, remove_tree
 from pianozona.publish.keys import package_fingerprint
@@ -365,7 +365,8 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
-                    previous_report=previous, version=package_fingerprint()["versione"] or "")
+                    previous_report=previous, version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
     return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
             "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
 

@@ -237,7 +237,8 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     fresh = {
         "formato": MANIFEST_FORMAT,
         "distretto": {"codice": plan.district.codice, "nome": plan.district.nome,
-                      "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo},
+                      "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo,
+                      **({"ente": plan.district.ente} if plan.district.ente else {})},
         "anno": plan.year, "esito": "con errori" if failed else "riuscito", "aggiornato_il": _now(),
         "ultima_esecuzione": manifest.get("ultima_esecuzione"),
         "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": git_commit()},
@@ -251,7 +252,8 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     manifest.clear()
     manifest.update(fresh)
     write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    folder = Folder(plan.out_dir, plan.year, plan.district.nome, plan.district.dimostrativo, plan.members)
+    folder = Folder(plan.out_dir, plan.year, plan.district.nome, plan.district.dimostrativo, plan.members,
+                    ente=plan.district.ente or "")
     write_atomic(plan.out_dir / INDEX, index_html(folder, entries))
 
 

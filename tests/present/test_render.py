@@ -226,7 +226,7 @@ def test_index_lists_each_group_under_its_heading_in_order():
     tables = page.find_all("table")
     assert [[a.text for a in t.find_all("a")] for t in tables] == [
         ["Panoramica del distretto", "Bilancio"], ["Scheda del comune: Pavia"]]
-    assert tables[1].caption.text == "Schede dei comuni di Distretto X per l'anno 2023"
+    assert tables[1].caption.text == "Schede dei comuni · Distretto X, anno 2023"  # never "distretto di Distretto X"
 
 
 # --------------------------------------------------------------------------- escape by construction
@@ -361,4 +361,6 @@ def test_report_page_links_its_downloads_and_hides_them_in_print():
     assert "x.example" not in html
     print_css = html[html.index("@media print"):]
     assert ".scarica" in print_css and "thead { display: table-header-group; }" in print_css
-    assert "@page orizzontale { size: A4 landscape" in print_css and ".pz-table-larga { page: orizzontale" in print_css
+    assert "@page orizzontale { size: A4 landscape" in print_css
+    assert ".tabella:has(> .pz-table-larga, > .pz-quadro-largo) { page: orizzontale; }" in print_css
+    assert ".navigazione" in print_css  # "Elenco di tutti i rapporti" is not printed
