@@ -76,9 +76,10 @@ class Indicatore:
 
 
 def _demo(codice: str, nome: str, definizione: str, numeratore: str, denominatore: str, *,
-          unita: str = "", fonte: str = ISTAT_POP, colonne: tuple[str, ...] = ()) -> Indicatore:
+          unita: str = "", fonte: str = ISTAT_POP, colonne: tuple[str, ...] = (),
+          intestazioni: tuple[str, ...] = ()) -> Indicatore:
     return Indicatore(codice, nome, "Demografia", definizione, numeratore, denominatore, fonte, unita,
-                      aggiornamento=ANNUALE_ISTAT, confronto="nessuno", colonne=colonne)
+                      aggiornamento=ANNUALE_ISTAT, confronto="nessuno", colonne=colonne, intestazioni=intestazioni)
 
 
 _DEMOGRAFIA = (
@@ -277,7 +278,8 @@ def resolve(table: dict) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     if table.get("indicators"):
         for code in table["indicators"]:
-            (codes.append(code) if code in INDICATORI else
+            indicator = for_column(code)
+            (codes.append(indicator.codice) if indicator else
              problems.append(f"tabella «{table.get('caption', '')}»: indicatore {code!r} non definito nel dizionario"))
         return list(dict.fromkeys(codes)), problems
     for index, (key, header) in enumerate(zip(table.get("keys") or [], table.get("columns") or [])):

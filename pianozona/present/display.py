@@ -194,7 +194,8 @@ def _shown_columns(data: pd.DataFrame, decimals: dict[str, int], counts: list[st
 
 
 def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
-          labels: dict[str, str] | None = None, index: bool = False, full: pd.DataFrame | None = None) -> None:
+          labels: dict[str, str] | None = None, index: bool = False, full: pd.DataFrame | None = None,
+          indicators: list[str] | None = None) -> None:
     """Display `frame` as an accessible HTML table with Italian numbers.
 
     Cells, caption and headers are plain text, escaped by the template (a cell
@@ -203,7 +204,10 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     run the table is also recorded, as shown, for the report's spreadsheet
     (`pianozona.present.spreadsheet.record_table`); with `full` (the whole table of
     which `frame` shows some rows, e.g. `pianozona.analysis.shortlist`) the spreadsheet
-    gets every row of `full`, formatted the same way.
+    gets every row of `full`, formatted the same way.  The record names each column by its key (the
+    frame's column name, which the dictionary of definitions maps to an indicator); a table whose
+    columns are not indicators (indicators by territory, one indicator by year) names the
+    `indicators` it shows (codes of `pianozona.analysis.definitions`).
     """
     columns, cells, texts, protected = _formatted(frame, decimals or {}, labels, index)
     display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts,
@@ -214,7 +218,8 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     if full is not None:
         columns, cells, texts, protected = _formatted(full, decimals or {}, labels, index)
         legend = _legend(texts, protected)
-    record_table(caption, [c["label"] for c in columns], cells, legend=legend)
+    record_table(caption, [c["label"] for c in columns], cells, legend=legend, keys=[c["key"] for c in columns],
+                 indicators=indicators)
 
 
 def _legend(texts: list[list[str]], protected: bool) -> str:
@@ -235,7 +240,7 @@ def _formatted(frame: pd.DataFrame, decimals: dict[str, int], labels: dict[str, 
     shown = _shown_columns(data, decimals, counts)
     source = frame.reset_index() if index else frame
     text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
-    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
+    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols, "key": str(c)} for c in data.columns]
     cells = shown.to_numpy().tolist()
     return columns, cells, [[str(v) for v in row] for row in cells], protected
 
