@@ -310,12 +310,15 @@ def _write_page(task: dict, nb: Any, error: str, downloads: list[tuple[str, str]
 
 def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
     """Write ``<job>.xlsx`` from the tables the notebook showed; its download link ([] when it showed none)."""
+    from pianozona.analysis.definitions import undefined
+
     record, name = tables_record(task), task["name"]
     try:
         tables = read_tables(record)
         if not tables:
             return []
-        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title)
+        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title, areas=task.get("aree"))
+        warnings += undefined(tables)  # a shown number the dictionary of definitions does not define
     except (OSError, ValueError) as exc:
         warnings.append(f"foglio di calcolo delle tabelle non prodotto: {exc}")
         return []

@@ -77,6 +77,7 @@ class DistrictInfo:
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
+    aree: tuple[tuple[str, str, str], ...] = ()  # (code, label, population at risk) of its areas, overrides applied
 
 
 @dataclass(frozen=True)
@@ -154,13 +155,16 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
         loaded = load_district(folder)
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
                  "dimostrativo": bool(loaded.dimostrativo),
-                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist()}
+                 "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
+                 "aree": [[code, area.etichetta, area.describe_population(loaded.stranieri is not None)]
+                          for code, area in loaded.aree.items()]}
         try:
             write_atomic(cache, json.dumps(facts, ensure_ascii=False))
         except OSError:
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
-                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash)
+                        tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
+                        tuple(tuple(a) for a in facts.get("aree", ())))
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:

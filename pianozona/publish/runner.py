@@ -371,7 +371,8 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
     return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
-            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
+            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium,
+            "aree": plan.district.aree}
 
 
 def _result(job: Job, outcome: dict) -> JobResult:

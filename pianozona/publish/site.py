@@ -46,6 +46,7 @@ from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job, Plan
 
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
+DICTIONARY = "dizionario.html"  # the dictionary of definitions (pianozona.analysis.glossary.DICTIONARY_FILE)
 #: a successful job's files besides its page and notebook, published when the job made them
 OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
 DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
@@ -152,13 +153,14 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
         "ambiente": {"python": sys.version.split()[0], "papermill": package_version("papermill")},
         "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.publish.keys
         # folder names, not absolute paths: a shared manifest need not tell where the server keeps its files
-        "cartella_notebook": plan.notebooks_dir.name, "rapporti": entries,
+        "cartella_notebook": plan.notebooks_dir.name, "dizionario": DICTIONARY, "rapporti": entries,
     }
     if plan.members:  # a territory: where its districts' reports are, relative to this folder
         fresh["indici_distretti"] = [os.path.relpath(folder / INDEX, plan.out_dir) for folder in plan.members]
     manifest.clear()
     manifest.update(fresh)
     write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+    write_atomic(plan.out_dir / DICTIONARY, _dictionary_html(plan))
     write_atomic(plan.out_dir / INDEX, _index_html(plan, entries))
 
 
@@ -181,7 +183,16 @@ def _index_html(plan: Plan, entries: list[dict]) -> str:
     rows = [_index_row(e) for e in entries] + [_member_row(folder, plan.out_dir) for folder in plan.members]
     page = PageInfo(f"Rapporti {plan.year}", plan.district.nome, plan.year, plan.district.dimostrativo,
                     index_href=None, version=package_fingerprint()["versione"] or "")
-    return render_index(rows, page, other_years=other_years(plan.out_dir))
+    return render_index(rows, page, other_years=other_years(plan.out_dir), dictionary_href=DICTIONARY)
+
+
+def _dictionary_html(plan: Plan) -> str:
+    """The dictionary of definitions, with the population at risk of the district's own areas."""
+    from pianozona.analysis.glossary import DICTIONARY_TITLE, build
+    from pianozona.present.render import PageInfo, render_dictionary
+
+    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "")
+    return render_dictionary(build(plan.district.aree or None), page)
 
 
 def _index_row(e: dict):
