@@ -167,6 +167,8 @@ def summary(distretto: str, year: int | None) -> None:
               help="memoria massima di ogni kernel in MB (predefinito: 4096)")
 @click.option("--pdf", "pdf", is_flag=True,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo)")
+@click.option("--docx/--no-docx", "docx", default=True, show_default=True,
+              help="scrive anche ogni rapporto come documento Word modificabile (.docx), da incollare nel Piano")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
               help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
 @click.option("--scheduler", default=None,
@@ -174,14 +176,14 @@ def summary(distretto: str, year: int | None) -> None:
                    "(predefinito: un cluster locale di --processi processi)")
 def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None, notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool, executor: str, scheduler: str | None) -> None:
+        pdf: bool, docx: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
         sys.exit(2)
     options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
-                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
+                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, docx=docx, executor=executor,
                    scheduler=scheduler)
     try:
         if territory is not None:

@@ -12,7 +12,9 @@ looks the same and stays accessible:
 * `heading(title, subtitle)`, `paragraph(text)`, `key_figures({name: value})`,
   `sources(district)`: text of the document;
 * `write_metrics(path, metrics)`: the small JSON of key figures a notebook
-  leaves next to its output (written atomically; NaN becomes ``null``).
+  leaves next to its output (written atomically; NaN becomes ``null``);
+* `reading_guide(codes)`: the "Come leggere" notes of the indicators a report
+  shows, from the dictionary of definitions, with a link to the published dictionary.
 
 Escape by construction: every string these functions receive is PLAIN TEXT.
 Values from the office's files (a comune named ``<b>x</b>`` or ``*Pavia*``)
@@ -41,12 +43,15 @@ from pianozona.errors import DataError, ParameterError
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
 from pianozona.formatting import MISSING, data_lunga, num
+from pianozona.analysis import definitions, definitions_methods
+from pianozona.analysis.glossary import DICTIONARY_FILE, DICTIONARY_TITLE
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.present.safe_html import environment
 from pianozona.present.spreadsheet import Number, record_table
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
-           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "reading_guide", "sources",
+           "status_table",
            "table", "WIDE_COLUMNS", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
@@ -116,6 +121,26 @@ def heading(title: str, subtitle: str | None = None) -> None:
 def paragraph(text: str) -> None:
     """A paragraph of narrative computed in Python; `text` is plain text, shown literally."""
     display(Markdown(escape_markdown(text)))
+
+
+def reading_guide(codes) -> None:
+    """How to read the indicators `codes` (codes or column keys of the dictionary of definitions), from the dictionary.
+
+    Each indicator's name and definition, the comparison methods they use, what the markers of
+    protected values mean, and a relative link to the dictionary published beside the report
+    (``dizionario.html``; in JupyterLab, where it is not beside the notebook, the link goes nowhere).
+    """
+    chosen = list(dict.fromkeys(definitions.for_column(code) or definitions.get(code) for code in codes))
+    lines = [f"- **{escape_markdown(i.nome, inline=True)}**: {escape_markdown(i.definizione, inline=True)}"
+             for i in chosen]
+    methods = dict.fromkeys(i.metodo_confronto for i in chosen if i.confronto != "percorso")
+    text = list(methods)
+    if any(i.protetto for i in chosen):
+        text.append(" ".join(f"«{marker}»: {meaning}" for marker, meaning in definitions_methods.marker_meanings()))
+    blocks = ["\n".join(lines), *(escape_markdown(t) for t in text),
+              f"Le definizioni complete, i metodi e la tutela dei piccoli numeri sono nel "
+              f"[{DICTIONARY_TITLE.lower()}]({DICTIONARY_FILE}) pubblicato con i rapporti."]
+    display(Markdown("\n\n".join(b for b in blocks if b)))
 
 
 def key_figures(figures: dict[str, str]) -> None:

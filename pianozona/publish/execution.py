@@ -6,9 +6,10 @@
 (`_read_metrics`), all inside the run's temporary folder.  The kernel
 records every table the notebook shows (`TABLES_ENV_VAR` points it to
 `tables_record`); a successful job turns them into ``<job>.xlsx``
-(`pianozona.present.spreadsheet`) and, when the task asks (``task["pdf"]``:
-the Chromium to use, see `pianozona.publish.pdf`), prints its page to
-``<job>.pdf``; the page links both.
+(`pianozona.present.spreadsheet`), writes its page as the Word document
+``<job>.docx`` when the task asks (``task["docx"]``, `pianozona.present.word`)
+and, when the task asks (``task["pdf"]``: the Chromium to use, see
+`pianozona.publish.pdf`), prints its page to ``<job>.pdf``; the page links them.
 
 When a job counts as done: papermill returns normally from a notebook that
 stopped early (``sys.exit(0)``/``raise SystemExit``: the cell is marked
@@ -271,10 +272,11 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
-    """The job's page, and for a successful job its spreadsheet and (when asked) its PDF, in the temporary folder.
+    """The job's page, and for a successful job its spreadsheet, Word document and PDF (when asked), in the temporary folder.
 
-    The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
-    leaves a warning and a page rendered again without its link.
+    The page links the spreadsheet, the Word document and the PDF it will have; a document that
+    could not be made (a PDF Chromium could not print) leaves a warning and a page rendered again
+    without its link.
     """
     work, name = Path(task["work"]), task["name"]
     warnings: list[str] = []
@@ -282,11 +284,15 @@ def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
     if not error:
         downloads += _spreadsheet(task, warnings)
     chromium = task.get("pdf") if not error else None
+    word = bool(task.get("docx")) and not error
+    extra = ([("documento Word", f"{name}.docx")] if word else []) + (
+        [("PDF da stampare", f"{name}.pdf")] if chromium else [])
     try:
-        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{name}.pdf")] if chromium else []),
-                            warnings)
-        if chromium and not error and not _pdf(task, chromium, warnings):
-            error = _write_page(task, nb, error, downloads, [])
+        error = _write_page(task, nb, error, downloads + extra, warnings)
+        made = {"documento Word": not error and word and _docx(task, warnings),
+                "PDF da stampare": not error and chromium and _pdf(task, chromium, warnings)}
+        if not error and not all(made[text] for text, _ in extra):  # link only what was made
+            error = _write_page(task, nb, error, downloads + [d for d in extra if made[d[0]]], [])
     except OSError as exc:
         error = error or _disk_error(exc)
     metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
@@ -325,6 +331,19 @@ def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
     finally:
         record.unlink(missing_ok=True)
     return [("tabelle (Excel)", f"{name}.xlsx")]
+
+
+def _docx(task: dict, warnings: list[str]) -> bool:
+    """Write the job's page as ``<job>.docx`` (`pianozona.present.word`); False (and a warning) when it could not."""
+    from pianozona.present.word import WordError, page_to_docx
+
+    work, name = Path(task["work"]), task["name"]
+    try:
+        page_to_docx(work / f"{name}.html", work / f"{name}.docx")
+    except (WordError, OSError, ValueError) as exc:
+        warnings.append(f"documento Word non prodotto: {exc}")
+        return False
+    return True
 
 
 def _pdf(task: dict, chromium: str | bool, warnings: list[str]) -> bool:

@@ -191,7 +191,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
                 memory_mb: int | None = None, pdf: bool = False, executor: str = "locale",
-                scheduler: str | None = None) -> RunResult:
+                scheduler: str | None = None, docx: bool = True) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
     `areas` and `comuni` narrow the per-area reports and the comuni's profiles
@@ -200,7 +200,8 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     `DEFAULT_TIMEOUT_S`); `memory_mb`: memory limit of each kernel (default
     `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
     with headless Chromium; without Chromium one line says how to get it and
-    the run goes on.  ``executor="dask"`` runs the jobs on Dask distributed
+    the run goes on.  `docx` (on by default) also writes each page as an editable
+    Word document ``<job>.docx`` (`pianozona.present.word`).  ``executor="dask"`` runs the jobs on Dask distributed
     (`pianozona.publish.executor_dask`): on the cluster of `scheduler`
     (``tcp://host:port``), or on a LocalCluster of `jobs` workers.  Raises `DataError`/`ParameterError` before any
     kernel starts, `ExecutionError` when another run holds the output
@@ -211,7 +212,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     start = time.perf_counter()
     options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
     plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
-    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf))
+    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf), docx=docx)
     results = run_plans([plan], options, plan.out_dir)[0]
     return RunResult(plan, results, time.perf_counter() - start)
 
@@ -226,6 +227,7 @@ class RunOptions:
     force: bool = False
     preload: bool = True
     chromium: str | None = None  # Chromium's path when PDFs are asked for and can be printed
+    docx: bool = False  # each page also as a Word document (run_reports: on by default)
 
 
 def run_options(jobs, timeout, memory_mb, progress, executor, scheduler) -> RunOptions:
@@ -296,7 +298,8 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none yet
+            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))  # PDF asked, none yet
+            or (o.docx and not manifest_entries(manifest).get(j.name, {}).get("docx"))]
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
     return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
 
@@ -336,7 +339,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
                 declared[job.notebook] = check_notebook(job)
         order = sorted(((b, j) for b in batches for j in b.todo),
                        key=lambda bj: -manifest_entries(bj[0].manifest).get(bj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(b, j, declared[j.notebook], o.chromium) for b, j in order]
+        tasks = [_task(b, j, declared[j.notebook], o.chromium, o.docx) for b, j in order]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
         size = min(o.workers, len(jobs))
         pool = (DaskPool(size, config, o.limits["executor"][1], preload=modules if o.preload else None,
@@ -360,7 +363,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
                 remove_tree(batch.work)
 
 
-def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -> dict:
+def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None, docx: bool = False) -> dict:
     from pianozona.present.render import PageInfo
 
     plan, work = batch.plan, batch.work
@@ -372,7 +375,7 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
     return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
             "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium,
-            "aree": plan.district.aree}
+            "docx": docx, "aree": plan.district.aree}
 
 
 def _result(job: Job, outcome: dict) -> JobResult:

@@ -48,8 +48,8 @@ from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS, SUITE, Job
 MANIFEST, INDEX, LOCK = "manifest.json", "index.html", ".lock"
 DICTIONARY = "dizionario.html"  # the dictionary of definitions (pianozona.analysis.glossary.DICTIONARY_FILE)
 #: a successful job's files besides its page and notebook, published when the job made them
-OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
-DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
+OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".docx", ".pdf")
+DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("docx", "documento Word"), ("pdf", "PDF da stampare"))
 MANIFEST_FORMAT = 2  # 2: no raw-data hashes, keyed incremental keys
 READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
@@ -92,6 +92,7 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
                      cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
                      cifre_chiave=result.metrics, ultimo_successo=None, hash_risultato=result.result_hash,
                      foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
+                     docx=f"{name}.docx" if f"{name}.docx" in moved else None,
                      pdf=f"{name}.pdf" if f"{name}.pdf" in moved else None)
     else:
         page, executed = f"{name}.errore.html", f"{name}.errore.ipynb"
@@ -100,7 +101,7 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
             (out / stale).unlink(missing_ok=True)
         entry.update(html=page if page in moved else None, notebook_eseguito=executed if executed in moved else None,
                      errore=result.message, cifre_chiave_file=None, cifre_chiave=None, hash_risultato=None,
-                     ultimo_successo=_last_success(previous, out), foglio_di_calcolo=None, pdf=None)
+                     ultimo_successo=_last_success(previous, out), foglio_di_calcolo=None, docx=None, pdf=None)
     manifest.setdefault("rapporti", [])
     manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
     _write_outputs(plan, manifest)
@@ -119,7 +120,7 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
 def _last_success(previous: dict, out: Path) -> dict | None:
     if previous.get("stato") == "riuscito":
         last = {k: previous.get(k) for k in ("aggiornato_il", "html", "notebook_eseguito", "durata_s",
-                                             "foglio_di_calcolo", "pdf")}
+                                             "foglio_di_calcolo", "docx", "pdf")}
     else:
         last = previous.get("ultimo_successo")
     return last if last and (out / (last.get("html") or "")).is_file() else None
