@@ -36,10 +36,15 @@ DOCX_SUFFIX = ".docx"
 LANGUAGE = "it-IT"
 PAGE_MM, MARGIN_MM = (210, 297), 20
 TEXT_WIDTH_MM = PAGE_MM[0] - 2 * MARGIN_MM
+LANDSCAPE_TEXT_WIDTH_MM = PAGE_MM[1] - 2 * MARGIN_MM
 WIDE_COLUMNS = 7  # as present.display.WIDE_COLUMNS: a wider table gets a smaller font
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
-_SKIPPED_CLASSES = {"salta", "scarica", "indice"}
+# what a browser needs only; the verdict's word read by screen readers (the symbol beside it and the legend say it)
+_SKIPPED_CLASSES = {"salta", "scarica", "indice", "pz-verdetto-sr"}
+#: the tint of a verdict cell of the overview, as the page's stylesheet gives it (a supplement to the symbol)
+VERDICT_SHADING = {"pz-verdetto-superiore": "A9CCE3", "pz-verdetto-inferiore": "F4B183",
+                   "pz-verdetto-simile": "FBF1B5", "pz-verdetto-non-valutato": "E8E8E8"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 4, "h6": 4}
 _IMAGE = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)\Z")
 
@@ -214,6 +219,9 @@ class _Writer:
         if not rows:
             return
         width = max(sum(int(c.get("colspan") or 1) for c in row if c.tag in ("th", "td")) for row in rows)
+        wide = width > WIDE_COLUMNS
+        if wide:  # as on the printed page: a landscape page of its own
+            self._orientation(landscape=True)
         caption = element.find("caption")
         self.tables += 1
         label = self.document.add_paragraph(style="Caption")
@@ -222,21 +230,39 @@ class _Writer:
             self.inline(label, caption)
         label.paragraph_format.keep_with_next = True
         table = self.document.add_table(rows=len(rows), cols=width)
-        table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
-        size = Pt(7.5 if width > WIDE_COLUMNS else 9)
+        table.style, table.alignment, table.autofit = "Table Grid", WD_TABLE_ALIGNMENT.CENTER, False
+        size = Pt(7.5 if wide else 9)
+        widths = _column_widths(rows, width, LANDSCAPE_TEXT_WIDTH_MM if wide else TEXT_WIDTH_MM)
+        for column, value in zip(table.columns, widths):
+            column.width = value
         for r, row in enumerate(rows):
             header = row.getparent().tag == "thead"
             if header:
                 _repeat_header(table.rows[r])
             cells = [c for c in row if c.tag in ("th", "td")]
             for c, source in enumerate(cells[:width]):
-                paragraph = table.cell(r, c).paragraphs[0]
+                cell = table.cell(r, c)
+                cell.width = widths[c]
+                _shade(cell, source)
+                paragraph = cell.paragraphs[0]
                 self.inline(paragraph, source, bold=source.tag == "th" and header)
                 numeric = source.tag == "td" and "testo" not in _classes(source)
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if numeric and not header else None
                 for run in paragraph.runs:
                     run.font.size = size
         self.document.add_paragraph()
+        if wide:
+            self._orientation(landscape=False)
+
+    def _orientation(self, *, landscape: bool) -> None:
+        """Start a new page in landscape (for a wide table) or back in portrait."""
+        from docx.enum.section import WD_ORIENT, WD_SECTION
+        from docx.shared import Mm
+
+        section = self.document.add_section(WD_SECTION.NEW_PAGE)
+        long_side, short_side = Mm(PAGE_MM[1]), Mm(PAGE_MM[0])
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
 
     def _image(self, element, paragraph=None) -> None:
         """The page's embedded PNG, at most the text's width, its alt text as the picture's description."""
@@ -252,6 +278,36 @@ class _Writer:
         alt = _SPACES.sub(" ", _clean(element.get("alt") or "")).strip()
         shape._inline.docPr.set("descr", alt)
         shape._inline.docPr.set("title", "")
+
+
+def _shade(cell, source) -> None:
+    """The page's tint of a verdict cell (the overview), as the cell's shading."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    fill = next((VERDICT_SHADING[c] for c in _classes(source) if c in VERDICT_SHADING), None)
+    if fill:
+        shading = OxmlElement("w:shd")
+        shading.set(qn("w:val"), "clear")
+        shading.set(qn("w:color"), "auto")
+        shading.set(qn("w:fill"), fill)
+        cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _column_widths(rows: list, width: int, text_mm: float) -> list:
+    """Column widths sharing the text's width by the longest word and text of each column (Word and LibreOffice
+    otherwise give every column the same width, and a long name wraps letter by letter)."""
+    from docx.shared import Mm
+
+    longest = [4.0] * width
+    for row in rows:
+        for c, cell in enumerate(x for x in row if x.tag in ("th", "td")):
+            if c < width:
+                text = _SPACES.sub(" ", cell.text_content()).strip()
+                word = max((len(w) for w in text.split()), default=0)
+                longest[c] = max(longest[c], word + 1.0, min(len(text), 28) * 0.6)
+    total = sum(longest)
+    return [Mm(text_mm * value / total) for value in longest]
 
 
 def _repeat_header(row) -> None:
