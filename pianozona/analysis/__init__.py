@@ -10,6 +10,10 @@ Modules:
   - `benchmarking`: better, similar or worse than a comparator;
   - `poisson`: Poisson limits and tails of a count (exact, Byar);
   - `arguments`: how every statistic reads and checks its arguments;
+- `definitions`: the dictionary of definitions, one registry of every indicator the suite shows (name, definition,
+  numerator, denominator, sources, methods, protection, update frequency), whose names the reports' headers use,
+  with `definitions_methods` (intervals, comparisons and the protection rule in Italian, from the code's constants)
+  and `glossary` (the dictionary as a document: the published page and each spreadsheet's sheet "Definizioni");
 - `indicators`: demographic indicators, coverage and spending per resident;
 - `needs`: the needs analysis of one target area, protected once for publishing (`analyse`);
 - `services`: users per service of an area (protected with the area's table), spending per service, service presence;
@@ -33,7 +37,8 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "memo", "naming",
+__all__ = ["arguments", "benchmarking", "budget", "change", "definitions", "definitions_methods", "funnel", "glossary",
+           "indicators", "intervals", "memo", "naming",
            "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
            "standardisation", "stats", "summary", "territory", "trend", "verification"]
 

@@ -59,7 +59,7 @@ def page_to_docx(page: str | os.PathLike, target: str | os.PathLike) -> Path:
 
     page, target = Path(page), Path(target)
     try:
-        tree = lxml.html.fromstring(page.read_bytes())
+        tree = lxml.html.fromstring(page.read_text(encoding="utf-8"))  # pages are UTF-8, whatever they declare
     except (OSError, ValueError) as exc:
         raise WordError(f"documento Word di {page.name} non prodotto: pagina illeggibile ({exc})") from None
     document = _new_document(tree)

@@ -297,9 +297,9 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     manifest = _upgraded(read_json(plan.out_dir / MANIFEST))
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
+    asked = [kind for kind, wanted in (("pdf", o.chromium), ("docx", o.docx)) if wanted]  # rerun if not there yet
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))  # PDF asked, none yet
-            or (o.docx and not manifest_entries(manifest).get(j.name, {}).get("docx"))]
+            or not all(manifest_entries(manifest).get(j.name, {}).get(kind) for kind in asked)]
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
     return _Batch(plan, manifest, keys, todo, results, lock, f"{plan.district.codice}/" if several else "")
 
@@ -373,9 +373,8 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None, d
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
                     previous_report=previous, version=package_fingerprint()["versione"] or "")
-    return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
-            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium,
-            "docx": docx, "aree": plan.district.aree}
+    return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook), "parameters": parameters,
+            "page": page, "work": str(work), "metrics": metrics, "pdf": chromium, "docx": docx, "aree": plan.district.aree}
 
 
 def _result(job: Job, outcome: dict) -> JobResult:

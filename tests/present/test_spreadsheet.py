@@ -103,3 +103,20 @@ def test_sheet_names_are_valid_short_and_unique():
 
 def test_number_shows_its_text():
     assert str(Number(1234.5, 1, "1.234,5")) == "1.234,5"
+
+
+def test_the_sheet_definizioni_defines_the_indicators_the_report_showed(record, tmp_path):
+    frame = pd.DataFrame({"comune": ["A"], "anno": [2023], "utenti": [40], "copertura": [12.34]})
+    show.table(frame, caption="Copertura", labels={"comune": "Comune", "anno": "Anno", "utenti": "Utenti dei servizi",
+                                                    "copertura": "Copertura per 1.000"})
+    show.table(pd.DataFrame({"fonte": ["FNPS"], "2023": [1000.0]}), caption="Entrate", indicators=["entrate"])
+    tables = read_tables(record)
+    assert tables[0]["keys"] == ["comune", "anno", "utenti", "copertura"] and tables[1]["indicators"] == ["entrate"]
+    book = load_workbook(write_workbook(tables, tmp_path / "r.xlsx", areas=[("anziani", "Anziani", "65 e oltre")]))
+    assert book.sheetnames[-1] == spreadsheet.DEFINITIONS_SHEET
+    values = [[c.value for c in row] for row in book[spreadsheet.DEFINITIONS_SHEET].iter_rows()]
+    assert values[0][:3] == ["Indicatore", "Gruppo", "Definizione"]
+    names = [row[0] for row in values[1:4]]
+    assert names == ["Utenti dei servizi", "Copertura per 1.000", "Entrate per fonte (euro)"]
+    assert ["Anziani", "Anziani", "65 e oltre"] == values[next(i for i, r in enumerate(values) if r[0] == "Anziani")][:3]
+    assert any(row[0] == "< 5" for row in values) and any("Soppressione primaria" in str(row[0]) for row in values)
