@@ -115,3 +115,21 @@ def test_summary_prints_italian_numbers():
     assert "102.860 residenti al 1° gennaio 2023" in result.output
     assert "70.636" in result.output
     assert "DIMOSTRATIVI" in result.output
+
+
+def test_run_writes_word_documents_unless_told_not_to(monkeypatch):
+    import pianozona.publish.runner as runner
+
+    asked = []
+
+    class Done:
+        exit_code = 0
+
+        def summary(self):
+            return "fatto"
+
+    monkeypatch.setattr(runner, "run_reports", lambda *args, **options: asked.append(options["docx"]) or Done())
+    for flags in ([], ["--no-docx"], ["--docx"]):
+        result = CliRunner().invoke(main, ["run", "--distretto", "pavia", *flags])
+        assert result.exit_code == 0, result.output
+    assert asked == [True, False, True]

@@ -62,6 +62,12 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     assert 'href="panoramica.xlsx"' in index and 'href="../2022/index.html"' in index
     assert "Utenti: <span class=\"valore\">&lt; 5</span>" in index
     assert 'href="panoramica.xlsx"' in (out / "panoramica.html").read_text(encoding="utf-8")
+    # the Word document of every report, linked from its page and the index; the dictionary beside them
+    assert manifest["panoramica"]["docx"] == "panoramica.docx" and (out / "panoramica.docx").is_file()
+    assert 'href="panoramica.docx"' in index and 'href="panoramica.docx"' in (out / "panoramica.html").read_text(
+        encoding="utf-8")
+    assert (out / "dizionario.html").is_file() and 'href="dizionario.html"' in index
+    assert "Definizioni" in book.sheetnames
 
 
 def test_pdf_support_says_how_to_get_chromium_when_it_is_missing(monkeypatch, capsys):
