@@ -85,7 +85,7 @@ def open_page(browser):
 
 
 #: pages that are tables only: the index and the mayors' overview (a table coloured by verdict, no chart)
-TABLE_PAGES = ("index.html", "quadro_sindaci.html")
+TABLE_PAGES = ("index.html", "quadro_sindaci.html", "dizionario.html")  # pages without a chart
 
 
 def assert_offline_page(view: OfflinePage, name: str) -> None:

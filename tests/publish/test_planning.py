@@ -133,3 +133,13 @@ def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
     with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
         plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+
+
+def test_the_plan_knows_the_districts_own_areas_for_its_dictionary(tmp_path, pavia_copy):
+    """The dictionary's population at risk is the district's (distretto.yml may move an area's band), not a copy."""
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\naree:\n  anziani:\n    eta_min: 75\n", encoding="utf-8")
+    areas = dict((code, (label, text)) for code, label, text in planning.district_info(pavia_copy, tmp_path).aree)
+    assert list(areas) == ["anziani", "minori", "disabili", "immigrazione", "poverta", "dipendenze", "salute_mentale"]
+    assert areas["anziani"] == ("Anziani", "residenti di 75 anni e oltre")
+    assert areas["minori"] == ("Minori e famiglia", "residenti di 0-17 anni")
