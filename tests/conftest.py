@@ -1,14 +1,25 @@
-"""Shared fixtures: a private copy of the bundled Pavia district that a test may break."""
+"""Shared fixtures: a private copy of the bundled Pavia district that a test may break.
+
+Every test (and every kernel a test starts, which inherits the environment) draws the complements
+of secondary suppression with one fixed secret: results do not depend on the machine, and no test
+writes a secret into the bundled data folders or the user's state folder.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from pianozona.privacy import SECRET_ENV_VAR
+
 ROOT = Path(__file__).resolve().parent.parent
 PAVIA = ROOT / "data" / "pavia"
+#: The secret of every test run (hex): see `pianozona.privacy.keying`.
+TEST_SECRET = "7e57" * 16
+os.environ[SECRET_ENV_VAR] = TEST_SECRET
 
 
 @pytest.fixture

@@ -171,11 +171,11 @@ def test_real_index_links_every_report(real_reports, open_page):
 
 
 def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
-    """Counts 1-4 never reach a page: the salute mentale table shows '< 5' instead."""
+    """Counts 1-4 never reach a page: the salute mentale table shows 'n.d.' instead."""
     page = open_page(real_reports / "bisogni_area_salute_mentale.html").page
     cells = page.evaluate("[...document.querySelectorAll('table')].flatMap(t => [...t.rows].slice(1)"
                           ".map(r => r.cells[1] ? r.cells[1].innerText.trim() : ''))")
-    assert "< 5" in cells
+    assert "n.d." in cells and "< 5" not in cells
     assert not any(c in ("1", "2", "3", "4") for c in cells)
 
 
@@ -187,7 +187,7 @@ def test_the_smallest_comune_reads_what_is_shown_and_what_is_not(real_reports, o
     users = page.evaluate("[...document.querySelectorAll('table')].filter(t => t.caption && t.caption.innerText"
                           ".startsWith('Popolazione a rischio, utenti')).flatMap(t => [...t.rows].slice(1)"
                           ".map(r => r.cells[2].innerText.trim()))")
-    assert len(users) == 7 and "< 5" in users and not any(c in ("1", "2", "3", "4") for c in users)
+    assert len(users) == 7 and "n.d." in users and not any(c in ("1", "2", "3", "4") for c in users)
     alt = page.evaluate("[...document.images].map(i => i.alt).join(' ')")
     assert "non pubblicato" in alt  # the spine chart's text alternative says it too
     index = open_page(real_reports / "index.html").page

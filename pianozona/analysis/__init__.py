@@ -15,7 +15,8 @@ Modules:
   with `definitions_methods` (intervals, comparisons and the protection rule in Italian, from the code's constants)
   and `glossary` (the dictionary as a document: the published page and each spreadsheet's sheet "Definizioni");
 - `indicators`: demographic indicators, coverage and spending per resident;
-- `needs`: the needs analysis of one target area, protected once for publishing (`analyse`);
+- `protection`: the district's one protection: every area and year, comuni and services together, and the objectives that count people (`protect_district`, `audit`);
+- `needs`: the needs analysis of one target area, read from the district's protection (`analyse`);
 - `services`: users per service of an area (protected with the area's table), spending per service, service presence;
 - `change`: the change of a rate between two years, with the exact conditional test of two Poisson rates;
 - `naming`: name at most a few units in a sentence and count the rest ("A, B, C e altri 12 comuni");
@@ -39,7 +40,7 @@ import importlib
 
 __all__ = ["arguments", "benchmarking", "budget", "change", "definitions", "definitions_methods", "funnel", "glossary",
            "indicators", "intervals", "memo", "naming",
-           "needs", "overview", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
+           "needs", "overview", "protection", "poisson", "profile", "profile_text", "progress", "rug", "services", "shortlist",
            "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 

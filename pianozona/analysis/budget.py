@@ -13,7 +13,7 @@ from pianozona.data.datasets import District
 from pianozona.analysis.indicators import spesa_pro_capite
 from pianozona.data.schema import FONTI_FINANZIAMENTO
 
-FLAGS = needs.FLAGS  # the suppression flags of the users column
+FLAGS = needs.FLAGS  # the suppression flag of the users column
 
 
 AREA_LABELS = {"etichetta": "Area", **definitions.nomi(["importo_euro", "spesa_per_residente", "utenti", "spesa_per_utente"]),
@@ -57,7 +57,6 @@ def spending_by_area(district: District, year: int, *, publish: bool | None = No
     out = now[["importo_euro", "spesa_per_residente"]].copy()
     out = out.join(_users(district, year, publish))
     out[FLAGS[0]] = out[FLAGS[0]].fillna(False).astype(bool)
-    out[FLAGS[1]] = out[FLAGS[1]].fillna("")
     out["spesa_per_utente"] = (out["importo_euro"] / out["utenti"]).where(out["utenti"] > 0)
     out["variazione_pct"] = (out["importo_euro"] / before["importo_euro"].reindex(out.index) - 1) * 100
     out = out.reindex([a for a in district.aree if a in out.index])

@@ -4,7 +4,7 @@ Each text is written once, here, from the constants of the code that does the wo
 dictionary says what `pianozona.analysis.stats` and `pianozona.privacy` do: the exact-Poisson
 threshold (`poisson.EXACT_BELOW`), the funnel limits (`funnel.FUNNEL_TAILS`), the trend test
 (`trend.TREND_POINTS`, `trend.TREND_CHI2_THRESHOLD`), the threshold and the markers of
-protection (`privacy.DEFAULT_THRESHOLD`, `privacy.primary_marker`, `privacy.SECONDARY_MARKER`) and
+protection (`privacy.DEFAULT_THRESHOLD`, `privacy.MARKER`) and
 the legend every protected table prints (`privacy.suppression_legend`).
 
 `protection_rule` is the one Italian statement of the rule of `pianozona.privacy` (its module
@@ -74,37 +74,37 @@ METODI_CONFRONTO = MappingProxyType({
 
 
 def marker_meanings() -> tuple[tuple[str, str], ...]:
-    """(marker, meaning) of the markers a published table may show, in the words of `privacy.suppression_legend`."""
-    legend = privacy.suppression_legend()
-    primary, secondary = f"«{privacy.primary_marker()}»: ", f"«{privacy.SECONDARY_MARKER}»: "
-    first, _, second = legend.partition(secondary)
-    return ((privacy.primary_marker(), first.removeprefix(primary).strip()),
-            (privacy.SECONDARY_MARKER, second.strip() + " Lo stesso segno indica anche un dato non disponibile "
-                                                        "(ad esempio un anno senza dati)."))
+    """(marker, meaning) of the marker a published table may show, in the words of `privacy.suppression_legend`."""
+    legend = privacy.suppression_legend().removeprefix(f"«{privacy.MARKER}»: ")
+    return ((privacy.MARKER, legend + " Lo stesso segno indica anche un dato non disponibile (ad esempio un anno "
+                                      "senza dati)."),)
 
 
 def protection_rule() -> tuple[str, ...]:
     """The protection of small numbers (`pianozona.privacy`), in Italian, one sentence a paragraph."""
-    threshold = privacy.DEFAULT_THRESHOLD
+    threshold, marker = privacy.DEFAULT_THRESHOLD, privacy.MARKER
     return (
         "Ogni numero pubblicato che deriva da un conteggio (utenti dei servizi, persone in carico, valori degli "
         "obiettivi che contano persone o ciò che ricevono) passa da un'unica protezione prima di entrare in una "
         "pagina, in un foglio di calcolo, in un documento Word, in un grafico o in una frase.",
-        f"Soppressione primaria: un conteggio da 1 a {threshold} non è mostrato e compare come "
-        f"«{privacy.primary_marker(threshold)}». Lo zero resta zero.",
-        f"Soppressione secondaria: dove un totale pubblicato permetterebbe di ricalcolare un valore nascosto, "
-        f"altre celle sono nascoste e compaiono come «{privacy.SECONDARY_MARKER}»; si scelgono i valori più piccoli "
-        f"non nulli, e ogni valore nascosto deve poter assumere almeno due valori interi anche per chi conosce "
-        f"questo metodo e legge tutti i documenti pubblicati.",
+        f"Soppressione primaria: un conteggio da 1 a {threshold} non è mostrato. Lo zero resta zero.",
+        f"Un solo segno: ogni valore nascosto compare come «{marker}», che sia un numero piccolo o un valore nascosto "
+        "per proteggerne un altro; il segno dice soltanto che il valore è almeno 1.",
+        f"Soppressione secondaria: dove i totali e gli altri valori pubblicati permetterebbero di ricalcolare un "
+        f"valore nascosto, o di restringerlo, altre celle sono nascoste. Per chi conosce questo metodo e legge tutti "
+        f"i documenti pubblicati, un numero piccolo nascosto deve poter valere ancora ognuno dei valori da 1 a "
+        f"{threshold}, e ogni altro valore nascosto almeno {threshold} valori interi diversi. Le celle da nascondere "
+        "in più sono scelte tra le più piccole con un'estrazione fissata da una chiave segreta conservata con i dati "
+        "dell'ufficio: la scelta non dice nulla sui valori nascosti, e gli stessi dati nascondono sempre le stesse "
+        "celle.",
         "Valori derivati: tassi, intervalli, percentuali, verdetti, variazioni e spesa per utente calcolati su un "
         "conteggio nascosto sono nascosti con lui; un comune con il valore nascosto è «non confrontabile» in tutti i "
         "documenti, non è nominato né contato tra i comuni sopra o sotto il distretto, non è disegnato nei grafici.",
-        "Le stesse celle sono nascoste in tutti i documenti del distretto, perché tutti partono dalla stessa tabella "
-        "protetta. Gli indicatori demografici ISTAT non contano utenti dei servizi e non sono soppressi.",
+        "Le stesse celle sono nascoste in tutti i documenti del distretto, perché tutti partono dalla stessa "
+        "protezione. Gli indicatori demografici ISTAT non contano utenti dei servizi e non sono soppressi.",
     )
 
 
 def unpublished_note() -> str:
     """One line for a spreadsheet: the values are the published ones, already protected."""
-    return (f"I valori sono quelli pubblicati nel rapporto, già protetti: «{privacy.primary_marker()}» e "
-            f"«{privacy.SECONDARY_MARKER}» indicano valori non pubblicati.")
+    return f"I valori sono quelli pubblicati nel rapporto, già protetti: «{privacy.MARKER}» indica un valore non pubblicato."

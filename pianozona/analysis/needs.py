@@ -12,9 +12,10 @@ test or a planner in JupyterLab gets exactly the same numbers:
 * spending per user and per resident;
 * `synthesis(...)`: the "Sintesi" paragraph, written from these results.
 
-Protection at the analysis layer.  `analyse` first builds one table per area
-(every comune and the district total, for every year up to the analysed one)
-and passes it through `privacy.protect`; everything else (coverage per comune,
+Protection at the analysis layer.  `analyse` starts from the district's one
+protection (`protection.protect_district`: per area and year, every comune,
+the district total and the services, through `privacy.protect` together);
+everything else (coverage per comune,
 the district row, funnel positions, comparisons, the trend, spending per user,
 the Sintesi, the key figures) is computed from that protected table, never
 from the raw counts.  In publication mode (set by the report runner) a comune
@@ -39,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, definitions, memo, naming, services, stats
+from pianozona.analysis import change, definitions, memo, naming, stats
+from pianozona.analysis.protection import TOTAL_LABEL, area_tables, measure
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
 from pianozona.data.population import istat_download_hint
@@ -47,7 +49,6 @@ from pianozona.formatting import del_pct, num, pct
 from pianozona.analysis.indicators import copertura, spesa_pro_capite
 
 MULTIPLIER = 1000
-TOTAL_LABEL = "Totale distretto"
 NOT_COMPARABLE = "non confrontabile"
 COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune",
                    **definitions.nomi(["utenti", "popolazione_a_rischio", "copertura"]),
@@ -65,8 +66,7 @@ MEASURE_WORDS = {
                         "(tabella 'persone' dell'ufficio di piano)."},
 }
 _POSITION = {"migliore": "superiore", "peggiore": "inferiore", "simile": "simile", NOT_COMPARABLE: NOT_COMPARABLE}
-_DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti"}
-FLAGS = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]  # suppression flags of the count column
+FLAGS = ["utenti" + privacy.FLAG_SUFFIX]  # the suppression flag of the count column
 
 
 @dataclass(frozen=True)
@@ -106,39 +106,14 @@ class NeedsAnalysis:
         return len(self.trend_table) < stats.TREND_POINTS
 
 
-def measure(district: District, area: str) -> str:
-    """'persone' when the district gives distinct persons for `area`, else 'utenti'."""
-    persons = district.persone
-    if persons is not None and not persons.empty and (persons["area"] == area).any():
-        return "persone"
-    return "utenti"
-
-
 def protected_tables(district: District, area: str, years: list[int], *,
                      publish: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The area's table (comuni and district total) and its services table, protected together.
+    """The area's table (comuni and district total) and its services table for `years`, as published.
 
-    Comuni and services both add up to the district total of a year: one `privacy.protect` call with both
-    margins, so no hidden cell is recovered through the shared total (persons: services protected alone).
+    Cut from the district's one protection (`protection.protect_district`), so that every report
+    shows the same cells hidden.
     """
-    kind = measure(district, area)
-    comuni = copertura(district, area, anni=years, misura=kind)
-    whole = copertura(district, area, anni=years, livello="distretto", misura=kind)
-    whole = whole.drop(columns="territorio").assign(codice_comune="", comune=TOTAL_LABEL)
-    table = pd.concat([comuni, whole[comuni.columns]], ignore_index=True)
-    table = table.sort_values(["anno", "codice_comune"], kind="stable", ignore_index=True)
-    table = table.astype({"utenti": float, "popolazione_a_rischio": float})
-    rows = services.service_users(district, area, years).assign(area=area)
-    if kind == "persone":
-        area_table = privacy.protect(services.with_coverage(table), counts="utenti", derived=_DERIVED,
-                                     keys=["anno", "comune"], groups=["comune"], total_label=TOTAL_LABEL,
-                                     publish=publish)
-        return area_table, services.protect_alone(rows.drop(columns="area"), publish=publish)
-    joint = services.with_coverage(services.joint_table(table, rows, TOTAL_LABEL))
-    joint = privacy.protect(joint, counts="utenti", derived=_DERIVED, keys=["anno", "comune", "servizio"],
-                            groups=["comune", "servizio"],
-                            total_label={"comune": TOTAL_LABEL, "servizio": services.ALL_SERVICES}, publish=publish)
-    return services.split_joint(joint, TOTAL_LABEL)
+    return area_tables(district, area, years, publish=publish)
 
 
 def coverage_table(district: District, area: str, years: list[int], *, publish: bool | None = None) -> pd.DataFrame:
@@ -186,7 +161,6 @@ def _spending(district: District, area: str, year: int, totals: pd.DataFrame) ->
     users = totals[["anno", "utenti", *FLAGS]]
     spending = spending.merge(users, on="anno", how="left")
     spending["utenti" + privacy.FLAG_SUFFIX] = spending["utenti" + privacy.FLAG_SUFFIX].fillna(False).astype(bool)
-    spending["utenti" + privacy.KIND_SUFFIX] = spending["utenti" + privacy.KIND_SUFFIX].fillna("")
     with np.errstate(all="ignore"):
         per_user = spending["importo_euro"] / spending["utenti"]
     spending["spesa_per_utente"] = per_user.where(spending["utenti"] > 0)
@@ -299,7 +273,7 @@ def metrics(analysis: NeedsAnalysis) -> dict:
 
 
 def key_figures(analysis: NeedsAnalysis) -> dict[str, str]:
-    """The key figures as display text ("< 5"/"n.d." where a value is not published)."""
+    """The key figures as display text ("n.d." where a value is not published)."""
     m, d = metrics(analysis), analysis.district
     return {
         f"{analysis.words['header']} nel distretto": _count_text(d),
@@ -311,8 +285,7 @@ def key_figures(analysis: NeedsAnalysis) -> dict[str, str]:
 
 def _count_text(row: pd.Series) -> str:
     if row["utenti" + privacy.FLAG_SUFFIX]:
-        kind = row["utenti" + privacy.KIND_SUFFIX]
-        return privacy.SECONDARY_MARKER if kind == privacy.SECONDARY else privacy.primary_marker()
+        return privacy.MARKER
     return num(row["utenti"], 0)
 
 

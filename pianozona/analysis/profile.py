@@ -170,7 +170,7 @@ def _area_row(district: District, analysis: needs.NeedsAnalysis, name: str) -> d
     shared = needs.shareable_coverage(analysis)
     mine = shared[shared["comune"] == name].iloc[0]
     whole = shared[shared["comune"] == needs.TOTAL_LABEL].iloc[0]
-    flag, kind = needs.FLAGS
+    (flag,) = needs.FLAGS
     verdict, before, before_year = _change_row(analysis, name)
     spend = analysis.spending[analysis.spending["anno"] == analysis.year]["spesa_per_residente"]
     return {
@@ -178,10 +178,9 @@ def _area_row(district: District, analysis: needs.NeedsAnalysis, name: str) -> d
         "misura": analysis.measure, "conteggio": analysis.words["header"],
         "popolazione_a_rischio": float(mine["popolazione_a_rischio"]), "popolazione_descrizione": analysis.population_note,
         "utenti": float(mine["utenti"]),
-        flag: bool(mine[flag]), kind: str(mine[kind]),
+        flag: bool(mine[flag]),
         "copertura": float(mine["copertura"]), "lower": float(mine["lower"]), "upper": float(mine["upper"]),
         "utenti_distretto": float(whole["utenti"]), "utenti_distretto" + privacy.FLAG_SUFFIX: bool(whole[flag]),
-        "utenti_distretto" + privacy.KIND_SUFFIX: str(whole[kind]),
         "copertura_distretto": float(whole["copertura"]), "confronto": str(mine["confronto"]),
         "anno_precedente": before_year, "copertura_precedente": before, "variazione": verdict,
         "spesa_per_residente_distretto": float(spend.iloc[0]) if not spend.empty else np.nan,

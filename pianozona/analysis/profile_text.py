@@ -2,7 +2,7 @@
 
 Written only from a `profile.ComuneProfile`, whose area figures come from the protected
 `needs.analyse` tables: a hidden value is never stated, nor bounded beyond its marker
-("< 5"), nor differenced, nor ranked.  The text names the areas whose value is not shown
+("n.d."), nor differenced, nor ranked.  The text names the areas whose value is not shown
 and says why, in the words of `privacy.suppression_legend`; it never says "the highest" or
 "the lowest" of the district, since the true extreme could be a hidden comune.
 """
@@ -31,7 +31,7 @@ DEMOGRAPHY_PHRASES = {
 #: Columns of the areas table as the profile shows it (with the count's suppression flags).
 AREA_COLUMNS = ["etichetta", "popolazione_a_rischio", "utenti", "copertura", "lower", "upper", "copertura_distretto",
                 "confronto", "copertura_precedente", "variazione", "spesa_per_residente_distretto",
-                "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
+                "utenti" + privacy.FLAG_SUFFIX]
 #: The two halves of `AREA_COLUMNS` the page shows as two tables (one table would not fit a page's width).
 COVERAGE_COLUMNS = ["etichetta", "popolazione_a_rischio", "utenti", "copertura", "lower", "upper"]
 COMPARISON_COLUMNS = ["etichetta", "utenti", "copertura", "copertura_distretto", "confronto", "copertura_precedente",
@@ -125,46 +125,34 @@ def _changes(areas: pd.DataFrame) -> str | None:
     return text
 
 
-def _reason(kind: str, words: str, threshold: int) -> str:
-    """Why a count is not shown, in the words of `privacy.suppression_legend`."""
-    if kind == privacy.SECONDARY:
-        return (f"«{privacy.SECONDARY_MARKER}»: {words.lower()} non pubblicati perché, insieme ai totali, "
-                "permetterebbero di ricalcolare un valore riservato")
-    return (f"«{privacy.primary_marker(threshold)}»: meno di {threshold + 1} {words.lower()}, non pubblicati per "
-            "tutelare la riservatezza delle persone")
+def _reason(words: str) -> str:
+    """Why a count is not shown, in the words of `privacy.suppression_legend` (one reason for every hidden value)."""
+    return (f"«{privacy.MARKER}»: {words.lower()} non pubblicati per tutelare la riservatezza (un numero piccolo, "
+            "o un valore che con i totali permetterebbe di ricalcolarne uno)")
 
 
 def hidden_notes(profile: ComuneProfile) -> list[str]:
     """One sentence per area whose value (of the comune or of the district) is not published, saying why."""
     notes = []
-    flag, kind = "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX
+    flag = "utenti" + privacy.FLAG_SUFFIX
     for row in profile.areas.to_dict("records"):
         if row[flag]:
-            notes.append(f"{row['etichetta']} — {_reason(row[kind], row['conteggio'], profile.threshold)}: "
+            notes.append(f"{row['etichetta']} — {_reason(row['conteggio'])}: "
                          "la copertura del comune, il suo intervallo, il confronto con il distretto e la variazione "
                          "sull'anno precedente non sono mostrati.")
         elif row["utenti_distretto" + privacy.FLAG_SUFFIX]:
-            reason = _reason(row["utenti_distretto" + privacy.KIND_SUFFIX], row["conteggio"], profile.threshold)
-            notes.append(f"{row['etichetta']} — totale del distretto {reason}: il confronto del comune con il "
-                         "distretto non è mostrato.")
+            notes.append(f"{row['etichetta']} — totale del distretto {_reason(row['conteggio'])}: "
+                         "il confronto del comune con il distretto non è mostrato.")
     return notes
 
 
 def _hidden_sentence(profile: ComuneProfile) -> str | None:
-    flag, kind = "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX
+    flag = "utenti" + privacy.FLAG_SUFFIX
     hidden = profile.areas[profile.areas[flag]]
     if hidden.empty:
         return None
-    primary = hidden.loc[hidden[kind] != privacy.SECONDARY, "etichetta"].tolist()
-    secondary = hidden.loc[hidden[kind] == privacy.SECONDARY, "etichetta"].tolist()
-    parts = []
-    if primary:
-        parts.append(f"{_in_areas(primary)} perché i numeri sono troppo piccoli (meno di {profile.threshold + 1}: "
-                     "non pubblicati per tutelare la riservatezza)")
-    if secondary:
-        parts.append(f"{_in_areas(secondary)} perché, insieme ai totali, permetterebbero di ricalcolare un valore "
-                     "riservato")
-    return (f"Non sono mostrati i valori del comune {' e '.join(parts)}: per "
+    return (f"Non sono mostrati i valori del comune {_in_areas(hidden['etichetta'].tolist())} per tutelare la "
+            f"riservatezza (numeri troppo piccoli, o valori che con i totali permetterebbero di ricalcolarli): per "
             f"{'questa area' if len(hidden) == 1 else 'queste aree'} copertura e confronti non sono pubblicati "
             "(si veda la sezione «Valori non pubblicati»).")
 
@@ -203,8 +191,7 @@ def key_figures(profile: ComuneProfile) -> dict[str, str]:
 
 def area_table(profile: ComuneProfile, columns: list[str] | None = None) -> pd.DataFrame:
     """The areas of the profile as shown (`columns`, default `AREA_COLUMNS`), still protected: the flags make the markers."""
-    flags = ["utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX]
-    wanted = list(dict.fromkeys([*(columns or AREA_COLUMNS), *flags]))
+    wanted = list(dict.fromkeys([*(columns or AREA_COLUMNS), "utenti" + privacy.FLAG_SUFFIX]))
     table = profile.areas[wanted].copy()
     table.attrs = dict(profile.areas.attrs)
     return table

@@ -41,7 +41,7 @@ def _demography_rows(district: District, year: int) -> list[dict]:
         rows.append({"codice_comune": "", "comune": needs.TOTAL_LABEL, "codice_indicatore": key,
                      "indicatore": ETICHETTE[key], "valore": float(whole[key].iloc[0]) if not whole.empty else np.nan})
     for row in rows:
-        row.update(soppressione="", verdetto=NOT_ASSESSED, decimali=0 if row["codice_indicatore"] == "popolazione" else 1)
+        row.update(soppressione=False, verdetto=NOT_ASSESSED, decimali=0 if row["codice_indicatore"] == "popolazione" else 1)
     return rows
 
 
@@ -50,14 +50,14 @@ def _coverage_rows(district: District, analysis: needs.NeedsAnalysis) -> list[di
     label = coverage_label(district, analysis.area)
     shared = needs.shareable_coverage(analysis)
     codes = dict(zip(district.comuni["comune"], district.comuni["codice_comune"]))
-    flag, kind = needs.FLAGS
+    (flag,) = needs.FLAGS
     rows = []
     for row in shared.to_dict("records"):
         total = row["comune"] == needs.TOTAL_LABEL
         rows.append({"codice_comune": "" if total else codes[row["comune"]], "comune": row["comune"],
                      "codice_indicatore": f"copertura_{analysis.area}", "indicatore": label,
                      "valore": np.nan if row[flag] else float(row["copertura"]),
-                     "soppressione": str(row[kind]) if row[flag] else "",
+                     "soppressione": bool(row[flag]),
                      "verdetto": NOT_ASSESSED if total else str(row["confronto"]), "decimali": 1})
     return rows
 
@@ -66,7 +66,7 @@ def _coverage_rows(district: District, analysis: needs.NeedsAnalysis) -> list[di
 def overview(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """Comuni x indicators in `year`, long: one row per comune (then the district total) and indicator.
 
-    Columns `COLUMNS`: valore is NaN where hidden, soppressione ``""``, ``"primaria"`` or ``"secondaria"``,
+    Columns `COLUMNS`: valore is NaN where hidden, soppressione True there (False elsewhere),
     verdetto one of `VERDICTS` (the district total and demographic indicators: "non valutato").
     `publish` as in `needs.analyse`.
     """
@@ -102,7 +102,7 @@ def summary(table: pd.DataFrame) -> str:
     if cells == 0:
         return "Il quadro non contiene indicatori di copertura dei servizi."
     above, below = int(counts["superiore"].sum()), int(counts["inferiore"].sum())
-    hidden = int((_coverage_cells(table)["soppressione"] != "").sum())
+    hidden = int(_coverage_cells(table)["soppressione"].astype(bool).sum())
     text = (f"Il quadro confronta la copertura di {len(table.loc[table['comune'] != needs.TOTAL_LABEL, 'comune'].unique())} "
             f"comuni con quella del distretto in {len(counts)} aree ({cells} confronti): {above} "
             f"{'è significativamente superiore' if above == 1 else 'sono significativamente superiori'}, "
@@ -114,7 +114,7 @@ def summary(table: pd.DataFrame) -> str:
         text += f" Le differenze significative riguardano: {'; '.join(moved)}."
     if hidden:
         text += (f" {hidden} {'valore non è pubblicato' if hidden == 1 else 'valori non sono pubblicati'} per tutelare "
-                 f"la riservatezza («{privacy.primary_marker()}» e «{privacy.SECONDARY_MARKER}» nella tabella) e "
+                 f"la riservatezza («{privacy.MARKER}» nella tabella) e "
                  "non entrano nei confronti.")
     return text
 
@@ -125,7 +125,7 @@ def metrics(table: pd.DataFrame, year: int) -> dict:
     verdicts = cells["verdetto"].value_counts()
     return {"anno": int(year), "comuni": int(cells["comune"].nunique()), "confronti": int(len(cells)),
             "superiori": int(verdicts.get("superiore", 0)), "inferiori": int(verdicts.get("inferiore", 0)),
-            "non_pubblicati": int((cells["soppressione"] != "").sum())}
+            "non_pubblicati": int(cells["soppressione"].astype(bool).sum())}
 
 
 def key_figures(table: pd.DataFrame, year: int) -> dict[str, str]:

@@ -4,11 +4,12 @@ Users per service.  `service_users` sums the `utenti` table over the comuni of
 the district: one row per year and service of the area, the area's total as
 the row `ALL_SERVICES`.  These rows share their total with the table of the
 comuni (both add up to the district's users of the area in the year), so
-`needs.protected_tables` passes the two together through `privacy.protect`
+`protection.protect_district` passes the two together through `privacy.protect`
 in one call with both margins (`joint_table`, `split_joint`): a service
 hidden in one table cannot be recovered through the total of the other.  When
 the area counts distinct persons (`persone`) the comuni table does not add up
 to the services, and the services are protected on their own (`protect_alone`).
+`pianozona.analysis.protection` makes those calls, once per district, area and year.
 What is counted: "utenti del servizio"; a person using two services counts
 twice, so the services are not persons.
 
@@ -75,12 +76,17 @@ def split_joint(protected: pd.DataFrame, total_label: str) -> tuple[pd.DataFrame
     return area, rows
 
 
-def protect_alone(services: pd.DataFrame, *, publish: bool | None = None) -> pd.DataFrame:
-    """Services with their own total per year (ALL_SERVICES), through `privacy.protect` (when persons are counted)."""
+def protect_alone(services: pd.DataFrame, *, publish: bool | None = None,
+                  secret: bytes | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Services with their own total per year (ALL_SERVICES), through `privacy.protect` (when persons are counted).
+
+    Returns the protected table and the true counts of its rows, in order.
+    """
     totals = services.groupby(["anno", "popolazione_a_rischio", "anno_popolazione"], as_index=False)["utenti"].sum()
     table = pd.concat([services, totals.assign(servizio=ALL_SERVICES)[services.columns]], ignore_index=True)
-    return privacy.protect(with_coverage(table), counts="utenti", derived=_DERIVED, keys=["anno", "servizio"],
-                           groups=["servizio"], total_label=ALL_SERVICES, publish=publish)
+    protected = privacy.protect(with_coverage(table), counts="utenti", derived=_DERIVED, keys=["anno", "servizio"],
+                                groups=["servizio"], total_label=ALL_SERVICES, publish=publish, secret=secret)
+    return protected, table["utenti"].to_numpy(float)
 
 
 def with_coverage(table: pd.DataFrame) -> pd.DataFrame:
@@ -96,10 +102,10 @@ def service_change(services: pd.DataFrame, year: int) -> pd.DataFrame:
     From the protected services table: a service hidden in either year has no
     change and the verdict 'non confrontabile'.  Columns servizio,
     utenti_precedente, utenti (each with its flag columns, so that
-    `display.table` shows "< 5"/"n.d."), variazione, variazione_pct, verdetto;
+    `display.table` shows "n.d."), variazione, variazione_pct, verdetto;
     attrs say which columns derive from the counts.  Empty without an earlier year.
     """
-    flag, kind = "utenti" + privacy.FLAG_SUFFIX, "utenti" + privacy.KIND_SUFFIX
+    flag = "utenti" + privacy.FLAG_SUFFIX
     test = change.coverage_change(services, year, label="servizio")
     if test.empty:
         return test
@@ -110,7 +116,6 @@ def service_change(services: pd.DataFrame, year: int) -> pd.DataFrame:
         rows = rows.reindex(out["servizio"])
         out[name] = rows["utenti"].to_numpy(float)
         out[name + privacy.FLAG_SUFFIX] = rows[flag].fillna(False).astype(bool).to_numpy()
-        out[name + privacy.KIND_SUFFIX] = rows[kind].fillna("").to_numpy()
     with np.errstate(all="ignore"):
         out["variazione"] = test["utenti"].to_numpy() - test["utenti_precedente"].to_numpy()
         out["variazione_pct"] = np.where(test["utenti_precedente"] > 0,
@@ -118,7 +123,7 @@ def service_change(services: pd.DataFrame, year: int) -> pd.DataFrame:
     out["verdetto"] = test["verdetto"].to_numpy()
     order = out["servizio"].eq(ALL_SERVICES)
     out = pd.concat([out[~order], out[order]], ignore_index=True)
-    out.attrs[privacy.ATTRS_KEY] = {"threshold": privacy.DEFAULT_THRESHOLD, "derived": {
+    out.attrs[privacy.ATTRS_KEY] = {"derived": {
         "variazione": ["utenti_precedente", "utenti"], "variazione_pct": ["utenti_precedente", "utenti"]}}
     out.attrs["anno_precedente"] = int(test["anno_precedente"].iloc[0])
     return out

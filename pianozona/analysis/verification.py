@@ -10,11 +10,14 @@ any.
 Which values are counts.  An objective's `unita` says what its values count;
 every unit except money, percentages and rates (`NON_COUNT_UNITS`) is taken
 as a count of people or of what they receive (persone, ragazzi, accessi,
-prestiti ...), so a value from 1 to `privacy.DEFAULT_THRESHOLD` is hidden in a
-shared report.  With a hidden value or baseline go the status (`non
-pubblicato`) and every number computed from it: the variation, the share of
-the way, the expected value and the gap (any one of them, with the baseline
-and the target, would give the hidden value back).
+prestiti ...).  Such a value is protected with the district's counts
+(`protection.objective_hidden`): hidden when it is from 1 to
+`privacy.DEFAULT_THRESHOLD`, when the objective names a service (`servizio`)
+whose count is hidden that year, or when it equals a count hidden that year.
+With a hidden value or baseline go the status (`non pubblicato`) and every
+number computed from it: the variation, the share of the way, the expected
+value and the gap (any one of them, with the baseline and the target, would
+give the hidden value back).
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import pandas as pd
 
 from pianozona import privacy
 from pianozona.analysis import definitions
+from pianozona.analysis.protection import objective_hidden
 from pianozona.data.areas import AREE
 from pianozona.analysis.progress import STATUSES, expected_value, progress, status
 from pianozona.data.datasets import District
 
 __all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_LABELS", "STATUSES",
            "expected_value", "history", "history_note", "history_sources", "history_title", "history_years",
-           "is_count", "metrics", "objectives_table", "progress_view", "small_count", "status"]
+           "is_count", "metrics", "objectives_table", "progress_view", "status"]
 
 NON_COUNT_UNITS = frozenset({"euro", "€", "%", "percentuale", "per cento", "per mille", "tasso", "indice",
                              "rapporto", "giorni", "ore", "mesi", "anni"})
@@ -53,19 +57,18 @@ def is_count(unita: pd.Series) -> np.ndarray:
     return (~text.isin(NON_COUNT_UNITS) & ~text.str.contains("euro|%", regex=True)).to_numpy()
 
 
-def small_count(values: pd.Series, counts: np.ndarray, publish: bool | None = None) -> np.ndarray:
-    """True where a value must be hidden in a shared report: a count from 1 to the threshold, when publishing."""
-    if not (bool(publish) or privacy.is_publish_mode()):
-        return np.zeros(len(values), dtype=bool)
-    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        return counts & (v >= 1) & (v <= privacy.DEFAULT_THRESHOLD)
+def _named_service(table: pd.DataFrame) -> pd.Series:
+    """The `servizio` an objective says it counts ('' when the office did not say)."""
+    if "servizio" not in table.columns:
+        return pd.Series([""] * len(table), index=table.index)
+    return table["servizio"].fillna("").astype(str)
 
 
 def objectives_table(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """Every objective with baseline, target, the year's value and its progress (`progress.progress`).
 
-    When publishing, small counts among the values and baselines are NaN, with
+    When publishing, values and baselines that the district's protection hides
+    (`protection.objective_hidden`) are NaN, with
     `valore_soppresso`/`valore_base_soppresso` True and status `non pubblicato`;
     the numbers derived from them (`DERIVED`) are NaN too, and
     ``attrs[privacy.ATTRS_KEY]["derived"]`` tells `privacy.format_suppressed`
@@ -77,19 +80,21 @@ def objectives_table(district: District, year: int, *, publish: bool | None = No
     obj = obj.join(progress(obj, year))
     obj["variazione_da_base_pct"] = (obj["valore"] / obj["valore_base"] - 1) * 100
     counts = is_count(obj["unita"])
-    hidden_value = small_count(obj["valore"], counts, publish)
-    hidden_base = small_count(obj["valore_base"], counts, publish)
+    named = _named_service(obj)
+    hidden_value = objective_hidden(district, obj["valore"], pd.Series(year, index=obj.index), obj["area"], named,
+                                    counts, publish=publish)
+    hidden_base = objective_hidden(district, obj["valore_base"], obj["anno_base"], obj["area"], named, counts,
+                                   publish=publish)
     obj.loc[hidden_value, "valore"] = np.nan
     obj.loc[hidden_base, "valore_base"] = np.nan
     obj.loc[hidden_value | hidden_base, list(DERIVED)] = np.nan
     obj.loc[hidden_value | hidden_base, "stato"] = "non pubblicato"
     for col, hidden in (("valore", hidden_value), ("valore_base", hidden_base)):
         obj[col + privacy.FLAG_SUFFIX] = hidden
-        obj[col + privacy.KIND_SUFFIX] = np.where(hidden, privacy.PRIMARY, "")
     table = obj[["codice", "area", "obiettivo", "indicatore", "unita", "polarita", "anno_base", "valore_base",
                  "target", "anno_target", "valore", "atteso", "scarto", "percorso_pct", "percorso_atteso_pct",
-                 "stato", "variazione_da_base_pct", "fonte", "valore_soppresso", "valore_soppressione",
-                 "valore_base_soppresso", "valore_base_soppressione"]].reset_index(drop=True)
+                 "stato", "variazione_da_base_pct", "fonte", "valore_soppresso",
+                 "valore_base_soppresso"]].reset_index(drop=True)
     table.attrs[privacy.ATTRS_KEY] = {"derived": {col: ["valore", "valore_base"] for col in DERIVED}}
     return table
 
@@ -97,7 +102,7 @@ def objectives_table(district: District, year: int, *, publish: bool | None = No
 def progress_view(objectives: pd.DataFrame) -> pd.DataFrame:
     """The columns of `objectives_table` that show progress, in reading order (labels: `PROGRESS_LABELS`)."""
     view = objectives[[c for c in PROGRESS_LABELS] + [c for c in objectives.columns
-                                                      if str(c).endswith((privacy.FLAG_SUFFIX, privacy.KIND_SUFFIX))]]
+                                                      if str(c).endswith(privacy.FLAG_SUFFIX)]]
     view.attrs = dict(objectives.attrs)
     return view
 
@@ -131,23 +136,24 @@ def history(district: District, source: str | None = None, *, publish: bool | No
     sources = history_sources(district) if source is None else [source]
     rows = _before_baseline(district)
     rows = rows[rows["fonte"].isin(sources) & (rows["anno"] <= rows["anno_base"])].drop(columns="codice")
-    rows = rows.merge(district.obiettivi[["codice", "area", "indicatore", "unita"]],
-                      left_on="codice_obiettivo", right_on="codice", how="left").drop(columns="codice")
+    wanted = [c for c in ("codice", "area", "indicatore", "unita", "servizio") if c in district.obiettivi.columns]
+    rows = rows.merge(district.obiettivi[wanted], left_on="codice_obiettivo", right_on="codice",
+                      how="left").drop(columns="codice")
     rows = rows.sort_values(["codice_obiettivo", "anno"], ignore_index=True)
     if "nota" not in rows:
         rows["nota"] = ""
     first = rows.groupby("codice_obiettivo")["valore"].transform("first")
     first_year = rows.groupby("codice_obiettivo")["anno"].transform("first")
     rows["variazione_pct"] = np.where(rows["anno"] > first_year, (rows["valore"] / first - 1) * 100, np.nan)
+    hidden = objective_hidden(district, rows["valore"], rows["anno"], rows["area"], _named_service(rows),
+                              is_count(rows["unita"]), publish=publish)
     rows["area"] = rows["area"].map(lambda a: AREE[a].etichetta if a in AREE else a)
-    hidden = small_count(rows["valore"], is_count(rows["unita"]), publish)
     first_hidden = pd.Series(hidden, index=rows.index).groupby(rows["codice_obiettivo"]).transform("first")
     rows.loc[hidden, "valore"] = np.nan
     rows.loc[hidden | first_hidden.to_numpy(dtype=bool), "variazione_pct"] = np.nan
     rows["valore" + privacy.FLAG_SUFFIX] = hidden
-    rows["valore" + privacy.KIND_SUFFIX] = np.where(hidden, privacy.PRIMARY, "")
     table = rows[["codice_obiettivo", "area", "indicatore", "unita", "anno", "valore", "variazione_pct", "nota",
-                  "fonte", "valore_soppresso", "valore_soppressione"]].reset_index(drop=True)
+                  "fonte", "valore_soppresso"]].reset_index(drop=True)
     table.attrs[privacy.ATTRS_KEY] = {"derived": {"variazione_pct": "valore"}}
     return table
 

@@ -16,6 +16,7 @@ Modules, bottom to top:
 - `cache`: loaded districts kept in memory by a fingerprint of their files, handed out as copies;
 - `datasets`: `load_district` and the `District` it returns;
 - `importer`: ``pianozona import-istat``, ISTAT files copied into a district folder;
+- `links`: links between the office's tables around the objectives (measures of known objectives, the service an objective counts);
 - `workbook`: the empty workbook ``dati.xlsx`` a planner fills in, built from the data contract;
 - `demo`: illustrative office tables for any district, sized on its comuni's population (not real data);
 - `new_district`: ``pianozona nuovo-distretto``, a new district folder (distretto.yml and the workbook);
@@ -27,7 +28,7 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 import importlib
 
 __all__ = ["areas", "cache", "comuni", "config", "datasets", "demo", "importer", "istat", "istat_cells", "istat_files",
-           "istat_flat", "istat_recon", "new_district", "population", "schema", "tabular", "territory", "workbook"]
+           "istat_flat", "istat_recon", "links", "new_district", "population", "schema", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):

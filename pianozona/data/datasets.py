@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, istat, population
+from pianozona.data import cache, istat, links, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
@@ -352,7 +352,8 @@ def _cross_checks(district: District) -> None:
                                  "(anno più vicino)", file=_display_path(folder / ISTAT_FOLDER),
                                  fix="per dati esatti " + population.istat_download_hint(year, district.codice)))
     _check_users_vs_population(district)
-    _check_objective_codes(district)
+    path = _table_label(district.config.folder, "obiettivi")
+    district.problems.extend(links.objective_problems(district, path, _table_label(district.config.folder, "misure")))
 
 
 def _check_users_vs_population(district: District) -> None:
@@ -375,14 +376,3 @@ def _check_users_vs_population(district: District) -> None:
         ))
 
 
-def _check_objective_codes(district: District) -> None:
-    known = set(district.obiettivi["codice"].dropna())
-    misure = district.misure
-    if misure.empty or LINE_COLUMN not in misure or not known:
-        return
-    path = _table_label(district.config.folder, "misure")
-    unknown = misure[~misure["codice_obiettivo"].isin(known) & misure["codice_obiettivo"].notna()]
-    for line, code in zip(unknown[LINE_COLUMN], unknown["codice_obiettivo"]):
-        district.problems.add(Problem("errore", "obiettivo non presente in obiettivi", file=path, line=int(line),
-                                      column="codice_obiettivo", value=code,
-                                      fix="usare un codice della colonna 'codice' di obiettivi"))

@@ -159,8 +159,9 @@ def _objectives(rng: np.random.Generator, users: pd.DataFrame, residents: float)
         values = _series(rng, how, users, residents)
         base = values[0]
         target = round(base * 0.6) if polarity == "basso_meglio" else max(base + 2, round(base * 1.15))
-        objectives.append((code, area, objective, indicator, unit, polarity, YEARS[0], base, float(target),
-                           YEARS[-1], DEMO))
+        service = how.removeprefix("service:") if how.startswith("service:") else ""  # the count it is
+        objectives.append((code, area, objective, indicator, unit, service, polarity, YEARS[0], base,
+                           float(target), YEARS[-1], DEMO))
         measures += [(code, year, value, DEMO, "") for year, value in zip(YEARS, values)]
     return (pd.DataFrame(objectives, columns=[c.name for c in TABLES["obiettivi"].columns]),
             pd.DataFrame(measures, columns=[c.name for c in TABLES["misure"].columns]))

@@ -43,6 +43,8 @@ MAX_COUNT = 10_000_000
 MAX_AMOUNT = 10_000_000_000
 MAX_MEASURE = 1e12
 YEAR_RANGE = (1990, 2100)
+#: What the `servizio` of an objective says when the indicator counts every user of its area.
+ALL_SERVICES_WORDS = frozenset({"tutti", "tutti i servizi", "totale", "totale area", "area"})
 YES_NO = {"si": True, "sì": True, "s": True, "x": True, "1": True, "vero": True,
           "no": False, "n": False, "0": False, "falso": False}
 
@@ -95,6 +97,9 @@ TABLES = MappingProxyType({t.name: t for t in (
         ColumnSpec("obiettivo", "text"),
         ColumnSpec("indicatore", "text"),
         ColumnSpec("unita", "text"),
+        ColumnSpec("servizio", "text", nullable=True, required=False,
+                   help="facoltativa: il servizio di 'utenti' che l'indicatore conta (lo stesso numero), o 'tutti' "
+                        "per tutti gli utenti dell'area: il valore è nascosto quando quel conteggio lo è"),
         ColumnSpec("polarita", "polarita"),
         ColumnSpec("anno_base", "year"),
         ColumnSpec("valore_base", "float"),

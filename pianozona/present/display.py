@@ -4,7 +4,7 @@ Notebooks call these instead of formatting things themselves, so every report
 looks the same and stays accessible:
 
 * `table(df, caption=...)`: an HTML table with a caption, header cells and
-  Italian number formats (suppressed small counts shown as "< 5");
+  Italian number formats (hidden counts shown as "n.d.");
 * `figure(ax_or_fig, alt=...)`: the chart as an embedded PNG whose output
   metadata carries `alt` (the report renderer turns it into the `<img alt>`);
 * `demo_banner(district)`: the warning shown when figures rest on
@@ -183,8 +183,8 @@ def status_table(objectives: pd.DataFrame, *, caption: str) -> None:
     cols = {"codice": "Codice", "area": "Area", "indicatore": "Indicatore", "unita": "Unità",
             "anno_base": "Anno base", "valore_base": "Valore base", "target": "Target",
             "anno_target": "Anno target", "valore": "Valore", "atteso": "Atteso", "stato": "Stato"}
-    flags = [c for c in objectives.columns if str(c).endswith(("_soppresso", "_soppressione"))
-             and str(c).rsplit("_", 1)[0] in cols]
+    flags = [c for c in objectives.columns if str(c).endswith("_soppresso")
+             and str(c).removesuffix("_soppresso") in cols]
     table(shown[list(cols) + flags], caption=caption, labels=cols,
           decimals={"valore_base": 0, "target": 0, "valore": 0, "atteso": 0})
 
@@ -249,8 +249,8 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
 
 def _legend(texts: list[list[str]], protected: bool) -> str:
     """The suppression legend, when a protected table shows a hidden value."""
-    hidden = (privacy.primary_marker(), privacy.SECONDARY_MARKER)
-    return privacy.suppression_legend() if protected and any(v in hidden for row in texts for v in row) else ""
+    shown = protected and any(v == privacy.MARKER for row in texts for v in row)
+    return privacy.suppression_legend() if shown else ""
 
 
 def _formatted(frame: pd.DataFrame, decimals: dict[str, int], labels: dict[str, str] | None,

@@ -9,8 +9,7 @@ against the comparator as a symbol (`SYMBOLS`, drawn in print too) followed by
 the full word, visually hidden but read by screen readers; the background
 colour (CSS class ``pz-verdetto-<verdict>``, colours told apart with any colour
 vision, text contrast at least 4.5:1) only supplements them.  A value hidden
-by `pianozona.privacy.protect` shows its marker ("< 5" primary, "n.d."
-secondary), no colour and no verdict; the legend of the symbols and, when a
+by `pianozona.privacy.protect` shows its marker ("n.d."), no colour and no verdict; the legend of the symbols and, when a
 marker is shown, `privacy.suppression_legend` follow the table.
 
 Everything is rendered by the autoescaping ``verdict_table.html.j2``: a comune
@@ -56,7 +55,6 @@ ABSENT = "–"
 CLASS_PREFIX = "pz-verdetto"
 #: A table with more indicator columns than this prints on a landscape page (as `display.WIDE_COLUMNS`).
 WIDE_COLUMNS = 6
-_SUPPRESSION = {"": None, privacy.PRIMARY: privacy.PRIMARY, privacy.SECONDARY: privacy.SECONDARY}
 
 
 def css_class(verdict: str) -> str:
@@ -86,12 +84,16 @@ def _checked(data, columns: dict[str, str]) -> pd.DataFrame:
     return df
 
 
-def _suppression(value, where: str, col: str) -> str | None:
-    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()
-    if text not in _SUPPRESSION:
-        raise ParameterError("suppression", value, f"{where}, colonna '{col}': valori ammessi "
-                             f"'{privacy.PRIMARY}', '{privacy.SECONDARY}' o vuoto")
-    return _SUPPRESSION[text]
+def _suppression(value, where: str, col: str) -> bool:
+    """True when the cell is hidden: True/False as `privacy.protect`'s flag (empty: not hidden)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if not isinstance(value, str) and pd.isna(value):
+        return False
+    raise ParameterError("suppression", value, f"{where}, colonna '{col}': valori ammessi True (nascosto), "
+                         "False o vuoto")
 
 
 def _verdict(value, where: str, col: str) -> str:
@@ -119,20 +121,20 @@ def _cell(i: int, line: dict, cols: dict[str, str]) -> dict:
     """One cell as shown from row `i` of data (`line`: its values by option): text, the spreadsheet value,
     verdict (None when hidden) and CSS class."""
     where = _where(i, line["row"], line["column"])
-    kind = _suppression(line["suppression"], where, cols["suppression"])
+    hidden = _suppression(line["suppression"], where, cols["suppression"])
     verdict = _verdict(line["verdict"], where, cols["verdict"])
     given = line["value"]
-    raw = np.nan if kind is not None else line["number"]
-    if kind is None and pd.isna(raw) and not pd.isna(given):
+    raw = np.nan if hidden else line["number"]
+    if not hidden and pd.isna(raw) and not pd.isna(given):
         raise ParameterError("value", given, f"{where}, colonna '{cols['value']}': serve un numero "
                              "(cella vuota per un valore nascosto o mancante)")
     if pd.isna(raw) and verdict not in SILENT_VERDICTS:
-        state = "nascosto" if kind is not None else "mancante"
+        state = "nascosto" if hidden else "mancante"
         raise ParameterError("verdict", verdict, f"{where}: valore {state} con verdetto '{verdict}', che "
                              "direbbe qualcosa del valore; usare 'non confrontabile'")
-    if kind is not None:  # the marker only: never the value, whatever the column holds
-        marker = privacy.primary_marker() if kind == privacy.PRIMARY else privacy.SECONDARY_MARKER
-        return {"text": marker, "recorded": marker, "verdict": None, "class": f"{CLASS_PREFIX}-nascosto"}
+    if hidden:  # the marker only: never the value, whatever the column holds
+        return {"text": privacy.MARKER, "recorded": privacy.MARKER, "verdict": None,
+                "class": f"{CLASS_PREFIX}-nascosto"}
     if pd.isna(raw):
         return {"text": ABSENT, "recorded": ABSENT, "verdict": verdict, "class": css_class(verdict)}
     shown = _number(float(raw), line["decimals"], where, cols["decimals"])
@@ -167,8 +169,8 @@ def verdict_table(data: pd.DataFrame, *, caption: str, row: str = "comune", colu
 
     Columns of `data`: `row` (the unit, e.g. the comune), `column` (the
     indicator), `value` (a number; empty when hidden or missing), `verdict`
-    (one of `VERDICTS`), `suppression` (``"primaria"``, ``"secondaria"`` or
-    empty, as `privacy.protect` writes it) and `decimals` (the decimals of the
+    (one of `VERDICTS`), `suppression` (True where the value is hidden, as
+    `privacy.protect`'s flag column says) and `decimals` (the decimals of the
     value); `code`, when `data` has it, the indicator's code in the dictionary of definitions (the
     spreadsheet's sheet "Definizioni" defines those).  `caption` is plain text.
     """
@@ -176,8 +178,7 @@ def verdict_table(data: pd.DataFrame, *, caption: str, row: str = "comune", colu
             "decimals": decimals}
     df = _checked(data, cols)
     units, indicators, cells = _grid(df, cols)
-    markers = {privacy.primary_marker(), privacy.SECONDARY_MARKER}
-    hidden = any(c["text"] in markers and c["verdict"] is None for line in cells for c in line)
+    hidden = any(c["text"] == privacy.MARKER and c["verdict"] is None for line in cells for c in line)
     legend = privacy.suppression_legend() if hidden else ""
     absent = ABSENT if any(c["text"] == ABSENT for line in cells for c in line) else ""
     html = environment().get_template("verdict_table.html.j2").render(

@@ -6,9 +6,9 @@ environment variable `TABLES_ENV_VAR` (``PIANOZONA_TABELLE``), which the report 
 each job's kernel (``pianozona run``); in JupyterLab it is not set and nothing is written.  The
 runner then turns that record into ``<report>.xlsx`` with `write_workbook`: one sheet per table,
 named from its caption (at most 31 characters, unique), the Italian headers of the page, the values
-as the page shows them (the suppression markers "< 5" and "n.d." stay text, numbers are numbers
+as the page shows them (the suppression marker "n.d." stays text, numbers are numbers
 rounded as shown, with the same decimals), a sheet "Note" with each table's full caption and the
-legend of the markers, and a last sheet "Definizioni": the dictionary's definition of every
+legend of the marker, and a last sheet "Definizioni": the dictionary's definition of every
 indicator the report's tables showed (`pianozona.analysis.glossary`; a table records the keys of its
 columns, or the indicators it shows, for that), the methods they use and the protection rule.
 
@@ -61,7 +61,7 @@ def record_table(caption: str, columns: list[str], rows: list[list], *, legend: 
     """Append a shown table to the run's record (see the module docstring); False when no run records.
 
     `rows` hold text (`str`) and `Number` cells; `legend` is the note shown under the table (the
-    meaning of "< 5" and "n.d."), empty when it has none.  `keys` are the columns' keys (the data's
+    meaning of "n.d."), empty when it has none.  `keys` are the columns' keys (the data's
     column names, which `pianozona.analysis.definitions.for_column` maps to indicators);
     `indicators` the codes of the indicators a table shows where its columns do not say them (a
     table of indicators by territory, of one indicator by year).

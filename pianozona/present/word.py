@@ -6,7 +6,7 @@ Word: the title and headings as Word's built-in heading styles (Word in Italian 
 "Titolo 1", "Titolo 2", so an office's own template restyles them when it pastes), the narrative
 as paragraphs with their bold and italics, lists as lists, every table as a real Word table
 (header row repeated on each page, numbers right-aligned, the page's Italian text: "1.234,5",
-"< 5", "n.d."), every chart as the same PNG with its text alternative as the picture's
+"n.d."), every chart as the same PNG with its text alternative as the picture's
 description (``descr``, what Word shows as "Testo alternativo").  Page A4, language Italian
 (it-IT) for spelling and hyphenation.  What only a browser needs is left out: the contents box,
 the skip link, the download line, the footer's link.

@@ -1,48 +1,42 @@
 """Small-number protection: the one gate every shared table and chart goes through (`protect`).
 
-Reports shared with mayors must not let anyone recognise a person
-(shared/reference/indicators.md, "Small numbers").  `protect` applies:
+Reports shared with mayors must not let anyone learn a small count of people
+(shared/reference/indicators.md, "Small numbers").  This docstring is the
+method as we document it: the protection is meant to hold against an
+attacker who knows all of it and reads every file a run publishes.
 
 * **Primary suppression** - a count from 1 to `threshold` (default 4) is
-  hidden and shown as ``"< 5"`` (in general ``f"< {threshold + 1}"``).
-  Zero stays 0: it is published and never counts as protecting anything.
-* **Secondary suppression** - where a published total (row, column or
-  both) would let a hidden value be recomputed, further cells are hidden and
-  shown as ``"n.d."``.  The complement is the smallest non-zero published
-  count of the group (ties broken by the sorted key values, so the same data
-  in a different row order gives the same result); the total itself is hidden
-  only when the group has nothing else to hide.  Passes repeat over rows and
-  columns until stable.
+  hidden.  Zero stays 0: it is published and never counts as protecting
+  anything.
+* **One marker** - every hidden cell shows ``"n.d."`` (`MARKER`), a small
+  count and a complement alike (as the ONS does): the marker says only that
+  the value is at least 1.
+* **Secondary suppression** - where the published totals (rows, columns or
+  both) and the other published cells would let a hidden value be worked
+  out, or narrowed, further cells are hidden.  The rule every hidden cell
+  must meet, checked exactly (`ranges`): a small count keeps **every value
+  from 1 to `threshold` possible**, any other hidden cell keeps **at least
+  `threshold` whole values possible**, given every published cell and total,
+  that zeros are published and that hidden cells are at least 1.  A
+  complement is drawn among the published non-zero parts of a line of the
+  cell (the line's total only when no part can be hidden): each candidate
+  costs its value times a random factor fixed by a secret kept with the
+  office's data (`keying`), so small cells are preferred but the choice tells
+  a reader nothing about the hidden values, and the same data always hide the
+  same cells.  Rounds repeat until every hidden cell meets the rule.
 * **Derived values** - rates, intervals and percentages built on a hidden
   count (`derived=`) are hidden with it.
 
-What "cannot be recomputed" means here.  The attacker is assumed to know the
-method: every published total and cell, that zeros are shown, that a primary
-cell is between 1 and `threshold` and that a secondary cell is at least
-`threshold + 1` (complements are never zeros nor small counts).  A hidden
-cell is safe when, with all that, it can still take at least two whole
-values.  Checked:
+How the attacker is modelled.  Every line of a margin (the parts of a group
+and its total) is an equation, or an inequality where the parts add up to
+less than their total; a block of hidden cells in one line is solved in
+closed form, a block spread over several lines by linear programming (exact
+for one or two margin dimensions, integer programming for three or more),
+up to `LP_MAX_CELLS` cells per block.
 
-* one margin dimension: each group with its total is one equation, solved
-  exactly with those bounds, so ``1 + 1 = 2`` or ``1 + 5 = 6`` next to a
-  published total is caught, not just the single hidden cell;
-* two margin dimensions (e.g. comuni x aree, both with totals): the same per
-  group, then the whole table at once.  The equations of a two-way table are
-  those of a network (groups are nodes, hidden cells are arcs), so a cell can
-  move exactly when one unit can be pushed round a cycle through it within
-  the bounds: strongly connected components of the residual graph, exact and
-  linear-time.  A pinned cell gets the cheapest set of extra cells that closes
-  such a cycle (shortest path, the cost of a cell being its value);
-* three or more margin dimensions: linear programmes (largest and smallest
-  value of every hidden cell) per connected block of hidden cells, up to
-  `LP_MAX_CELLS` cells per block; larger blocks are reported, not checked.
-  The programmes are the linear relaxation: an attacker using integer
-  programming could in principle do better on such tables.
-
-What cannot be fixed is reported with a `PrivacyWarning`, never silently:
-a total published elsewhere that already gives a cell away, or a group whose
-non-zero values are all small with a small total (``1 + 1 + 1 + 1`` with the
-total ``"< 5"``: the markers and the zeros alone say every cell is 1).
+What cannot be fixed is reported with a `PrivacyWarning`, never silently: a
+total published elsewhere that already gives a cell away, or a block too
+large to check.
 
 How totals are recognised.  `groups` names the dimensions that have
 published margins and `keys` all the columns that identify a cell (e.g.
@@ -71,45 +65,47 @@ leak raw data into a report by accident.
 Output.  The same frame (same rows, order and index) where, in publication
 mode, each count column is float64 with NaN for hidden cells (pandas' nullable
 Int64 breaks matplotlib's ``bar``), derived columns have NaN where their count
-is hidden, and two columns per count are added: ``<count>_soppresso`` (bool)
-and ``<count>_soppressione`` (``"primaria"``, ``"secondaria"`` or ``""``).
-`format_suppressed` turns it into display text (``"< 5"``, ``"n.d."``, Italian
-number format) and `suppression_legend` gives the footnote.
+is hidden, and one column per count is added: ``<count>_soppresso`` (bool).
+`format_suppressed` turns it into display text (``"n.d."``, Italian number
+format) and `suppression_legend` gives the footnote.
 
 Limits: tables cut from the same data must be protected together (pass all
 their margins in one call); protecting the same data twice with different
-margins, or publishing two differently suppressed versions of it, can leak.
-Totals are expected to add up: include every part (e.g. a "non indicato"
-row); where a total is larger than its parts only the rule "never a single
-hidden cell in a group" is applied to that group.  Missing counts (NA) are
-treated as published for the purpose of the checks (which can only
-over-protect).
+margins, or with another secret, and publishing both versions, can leak: an
+office's reports get all their counts from one protection
+(`pianozona.analysis.protection`).  Where a total is larger than its parts
+(it counts what has no part) the attacker is given the inequality, parts at
+most the total.  Missing counts (NA) are treated as published for the
+purpose of the checks (which can only over-protect).
 
 Modules, in the order a call goes through them:
 
 - `gate`: `protect` itself and `PrivacyWarning`;
 - `mode`: the publication mode (`set_publish_mode`, `is_publish_mode`, `PUBLISH_ENV_VAR`);
+- `keying`: the secret of the complements' draw (`district_secret`) and the draw;
 - `spec`: the checks of `protect`'s arguments and the recognition of total rows (`Spec`);
 - `structure`: cells, groups (lines) and totals of a table, with virtual totals published elsewhere;
-- `column`: one count column during suppression (values, states, the attacker's bounds);
-- `suppression`: the line passes over each margin dimension, repeated until stable, and the audit;
-- `network`: the audit of two-way tables (cycles in the residual network, cheapest complements);
-- `lp`: the audit of tables with three or more margins (linear programmes, `LP_MAX_CELLS`);
-- `markers`: the flag columns and markers ("< 5", "n.d."), `format_suppressed` and the legend.
+- `column`: one count column during suppression (values, states, costs, the marker's bounds);
+- `lines`: the published lines as equations (or inequalities) over the hidden cells;
+- `network`: two margins: the exact range of every hidden cell by maximum flows;
+- `ranges`: the audit: what an attacker can work out of every hidden cell (`LP_MAX_CELLS`);
+- `suppression`: the rounds of complements until every hidden cell meets the rule;
+- `markers`: the flag column and the marker ("n.d."), `format_suppressed` and the legend.
 
 The public API is re-exported here: ``from pianozona import privacy; privacy.protect(...)``.
 """
 
 from pianozona.privacy.gate import PrivacyWarning, protect
+from pianozona.privacy.keying import SECRET_ENV_VAR, district_secret
 from pianozona.privacy.markers import (
-    ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX, KIND_SUFFIX, PRIMARY, SECONDARY, SECONDARY_MARKER,
-    format_suppressed, primary_marker, suppression_legend,
+    ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX, MARKER, format_suppressed, suppression_legend,
 )
 from pianozona.privacy.mode import PUBLISH_ENV_VAR, is_publish_mode, set_publish_mode
+from pianozona.privacy.ranges import LP_MAX_CELLS
 from pianozona.privacy.spec import DEFAULT_TOTAL_LABELS
 
 __all__ = [
-    "ATTRS_KEY", "DEFAULT_THRESHOLD", "DEFAULT_TOTAL_LABELS", "FLAG_SUFFIX", "KIND_SUFFIX", "PRIMARY",
-    "PUBLISH_ENV_VAR", "SECONDARY", "SECONDARY_MARKER", "PrivacyWarning", "format_suppressed",
-    "is_publish_mode", "primary_marker", "protect", "set_publish_mode", "suppression_legend",
+    "ATTRS_KEY", "DEFAULT_THRESHOLD", "DEFAULT_TOTAL_LABELS", "FLAG_SUFFIX", "LP_MAX_CELLS", "MARKER",
+    "PUBLISH_ENV_VAR", "PrivacyWarning", "SECRET_ENV_VAR", "district_secret", "format_suppressed",
+    "is_publish_mode", "protect", "set_publish_mode", "suppression_legend",
 ]

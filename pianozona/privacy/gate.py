@@ -1,9 +1,9 @@
 """The gate every shared count goes through: `protect`, which the `pianozona.privacy` docstring explains.
 
 `protect` checks its arguments (`spec`), builds the table's structure (`structure`), and in
-publication mode (`mode`) suppresses each count column (`suppression`), hides the derived values
-of hidden counts, writes the flag columns (`markers`) and reports with a `PrivacyWarning` what
-could not be protected.
+publication mode (`mode`) suppresses each count column (`suppression`, complements drawn with the
+secret of `keying`), hides the derived values of hidden counts, writes the flag columns
+(`markers`) and reports with a `PrivacyWarning` what could not be protected.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import numpy as np
 import pandas as pd
 
 from pianozona.errors import ParameterError
-from pianozona.privacy.column import HIDDEN_PRIMARY, HIDDEN_SECONDARY, PUBLISHED
-from pianozona.privacy import lp
-from pianozona.privacy.markers import (
-    ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX, KIND_SUFFIX, PRIMARY, SECONDARY, primary_marker,
-)
+from pianozona.privacy.column import HIDDEN_PRIMARY, PUBLISHED
+from pianozona.privacy.keying import cell_draws, default_secret
+from pianozona.privacy.markers import ATTRS_KEY, DEFAULT_THRESHOLD, FLAG_SUFFIX
 from pianozona.privacy.mode import is_publish_mode
 from pianozona.privacy.spec import Spec, build_spec
 from pianozona.privacy.structure import Structure, build_structure
@@ -43,6 +41,7 @@ def protect(
     total_mask: str | pd.Series | Mapping[str, str | pd.Series] | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     publish: bool | None = None,
+    secret: bytes | None = None,
 ) -> pd.DataFrame:
     """Hide small counts (and what would reveal them) before a table is shared.
 
@@ -61,13 +60,15 @@ def protect(
       and surrounding spaces.
     - `total_mask`: instead of labels, a boolean column name / Series marking the total rows (a
       mapping dimension -> mask with several dimensions).  A mask column is not used as a key.
-    - `threshold`: largest count hidden (default 4, shown as "< 5").
+    - `threshold`: largest count hidden by primary suppression (default 4).
     - `publish`: True forces publication mode; None/False follow `is_publish_mode()`.
+    - `secret`: the key of the complements' draw (`pianozona.privacy.keying`); the same secret
+      and data always hide the same cells.  Default: `keying.default_secret()`; an office's
+      reports pass their district's (`keying.district_secret`).
 
-    Returns a copy of `data` with ``<count>_soppresso`` (bool) and ``<count>_soppressione``
-    ("primaria"/"secondaria"/"") columns.  In publication mode hidden counts and their derived
-    values are NaN (count columns become float64); in exploration mode the values are untouched
-    and the flags False.  ``attrs["pianozona.privacy"]`` records the settings for
+    Returns a copy of `data` with a ``<count>_soppresso`` (bool) column per count.  In
+    publication mode hidden counts and their derived values are NaN (count columns become
+    float64); in exploration mode the values are untouched and the flags False.  ``attrs["pianozona.privacy"]`` records the settings for
     `format_suppressed`.  Emits `PrivacyWarning` when a group could not be fully protected.
     Raises `ParameterError` for unusable arguments.
     """
@@ -77,7 +78,11 @@ def protect(
     publishing = bool(publish) or is_publish_mode()
     # built in both modes, so that a table unfit for publication fails while exploring
     structure = build_structure(data, spec) if spec.groups else None
-    messages = _hide(out, spec, structure) if publishing else _flag_nothing(out, spec.counts)
+    if publishing:
+        draws = _draws(data, spec, secret) if structure is not None else None
+        messages = _hide(out, spec, structure, draws)
+    else:
+        messages = _flag_nothing(out, spec.counts)
     for message in messages:
         warnings.warn(message, PrivacyWarning, stacklevel=2)
     out.attrs[ATTRS_KEY] = _settings(spec, publishing)
@@ -88,16 +93,15 @@ def _without_flags(data: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     """A copy of `data` without stale flag columns; ParameterError if it already hides values."""
     out = data.copy()
     for col in counts:
-        for suffix in (FLAG_SUFFIX, KIND_SUFFIX):
-            name = col + suffix
-            if name in out.columns:
-                if suffix == FLAG_SUFFIX and out[name].fillna(False).astype(bool).any():
-                    raise ParameterError(
-                        "data", name,
-                        "la tabella è già stata protetta (contiene valori nascosti): "
-                        "chiamare protect() sui dati originali",
-                    )
-                out = out.drop(columns=name)
+        name = col + FLAG_SUFFIX
+        if name in out.columns:
+            if out[name].fillna(False).astype(bool).any():
+                raise ParameterError(
+                    "data", name,
+                    "la tabella è già stata protetta (contiene valori nascosti): "
+                    "chiamare protect() sui dati originali",
+                )
+            out = out.drop(columns=name)
     return out
 
 
@@ -113,58 +117,58 @@ def _settings(spec: Spec, publishing: bool) -> dict:
     }
 
 
+def _draws(data: pd.DataFrame, spec: Spec, secret: bytes | None) -> dict[str, np.ndarray]:
+    """Per count column, each row's secret draw: the identity of a cell is its count and its keys."""
+    keys = data[spec.keys].astype(str) if spec.keys else pd.DataFrame(index=data.index)
+    cells = ["|".join(f"{k}={v}" for k, v in zip(spec.keys, row)) for row in keys.itertuples(index=False)]
+    secret = default_secret() if secret is None else secret
+    return {col: cell_draws(secret, [f"{col}|{cell}" for cell in cells]) for col in spec.counts}
+
+
 def _flag_nothing(out: pd.DataFrame, counts: list[str]) -> list[str]:
     """Exploration: the flag columns, all False; nothing to report."""
-    n = len(out)
     for col in counts:
-        out[col + FLAG_SUFFIX] = np.zeros(n, dtype=bool)
-        out[col + KIND_SUFFIX] = np.full(n, "", dtype=object)
+        out[col + FLAG_SUFFIX] = np.zeros(len(out), dtype=bool)
     return []
 
 
-def _hide(out: pd.DataFrame, spec: Spec, structure: Structure | None) -> list[str]:
+def _hide(out: pd.DataFrame, spec: Spec, structure: Structure | None,
+          draws: dict[str, np.ndarray] | None) -> list[str]:
     """Publication: suppress every count column of `out` and its derived values; the warnings to emit."""
     hidden: dict[str, np.ndarray] = {}
     problems: list[str] = []
-    markers: list[str] = []
     for col in spec.counts:
         values = spec.values[col]
         if structure is None:
             state = np.where((values > 0) & (values <= spec.threshold), HIDDEN_PRIMARY, PUBLISHED).astype(np.int8)
         else:
-            result = suppress(structure, values, spec.threshold)
+            result = suppress(structure, values, spec.threshold, draws[col] if draws else None)
             state = result.state[: structure.n_real]
             problems += _problems(col, result)
-            if result.marker_groups:
-                markers.append(f"'{col}': {result.marker_groups}")
         hidden[col] = _write_count(out, col, values, state)
     _hide_derived(out, spec.derived, hidden)
-    return _warnings(problems, markers, spec.threshold)
+    return _warnings(problems)
 
 
 def _problems(col: str, result: Suppression) -> list[str]:
-    """What is still recomputable in one count column, in words."""
+    """What could not be protected in one count column, in words."""
     problems = []
-    if result.unsafe_groups:
-        problems.append(f"'{col}': {result.unsafe_groups} gruppi con un valore nascosto ricalcolabile")
-    if result.pinned or result.determined:
-        problems.append(f"'{col}': {result.pinned + result.determined} celle nascoste ricalcolabili "
-                        "combinando più totali")
-    if result.lp_skipped:
-        problems.append(f"'{col}': verifica completa non eseguita su {result.lp_skipped} "
-                        f"blocchi con più di {lp.LP_MAX_CELLS} celle nascoste")
+    if result.unsafe:
+        problems.append(f"'{col}': {result.unsafe} celle nascoste il cui valore resta ricavabile, "
+                        "o restringibile, combinando i totali")
+    if result.skipped:
+        problems.append(f"'{col}': verifica completa non eseguita su {result.skipped} "
+                        "blocchi troppo grandi di celle nascoste collegate")
     return problems
 
 
 def _write_count(out: pd.DataFrame, col: str, values: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """Write one suppressed count (NaN where hidden) and its flag columns; return the hidden mask."""
+    """Write one suppressed count (NaN where hidden) and its flag column; return the hidden mask."""
     mask = state > 0
     numbers = values.copy()
     numbers[mask] = np.nan
     out[col] = pd.Series(numbers, index=out.index, dtype="float64")
     out[col + FLAG_SUFFIX] = mask
-    out[col + KIND_SUFFIX] = np.where(state == HIDDEN_PRIMARY, PRIMARY,
-                                      np.where(state == HIDDEN_SECONDARY, SECONDARY, "")).astype(object)
     return mask
 
 
@@ -182,23 +186,13 @@ def _hide_derived(out: pd.DataFrame, derived: dict[str, list[str]], hidden: dict
         out[col] = series.mask(mask)
 
 
-def _warnings(problems: list[str], markers: list[str], threshold: int) -> list[str]:
+def _warnings(problems: list[str]) -> list[str]:
     """The `PrivacyWarning` messages (Italian) for what could not be protected."""
-    messages = []
-    if problems:
-        messages.append(
-            "protezione incompleta: alcuni valori nascosti restano ricalcolabili dai totali ("
-            + "; ".join(problems)
-            + "). Includere nella tabella le righe di totale (così possono essere nascoste) "
-            "o pubblicare a un livello più aggregato."
-        )
-    if markers:
-        marker = primary_marker(threshold)
-        messages.append(
-            "gruppi in cui tutti i valori diversi da zero sono sotto soglia ("
-            + "; ".join(markers)
-            + f"): i simboli «{marker}» e gli zeri bastano a ricavarli "
-            f"(es. 1 + 1 + 1 + 1 con totale «{marker}»). "
-            "Valutare di pubblicare questi dati a un livello più aggregato."
-        )
-    return messages
+    if not problems:
+        return []
+    return [
+        "protezione incompleta: alcuni valori nascosti restano ricavabili dai totali ("
+        + "; ".join(problems)
+        + "). Includere nella tabella le righe di totale (così possono essere nascoste) "
+        "o pubblicare a un livello più aggregato."
+    ]

@@ -1,10 +1,11 @@
-"""The columns and markers of a protected table, and the display text built from them.
+"""The flag column of a protected table, its one marker, and the display text built from them.
 
-`protect` adds to each count two columns, ``<count>_soppresso`` (`FLAG_SUFFIX`, bool) and
-``<count>_soppressione`` (`KIND_SUFFIX`: `PRIMARY`, `SECONDARY` or ``""``), and records its
-settings in ``attrs[ATTRS_KEY]``.  `format_suppressed` reads them back and writes the markers:
-``"< 5"`` for a primary cell (`primary_marker`), ``"n.d."`` (`SECONDARY_MARKER`) for a secondary
-cell or a derived value of a hidden count; `suppression_legend` is the footnote that explains them.
+`protect` adds to each count a column ``<count>_soppresso`` (`FLAG_SUFFIX`, bool) and records its
+settings in ``attrs[ATTRS_KEY]``.  `format_suppressed` reads them back and writes the marker:
+``"n.d."`` (`MARKER`) for every hidden cell and for a derived value of a hidden count.  One marker
+for every hidden cell, as the ONS does: a reader cannot tell a small count from a complement, so
+the marker itself tells an attacker nothing but "at least 1" (zeros are always published).
+`suppression_legend` is the footnote that explains it.
 """
 
 from __future__ import annotations
@@ -18,35 +19,26 @@ import pandas as pd
 from pianozona.errors import ParameterError
 
 __all__ = [
-    "ATTRS_KEY", "DEFAULT_THRESHOLD", "FLAG_SUFFIX", "KIND_SUFFIX", "PRIMARY", "SECONDARY",
-    "SECONDARY_MARKER", "format_suppressed", "primary_marker", "suppression_legend",
+    "ATTRS_KEY", "DEFAULT_THRESHOLD", "FLAG_SUFFIX", "MARKER", "format_suppressed", "suppression_legend",
 ]
 
-#: Largest count hidden by primary suppression unless `threshold` says otherwise (shown as "< 5").
+#: Largest count hidden by primary suppression unless `threshold` says otherwise.
 DEFAULT_THRESHOLD = 4
-SECONDARY_MARKER = "n.d."
-PRIMARY = "primaria"
-SECONDARY = "secondaria"
+#: The one marker of a value that is not published (a hidden count or a value derived from one).
+MARKER = "n.d."
 FLAG_SUFFIX = "_soppresso"
-KIND_SUFFIX = "_soppressione"
 ATTRS_KEY = "pianozona.privacy"
 
 Formatter = Callable[[Any, str], str]
 
 
-def primary_marker(threshold: int = DEFAULT_THRESHOLD) -> str:
-    """The text shown for a primary-suppressed count, e.g. ``"< 5"``."""
-    return f"< {threshold + 1}"
-
-
 def suppression_legend(threshold: int = DEFAULT_THRESHOLD) -> str:
-    """Italian footnote explaining the markers, to print under a shared table."""
+    """Italian footnote explaining the marker, to print under a shared table."""
     return (
-        f"«{primary_marker(threshold)}»: valore compreso tra 1 e {threshold}, non mostrato per "
-        "tutelare la riservatezza delle persone. "
-        f"«{SECONDARY_MARKER}»: valore non mostrato perché, insieme ai totali, permetterebbe di "
-        "ricalcolare un valore riservato; tassi, intervalli e percentuali calcolati su valori non "
-        "mostrati sono omessi allo stesso modo."
+        f"«{MARKER}»: valore non pubblicato per tutelare la riservatezza delle persone: un numero piccolo "
+        f"(da 1 a {threshold}) oppure un valore che, insieme ai totali, permetterebbe di ricalcolarne uno. "
+        "Dai valori pubblicati non si può risalire a quelli nascosti; tassi, intervalli e percentuali "
+        "calcolati su valori non pubblicati sono omessi allo stesso modo."
     )
 
 
@@ -61,19 +53,17 @@ def format_suppressed(
     """Display copy of a `protect` result: text with the suppression markers.
 
     Count columns (those with a ``<count>_soppresso`` column) become text:
-    primary cells ``"< 5"`` (``f"< {threshold + 1}"``), secondary cells
-    ``"n.d."``, others in Italian format (``1.234``).  Derived columns become
-    ``"n.d."`` where their count is hidden, else Italian decimals
-    (``12,3``).  Missing values that were not suppressed become ``""``.  The
-    ``_soppresso``/``_soppressione`` columns are dropped.  `derived` and
-    `threshold` default to what `protect` stored in ``df.attrs``;
+    hidden cells ``"n.d."`` (`MARKER`), others in Italian format
+    (``1.234``).  Derived columns become ``"n.d."`` where their count is
+    hidden, else Italian decimals (``12,3``).  Missing values that were not
+    suppressed become ``""``.  The ``_soppresso`` columns are dropped.
+    `derived` defaults to what `protect` stored in ``df.attrs``; `threshold`
+    is accepted for compatibility (the marker does not depend on it);
     ``formatter(value, column)`` replaces the number format.
     """
     if not isinstance(df, pd.DataFrame):
         raise ParameterError("df", type(df).__name__, "passare la tabella restituita da protect()")
     meta = df.attrs.get(ATTRS_KEY, {}) or {}
-    if threshold is None:
-        threshold = int(meta.get("threshold", DEFAULT_THRESHOLD))
     if derived is None:
         derived = meta.get("derived", {}) or {}
     counts = _protected_counts(df)
@@ -81,11 +71,11 @@ def format_suppressed(
     out = df.copy()
     for count in counts:
         hidden[count] = df[count + FLAG_SUFFIX].fillna(False).astype(bool).to_numpy()
-        out[count] = _count_texts(df, count, hidden[count], threshold, formatter)
+        out[count] = _count_texts(df, count, hidden[count], formatter)
     for col, bases in derived.items():
         if col in df.columns:
             out[col] = _derived_texts(df, col, _hidden_bases(bases, hidden, len(df)), decimals, formatter)
-    drop = [c for count in counts for c in (count + FLAG_SUFFIX, count + KIND_SUFFIX) if c in out.columns]
+    drop = [count + FLAG_SUFFIX for count in counts if count + FLAG_SUFFIX in out.columns]
     return out.drop(columns=drop)
 
 
@@ -101,15 +91,12 @@ def _protected_counts(df: pd.DataFrame) -> list[str]:
     return counts
 
 
-def _count_texts(df: pd.DataFrame, count: str, flag: np.ndarray, threshold: int,
-                 formatter: Formatter | None) -> pd.Series:
-    """One count column as text: the marker of its kind where hidden, else the number."""
-    kind_col = count + KIND_SUFFIX
-    kind = df[kind_col].astype(str).to_numpy() if kind_col in df.columns else np.full(len(df), "")
+def _count_texts(df: pd.DataFrame, count: str, flag: np.ndarray, formatter: Formatter | None) -> pd.Series:
+    """One count column as text: the marker where hidden, else the number."""
     texts = []
-    for value, is_hidden, k in zip(df[count].to_numpy(dtype=object), flag, kind):
+    for value, is_hidden in zip(df[count].to_numpy(dtype=object), flag):
         if is_hidden:
-            texts.append(SECONDARY_MARKER if k == SECONDARY else primary_marker(threshold))
+            texts.append(MARKER)
         elif value is None or pd.isna(value):
             texts.append("")
         elif formatter is not None:
@@ -135,7 +122,7 @@ def _derived_texts(df: pd.DataFrame, col: str, mask: np.ndarray, decimals: int,
     texts = []
     for value, is_hidden in zip(df[col].to_numpy(dtype=object), mask):
         if is_hidden:
-            texts.append(SECONDARY_MARKER)
+            texts.append(MARKER)
         elif value is None or pd.isna(value):
             texts.append("")
         elif formatter is not None:

@@ -1,239 +1,129 @@
-"""The audit of two-way tables: hidden cells as arcs of a network, and the cheapest cycles that free them.
+"""Two margin dimensions: the lines are the nodes of a network, the hidden cells its arcs.
 
-With two margin dimensions the equations are those of a network: after changing the sign of
-some equations every hidden cell is an arc between its two groups (row group, column group)
-and the published totals fix the net flow at every node.  A hidden cell can take another
-whole value exactly when one unit can be pushed round a cycle through it without leaving the
-bounds known to the attacker (residual graph; exact because the matrix is totally
-unimodular): strongly connected components, and bridges (`find_bridges`) for the cells that
-can move both ways.  Groups without an equation merge into one free node.  A pinned cell gets
-the cheapest set of published cells that closes such a cycle (shortest path, the cost of a
-cell being its value).
+After choosing for every cell the direction "increase it" (`arcs`), each published line says that
+what flows into its node equals what flows out, up to a sign fixed per node: any change of the
+hidden cells that keeps every total is a circulation.  A hidden cell can grow by as much flow as
+can go back from its head to its tail through the other hidden cells (growing without limit,
+shrinking down to 1 each: the marker says only "at least 1"), and shrink likewise the other way:
+its exact range is two maximum flows (scipy's Dinic).  A line that is not an equation (a group
+with no published total) is one free node; a line whose parts add up to less than its total (an
+inequality) is tied to the free node by an arc that lets its parts shrink at will and grow only
+by the slack.  Exact because the equations of a two-way table are totally unimodular.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from pianozona.privacy.column import CountColumn
-from pianozona.privacy.structure import Structure
+from pianozona.privacy.lines import Lines
 
-__all__ = ["find_bridges", "flow_pass", "network_arcs", "pinned_cells"]
+__all__ = ["arcs", "network_ranges"]
 
-#: Cost that keeps a shortest path off an arc (the pinned cell itself).
-_BLOCKED = 1e15
-#: Cost of an arc of a cell that is already hidden: (almost) nothing.
-_HIDDEN_COST = 1e-6
-
-
-def network_arcs(st: Structure) -> tuple[np.ndarray, np.ndarray, int]:
-    """For every row of a two-margin structure, the arc "increase the cell" (tail, head), and the node count."""
-    n0, n1 = st.n_lines
-    free_node = n0 + n1
-    u = np.where(st.in_equation[0], st.lines[0], free_node)
-    v = np.where(st.in_equation[1], n0 + st.lines[1], free_node)
-    s = np.where(st.is_total[0], -1, 1) * np.where(st.is_total[1], -1, 1)
-    tail = np.where(s > 0, v, u)
-    head = np.where(s > 0, u, v)
-    return tail, head, free_node + 1
+#: Capacity standing for "without limit"; a flow this large means the cell can move without limit.
+_INF = 2**24
+#: scipy's maximum flow works in 32-bit integers: capacities are summed in 64 bits, then clipped.
+_CLIP = 2**31 - 1
 
 
-def pinned_cells(cells: CountColumn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hidden cells whose value the totals and the markers determine.
-
-    Returns the pinned rows, all hidden rows, and for each hidden row whether it can grow
-    (`up`) and shrink (`down`) by one within its bounds.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    tail, head, n_nodes = network_arcs(cells.st)
-    hidden = np.flatnonzero(cells.state > 0)
-    lo, hi = cells.bounds(hidden)
-    x = cells.vals[hidden]
-    up = x + 1 <= hi           # can grow: arc tail -> head
-    down = x - 1 >= lo         # can shrink: arc head -> tail
-    t, h = tail[hidden], head[hidden]
-    src = np.concatenate([t[up], h[down]])
-    dst = np.concatenate([h[up], t[down]])
-    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
-    _, scc = connected_components(graph, directed=True, connection="strong")
-    same = scc[t] == scc[h]
-    movable = (up | down) & same
-    pinned = ~movable & (hi - lo >= 1) & cells.real[hidden]
-    both = movable & up & down
-    if both.any():
-        # a two-way cell is on a proper cycle unless it is a bridge of its component
-        inner = np.flatnonzero(movable)
-        bridges, _ = find_bridges(n_nodes, t[inner], h[inner])
-        is_bridge = np.zeros(len(hidden), dtype=bool)
-        is_bridge[inner[bridges]] = True
-        pinned |= both & is_bridge & cells.real[hidden]
-    return hidden[pinned], hidden, up, down
+def arcs(cells: CountColumn, usable_line: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """For every row, the arc "increase the cell" (tail, head) and the number of nodes (the last is free)."""
+    st = cells.st
+    n0, n1 = st.n_lines[0], (st.n_lines[1] if len(st.n_lines) > 1 else 0)
+    free = n0 + n1
+    u = np.where(st.in_equation[0] & usable_line[st.lines[0]], st.lines[0], free)
+    if n1:
+        v = np.where(st.in_equation[1] & usable_line[n0 + st.lines[1]], n0 + st.lines[1], free)
+        s = np.where(st.is_total[0], -1, 1) * np.where(st.is_total[1], -1, 1)
+    else:
+        v = np.full(len(u), free)
+        s = np.ones(len(u), dtype=int)
+    return np.where(s > 0, v, u), np.where(s > 0, u, v), free + 1
 
 
-def flow_pass(cells: CountColumn, hopeless: set[int]) -> bool:
-    """Free the pinned cells, one per connected block of hidden cells; True if a cell was hidden.
-
-    A pinned cell with no cycle to close is added to `hopeless` and skipped until the set is cleared.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    pinned, hidden, up, down = pinned_cells(cells)
-    pinned = pinned[~np.isin(pinned, np.fromiter(hopeless, dtype=np.int64))]
-    if len(pinned) == 0:
-        return False
-    tail, head, n_nodes = network_arcs(cells.st)
-    # one fix per connected block of hidden cells per pass, then all is re-checked
-    und = coo_matrix((np.ones(len(hidden)), (tail[hidden], head[hidden])), shape=(n_nodes, n_nodes))
-    _, block = connected_components(und, directed=False)
-    pinned = pinned[np.argsort(cells.order[pinned], kind="stable")]
-    graph = _CoverGraph.build(cells, hidden, up, down, (tail, head, n_nodes))
-    changed = False
-    done: set[int] = set()
-    for cell in pinned:
-        b = int(block[tail[cell]])
-        if b in done:
+def network_ranges(cells: CountColumn, lines: Lines, targets: np.ndarray, lower: np.ndarray,
+                   upper: np.ndarray) -> None:
+    """Write into `lower`/`upper` the exact range of the hidden cells `lines.hidden[targets]`."""
+    tail, head, n_nodes = arcs(cells, lines.usable)
+    hidden = lines.hidden
+    x = np.nan_to_num(cells.vals[hidden], nan=0.0).astype(np.int64)
+    src = [tail[hidden], head[hidden]]
+    dst = [head[hidden], tail[hidden]]
+    cap = [np.full(len(hidden), _INF, dtype=np.int64), np.maximum(x - 1, 0)]
+    extra_src, extra_dst, extra_cap = _inequality_arcs(cells, lines, tail, head, n_nodes - 1)
+    src, dst, cap = (np.concatenate([*src, extra_src]), np.concatenate([*dst, extra_dst]),
+                     np.concatenate([*cap, extra_cap]))
+    keep = (cap > 0) & (src != dst)
+    flows = _Flows(src[keep], dst[keep], cap[keep], n_nodes)
+    for i in np.flatnonzero(targets):
+        row = hidden[i]
+        t, h = int(tail[row]), int(head[row])
+        if t == h:
             continue
-        new_cells = _cheapest_cycle(cells, graph, int(cell), tail, head)
-        if new_cells is None:
-            hopeless.add(int(cell))
-            continue
-        changed |= cells.suppress(new_cells)
-        done.add(b)
-    return changed
+        grow = flows.without(h, t, int(max(x[i] - 1, 0)))  # back through the others: its own shrink arc out
+        shrink = flows.without(t, h, _INF)
+        lower[i] = x[i] - min(shrink, x[i] - 1)
+        upper[i] = np.inf if grow >= _INF else x[i] + grow
 
 
-@dataclass
-class _CoverGraph:
-    """Residual graph where a hidden cell's arcs cost (almost) nothing and a published cell its value.
+class _Flows:
+    """The residual network of the hidden cells, with a super-source that caps every flow at `_INF`."""
 
-    Arcs are sorted by (src, dst), one per pair (the cheapest, then the sorted keys); `ids` is
-    the row of each arc, `new` whether that row is published (hiding it is the price).
-    """
+    def __init__(self, src: np.ndarray, dst: np.ndarray, cap: np.ndarray, n_nodes: int) -> None:
+        from scipy.sparse import coo_matrix
 
-    matrix: object
-    dst: np.ndarray
-    cost: np.ndarray
-    ids: np.ndarray
-    new: np.ndarray
-    indptr: np.ndarray
+        self.source = n_nodes  # the super-source, tied to every node by an arc of capacity 0 for now
+        size = n_nodes + 1
+        nodes = np.arange(n_nodes)
+        rows = np.concatenate([src, np.full(n_nodes, self.source)])
+        cols = np.concatenate([dst, nodes])
+        full = np.concatenate([cap.astype(np.int64), np.zeros(n_nodes, dtype=np.int64)])
+        matrix = coo_matrix((full, (rows, cols)), shape=(size, size)).tocsr()
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        self.full = matrix.data.copy()
+        matrix.data = np.minimum(self.full, _CLIP).astype(np.int32)
+        self.graph = matrix
 
-    @classmethod
-    def build(cls, cells: CountColumn, hidden: np.ndarray, up: np.ndarray, down: np.ndarray,
-              network: tuple[np.ndarray, np.ndarray, int]) -> _CoverGraph:
-        from scipy.sparse import csr_matrix
+    def _index(self, a: int, b: int) -> int:
+        start, stop = self.graph.indptr[a], self.graph.indptr[a + 1]
+        j = start + int(np.searchsorted(self.graph.indices[start:stop], b))
+        return j if j < stop and self.graph.indices[j] == b else -1
 
-        tail, head, n_nodes = network
-        t_c, h_c = tail[hidden], head[hidden]
-        cand = np.flatnonzero(cells.usable & (cells.state == 0))
-        shrink = cells.vals[cand] - 1 >= cells.t + 1
-        n_hidden_arcs = int(up.sum()) + int(down.sum())
-        src = np.concatenate([t_c[up], h_c[down], tail[cand], head[cand[shrink]]])
-        dst = np.concatenate([h_c[up], t_c[down], head[cand], tail[cand[shrink]]])
-        cost = np.concatenate([np.full(n_hidden_arcs, _HIDDEN_COST), cells.vals[cand], cells.vals[cand[shrink]]])
-        ids = np.concatenate([hidden[up], hidden[down], cand, cand[shrink]])
-        new = np.concatenate([np.zeros(n_hidden_arcs, dtype=bool), np.ones(len(cand) + int(shrink.sum()), dtype=bool)])
-        order = np.lexsort((cells.order[ids], cost, dst, src))
-        src, dst, cost, ids, new = src[order], dst[order], cost[order], ids[order], new[order]
-        keep = np.ones(len(src), dtype=bool)
-        keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-        src, dst, cost, ids, new = src[keep], dst[keep], cost[keep], ids[keep], new[keep]
-        indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
-        matrix = csr_matrix((cost.copy(), dst, indptr), shape=(n_nodes, n_nodes))
-        return cls(matrix, dst, cost, ids, new, indptr)
+    def without(self, source: int, sink: int, own: int) -> int:
+        """Maximum flow source -> sink (at most `_INF`) once `own` is taken off the arc source -> sink."""
+        from scipy.sparse.csgraph import maximum_flow
 
-    def path_cells(self, pred: np.ndarray, start: int, goal: int) -> np.ndarray:
-        """The published rows on the shortest path from `start` to `goal` (`pred`: Dijkstra's predecessors)."""
-        new_cells = []
-        node = goal
-        while node != start:
-            prev = int(pred[node])
-            j = self.indptr[prev] + int(np.searchsorted(self.dst[self.indptr[prev]:self.indptr[prev + 1]], node))
-            if self.new[j]:
-                new_cells.append(int(self.ids[j]))
-            node = prev
-        return np.array(new_cells, dtype=np.int64)
+        data = self.graph.data
+        j = self._index(source, sink)
+        feed = self._index(self.source, source)
+        if j >= 0:
+            data[j] = min(max(int(self.full[j]) - own, 0), _CLIP)
+        data[feed] = _INF
+        try:
+            return int(maximum_flow(self.graph, self.source, sink).flow_value)
+        finally:
+            data[feed] = 0
+            if j >= 0:
+                data[j] = min(int(self.full[j]), _CLIP)
 
 
-def _cheapest_cycle(cells: CountColumn, graph: _CoverGraph, cell: int, tail: np.ndarray,
-                    head: np.ndarray) -> np.ndarray | None:
-    """The published rows to hide so that `cell` lies on a cycle (grow or shrink it); None if none."""
-    from scipy.sparse.csgraph import dijkstra
-
-    own = np.flatnonzero((graph.ids == cell) & ~graph.new)
-    graph.matrix.data[own] = _BLOCKED  # a cycle must not come back through the cell itself
-    lo, hi = cells.bounds(np.array([cell]))
-    x = cells.vals[cell]
-    options = []
-    if x + 1 <= hi[0]:
-        options.append((int(head[cell]), int(tail[cell])))  # grow it: back from head to tail
-    if x - 1 >= lo[0]:
-        options.append((int(tail[cell]), int(head[cell])))  # shrink it
-    best = None
-    for start, goal in options:
-        dist, pred = dijkstra(graph.matrix, indices=start, return_predecessors=True, limit=_BLOCKED / 2)
-        if np.isfinite(dist[goal]) and (best is None or dist[goal] < best[0]):
-            best = (dist[goal], pred, start, goal)
-    graph.matrix.data[own] = graph.cost[own]
-    if best is None:
-        return None
-    _, pred, start, goal = best
-    return graph.path_cells(pred, start, goal)
-
-
-def _adjacency(n_nodes: int, eu: np.ndarray, ev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ends = np.concatenate([eu, ev])
-    other = np.concatenate([ev, eu])
-    edge_id = np.concatenate([np.arange(len(eu)), np.arange(len(eu))])
-    order = np.argsort(ends, kind="stable")
-    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ends, minlength=n_nodes), out=indptr[1:])
-    return indptr, other[order], edge_id[order]
-
-
-def find_bridges(n_nodes: int, eu: np.ndarray, ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bridges of an undirected multigraph (iterative Tarjan) and component of each node."""
-    indptr, nbr, eid = _adjacency(n_nodes, eu, ev)
-    indptr_l, nbr_l, eid_l = indptr.tolist(), nbr.tolist(), eid.tolist()
-    disc = [-1] * n_nodes
-    low = [0] * n_nodes
-    comp = np.full(n_nodes, -1, dtype=np.int64)
-    is_bridge = np.zeros(len(eu), dtype=bool)
-    timer = 0
-    touched = np.unique(np.concatenate([eu, ev])).tolist()
-    for root in touched:
-        if disc[root] != -1:
-            continue
-        disc[root] = low[root] = timer
-        timer += 1
-        comp[root] = root
-        stack = [(root, -1, indptr_l[root])]
-        while stack:
-            node, parent_edge, p = stack[-1]
-            if p < indptr_l[node + 1]:
-                stack[-1] = (node, parent_edge, p + 1)
-                e = eid_l[p]
-                if e == parent_edge:
-                    continue
-                w = nbr_l[p]
-                if disc[w] == -1:
-                    disc[w] = low[w] = timer
-                    timer += 1
-                    comp[w] = root
-                    stack.append((w, e, indptr_l[w]))
-                elif disc[w] < low[node]:
-                    low[node] = disc[w]
-            else:
-                stack.pop()
-                if stack:
-                    parent = stack[-1][0]
-                    if low[node] < low[parent]:
-                        low[parent] = low[node]
-                    if low[node] > disc[parent]:
-                        is_bridge[parent_edge] = True
-    return is_bridge, comp
+def _inequality_arcs(cells: CountColumn, lines: Lines, tail: np.ndarray, head: np.ndarray,
+                     free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs that let a line with slack (parts at most the total) shrink freely and grow by its slack."""
+    vals = np.nan_to_num(cells.vals[lines.hidden], nan=0.0)
+    lhs = np.bincount(lines.con, weights=lines.sign * vals[lines.var], minlength=len(lines.rhs))
+    slack = np.maximum(np.round(lines.rhs - lhs), 0).astype(np.int64)
+    # the node's sign: does increasing a part of the line bring flow in (+1) or take it out (-1)?
+    row = lines.hidden[lines.var]
+    node = lines.con
+    inflow = np.where(head[row] == node, 1, -1) * lines.sign
+    sign_of = np.zeros(len(lines.rhs), dtype=np.int64)
+    sign_of[node] = inflow
+    ineq = np.flatnonzero(lines.usable & ~lines.equal & (sign_of != 0))
+    into = sign_of[ineq] > 0
+    # growing the parts means more inflow (+1 nodes): drain up to the slack to the free node
+    src = np.concatenate([np.where(into, ineq, free), np.where(into, free, ineq)])
+    dst = np.concatenate([np.where(into, free, ineq), np.where(into, ineq, free)])
+    cap = np.concatenate([slack[ineq], np.full(len(ineq), _INF, dtype=np.int64)])
+    return src, dst, cap

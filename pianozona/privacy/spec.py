@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona.errors import ParameterError
-from pianozona.privacy.markers import DEFAULT_THRESHOLD, primary_marker
+from pianozona.privacy.markers import DEFAULT_THRESHOLD
 
 __all__ = ["DEFAULT_TOTAL_LABELS", "Spec", "build_spec"]
 
@@ -94,8 +94,8 @@ def _check_table_and_threshold(data: Any, threshold: Any) -> None:
         raise ParameterError("data", type(data).__name__, "passare una tabella (pandas DataFrame) in formato lungo")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise ParameterError("threshold", threshold,
-                             f"indicare una soglia intera maggiore o uguale a 1 (predefinita {DEFAULT_THRESHOLD}, "
-                             f"cioè «{primary_marker(DEFAULT_THRESHOLD)}»)")
+                             f"indicare una soglia intera maggiore o uguale a 1 (predefinita {DEFAULT_THRESHOLD}: "
+                             f"si nascondono i valori da 1 a {DEFAULT_THRESHOLD})")
 
 
 def _count_columns(data: pd.DataFrame, counts: Any) -> list[str]:

@@ -1,11 +1,22 @@
-"""Secondary suppression of one count column: the passes over each margin dimension, repeated until stable.
+"""Secondary suppression of one count column: hide complements until no hidden cell can be narrowed.
 
-`suppress` starts from primary suppression (`CountColumn`) and repeats: the line pass (each group
-with its total is one equation, solved exactly with the attacker's bounds, and the cheapest
-complement hides what it pins), then for two margin dimensions the network audit
-(`pianozona.privacy.network`) and for three or more the linear programmes
-(`pianozona.privacy.lp`).  At the end it counts what is still recomputable (normally nothing),
-for `protect` to report with a `PrivacyWarning`.
+`suppress` starts from primary suppression (`CountColumn`: every count from 1 to the threshold
+`t`) and repeats, first with each line on its own (cheap, `ranges.line_ranges`), then exactly, the audit (`pianozona.privacy.ranges`: the range of every hidden cell that an
+attacker who knows the method and every published figure can work out) until every hidden cell
+is *safe*:
+
+* every hidden cell keeps at least `t` whole values possible;
+* a small count (1 to `t`) keeps every value from 1 to `t` possible, unless a value above `t`
+  fits too (then nobody can tell it is small: e.g. a small district total of an area whose
+  parts are all hidden, known only to be at least their number).
+
+For every unsafe cell it hides one complement in a line of that cell (a published part of the
+line; the line's total only when no part can be hidden), at most one per line per round, then
+audits again.  The complement is the candidate of least cost, a cell's cost being its value
+times its secret draw (`pianozona.privacy.keying`): small cells are preferred, but which one is
+drawn says nothing to a reader about the hidden values.  Zeros are never hidden.  What is still
+unsafe at the end (a total published elsewhere that gives a cell away, a block too large to
+solve) is counted for `protect` to report.
 """
 
 from __future__ import annotations
@@ -14,150 +25,116 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pianozona.privacy.column import CountColumn
-from pianozona.privacy.lp import count_determined, lp_pass
-from pianozona.privacy.network import flow_pass, pinned_cells
+from pianozona.privacy.column import PUBLISHED, CountColumn
+from pianozona.privacy.ranges import Ranges, feasible_ranges, line_ranges
 from pianozona.privacy.structure import Structure
 
-__all__ = ["Suppression", "suppress", "unsafe_lines"]
+__all__ = ["Suppression", "suppress", "unsafe_rows"]
+
+#: How many rings of neighbouring lines are searched when a cell's own lines have no candidate.
+_NEIGHBOUR_RINGS = 4
 
 
 @dataclass
 class Suppression:
     """The outcome for one count column.
 
-    `state` per row of the structure: 0 published, 1 primary, 2 secondary.  What is still
-    recomputable: `unsafe_groups` (a hidden value a group's total gives away), `pinned` (two
-    margins) and `determined` (three or more) cells that combining totals gives away,
-    `lp_skipped` blocks too large to check, and `marker_groups`, groups whose non-zero values
-    are all hidden and small, so that the markers and the zeros alone give them away.
+    `state` per row of the structure: 0 published, 1 primary, 2 secondary.  `unsafe` hidden
+    cells that can still be narrowed (normally none), `skipped` blocks too large to check.
     """
 
     state: np.ndarray
-    unsafe_groups: int = 0
-    marker_groups: int = 0
-    pinned: int = 0
-    determined: int = 0
-    lp_skipped: int = 0
+    unsafe: int = 0
+    skipped: int = 0
 
 
-def suppress(st: Structure, real_values: np.ndarray, threshold: int) -> Suppression:
-    """Primary and secondary suppression of one count column over `st`, then the audit."""
-    cells = CountColumn(st, real_values, threshold)
-    k = len(st.margins)
-    if k == 0:
+def suppress(st: Structure, real_values: np.ndarray, threshold: int,
+             draws: np.ndarray | None = None) -> Suppression:
+    """Primary and secondary suppression of one count column over `st`, then the final audit."""
+    cells = CountColumn(st, real_values, threshold, draws)
+    if not st.margins:
         return Suppression(cells.state)
-    hopeless: set[int] = set()
-    retried = False
-    for _ in range(st.codes.shape[0] + 2):
-        if line_pass(cells):
-            continue
-        if k == 2 and flow_pass(cells, hopeless):
-            continue
-        if k >= 3 and lp_pass(cells):
-            continue
-        if hopeless and not retried:  # later suppressions may have opened a way
-            hopeless.clear()
-            retried = True
-            continue
-        break
-    return _audit(cells)
+    for audit in (line_ranges, feasible_ranges):  # each line alone first (cheap), then all together
+        for _ in range(st.codes.shape[0] + 2):
+            unsafe = unsafe_rows(cells, audit(cells))
+            if len(unsafe) == 0 or not _add_complements(cells, unsafe):
+                break
+    ranges = feasible_ranges(cells)
+    return Suppression(cells.state, len(unsafe_rows(cells, ranges)), ranges.skipped)
 
 
-def unsafe_lines(cells: CountColumn, m: int) -> np.ndarray:
-    """Per group of margin `m`: True when the group's equation pins one of its hidden real cells."""
-    st, t = cells.st, cells.t
-    line, n_lines = st.lines[m], st.n_lines[m]
-    eq = st.in_equation[m]
-    unknown = (cells.state > 0) & eq
-    if not unknown.any():
-        return np.zeros(n_lines, dtype=bool)
-    sign = np.where(st.is_total[m], -1.0, 1.0)
-    known = eq & ~unknown
-    vals = np.nan_to_num(cells.vals, nan=0.0)
-    # sum(a_i x_i over hidden) = c  with c = known total - known parts
-    c = np.bincount(line[known], weights=-(sign * vals)[known], minlength=n_lines)
-    idx = np.flatnonzero(unknown)
-    lo, hi = cells.bounds(idx)
-    lower, upper = _feasible_range(sign[idx], lo, hi, line[idx], c, n_lines)
-    width = upper - lower
-    li = line[idx]
-    # width < 0: the total is not the sum of its parts (e.g. it includes
-    # users without a comune); the bounds say nothing, fall back to the
-    # rule "never a single hidden cell in a group".
-    alone = np.bincount(li, minlength=n_lines)[li] == 1
-    pinned = ((width >= 0) & (width < 1)) | ((width < 0) & alone)
-    pinned &= hi - lo >= 1  # a marker that already says it all (threshold 1) is not a leak
-    pinned &= cells.real[idx]  # a total published elsewhere is protected where it is published
-    unsafe = np.zeros(n_lines, dtype=bool)
-    unsafe[li[pinned]] = True
-    return unsafe
-
-
-def _feasible_range(s: np.ndarray, lo: np.ndarray, hi: np.ndarray, li: np.ndarray, c: np.ndarray,
-                    n_lines: int) -> tuple[np.ndarray, np.ndarray]:
-    """Smallest and largest value of each hidden cell in ``sum(s_i x_i) = c[line]``, ``lo <= x <= hi``."""
-    cmin = np.where(s > 0, lo, -hi)
-    cmax = np.where(s > 0, hi, -lo)
-    neg_inf = np.isinf(cmin)
-    pos_inf = np.isinf(cmax)
-    smin = np.bincount(li, weights=np.where(neg_inf, 0.0, cmin), minlength=n_lines)
-    smax = np.bincount(li, weights=np.where(pos_inf, 0.0, cmax), minlength=n_lines)
-    nneg = np.bincount(li, weights=neg_inf.astype(float), minlength=n_lines)
-    npos = np.bincount(li, weights=pos_inf.astype(float), minlength=n_lines)
-    others_min = np.where(nneg[li] - neg_inf > 0, -np.inf, smin[li] - np.where(neg_inf, 0.0, cmin))
-    others_max = np.where(npos[li] - pos_inf > 0, np.inf, smax[li] - np.where(pos_inf, 0.0, cmax))
+def unsafe_rows(cells: CountColumn, ranges: Ranges) -> np.ndarray:
+    """Real hidden rows whose range breaks the rule (see the module docstring), in key order."""
+    rows, lo, hi = ranges.rows, ranges.lower, ranges.upper
+    checked = ~np.isnan(lo) & cells.real[rows]
+    t = cells.t
+    small = cells.small[rows]
     with np.errstate(invalid="ignore"):
-        upper = np.minimum(cmax, c[li] - others_min)
-        lower = np.maximum(cmin, c[li] - others_max)
-    return lower, upper
+        few = hi - lo < t - 1
+        small_ok = ((lo <= 1) & (hi >= t)) | (~few & (hi > t))
+        narrowed = np.where(small, ~small_ok, few)
+    bad = rows[checked & narrowed]
+    return bad[np.argsort(cells.order[bad], kind="stable")]
 
 
-def line_pass(cells: CountColumn) -> bool:
-    """In every unsafe group hide the cheapest published part (else the total); True if a cell was hidden."""
+def _add_complements(cells: CountColumn, unsafe: np.ndarray) -> bool:
+    """One complement for each unsafe cell, at most one per line per round; True if a cell was hidden."""
     st = cells.st
+    treated = [np.zeros(n, dtype=bool) for n in st.n_lines]
     changed = False
-    for m in range(len(st.margins)):
-        unsafe = unsafe_lines(cells, m)
-        if not unsafe.any():
+    for cell in unsafe:
+        lines = [(m, st.lines[m][cell]) for m in range(len(st.margins)) if st.in_equation[m][cell]]
+        if any(treated[m][line] for m, line in lines):
             continue
-        line = st.lines[m]
-        free = cells.usable & (cells.state == 0) & st.in_equation[m] & unsafe[line]
-        parts = np.flatnonzero(free & ~st.is_total[m])
-        chosen = cells.cheapest(parts, line[parts])
-        covered = np.zeros(st.n_lines[m], dtype=bool)
-        covered[line[chosen]] = True
-        totals = np.flatnonzero(free & st.is_total[m] & ~covered[line])
-        chosen = np.concatenate([chosen, totals])
-        covered[line[totals]] = True
-        changed |= cells.suppress(chosen)
+        chosen = _complement(cells, cell, lines)
+        if chosen is None:
+            continue
+        cells.suppress(np.array([chosen]))
+        changed = True
+        for m in range(len(st.margins)):
+            if st.in_equation[m][chosen]:
+                treated[m][st.lines[m][chosen]] = True
+        for m, line in lines:
+            treated[m][line] = True
     return changed
 
 
-def _audit(cells: CountColumn) -> Suppression:
-    """Count what is still recomputable after the passes (normally nothing).
-
-    A group whose non-zero values are all hidden (its total too) but still
-    pinned, e.g. 1 + 1 + 1 + 1 with the total "< 5", is told apart: the
-    markers and the zeros alone give it away, no complement can help
-    (zeros are never hidden).
-    """
+def _complement(cells: CountColumn, cell: int, lines: list[tuple[int, int]]) -> int | None:
+    """The cheapest published cell that joins `cell` in an equation: a part, else a total, else a neighbour's."""
     st = cells.st
-    k = len(st.margins)
-    result = Suppression(cells.state)
-    marker_cells = np.zeros(st.codes.shape[0], dtype=bool)
-    for m in range(k):
-        unsafe = unsafe_lines(cells, m)
-        line, eq = st.lines[m], st.in_equation[m]
-        shown = eq & (cells.state == 0) & (np.nan_to_num(cells.vals) > 0)
-        has_shown = np.bincount(line[shown], minlength=st.n_lines[m]) > 0
-        marker = unsafe & ~has_shown
-        result.marker_groups += int(marker.sum())
-        result.unsafe_groups += int((unsafe & has_shown).sum())
-        marker_cells |= eq & marker[line] & (cells.state > 0)
-    if k == 2:
-        pinned = pinned_cells(cells)[0]
-        result.pinned = int((~marker_cells[pinned]).sum())
-    elif k >= 3:
-        result.determined, result.lp_skipped = count_determined(cells, marker_cells)
-    return result
+    free = cells.usable & (cells.state == PUBLISHED)
+    in_lines = np.zeros_like(free)
+    totals = np.zeros_like(free)
+    for m, line in lines:
+        here = st.in_equation[m] & (st.lines[m] == line)
+        in_lines |= here & ~st.is_total[m]
+        totals |= here & st.is_total[m]
+    for candidates in (free & in_lines, free & totals):
+        rows = np.flatnonzero(candidates)
+        if len(rows):
+            return int(cells.cheapest(rows, np.zeros(len(rows), dtype=np.int64))[0])
+    rows = _nearby(cells, cell, free)
+    if len(rows):
+        return int(cells.cheapest(rows, np.zeros(len(rows), dtype=np.int64))[0])
+    return None
+
+
+def _nearby(cells: CountColumn, cell: int, free: np.ndarray) -> np.ndarray:
+    """Published cells in the lines of the hidden cells next to `cell`, then of theirs, and so on."""
+    st = cells.st
+    reached = np.zeros_like(free)
+    reached[cell] = True
+    for _ in range(_NEIGHBOUR_RINGS):
+        near = np.zeros_like(free)
+        for m in range(len(st.margins)):
+            touched = np.zeros(st.n_lines[m], dtype=bool)
+            touched[st.lines[m][reached & st.in_equation[m]]] = True
+            near |= st.in_equation[m] & touched[st.lines[m]]
+        rows = np.flatnonzero(free & near)
+        if len(rows):
+            return rows
+        grown = near & (cells.state > 0)
+        if not (grown & ~reached).any():
+            break
+        reached |= grown
+    return np.zeros(0, dtype=np.int64)

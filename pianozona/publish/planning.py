@@ -24,7 +24,8 @@ from pathlib import Path
 
 from pianozona.data.areas import AREE
 from pianozona.data.config import CONFIG_FILE, district_folder, read_config
-from pianozona.errors import ParameterError
+from pianozona.errors import DataError, ParameterError
+from pianozona.privacy import district_secret
 from pianozona.publish.files import PACKAGE_ROOT, file_hash, manifest_entries, read_json, write_atomic
 from pianozona.publish.keys import data_fingerprint, digest, keyed, local_secret_path, package_fingerprint
 
@@ -77,6 +78,8 @@ class DistrictInfo:
     comuni: tuple[tuple[str, str], ...] = ()  # (ISTAT code, name) in the district's order
     data_files: dict = field(default_factory=dict, compare=False)  # relative path -> sha256 (never published)
     data_hash: str = ""  # digest of data_files: in memory only
+    protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
+    secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
     aree: tuple[tuple[str, str, str], ...] = ()  # (code, label, population at risk) of its areas, overrides applied
 
 
@@ -120,6 +123,7 @@ def plan_run(district: str | os.PathLike = "pavia", year: int | str | None = Non
     root = Path(out_dir).resolve()
     _outside(local_secret_path(), root)
     info = district_info(district, Path(out_dir))
+    _check_protection(info)
     year = _check_year(year, info)
     codes = _check_areas(areas)
     towns = check_comuni(comuni, info)
@@ -147,15 +151,18 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     data_hash = digest(files)
     root = Path(out_root).resolve()
     cache = inside(root, root / config.codice / ".distretto.json", config.codice)
-    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint()})
+    secret = digest(district_secret(folder, config.codice).hex())  # other complements drawn: audit again
+    key = keyed({"dati": data_hash, "pacchetto": package_fingerprint(), "protezione": secret})
     facts = read_json(cache)
     if facts.get("chiave") != key:
+        from pianozona.analysis.protection import audit
         from pianozona.data.datasets import load_district
 
         loaded = load_district(folder)
         facts = {"chiave": key, "nome": loaded.nome, "anni": loaded.anni_dati,
                  "dimostrativo": bool(loaded.dimostrativo),
                  "comuni": loaded.comuni[["codice_comune", "comune"]].astype(str).to_numpy().tolist(),
+                 "protezione": audit(loaded),
                  "aree": [[code, area.etichetta, area.describe_population(loaded.stranieri is not None)]
                           for code, area in loaded.aree.items()]}
         try:
@@ -164,7 +171,17 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
             pass  # a read-only output folder only costs speed
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         tuple(tuple(c) for c in facts.get("comuni", ())), files, data_hash,
+                        tuple(facts.get("protezione", ())), secret,
                         tuple(tuple(a) for a in facts.get("aree", ())))
+
+
+def _check_protection(info: DistrictInfo) -> None:
+    """Stop before any kernel starts when the district's protection leaves a hidden count recoverable."""
+    if info.protection:
+        raise DataError(
+            "protezione incompleta: alcuni valori nascosti resterebbero ricavabili dai rapporti ("
+            + "; ".join(info.protection) + ")", file=str(info.folder),
+            fix="pubblicare a un livello più aggregato (unire servizi o comuni molto piccoli) e riprovare")
 
 
 def _notebooks_dir(folder: str | os.PathLike | None) -> Path:
@@ -299,7 +316,8 @@ def check_jobs(jobs: int | str | None) -> int:
 def job_key(job: Job, plan: Plan) -> str:
     """The key that decides whether a published report is up to date (an HMAC: see `pianozona.publish.keys`)."""
     return keyed({"notebook": file_hash(job.notebook), "dati": plan.district.data_hash,
-                  "parametri": job.parameters, "pacchetto": package_fingerprint()})
+                  "parametri": job.parameters, "pacchetto": package_fingerprint(),
+                  "protezione": plan.district.secret_hash})
 
 
 def is_up_to_date(job: Job, key: str, manifest: dict, out_dir: Path) -> bool:

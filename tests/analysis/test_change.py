@@ -65,7 +65,7 @@ def test_stats_namespace_offers_the_test():
 
 def _protected(rows):
     table = pd.DataFrame(rows, columns=["anno", "comune", "utenti", "popolazione_a_rischio", "utenti_soppresso"])
-    return table.assign(utenti_soppressione=np.where(table["utenti_soppresso"], privacy.PRIMARY, ""))
+    return table
 
 
 def test_coverage_change_hides_what_rests_on_a_hidden_count():

@@ -100,15 +100,15 @@ def test_the_methods_say_what_the_code_does():
 def test_the_protection_rule_comes_from_privacy_and_says_what_its_docstring_says():
     rule = " ".join(methods.protection_rule())
     threshold = privacy.DEFAULT_THRESHOLD
-    assert f"da 1 a {threshold}" in rule and f"«{privacy.primary_marker()}»" in rule
-    assert f"«{privacy.SECONDARY_MARKER}»" in rule
+    assert f"da 1 a {threshold}" in rule and f"«{privacy.MARKER}»" in rule
     # The Italian rule paraphrases these statements of pianozona/privacy/__init__.py: when they change, so must
     # definitions_methods.protection_rule (the one Italian text of the rule, on the dictionary and in every sheet).
-    doc = privacy.__doc__
-    for statement in ("**Primary suppression** - a count from 1 to `threshold` (default 4)", "Zero stays 0",
-                      "**Secondary suppression**", "smallest non-zero published", "**Derived values**",
-                      "can still take at least two whole"):
+    doc = " ".join(privacy.__doc__.split())
+    for statement in ("**Primary suppression** - a count from 1 to `threshold` (default 4) is hidden",
+                      "Zero stays 0", "**One marker** - every hidden cell shows", "**Secondary suppression**",
+                      "a small count keeps **every value from 1 to `threshold` possible**",
+                      "any other hidden cell keeps **at least `threshold` whole values possible**",
+                      "a secret kept with the office's data", "**Derived values**"):
         assert statement in doc, statement
-    meanings = dict(methods.marker_meanings())
-    assert set(meanings) == {privacy.primary_marker(), privacy.SECONDARY_MARKER}
-    assert meanings[privacy.primary_marker()] in privacy.suppression_legend()
+    [(marker, meaning)] = methods.marker_meanings()
+    assert marker == privacy.MARKER and meaning.startswith(privacy.suppression_legend().split("»: ", 1)[1])

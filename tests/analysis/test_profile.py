@@ -56,8 +56,7 @@ def test_every_area_figure_is_the_area_report_row(pavia, mezzana):
         row, mine, whole = areas.loc[area], shared.loc["Mezzana Rabattone"], shared.loc[needs.TOTAL_LABEL]
         for column in ["utenti", "popolazione_a_rischio", "copertura", "lower", "upper"]:
             assert row[column] == pytest.approx(mine[column], nan_ok=True), (area, column)
-        assert (row["utenti_soppresso"], row["utenti_soppressione"]) == (mine["utenti_soppresso"],
-                                                                         mine["utenti_soppressione"])
+        assert row["utenti_soppresso"] == mine["utenti_soppresso"]
         assert row["confronto"] == mine["confronto"]
         assert row["copertura_distretto"] == pytest.approx(whole["copertura"], nan_ok=True)
         assert row["variazione"] == analysis.change.set_index("comune").loc["Mezzana Rabattone", "verdetto"]
@@ -73,8 +72,8 @@ def test_hidden_areas_show_no_number_of_the_comune(mezzana, mezzana_raw):
     assert (hidden["confronto"] == needs.NOT_COMPARABLE).all()
     assert mezzana_raw.areas["utenti_soppresso"].sum() == 0  # exploring: raw data, nothing flagged
     shown = privacy.format_suppressed(areas).set_index("area")
-    assert (shown.loc[hidden["area"], "utenti"] == privacy.primary_marker()).all()
-    assert (shown.loc[hidden["area"], "copertura"] == privacy.SECONDARY_MARKER).all()
+    assert (shown.loc[hidden["area"], "utenti"] == privacy.MARKER).all()
+    assert (shown.loc[hidden["area"], "copertura"] == privacy.MARKER).all()
 
 
 def _states(text: str, number: str) -> bool:
@@ -101,7 +100,8 @@ def test_the_text_names_what_is_hidden_and_why(mezzana):
     for label, note in zip(hidden["etichetta"], notes):
         assert note.startswith(label) and "tutelare la riservatezza" in note
         assert label in summary
-    assert "Non sono mostrati i valori del comune" in summary and "meno di 5" in summary
+    assert "Non sono mostrati i valori del comune" in summary and "numeri troppo piccoli" in summary
+    assert "meno di 5" not in summary  # one marker: the text does not tell a small count from a complement
 
 
 def test_a_comune_without_hidden_values_says_nothing_about_them(pavia):
@@ -191,11 +191,11 @@ def test_area_table_keeps_what_the_count_is(pavia, mezzana):
 
 def test_area_table_as_shown_keeps_the_markers_and_says_what_it_counts(mezzana):
     shown = privacy.format_suppressed(profile_text.area_table(mezzana)).set_index("etichetta")
-    assert shown.loc["Disabili", "utenti"] == privacy.primary_marker()
-    assert shown.loc["Disabili", "copertura"] == privacy.SECONDARY_MARKER
+    assert shown.loc["Disabili", "utenti"] == privacy.MARKER
+    assert shown.loc["Disabili", "copertura"] == privacy.MARKER
     assert shown.loc["Minori e famiglia", "utenti"] == "7"
     labels = profile_text.area_labels(mezzana)
     assert labels["utenti"] == "Utenti dei servizi" and labels["copertura_precedente"].endswith("(2022)")
-    assert set(labels) == set(profile_text.AREA_COLUMNS) - {"utenti_soppresso", "utenti_soppressione"}
+    assert set(labels) == set(profile_text.AREA_COLUMNS) - {"utenti_soppresso"}
     notes = " ".join(profile_text.area_notes(mezzana))
     assert "contati per servizio" in notes and "Disabili: stima" in notes and "non è una spesa del comune" in notes

@@ -28,7 +28,7 @@ def test_one_row_per_comune_and_indicator(pavia, quadro):
     assert list(dict.fromkeys(quadro["comune"])) == [*pavia.comuni["comune"], needs.TOTAL_LABEL]
     assert not quadro.duplicated(["comune", "indicatore"]).any()
     assert set(quadro["verdetto"]) <= set(rug.VERDICTS)
-    assert set(quadro["soppressione"]) <= {"", "primaria", "secondaria"}
+    assert set(quadro["soppressione"]) <= {True, False}
 
 
 def test_coverage_cells_are_the_area_reports_cells(pavia, quadro):
@@ -37,7 +37,8 @@ def test_coverage_cells_are_the_area_reports_cells(pavia, quadro):
         cells = quadro[quadro["codice_indicatore"] == f"copertura_{area}"].set_index("comune")
         hidden = shared["utenti_soppresso"]
         assert cells.loc[hidden[hidden].index, "valore"].isna().all()
-        assert (cells.loc[hidden[hidden].index, "soppressione"] == shared.loc[hidden, "utenti_soppressione"]).all()
+        assert cells.loc[hidden[hidden].index, "soppressione"].all()
+        assert not cells.loc[hidden[~hidden].index, "soppressione"].any()
         published = hidden[~hidden].index
         np.testing.assert_allclose(cells.loc[published, "valore"], shared.loc[published, "copertura"])
         comuni = shared.index.drop(needs.TOTAL_LABEL)
@@ -49,14 +50,14 @@ def test_mezzana_rabattone_has_hidden_cells_marked(quadro):
     mine = quadro[quadro["comune"] == "Mezzana Rabattone"].set_index("codice_indicatore")
     for area in ["disabili", "poverta", "dipendenze", "salute_mentale"]:
         cell = mine.loc[f"copertura_{area}"]
-        assert np.isnan(cell["valore"]) and cell["soppressione"] == "primaria"
+        assert np.isnan(cell["valore"]) and cell["soppressione"]
         assert cell["verdetto"] == needs.NOT_COMPARABLE
 
 
 def test_demographic_cells_are_the_istat_indicators_and_not_compared(pavia, quadro):
     istat = overview.indicators_with_comparators(pavia, 2023).set_index("territorio")
     demo = quadro[quadro["codice_indicatore"].isin(rug.DEMOGRAPHY)]
-    assert (demo["verdetto"] == profile.NOT_ASSESSED).all() and (demo["soppressione"] == "").all()
+    assert (demo["verdetto"] == profile.NOT_ASSESSED).all() and not demo["soppressione"].any()
     row = demo[(demo["comune"] == "Sommo") & (demo["codice_indicatore"] == "indice_vecchiaia")].iloc[0]
     assert row["valore"] == pytest.approx(istat.loc["Sommo", "indice_vecchiaia"])
     total = demo[(demo["comune"] == needs.TOTAL_LABEL) & (demo["codice_indicatore"] == "popolazione")].iloc[0]
@@ -76,7 +77,7 @@ def test_summary_counts_the_verdicts_and_the_hidden_cells(quadro):
     text = rug.summary(quadro)
     coverage = quadro[quadro["codice_indicatore"].str.startswith("copertura_") & (quadro["comune"] != needs.TOTAL_LABEL)]
     above, below = (coverage["verdetto"] == "superiore").sum(), (coverage["verdetto"] == "inferiore").sum()
-    hidden = (coverage["soppressione"] != "").sum()
+    hidden = coverage["soppressione"].sum()
     assert f"({len(coverage)} confronti): {above} " in text and f", {below} " in text
     assert f"{hidden} valori non sono pubblicati per tutelare la riservatezza" in text
     for value in coverage.loc[coverage["verdetto"] != "simile", "valore"].dropna():
@@ -85,7 +86,7 @@ def test_summary_counts_the_verdicts_and_the_hidden_cells(quadro):
 
 def test_summary_in_exploration_says_nothing_is_hidden(pavia):
     raw = rug.overview(pavia, 2023, publish=False)
-    assert (raw["soppressione"] == "").all() and not raw["valore"].isna().any()
+    assert not raw["soppressione"].any() and not raw["valore"].isna().any()
     assert "non sono pubblicati" not in rug.summary(raw)
 
 

@@ -123,10 +123,10 @@ def test_suppression_marker_is_escaped_and_the_legend_shown(shown):
     frame = pd.DataFrame({"comune": ["A", "B"], "utenti": [3, 40], "utenti_soppresso": [True, False]})
     show.table(frame, caption="Utenti")
     table = shown[0]["data"]["text/html"]
-    assert "<td>&lt; 5</td>" in table and "<td>40</td>" in table and "soppresso" not in table
+    assert "<td>n.d.</td>" in table and "<td>40</td>" in table and "soppresso" not in table
     legend = published(shown[1:])
     assert [t for t, _ in legend.tags] == ["div", "p", "em"]
-    assert "«< 5»: valore compreso tra 1 e 4" in legend.text and legend.inert() == []
+    assert "«n.d.»: valore non pubblicato" in legend.text and legend.inert() == []
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -23,14 +23,14 @@ RAW_HIDDEN = 3.14159  # a raw value left in a hidden row: it must never reach th
 
 
 def overview() -> pd.DataFrame:
-    """Three comuni × two indicators, long; one primary, one secondary cell, one pair absent."""
+    """Three comuni × two indicators, long; two hidden cells, one pair absent."""
     return pd.DataFrame({
         "comune": [HOSTILE, HOSTILE, "Pavia", "Pavia", "Mezzana Rabattone", "Mezzana Rabattone"],
         "indicatore": ["Copertura anziani", "Indice di vecchiaia", "Copertura anziani", "Indice di vecchiaia",
                        "Copertura anziani", "Copertura minori"],
         "valore": [12.345, 210.0, 30.04, 190.55, RAW_HIDDEN, np.nan],
         "verdetto": ["superiore", "simile", "inferiore", "non valutato", "non confrontabile", "non confrontabile"],
-        "soppressione": ["", None, np.nan, "", "primaria", "secondaria"],
+        "soppressione": ["", None, np.nan, False, True, True],
         "decimali": [1, 0, 1, 2, 5, 1],
     })
 
@@ -100,8 +100,8 @@ def test_each_cell_has_the_italian_value_the_verdict_symbol_and_word_and_its_cla
 def test_hidden_values_show_their_marker_without_colour_or_verdict_and_the_legend_explains(shown):
     page = draw(shown)
     mezzana = [(attrs["class"], text) for tag, attrs, text in page.cells if tag == "td"][6:]
-    assert mezzana == [("pz-verdetto-nascosto", privacy.primary_marker()), ("pz-verdetto-assente", rug_table.ABSENT),
-                       ("pz-verdetto-nascosto", privacy.SECONDARY_MARKER)]
+    assert mezzana == [("pz-verdetto-nascosto", privacy.MARKER), ("pz-verdetto-assente", rug_table.ABSENT),
+                       ("pz-verdetto-nascosto", privacy.MARKER)]
     assert "3,14159" not in shown[0] and "3,1" not in shown[0]
     assert str(escape(privacy.suppression_legend())) in shown[0]
     legend = shown[0].split("</table>")[1]
@@ -111,9 +111,9 @@ def test_hidden_values_show_their_marker_without_colour_or_verdict_and_the_legen
 
 def test_a_hidden_cell_may_hold_its_marker_as_text(shown):
     frame = overview().astype({"valore": object})
-    frame.loc[4, "valore"] = "< 5"  # as privacy.format_suppressed writes it
+    frame.loc[4, "valore"] = privacy.MARKER  # as privacy.format_suppressed writes it
     page = draw(shown, frame)
-    assert ("pz-verdetto-nascosto", "< 5") in [(a["class"], t) for tag, a, t in page.cells if tag == "td"]
+    assert ("pz-verdetto-nascosto", privacy.MARKER) in [(a["class"], t) for tag, a, t in page.cells if tag == "td"]
 
 
 def test_no_suppression_legend_without_hidden_values(shown):
@@ -131,13 +131,13 @@ def test_recorded_for_the_spreadsheet_as_shown_never_the_hidden_value(shown, tmp
     assert table["columns"][:3] == ["Comune", "Copertura anziani", "Copertura anziani (verdetto)"]
     first, _, last = table["rows"]
     assert first[:3] == [HOSTILE, {"n": 12.3, "d": 1, "t": "12,3", "y": False}, "superiore"]
-    assert last == ["Mezzana Rabattone", "< 5", "", rug_table.ABSENT, "", "n.d.", ""]
+    assert last == ["Mezzana Rabattone", "n.d.", "", rug_table.ABSENT, "", "n.d.", ""]
     assert "3.14159" not in record.read_text(encoding="utf-8")
     assert "riservatezza" in table["legend"] and "▲ superiore" in table["legend"]
     assert "«–»: dato non disponibile" in table["legend"]
     book = openpyxl.load_workbook(spreadsheet.write_workbook([table], tmp_path / "quadro.xlsx"))
     values = [[c.value for c in r] for r in book.worksheets[0].iter_rows()]
-    assert [12.3, "superiore"] in [r[1:3] for r in values] and ["< 5", None] in [r[1:3] for r in values]
+    assert [12.3, "superiore"] in [r[1:3] for r in values] and ["n.d.", None] in [r[1:3] for r in values]
 
 
 @pytest.mark.parametrize(("indicators", "wide"), [(rug_table.WIDE_COLUMNS, False), (rug_table.WIDE_COLUMNS + 1, True)])
@@ -194,7 +194,7 @@ def test_a_missing_column_is_named_with_the_columns_there_are(shown):
 @pytest.mark.parametrize(("change", "message"), [
     ("duplicate", r"riga 7 di data \(Pavia × Copertura anziani\): la coppia compare due volte"),
     ("verdict", r"riga 2 di data \(<b>x</b> × Indice di vecchiaia\), colonna 'verdetto': valori ammessi 'superiore'"),
-    ("suppression", r"riga 2 di data .*colonna 'soppressione': valori ammessi 'primaria'"),
+    ("suppression", r"riga 2 di data .*colonna 'soppressione': valori ammessi True \(nascosto\)"),
     ("leak", r"riga 5 di data .*valore nascosto con verdetto 'superiore'.*usare 'non confrontabile'"),
     ("decimals", r"riga 1 di data .*colonna 'decimali': indicare i decimali come intero"),
     ("text", r"parametro 'value' non valido: '12,3'. riga 4 di data .*colonna 'valore': serve un numero"),

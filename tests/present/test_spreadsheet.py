@@ -41,7 +41,7 @@ def test_every_shown_table_is_recorded_as_shown(record):
     show.table(pd.DataFrame({"servizio": ["SAD"], "spesa": [1234.567]}), caption="Spesa", decimals={"spesa": 2})
     first, second = read_tables(record)
     assert first["caption"] == "Utenti per comune" and first["columns"] == ["Comune", "anno", "Utenti", "copertura"]
-    assert first["rows"][0][:3] == ["A", {"n": 2023.0, "d": 0, "t": "2023", "y": True}, "< 5"]
+    assert first["rows"][0][:3] == ["A", {"n": 2023.0, "d": 0, "t": "2023", "y": True}, "n.d."]
     assert first["rows"][2][2] == {"n": 1234.0, "d": 0, "t": "1.234", "y": False}
     assert first["rows"][1][3] == {"n": 12.3, "d": 1, "t": "12,3", "y": False}  # rounded as shown
     assert "riservatezza" in first["legend"] and second["legend"] == ""
@@ -61,7 +61,7 @@ def test_workbook_one_sheet_per_table_with_numbers_markers_and_headers(record, t
     assert len(first.title) <= 31 and first.title != second.title and second.title.endswith("(2)")
     assert notes.title == "Note"
     assert [c.value for c in first[1]] == ["Comune", "Utenti", "Tasso per 1.000"]
-    assert [c.value for c in first[2]] == ["A", "< 5", 1.3] and first["C2"].number_format == "#,##0.0"
+    assert [c.value for c in first[2]] == ["A", "n.d.", 1.3] and first["C2"].number_format == "#,##0.0"
     assert [c.value for c in first[3]] == ["B", 40, 2.0] and first["B3"].data_type == "n"
     assert first.freeze_panes == "A2"
     note_text = [c.value for row in notes.iter_rows() for c in row if c.value]
@@ -119,4 +119,4 @@ def test_the_sheet_definizioni_defines_the_indicators_the_report_showed(record, 
     names = [row[0] for row in values[1:4]]
     assert names == ["Utenti dei servizi", "Copertura per 1.000", "Entrate per fonte (euro)"]
     assert ["Anziani", "Anziani", "65 e oltre"] == values[next(i for i, r in enumerate(values) if r[0] == "Anziani")][:3]
-    assert any(row[0] == "< 5" for row in values) and any("Soppressione primaria" in str(row[0]) for row in values)
+    assert any(row[0] == "n.d." for row in values) and any("Soppressione primaria" in str(row[0]) for row in values)

@@ -52,8 +52,7 @@ def _table_outputs(frame: pd.DataFrame, caption: str) -> list:
 @pytest.fixture
 def page(tmp_path) -> Path:
     protected = pd.DataFrame({"comune": ["Sommo", HOSTILE, "Totale distretto"], "utenti": [float("nan"), 40.0, 1234.0],
-                              "utenti_soppresso": [True, False, False],
-                              "utenti_soppressione": ["primaria", "", ""]})
+                              "utenti_soppresso": [True, False, False]})
     png = base64.b64encode(_png()).decode()
     nb = new_notebook(cells=[
         new_code_cell('district: str = "pavia"', metadata={"tags": ["parameters"]}),
@@ -89,12 +88,12 @@ def test_a_table_is_a_word_table_with_the_pages_text_and_markers(page, tmp_path)
     [table] = document.tables
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["Comune", "Utenti dei servizi"]
-    assert rows[1] == ["Sommo", "< 5"] and rows[3] == ["Totale distretto", "1.234"]
+    assert rows[1] == ["Sommo", "n.d."] and rows[3] == ["Totale distretto", "1.234"]
     assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # the header row repeats on each page
     assert table.cell(3, 1).paragraphs[0].alignment == 2  # numbers right-aligned
     caption = next(p for p in document.paragraphs if p.style.name == "Caption")
     assert caption.text == "Tabella 1. Utenti"
-    assert any(p.text.startswith("«< 5»: valore compreso tra 1 e 4") for p in document.paragraphs)
+    assert any(p.text.startswith("«n.d.»: valore non pubblicato") for p in document.paragraphs)
 
 
 def test_values_from_data_stay_literal_text_never_fields(page, tmp_path):

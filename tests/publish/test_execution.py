@@ -81,7 +81,7 @@ def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path,
     assert [s.title for s in book.worksheets] == ["Utenti e spesa per comune", "Serie", "Note", "Definizioni"]
     first = book.worksheets[0]
     assert [c.value for c in first[1]] == ["comune", "utenti", "spesa"]
-    assert [c.value for c in first[2]] == ["'" + HOSTILE, "< 5", 1234.57]
+    assert [c.value for c in first[2]] == ["'" + HOSTILE, "n.d.", 1234.57]
     assert [c.value for c in first[3]] == ["Sommo", 40, 8]
     assert [c.value for c in book.worksheets[1][3]] == [2023, 2.3]  # rounded half up, as the page shows "2,3"
     page = (work / "tabelle.html").read_text(encoding="utf-8")
@@ -121,7 +121,7 @@ def test_a_job_writes_its_page_as_a_word_document_linked_from_the_page(tmp_path,
     assert result["ok"], result["message"]
     document = Document(work / "tabelle.docx")
     assert document.paragraphs[0].text.startswith("Distretto di prova") and len(document.tables) == 2
-    assert [c.text for c in document.tables[0].rows[1].cells] == [HOSTILE, "< 5", "1.234,57"]
+    assert [c.text for c in document.tables[0].rows[1].cells] == [HOSTILE, "n.d.", "1.234,57"]
     assert '<a href="tabelle.docx">documento Word</a>' in (work / "tabelle.html").read_text(encoding="utf-8")
     # the drift check: a number column the dictionary of definitions does not define is a warning of the job
     assert any("colonna «spesa»: indicatore non definito nel dizionario" in w for w in result["warnings"])

@@ -89,6 +89,8 @@ def test_job_key_changes_with_notebook_data_and_parameters(reports_root, noteboo
     assert job_key(dataclasses.replace(job, parameters={**job.parameters, "area": "minori"}), plan) != key
     other_data = dataclasses.replace(plan, district=dataclasses.replace(plan.district, data_hash="altro"))
     assert job_key(job, other_data) != key
+    other_secret = dataclasses.replace(plan, district=dataclasses.replace(plan.district, secret_hash="altra"))
+    assert job_key(job, other_secret) != key  # another secret hides other complements: every report reruns
     edit_notebook(job.notebook, lambda nb: nb.cells.append(nbformat.v4.new_markdown_cell("Nota")))
     assert job_key(job, plan) != key
 
@@ -133,6 +135,18 @@ def test_the_secret_may_not_live_inside_out(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "reports" / "stato"))
     with pytest.raises(ParameterError, match="XDG_STATE_HOME"):
         plan_run("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path / "reports")
+
+
+def test_a_protection_that_cannot_hold_stops_the_run_before_any_kernel(reports_root, monkeypatch):
+    """The run-level audit (analysis.protection.audit) is checked while planning: one clear line, exit 2."""
+    from pianozona.analysis import protection
+    from pianozona.errors import DataError
+
+    monkeypatch.setattr(protection, "audit", lambda district: ["Dipendenze: 1 celle nascoste ricavabili"])
+    with pytest.raises(DataError, match="protezione incompleta.*Dipendenze"):
+        plan_run("pavia", 2023, out_dir=reports_root / "altrove")
+    monkeypatch.undo()
+    assert plan_run("pavia", 2023, out_dir=reports_root / "ancora").jobs  # the real audit finds nothing
 
 
 def test_the_plan_knows_the_districts_own_areas_for_its_dictionary(tmp_path, pavia_copy):

@@ -44,7 +44,7 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     cell = ('import pandas as pd\nfrom pianozona.present import display as show\n'
             'show.table(pd.DataFrame({"comune": ["=1+1", "Sommo"], "utenti": [3, 40], "utenti_soppresso": [True, False]}),'
             ' caption="Utenti per comune")\n'
-            'if metrics_path:\n    import json\n    json.dump({"in_evidenza": {"Utenti": "< 5"}}, open(metrics_path, "w"))')
+            'if metrics_path:\n    import json\n    json.dump({"in_evidenza": {"Utenti": "n.d."}}, open(metrics_path, "w"))')
     edit_notebook(notebooks / "panoramica.ipynb", lambda nb: nb.cells.append(nbformat.v4.new_code_cell(cell)))
     earlier = tmp_path / "reports" / "pavia" / "2022"
     earlier.mkdir(parents=True)
@@ -53,14 +53,14 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
                        areas="anziani").exit_code == 0
     out = tmp_path / "reports" / "pavia" / "2023"
     book = load_workbook(out / "panoramica.xlsx")
-    assert [c.value for c in book.worksheets[0][2]] == ["'=1+1", "< 5"]
+    assert [c.value for c in book.worksheets[0][2]] == ["'=1+1", "n.d."]
     manifest = {e["nome"]: e for e in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rapporti"]}
     assert manifest["panoramica"]["foglio_di_calcolo"] == "panoramica.xlsx" and manifest["panoramica"]["pdf"] is None
     assert manifest["bilancio"]["foglio_di_calcolo"] is None  # no table shown, no spreadsheet
     assert not (out / "bilancio.xlsx").exists() and not list(out.glob(".in-corso-*"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="panoramica.xlsx"' in index and 'href="../2022/index.html"' in index
-    assert "Utenti: <span class=\"valore\">&lt; 5</span>" in index
+    assert "Utenti: <span class=\"valore\">n.d.</span>" in index
     assert 'href="panoramica.xlsx"' in (out / "panoramica.html").read_text(encoding="utf-8")
     # the Word document of every report, linked from its page and the index; the dictionary beside them
     assert manifest["panoramica"]["docx"] == "panoramica.docx" and (out / "panoramica.docx").is_file()
