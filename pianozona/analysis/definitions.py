@@ -79,7 +79,8 @@ def _demo(codice: str, nome: str, definizione: str, numeratore: str, denominator
           unita: str = "", fonte: str = ISTAT_POP, colonne: tuple[str, ...] = (),
           intestazioni: tuple[str, ...] = ()) -> Indicatore:
     return Indicatore(codice, nome, "Demografia", definizione, numeratore, denominatore, fonte, unita,
-                      aggiornamento=ANNUALE_ISTAT, confronto="nessuno", colonne=colonne, intestazioni=intestazioni)
+                      aggiornamento=ANNUALE_ISTAT, intervallo="completo", confronto="non_valutato", colonne=colonne,
+                      intestazioni=intestazioni)
 
 
 _DEMOGRAFIA = (
@@ -132,11 +133,11 @@ _BISOGNI = (
     Indicatore("popolazione_a_rischio", "Popolazione a rischio", "Bisogni e copertura dei servizi",
                "Residenti che appartengono al gruppo a cui si rivolgono i servizi dell'area (per ogni area è "
                "indicato sotto, nella tabella delle aree).", "residenti del gruppo a rischio dell'area", "",
-               f"{ISTAT_POP}; {ISTAT_STRANIERI} (area immigrazione)", "persone", aggiornamento=ANNUALE_ISTAT,
+               f"{ISTAT_POP}; {ISTAT_STRANIERI} (area immigrazione)", "persone", "completo", aggiornamento=ANNUALE_ISTAT,
                per_area=True, colonne=("precedente",)),
     Indicatore("utenti", "Utenti dei servizi", "Bisogni e copertura dei servizi", _UTENTI_DEF,
                "utenti dei servizi (o persone distinte in carico)", "", f"{UFFICIO_UTENTI}; {UFFICIO_PERSONE}",
-               "utenti", protetto=True, colonne=("utenti_precedente", "utenti_distretto"),
+               "utenti", "completo", protetto=True, colonne=("utenti_precedente", "utenti_distretto"),
                intestazioni=("Persone in carico", "Utenti")),
     Indicatore("copertura", "Copertura per 1.000", "Bisogni e copertura dei servizi",
                "Utenti dei servizi dell'area (o persone in carico) ogni 1.000 residenti della popolazione a rischio "

@@ -31,8 +31,10 @@ def _level(tail: float) -> str:
     return f"{num((1 - 2 * tail) * 100, 1).removesuffix(',0')}%"
 
 
+#: "nessuno" (empty): the indicator has no interval of its own (a difference, a p-value, a trend...): not shown.
 METODI_INTERVALLO = MappingProxyType({
-    "nessuno": "Nessun intervallo: è un conteggio completo (ISTAT o ufficio di piano), non una stima da un campione.",
+    "nessuno": "",
+    "completo": "Nessun intervallo: è un conteggio completo (ISTAT o ufficio di piano), non una stima da un campione.",
     "poisson_byar": (f"Intervallo al 95% di un tasso (conteggio diviso per la popolazione): limiti esatti di Poisson "
                      f"(dalla distribuzione chi quadrato) sotto {EXACT_BELOW} eventi, approssimazione di Byar da "
                      f"{EXACT_BELOW} eventi in su; i limiti del conteggio sono poi divisi per la popolazione a "
@@ -47,9 +49,11 @@ METODI_INTERVALLO = MappingProxyType({
                f"pubblicato con meno di {EXACT_BELOW} eventi."),
 })
 
+#: "nessuno" (empty): the indicator is not compared with anything: not shown.
 METODI_CONFRONTO = MappingProxyType({
-    "nessuno": ("Non confrontato («non valutato»): è un conteggio completo, non un campione, e le differenze "
-                "sono quelle che si vedono."),
+    "nessuno": "",
+    "non_valutato": ("Non confrontato («non valutato»): è un conteggio completo dell'ISTAT, non un campione, e le "
+                     "differenze sono quelle che si vedono."),
     "distretto": ("Confronto con il distretto: il valore di un comune è «superiore» o «inferiore» al distretto "
                   "solo quando il suo intervallo al 95% non contiene il valore del distretto, altrimenti è "
                   "«simile»; «non confrontabile» quando il valore non è pubblicato. Nel grafico a imbuto i limiti "

@@ -53,7 +53,8 @@ class Glossary:
 
 _METHOD_NAMES = {"poisson_byar": "Tassi: Poisson esatto e Byar", "rapporto_esatto": "Rapporto tra due tassi",
                  "wilson": "Proporzioni: Wilson", "dobson": "Tassi standardizzati: Dobson",
-                 "nessuno": "Conteggi completi", "distretto": "Confronto con il distretto e grafico a imbuto",
+                 "completo": "Conteggi completi", "non_valutato": "Indicatori demografici ISTAT",
+                 "distretto": "Confronto con il distretto e grafico a imbuto",
                  "tendenza": "Tendenza recente", "variazione": "Variazione sull'anno precedente",
                  "percorso": "Obiettivi: percorso verso il target"}
 
@@ -94,7 +95,7 @@ def build(areas: Iterable[Sequence[str]] | None = None, codes: Sequence[str] | N
         if items:
             sections.append((group, items))
     used_intervals = dict.fromkeys(i.intervallo for i in chosen if i.intervallo != "nessuno")
-    used_comparisons = dict.fromkeys(i.confronto for i in chosen)
+    used_comparisons = dict.fromkeys(i.confronto for i in chosen if i.confronto != "nessuno")
     if codes is None:  # the whole dictionary names every method the package implements
         used_intervals = dict.fromkeys(k for k in methods.METODI_INTERVALLO if k != "nessuno")
     return Glossary(

@@ -133,7 +133,7 @@ def reading_guide(codes) -> None:
     chosen = list(dict.fromkeys(definitions.for_column(code) or definitions.get(code) for code in codes))
     lines = [f"- **{escape_markdown(i.nome, inline=True)}**: {escape_markdown(i.definizione, inline=True)}"
              for i in chosen]
-    methods = dict.fromkeys(i.metodo_confronto for i in chosen if i.confronto != "percorso")
+    methods = dict.fromkeys(i.metodo_confronto for i in chosen if i.confronto not in ("nessuno", "percorso"))
     text = list(methods)
     if any(i.protetto for i in chosen):
         text.append(" ".join(f"«{marker}»: {meaning}" for marker, meaning in definitions_methods.marker_meanings()))

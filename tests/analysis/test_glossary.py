@@ -27,7 +27,7 @@ def test_a_reports_entry_defines_what_it_shows_and_the_methods_those_use():
     entry = glossary.build(codes=["indice_vecchiaia", "copertura"])
     assert [(title, [code for code, _, _ in items]) for title, items in entry.sections] == [
         ("Demografia", ["indice_vecchiaia"]), ("Bisogni e copertura dei servizi", ["copertura"])]
-    assert [name for name, _ in entry.intervals] == ["Tassi: Poisson esatto e Byar"]
+    assert [name for name, _ in entry.intervals] == ["Conteggi completi", "Tassi: Poisson esatto e Byar"]
     assert entry.areas  # coverage is per area
     assert glossary.build(codes=["indice_vecchiaia"]).areas == ()
     fields = dict(entry.sections[1][1][0][2])
