@@ -7,9 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DISTRICT ?= pavia
 TERRITORY ?= provincia_pavia
+# Test processes (pytest-xdist): one per core; each test file stays in one process (its fixtures publish once).
+TEST_WORKERS ?= auto
+FAST := not kernel and not browser and not dask and not suite
 
 .DEFAULT_GOAL := help
-.PHONY: help install report territorio test lab validate summary data template clean
+.PHONY: help install report territorio test test-fast lab validate summary data template clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +39,11 @@ validate: install ## Only check the district's data (DISTRICT=pavia)
 summary: install ## Terminal summary of the district (population, indicators, coverage)
 	$(BIN)/pianozona summary $(DISTRICT)
 
-test: install ## Run the whole test suite
-	$(BIN)/python -m pytest
+test: install ## Run the whole test suite (unit, notebooks, reports in Chromium, Dask) in parallel
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
+
+test-fast: install ## The inner loop: every test that starts no kernel, browser or Dask cluster (~1 min)
+	$(BIN)/python -m pytest tests -m "$(FAST)" -n $(TEST_WORKERS) --dist loadfile --durations=10 -q
 
 lab: install ## Open JupyterLab at the project root (data/, reports/ in reach), notebooks/ first
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --FileContentsManager.preferred_dir=notebooks \

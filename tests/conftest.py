@@ -1,4 +1,9 @@
-"""Shared fixtures: a private copy of the bundled Pavia district that a test may break.
+"""Shared fixtures: a private copy of the bundled Pavia district that a test may break; the suite's time limits.
+
+Markers (registered in pyproject.toml) say what a test starts: ``kernel`` (Jupyter kernels: papermill,
+nbclient, nbval, a publishing run), ``browser`` (Chromium), ``dask`` (a Dask cluster) and ``suite`` (a
+district's whole report suite, end to end).  ``make test-fast`` deselects all four.  A test without the
+``kernel`` marker cannot start a kernel: the ``python3`` kernel it finds refuses, naming the marker.
 
 Every test (and every kernel a test starts, which inherits the environment) draws the complements
 of secondary suppression with one fixed secret: results do not depend on the machine, and no test
@@ -7,8 +12,10 @@ writes a secret into the bundled data folders or the user's state folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +27,45 @@ PAVIA = ROOT / "data" / "pavia"
 #: The secret of every test run (hex): see `pianozona.privacy.keying`.
 TEST_SECRET = "7e57" * 16
 os.environ[SECRET_ENV_VAR] = TEST_SECRET
+HEAVY_MARKERS = ("kernel", "browser", "dask", "suite")
+CELL_TIMEOUT_S = 300  # a notebook cell in a test: the slowest takes ~20 s on a loaded 2-core machine
+KERNEL_START_TIMEOUT_S = 60
+
+
+def execute_notebook(source: Path | str, target: Path | str, **kwargs):
+    """``papermill.execute_notebook`` with the suite's time limits: a cell that waits longer fails the test."""
+    import papermill
+
+    kwargs.setdefault("progress_bar", False)
+    return papermill.execute_notebook(str(source), str(target), execution_timeout=CELL_TIMEOUT_S,
+                                      start_timeout=KERNEL_START_TIMEOUT_S, **kwargs)
+
+
+def pytest_collection_modifyitems(items):
+    """nbval's notebook cells start a kernel: mark them so that the fast loop leaves them out."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.kernel)
+
+
+@pytest.fixture(scope="session")
+def _refusing_kernels(tmp_path_factory) -> Path:
+    """A Jupyter data folder whose `python3` kernel refuses to start, naming the marker a test needs."""
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    message = "un test che avvia un kernel va segnato con @pytest.mark.kernel"
+    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-c", f"raise SystemExit({message!r})"],
+                                                  "display_name": "Python 3", "language": "python"}),
+                                      encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _kernels_only_in_marked_tests(request, monkeypatch, _refusing_kernels):
+    """Outside `kernel` tests the `python3` kernel found first is one that refuses to start (JUPYTER_PATH)."""
+    if request.node.get_closest_marker("kernel") is None:
+        monkeypatch.setenv("JUPYTER_PATH", str(_refusing_kernels))
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ["index.html", "bisogni_area_minori.html", "panoramica.html", "bilancio.errore.html"]
+BROWSER_TIMEOUT_MS = 60_000  # Chromium's start, and every navigation or evaluation on a page
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="manca playwright: pip install playwright")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
                                  reason="manca axe-playwright-python: pip install axe-playwright-python")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Chromium non installato: apt-get install -y chromium")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium non installato: apt-get install -y chromium"),
+              pytest.mark.browser, pytest.mark.kernel]  # every page comes from a publishing run
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def reports(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, timeout=BROWSER_TIMEOUT_MS)
         yield instance
         instance.close()
 
@@ -52,6 +53,7 @@ class OfflinePage:
 
     def __init__(self, browser, path: Path) -> None:
         self.page = browser.new_page()
+        self.page.set_default_timeout(BROWSER_TIMEOUT_MS)
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page.route("**/*", self._route)
@@ -148,6 +150,7 @@ def real_reports(tmp_path_factory) -> Path:
     return out / "pavia" / "2023"
 
 
+@pytest.mark.suite
 @pytest.mark.parametrize("name", REAL_PAGES)
 def test_real_report_offline_and_accessible(real_reports, open_page, name):
     view = open_page(real_reports / name)
@@ -161,6 +164,7 @@ def test_real_report_offline_and_accessible(real_reports, open_page, name):
     assert serious == []
 
 
+@pytest.mark.suite
 def test_real_index_links_every_report(real_reports, open_page):
     view = open_page(real_reports / "index.html")
     hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
@@ -170,6 +174,7 @@ def test_real_index_links_every_report(real_reports, open_page):
     assert all(t.is_file() for t in targets)
 
 
+@pytest.mark.suite
 def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
     """Counts 1-4 never reach a page: the salute mentale table shows 'n.d.' instead."""
     page = open_page(real_reports / "bisogni_area_salute_mentale.html").page
@@ -179,6 +184,7 @@ def test_small_counts_are_hidden_in_the_shared_page(real_reports, open_page):
     assert not any(c in ("1", "2", "3", "4") for c in cells)
 
 
+@pytest.mark.suite
 def test_the_smallest_comune_reads_what_is_shown_and_what_is_not(real_reports, open_page):
     """Mezzana Rabattone (463 residents): its hidden areas say why, and no count from 1 to 4 is on the page."""
     page = open_page(real_reports / "scheda_comune_018091.html").page
@@ -284,6 +290,7 @@ def test_hostile_office_data_shows_as_text_and_never_runs(hostile_reports, open_
 MM = 96 / 25.4  # CSS pixels per millimetre
 
 
+@pytest.mark.suite
 @pytest.mark.parametrize(("selector", "printable_mm"), [(".pz-table:not(.pz-table-larga)", 210 - 24),
                                                         (".pz-table-larga", 297 - 20)])
 def test_printed_tables_fit_their_page(real_reports, open_page, selector, printable_mm):
@@ -298,6 +305,7 @@ def test_printed_tables_fit_their_page(real_reports, open_page, selector, printa
     assert max(widths) <= int(printable_mm * MM)
 
 
+@pytest.mark.suite
 def test_real_index_shows_headline_figures_and_links_each_spreadsheet(real_reports, open_page):
     page = open_page(real_reports / "index.html").page
     figures = page.evaluate("[...document.querySelectorAll('ul.cifre')].map(u => u.innerText)")
@@ -307,6 +315,7 @@ def test_real_index_shows_headline_figures_and_links_each_spreadsheet(real_repor
     assert spreadsheets and all(Path(unquote(urlparse(h).path)).is_file() for h in spreadsheets)
 
 
+@pytest.mark.suite
 def test_a_report_prints_to_pdf_with_chromium(real_reports, tmp_path):
     from pianozona.publish.pdf import print_pdf
 

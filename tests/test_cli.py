@@ -40,7 +40,7 @@ def test_bad_file_never_gives_a_traceback(pavia_copy):
     (pavia_copy / "utenti.csv").write_bytes(b"\x00\xff garbage;;\n\"unterminated")
     (pavia_copy / "distretto.yml").write_text((pavia_copy / "distretto.yml").read_text() + "\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "pianozona.cli", "validate", str(pavia_copy)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "utenti.csv" in proc.stdout

@@ -14,7 +14,7 @@ import pytest
 import pianozona
 from pianozona.analysis import budget, needs, overview, verification
 
-from .conftest import ROOT
+from .conftest import ROOT, execute_notebook
 
 NOTEBOOKS = ROOT / "notebooks"
 SUITE = ["panoramica", "bisogni_area", "verifica_annuale", "bilancio", "quadro_sindaci", "scheda_comune"]
@@ -27,18 +27,19 @@ def pavia():
 
 def _run(tmp_path, name: str, **parameters) -> dict:
     metrics = tmp_path / f"{name}.json"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
-                        parameters={**parameters, "metrics_path": str(metrics)}, progress_bar=False,
-                        cwd=str(NOTEBOOKS))
+    execute_notebook(NOTEBOOKS / f"{name}.ipynb", tmp_path / f"{name}.ipynb",
+                     parameters={**parameters, "metrics_path": str(metrics)}, cwd=str(NOTEBOOKS))
     return json.loads(metrics.read_text(encoding="utf-8"))
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("area", list(pianozona.AREE))
 def test_bisogni_area_metrics_match_the_library(tmp_path, pavia, area):
     got = _run(tmp_path, "bisogni_area", area=area, year=2023)
     assert got == json.loads(json.dumps(needs.metrics(needs.analyse(pavia, area, 2023))))
 
 
+@pytest.mark.kernel
 def test_district_notebooks_run_for_2022(tmp_path, pavia):
     assert _run(tmp_path, "panoramica", year=2022) == overview.metrics(pavia, 2022)
     assert _run(tmp_path, "verifica_annuale", year=2022) == verification.metrics(
@@ -47,6 +48,7 @@ def test_district_notebooks_run_for_2022(tmp_path, pavia):
     assert _run(tmp_path, "bisogni_area", area="minori", year=2022)["anno"] == 2022
 
 
+@pytest.mark.kernel
 def test_profile_and_overview_metrics_match_the_library_when_publishing(tmp_path, pavia, monkeypatch):
     """In publication mode the smallest comune's key figures count its hidden areas, as the library does."""
     from pianozona.analysis import profile, profile_text, rug
@@ -58,12 +60,14 @@ def test_profile_and_overview_metrics_match_the_library_when_publishing(tmp_path
     assert _run(tmp_path, "quadro_sindaci", year=2023) == rug.metrics(rug.overview(pavia, 2023, publish=True), 2023)
 
 
+@pytest.mark.kernel
 def test_unknown_comune_fails_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
         _run(tmp_path, "scheda_comune", comune="Milano")
     assert info.value.ename == "ParameterError" and "Mezzana Rabattone" in info.value.evalue
 
 
+@pytest.mark.kernel
 def test_unknown_area_fails_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
         _run(tmp_path, "bisogni_area", area="giovani")
@@ -132,6 +136,7 @@ def test_every_notebook_uses_the_same_parameter_names_as_the_cli(path):
     assert {"--district", "--distretto", "--year", "--anno"} <= run  # English names, Italian aliases
 
 
+@pytest.mark.kernel
 def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     folder = tmp_path / "prova"
     shutil.copytree(ROOT / "data" / "pavia", folder)
@@ -139,8 +144,8 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
     config = config.replace("codice: pavia", "codice: prova").replace("Distretto Sociale di Pavia", "Ambito di prova")
     (folder / "distretto.yml").write_text(config, encoding="utf-8")
     out = tmp_path / "esplora.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / "esplora.ipynb"), str(out), parameters={"district": str(folder), "year": 2022},
-                        progress_bar=False, cwd=str(NOTEBOOKS))
+    execute_notebook(NOTEBOOKS / "esplora.ipynb", out, parameters={"district": str(folder), "year": 2022},
+                     cwd=str(NOTEBOOKS))
     nb = nbformat.read(out, as_version=4)
     text = _text_outputs(nb)
     assert "Ambito di prova — anno 2022" in text and "Distretto Sociale di Pavia" not in text
@@ -152,12 +157,13 @@ def test_esplora_runs_on_another_district_with_the_raw_data_marked(tmp_path):
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make non installato")
 def test_make_lab_opens_the_project_root_on_the_notebooks_folder():
-    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True,
+                         timeout=60).stdout
     line = next(ln for ln in dry.splitlines() if "jupyter lab" in ln)
     assert f'--ServerApp.root_dir="{ROOT}"' in line and "--FileContentsManager.preferred_dir=notebooks" in line
     assert "--allow-root" in dry
     options = subprocess.run([sys.executable, "-m", "jupyterlab", "--help-all"], capture_output=True, text=True,
-                             check=True).stdout
+                             check=True, timeout=120).stdout
     assert "--ServerApp.root_dir=" in options and "preferred_dir" in options
 
 
@@ -185,6 +191,7 @@ def _verifica_page(tmp_path, folder) -> tuple[str, str]:
     return _verifica_outputs(executed), page.html
 
 
+@pytest.mark.kernel
 def test_verifica_annuale_shows_progress_and_pavia_history(tmp_path, pavia_copy):
     text, page = _verifica_page(tmp_path, pavia_copy)
     assert "## Il punto di partenza\\: 2009–2011" in text  # a level-2 heading, escaped
@@ -195,6 +202,7 @@ def test_verifica_annuale_shows_progress_and_pavia_history(tmp_path, pavia_copy)
     assert 'id="il-punto-di-partenza' in page
 
 
+@pytest.mark.kernel
 def test_verifica_annuale_without_measures_before_baselines_has_no_history(tmp_path, pavia_copy):
     lines = (pavia_copy / "misure.csv").read_text(encoding="utf-8").splitlines()
     (pavia_copy / "misure.csv").write_text(
@@ -206,6 +214,7 @@ def test_verifica_annuale_without_measures_before_baselines_has_no_history(tmp_p
     assert "Avanzamento degli obiettivi nel 2023</caption>" in page
 
 
+@pytest.mark.kernel
 def test_verifica_annuale_history_title_and_source_follow_the_data(tmp_path, pavia_copy):
     lines = (pavia_copy / "misure.csv").read_text(encoding="utf-8").splitlines()
     kept = [line for line in lines if "piano di zona 2012-2014" not in line]
@@ -224,6 +233,7 @@ def _outputs_text(path) -> str:
     return text.replace("\\", "").replace("&#39;", "'")  # markdown escapes and HTML entities
 
 
+@pytest.mark.kernel
 def test_panoramica_shows_where_each_service_is(tmp_path):
     _run(tmp_path, "panoramica", year=2023)
     text = _outputs_text(tmp_path / "panoramica.ipynb")
@@ -231,6 +241,7 @@ def test_panoramica_shows_where_each_service_is(tmp_path):
     assert "Segretariato sociale: presente in tutti i 12 comuni." in text
 
 
+@pytest.mark.kernel
 def test_bisogni_area_short_series_shows_services_and_the_change(tmp_path, pavia):
     got = _run(tmp_path, "bisogni_area", area="anziani", year=2021)
     assert got["variazione_anno_precedente"] == needs.metrics(needs.analyse(pavia, "anziani", 2021))[

@@ -31,6 +31,8 @@ YEARS = (2022, 2023)
 TOTAL = protection.TOTAL_LABEL
 MARKER = "n.d."
 
+pytestmark = [pytest.mark.kernel, pytest.mark.suite]
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:

@@ -19,6 +19,7 @@ TREVIGLIO = ("Arcene, Arzago d'Adda, Brignano Gera d'Adda, Calvenzano, Canonica 
              "Casirate d'Adda, Castel Rozzone, Fara Gera d'Adda, Fornovo San Giovanni, Lurano, "
              "Misano di Gera d'Adda, Mozzanica, Pagazzano, Pognano, Pontirolo Nuovo, Spirano, Treviglio")
 PAVIA_ONLY = re.compile(r"pavia|pavese|2009|2012\s*[-–]\s*2014", re.IGNORECASE)
+pytestmark = [pytest.mark.kernel, pytest.mark.suite]
 
 
 EMBEDDED = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")

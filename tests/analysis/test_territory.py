@@ -18,8 +18,8 @@ from pianozona.data import territory as territori
 from pianozona.data.areas import AREE
 from pianozona.data.population import comuni_italia, italy_population
 from pianozona.present.headlines import headline_figures
+from tests.conftest import ROOT, execute_notebook
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "territori"
 SMALL = ["ambito-vigevano", "ambito-pavia", "ambito-certosa"]
 
@@ -138,13 +138,13 @@ def test_spending_per_resident_and_per_protected_user(small, published):
     assert first.loc["anziani", "spesa_per_utente"] == pytest.approx(money["anziani"] / users)
 
 
+@pytest.mark.kernel
 def test_the_notebook_runs_on_the_example_in_publication_mode(tmp_path, monkeypatch):
-    pm = pytest.importorskip("papermill")
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
     out, metrics = tmp_path / "confronto_ambiti.ipynb", tmp_path / "cifre.json"
-    pm.execute_notebook(str(ROOT / "notebooks" / "confronto_ambiti.ipynb"), str(out), cwd=str(ROOT / "notebooks"),
-                        parameters={"territory": "provincia_pavia", "year": 2023, "metrics_path": str(metrics)},
-                        progress_bar=False, kernel_name="python3")
+    execute_notebook(ROOT / "notebooks" / "confronto_ambiti.ipynb", out, cwd=str(ROOT / "notebooks"),
+                     parameters={"territory": "provincia_pavia", "year": 2023, "metrics_path": str(metrics)},
+                     kernel_name="python3")
     figures = json.loads(metrics.read_text(encoding="utf-8"))
     province = comuni_italia().query("codice_provincia == '018'")["codice_comune"].tolist()
     assert figures["ambiti"] == 9 and figures["comuni"] == 186
@@ -155,8 +155,8 @@ def test_the_notebook_runs_on_the_example_in_publication_mode(tmp_path, monkeypa
     assert "Traceback" not in text
 
 
+@pytest.mark.kernel
 def test_the_notebook_escapes_district_names_and_runs_on_another_territory(small, tmp_path, monkeypatch):
-    pm = pytest.importorskip("papermill")
     config, _ = small
     base = tmp_path / "ostile"
     for member, name in zip(config.members[:2], ["<b>Ambito</b> *uno*", "Ambito [due](javascript:alert(1))"]):
@@ -169,9 +169,8 @@ def test_the_notebook_escapes_district_names_and_runs_on_another_territory(small
                                      encoding="utf-8")
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "confronto_ambiti.ipynb"), str(out), cwd=str(ROOT / "notebooks"),
-                        parameters={"territory": str(base / "ostile.yml"), "year": 2023}, progress_bar=False,
-                        kernel_name="python3")
+    execute_notebook(ROOT / "notebooks" / "confronto_ambiti.ipynb", out, cwd=str(ROOT / "notebooks"),
+                     parameters={"territory": str(base / "ostile.yml"), "year": 2023}, kernel_name="python3")
     outputs = [o for c in json.loads(out.read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])]
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
     markdown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)

@@ -127,7 +127,7 @@ def test_example_is_small_and_reproduced_byte_for_byte(tmp_path):
     committed = {p.relative_to(EXAMPLE): p.read_bytes() for p in EXAMPLE.rglob("*") if p.is_file()}
     assert sum(len(b) for b in committed.values()) < 2_500_000
     subprocess.run([sys.executable, str(ROOT / "scripts" / "genera_territorio_pavia.py"), str(tmp_path)], check=True,
-                   capture_output=True)
+                   capture_output=True, timeout=300)
     made = tmp_path / "territori"
     regenerated = {p.relative_to(made): p.read_bytes() for p in made.rglob("*") if p.is_file()}
     assert regenerated.keys() == committed.keys()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pianozona.publish import execution
 
 
@@ -64,6 +66,7 @@ def table_task(tmp_path, *, pdf=None, docx=False) -> dict:
             "timeout": 120, "pdf": pdf, "docx": docx}
 
 
+@pytest.mark.kernel
 def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
@@ -88,6 +91,8 @@ def test_a_job_leaves_its_tables_as_a_spreadsheet_linked_from_its_page(tmp_path,
     assert '<a href="tabelle.xlsx">tabelle (Excel)</a>' in page and "tabelle.pdf" not in page
 
 
+@pytest.mark.browser
+@pytest.mark.kernel
 def test_a_job_prints_its_page_to_pdf_when_asked(tmp_path, monkeypatch):
     from pianozona.publish import pdf
 
@@ -103,6 +108,7 @@ def test_a_job_prints_its_page_to_pdf_when_asked(tmp_path, monkeypatch):
     assert 'href="tabelle.pdf"' in (work / "tabelle.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.kernel
 def test_a_pdf_chromium_cannot_print_is_a_warning_and_the_page_loses_its_link(tmp_path):
     result = execution.execute_job(table_task(tmp_path, pdf="/bin/false"))
     work = tmp_path / "work"
@@ -231,6 +237,7 @@ CHART_CELLS = ["import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pypl
                "print('Utenti a Pavia:', {utenti})\nfig"]
 
 
+@pytest.mark.kernel
 def test_the_same_job_run_twice_has_the_same_result_hash_and_a_changed_output_changes_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PIANOZONA_PUBBLICAZIONE", "1")
     cells = [c.format(utenti=40) for c in CHART_CELLS]
@@ -241,6 +248,7 @@ def test_the_same_job_run_twice_has_the_same_result_hash_and_a_changed_output_ch
     assert changed["ok"] and changed["result_hash"] != first["result_hash"]
 
 
+@pytest.mark.kernel
 def test_a_failed_job_that_ran_has_a_result_hash_and_one_that_never_ran_has_none(tmp_path, monkeypatch):
     failed = hashed_run(tmp_path, "errore", ["print('prima')", "raise ValueError('spesa negativa')"])
     assert not failed["ok"] and len(failed["result_hash"]) == 64

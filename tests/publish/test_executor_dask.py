@@ -19,7 +19,7 @@ from pianozona.publish.executor_dask import check_executor
 from pianozona.publish.files import TEMP_PREFIX
 from pianozona.publish.runner import run_reports
 from tests.publish.conftest import FIXTURES, edit_notebook
-from tests.publish.test_runner import alive, descendants, kernel_pids, published, wait_until
+from tests.publish.test_runner import alive, descendants, kernel_pids, ours, published, wait_until
 
 distributed = pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
 
@@ -49,6 +49,8 @@ def both_runs(tmp_path_factory):
     return root, notebooks, local, dask
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     root, _, local, dask = both_runs
     assert local.exit_code == 0 and dask.exit_code == 0, dask.summary()
@@ -63,6 +65,8 @@ def test_dask_publishes_the_same_pages_as_the_local_pool(both_runs):
     assert not [p for p in out_dask.iterdir() if p.name.startswith(".tmp")]
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_a_dask_rerun_skips_what_is_up_to_date(both_runs):
     root, notebooks, _, _ = both_runs
     again = run_reports("pavia", notebooks_dir=notebooks, out_dir=root / "dask", executor="dask", **NARROW)
@@ -83,6 +87,8 @@ KILL_THE_WORKER = ("import os, re\n"
                    "os.kill(next(int(m.group(1)) for m in logs if m), 9)\n")
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_a_failing_job_and_one_that_kills_its_worker_fail_alone(tmp_path, notebooks):
     shutil.copy(FIXTURES / "errore.ipynb", notebooks / "bilancio.ipynb")
     edit_notebook(notebooks / "verifica_annuale.ipynb",
@@ -120,6 +126,9 @@ def shown_pages(out: Path) -> dict[str, tuple[str, str]]:
     return {e["nome"]: (e["stato"], e["hash_risultato"]) for e in manifest["rapporti"]}
 
 
+@pytest.mark.suite
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_the_real_suite_gives_the_same_pages_on_dask_as_on_the_local_pool(tmp_path):
     """The project's own notebooks for Pavia, narrowed to one area and one comune, run by both executors."""
     narrowed = {"areas": "anziani", "comuni": ["018110"], "progress": "none", "jobs": 2}
@@ -153,6 +162,8 @@ def session(sid: int) -> set[int]:
     return {pid for pid in found if alive(pid)}
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
 def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebooks):
     reports = tmp_path / "reports"
@@ -167,7 +178,7 @@ def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebo
     proc = subprocess.Popen(command + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
     try:  # a fast job published again by this run, the slow one asleep in its kernel
-        assert wait_until(lambda: (out / "panoramica.html").stat().st_mtime_ns != first_done and kernel_pids()
+        assert wait_until(lambda: (out / "panoramica.html").stat().st_mtime_ns != first_done and ours(proc.pid)
                           and list(out.glob(TEMP_PREFIX + "*")), 180), "nessun rapporto pubblicato dal run su Dask"
         time.sleep(1)
         running, kernels = descendants(proc.pid), kernel_pids()
@@ -177,7 +188,7 @@ def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebo
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            proc.wait(timeout=30)
     assert proc.returncode == 130, stderr
     assert "interrotto" in stderr and "Traceback" not in stderr, stderr
     assert wait_until(lambda: not any(alive(pid) for pid in running) and not session(proc.pid), 10), \
@@ -196,10 +207,12 @@ def test_ctrl_c_on_dask_leaves_no_partial_report_and_no_process(tmp_path, notebo
     assert set(states.values()) == {"riuscito"}, states
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_a_cluster_given_by_address_gives_the_same_pages_with_its_workers_own_templates(both_runs, tmp_path):
     root, notebooks, _, _ = both_runs
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  memory_limit=0) as cluster:
+                                  memory_limit=0, death_timeout=60) as cluster:  # and Dask's 30 s to connect
         remote = run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, executor="dask",
                              scheduler=cluster.scheduler_address, **NARROW)
     assert remote.exit_code == 0, remote.summary()

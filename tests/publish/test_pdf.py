@@ -18,6 +18,8 @@ def test_without_chromium_one_line_says_how_to_get_it(monkeypatch, capsys):
     assert pdf.pdf_support(False) is None  # not asked: nothing said, nothing looked for
 
 
+@pytest.mark.browser
+@pytest.mark.kernel
 def test_a_run_with_pdf_prints_each_page_and_reruns_only_reports_without_one(tmp_path):
     if pdf.find_chromium() is None:
         pytest.skip("Chromium non installato (apt-get install chromium)")

@@ -68,6 +68,7 @@ def test_cli_bad_parameter_is_one_line_and_exit_2(reports_root):
 # end to end on the fixture notebooks
 
 
+@pytest.mark.kernel
 def test_full_run_publishes_everything_then_skips_what_is_up_to_date(tmp_path):
     result = run_reports("pavia", notebooks_dir=FIXTURES, out_dir=tmp_path, jobs=2, progress="none")
     out = tmp_path / "pavia" / "2023"
@@ -118,6 +119,7 @@ def run_cli(notebooks: Path, out: Path, *extra: str) -> subprocess.CompletedProc
                           timeout=300)
 
 
+@pytest.mark.kernel
 def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, notebooks):
     out = tmp_path / "reports" / "pavia" / "2023"
     assert run_cli(notebooks, tmp_path / "reports").returncode == 0
@@ -148,6 +150,11 @@ def test_a_failing_notebook_keeps_the_last_good_report_and_exits_1(tmp_path, not
     assert not (out / "bilancio.errore.html").exists() and not (out / "bilancio.errore.ipynb").exists()
 
 
+def ours(root: int) -> set[int]:
+    """The template and kernel processes under `root`."""
+    return kernel_pids() & descendants(root)
+
+
 def kernel_pids() -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -166,6 +173,7 @@ def _ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
 def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
     reports = tmp_path / "reports"
@@ -179,10 +187,10 @@ def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (list(out.glob(TEMP_PREFIX + "*")) and kernel_pids()):
+    while time.monotonic() < deadline and not (list(out.glob(TEMP_PREFIX + "*")) and ours(proc.pid)):
         time.sleep(0.05)
     time.sleep(2)  # the fast jobs are done, the slow notebook sleeps in its kernel
-    running = kernel_pids()
+    running = ours(proc.pid)  # not the kernels of other runs on this machine (another test, another user)
     assert running, "nessun kernel avviato"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
     _, stderr = proc.communicate(timeout=30)
@@ -197,6 +205,7 @@ def test_ctrl_c_leaves_no_partial_report_and_no_kernel(tmp_path, notebooks):
     json.loads(after["manifest.json"])  # complete, valid JSON
 
 
+@pytest.mark.kernel
 def test_inside_a_threaded_process_without_template_kernels_still_work(tmp_path):
     """What a planner gets calling run_reports from JupyterLab: spawned workers, ordinary kernels."""
     import threading
@@ -270,6 +279,7 @@ def job(result, name: str):
     return next(r for r in result.results if r.job.name == name)
 
 
+@pytest.mark.kernel
 def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path, notebooks):
     out = tmp_path / "pavia" / "2023"
     assert run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=1,
@@ -293,6 +303,7 @@ def test_a_notebook_that_stops_early_fails_and_keeps_the_last_good_page(tmp_path
         assert entry["stato"] == "fallito" and entry["ultimo_successo"]["html"] == "bilancio.html", fault
 
 
+@pytest.mark.kernel
 def test_cli_exits_1_for_a_notebook_that_calls_sys_exit(tmp_path, notebooks):
     shutil.copy(FAULTS / "sys_exit.ipynb", notebooks / "bilancio.ipynb")
     proc = run_cli(notebooks, tmp_path / "reports", "--processi", "2")
@@ -302,6 +313,7 @@ def test_cli_exits_1_for_a_notebook_that_calls_sys_exit(tmp_path, notebooks):
     assert not (tmp_path / "reports" / "pavia" / "2023" / "bilancio.html").exists()
 
 
+@pytest.mark.kernel
 def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_path, notebooks):
     shutil.copy(FAULTS / "endless_loop.ipynb", notebooks / "bilancio.ipynb")
     start = time.perf_counter()
@@ -316,6 +328,7 @@ def test_an_endless_loop_is_stopped_at_the_time_limit_and_the_others_go_on(tmp_p
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
 
+@pytest.mark.kernel
 def test_a_memory_hog_fails_with_the_memory_message(tmp_path, notebooks):
     shutil.copy(FAULTS / "memory_hog.ipynb", notebooks / "bilancio.ipynb")
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=notebooks, out_dir=tmp_path, jobs=2,
@@ -334,6 +347,7 @@ def test_cli_bad_limits_are_one_line_and_exit_2(reports_root, option, value, nam
     assert len(lines) == 1 and lines[0].startswith(f"pianozona: parametro '{name}' non valido")
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
 def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_path, notebooks):
     reports = tmp_path / "reports"
@@ -349,7 +363,7 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_proceeds(tmp_pa
         children = descendants(proc.pid)  # workers, template, kernels
     finally:
         proc.kill()
-        proc.wait()
+        proc.wait(timeout=30)
     assert wait_until(lambda: not any(alive(pid) for pid in children), 10), \
         [pid for pid in children if alive(pid)]
     with open(out / ".lock", "w") as handle:  # released by the OS
@@ -366,14 +380,15 @@ def small_disk(tmp_path):
     """A 4 MB tmpfs (needs the right to mount: root here; skipped elsewhere)."""
     mount = tmp_path / "disco"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True,
+                          timeout=30)
     if proc.returncode != 0:
         pytest.skip("montare un tmpfs non è permesso qui")
     try:
         yield mount
     finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(mount)], capture_output=True)
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], capture_output=True, timeout=30)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=30)
 
 
 def fill(folder: Path) -> None:
@@ -390,6 +405,7 @@ def fill(folder: Path) -> None:
             pass
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="serve /proc per elencare i processi")
 def test_a_full_disk_is_one_line_exit_1_and_changes_nothing_published(small_disk, notebooks):
     reports = small_disk / "reports"
@@ -407,12 +423,13 @@ def test_a_full_disk_is_one_line_exit_1_and_changes_nothing_published(small_disk
     assert wait_until(lambda: not kernels_in(notebooks), 5)
 
 
+@pytest.mark.kernel
 def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(small_disk, notebooks):
     reports = small_disk / "reports"
     out = reports / "pavia" / "2023"
     assert run_cli(notebooks, reports).returncode == 0
     before = published(out)
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True, timeout=30)
     up_to_date = run_cli(notebooks, reports)
     assert up_to_date.returncode == 0, up_to_date.stderr
     assert "6 invariati" in up_to_date.stdout
@@ -425,6 +442,7 @@ def test_a_read_only_folder_up_to_date_succeeds_and_a_forced_run_is_one_line(sma
     assert published(out) == before
 
 
+@pytest.mark.kernel
 def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
     import errno
 
@@ -444,6 +462,7 @@ def test_a_write_error_of_the_run_is_an_execution_error(tmp_path, monkeypatch):
                     progress="none")
 
 
+@pytest.mark.kernel
 def test_the_published_files_hold_no_hash_of_raw_data_and_reruns_still_skip(tmp_path):
     result = run_reports("pavia", areas="anziani", comuni=ONE, notebooks_dir=FIXTURES, out_dir=tmp_path,
                          progress="none")

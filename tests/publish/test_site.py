@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 
+import pytest
+
 from pianozona.publish.site import run_lock
 from pianozona.publish.workers import release_lock
 
@@ -32,6 +34,7 @@ def _fd_closed(fd: int) -> bool:
 
 
 # --------------------------------------------------------------------------- spreadsheet, PDF and index
+@pytest.mark.kernel
 def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_and_other_years(tmp_path, notebooks):
     import json
 
@@ -80,6 +83,7 @@ def test_pdf_support_says_how_to_get_chromium_when_it_is_missing(monkeypatch, ca
     assert err.count("\n") == 1 and "apt-get install chromium" in err
 
 
+@pytest.mark.browser
 def test_print_pdf_writes_a_pdf_or_nothing(tmp_path):
     import pytest
 

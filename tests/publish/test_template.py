@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
 import pianozona
 from pianozona.analysis import needs
 from pianozona.publish.planning import plan_run
 from pianozona.publish.template import KernelTemplate, cell_imports, preload_modules
+from tests.conftest import execute_notebook
 from tests.publish.conftest import FIXTURES
 
 
@@ -44,8 +46,6 @@ print(json.dumps({"reads": len(reads), "memo": needs.analyse.cache_info(), "user
 
 def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     """Start a template with `warm`, run KERNEL_CHECK in a kernel it forks, return what it printed."""
-    import papermill
-
     from pianozona import privacy
     from pianozona.publish import kernels
 
@@ -57,9 +57,8 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     monkeypatch.setattr(kernels.TemplateClient, "stream", None)
     monkeypatch.setattr(kernels.TemplateClient, "log", str(folder / "kernel.log"))
     try:
-        nb = papermill.execute_notebook(str(notebook), str(folder / "out.ipynb"), kernel_name="python3",
-                                        progress_bar=False, cwd=str(folder), start_timeout=60,
-                                        kernel_manager_class=kernels.kernel_manager())
+        nb = execute_notebook(notebook, folder / "out.ipynb", kernel_name="python3", cwd=str(folder),
+                              kernel_manager_class=kernels.kernel_manager())
     finally:
         if kernels.TemplateClient.stream is not None:
             kernels.TemplateClient.stream.close()
@@ -67,6 +66,7 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     return json.loads(nb.cells[0].outputs[0]["text"])
 
 
+@pytest.mark.kernel
 def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory(tmp_path, monkeypatch):
     got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch)
     assert got["reads"] == 0  # load_district did not read the files again
@@ -76,6 +76,7 @@ def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory
     assert got["users"] == needs.analyse(pavia, "anziani", 2023, publish=True).district["utenti"]
 
 
+@pytest.mark.kernel
 def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch):
     warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]},
             {"district": "pavia", "year": 1999, "areas": ["*"]}]

@@ -97,6 +97,7 @@ def test_a_district_code_that_would_publish_in_the_wrong_folder_is_refused(tmp_p
     assert "riga 5" in str(caught.value)  # the line listing the second district
 
 
+@pytest.mark.kernel
 def test_a_territory_run_publishes_every_district_and_an_index_linking_them(tmp_path):
     territory = small_territory(tmp_path / "dati", hostile=True)
     out = tmp_path / "reports"
@@ -124,6 +125,7 @@ def test_a_territory_run_publishes_every_district_and_an_index_linking_them(tmp_
     assert not list(out.rglob(TEMP_PREFIX + "*")), "cartelle temporanee rimaste"
 
 
+@pytest.mark.kernel
 def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(tmp_path):
     territory = small_territory(tmp_path / "dati")
     out = tmp_path / "reports"
@@ -138,6 +140,7 @@ def test_a_rerun_redoes_only_the_district_whose_data_changed_and_the_comparison(
     assert states == [{"invariato"}, {"riuscito"}, {"riuscito"}]
 
 
+@pytest.mark.kernel
 def test_the_cli_runs_a_territory_and_refuses_a_district_with_it(tmp_path):
     territory = small_territory(tmp_path / "dati")
     runner = CliRunner()
@@ -150,6 +153,8 @@ def test_the_cli_runs_a_territory_and_refuses_a_district_with_it(tmp_path):
     assert "Ambito di Vigevano (illustrativo): 6 aggiornati" in done.output
 
 
+@pytest.mark.dask
+@pytest.mark.kernel
 def test_a_territory_on_dask_publishes_the_same_results_as_the_local_pool(tmp_path):
     pytest.importorskip("distributed", reason="serve il pacchetto 'distributed' per l'esecutore Dask")
     territory = small_territory(tmp_path / "dati")

@@ -114,6 +114,7 @@ def test_warm_drawing_loads_the_fonts_a_first_chart_needs_and_nothing_without_ma
             "print('matplotlib' in sys.modules)\n"
             "import matplotlib.font_manager as fm\nbefore = fm._get_font.cache_info().currsize\n"
             "warm_drawing()\nprint(before, fm._get_font.cache_info().currsize)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split()
     assert out[0] == "False"  # the notebooks draw nothing: matplotlib is not even imported
     assert out[1] == "0" and int(out[2]) >= 2  # regular and bold fonts loaded, kept for the forked kernels
