@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.kernel, pytest.mark.suite]
 AREA, COMUNE = "salute_mentale", "018091"  # the area and the comune (Mezzana Rabattone) with hidden counts
 
 

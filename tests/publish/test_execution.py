@@ -118,6 +118,7 @@ def test_a_pdf_chromium_cannot_print_is_a_warning_and_the_page_loses_its_link(tm
     assert "tabelle.pdf" not in page and 'href="tabelle.xlsx"' in page
 
 
+@pytest.mark.kernel
 def test_a_job_writes_its_page_as_a_word_document_linked_from_the_page(tmp_path, monkeypatch):
     from docx import Document
 
@@ -133,6 +134,7 @@ def test_a_job_writes_its_page_as_a_word_document_linked_from_the_page(tmp_path,
     assert any("colonna «spesa»: indicatore non definito nel dizionario" in w for w in result["warnings"])
 
 
+@pytest.mark.kernel
 def test_a_word_document_that_cannot_be_made_is_a_warning_and_the_page_loses_its_link(tmp_path, monkeypatch):
     from pianozona.present import word
 
