@@ -237,8 +237,9 @@ class _Writer:
             column.width = value
         for r, row in enumerate(rows):
             header = row.getparent().tag == "thead"
+            _row_property(table.rows[r], "w:cantSplit")  # a row stays on one page, as on the printed page
             if header:
-                _repeat_header(table.rows[r])
+                _row_property(table.rows[r], "w:tblHeader")
             cells = [c for c in row if c.tag in ("th", "td")]
             for c, source in enumerate(cells[:width]):
                 cell = table.cell(r, c)
@@ -310,15 +311,15 @@ def _column_widths(rows: list, width: int, text_mm: float) -> list:
     return [Mm(text_mm * value / total) for value in longest]
 
 
-def _repeat_header(row) -> None:
-    """Mark a table row as a header row Word repeats at the top of each page."""
+def _row_property(row, name: str) -> None:
+    """Switch on a row property: ``w:tblHeader`` (repeated at the top of each page), ``w:cantSplit`` (one page)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     tr_pr = row._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    tr_pr.append(repeat)
+    flag = OxmlElement(name)
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
 
 
 def _image_width_mm(png: bytes) -> float | None:

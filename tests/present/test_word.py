@@ -90,6 +90,7 @@ def test_a_table_is_a_word_table_with_the_pages_text_and_markers(page, tmp_path)
     assert rows[0] == ["Comune", "Utenti dei servizi"]
     assert rows[1] == ["Sommo", "n.d."] and rows[3] == ["Totale distretto", "1.234"]
     assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # the header row repeats on each page
+    assert all(row._tr.trPr.xpath("./w:cantSplit") for row in table.rows)  # and no row breaks across pages
     assert table.cell(3, 1).paragraphs[0].alignment == 2  # numbers right-aligned
     caption = next(p for p in document.paragraphs if p.style.name == "Caption")
     assert caption.text == "Tabella 1. Utenti"
