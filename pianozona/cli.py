@@ -254,6 +254,8 @@ def esplora(distretto: str | None, year: int | None, cartella: str | None, sovra
 @click.option("--pdf/--senza-pdf", "pdf", default=None,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo); "
                    "predefinito: come la cartella ha già (PDF se un'esecuzione precedente li ha prodotti)")
+@click.option("--docx/--no-docx", "docx", default=True, show_default=True,
+              help="scrive anche ogni rapporto come documento Word modificabile (.docx), da incollare nel Piano")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
               help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
 @click.option("--scheduler", default=None,
@@ -262,14 +264,14 @@ def esplora(distretto: str | None, year: int | None, cartella: str | None, sovra
 def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
         notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool | None, executor: str, scheduler: str | None) -> None:
+        pdf: bool | None, docx: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
         sys.exit(2)
     options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
-                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
+                   preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, docx=docx, executor=executor,
                    scheduler=scheduler)
     try:
         if territory is not None:

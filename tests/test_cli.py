@@ -153,3 +153,21 @@ def test_summary_and_run_agree_on_the_year(pavia_copy):
     assert "residenti al 1° gennaio 2023 (usata come stima per il 2024)" in result.output
     assert "Copertura dei servizi 2024" in result.output
     assert max(district_info(pavia_copy, pavia_copy.parent / "out").anni) == 2024
+
+
+def test_run_writes_word_documents_unless_told_not_to(monkeypatch):
+    import pianozona.publish.runner as runner
+
+    asked = []
+
+    class Done:
+        exit_code = 0
+
+        def summary(self):
+            return "fatto"
+
+    monkeypatch.setattr(runner, "run_reports", lambda *args, **options: asked.append(options["docx"]) or Done())
+    for flags in ([], ["--no-docx"], ["--docx"]):
+        result = CliRunner().invoke(main, ["run", "--distretto", "pavia", *flags])
+        assert result.exit_code == 0, result.output
+    assert asked == [True, False, True]

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, memo, naming, stats
+from pianozona.analysis import change, definitions, memo, naming, stats
 from pianozona.analysis.protection import TOTAL_LABEL, area_tables, measure
 from pianozona.data.areas import get_area
 from pianozona.data.datasets import District
@@ -50,16 +50,16 @@ from pianozona.analysis.indicators import spesa_pro_capite
 
 MULTIPLIER = 1000
 NOT_COMPARABLE = "non confrontabile"
-COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune", "utenti": "Utenti dei servizi",
-                   "popolazione_a_rischio": "Popolazione a rischio", "copertura": "Copertura per 1.000",
+COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune",
+                   **definitions.nomi(["utenti", "popolazione_a_rischio", "copertura"]),
                    "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%",
                    "anno_popolazione": "Anno popolazione", "funnel": "Grafico a imbuto",
                    "confronto": "Rispetto al distretto"}
-SPENDING_LABELS = {"anno": "Anno", "importo_euro": "Spesa (euro)", "utenti": "Utenti dei servizi",
-                   "spesa_per_utente": "Euro per utente", "spesa_per_residente": "Euro per residente"}
+SPENDING_LABELS = {"anno": "Anno", **definitions.nomi(["importo_euro", "utenti", "spesa_per_utente",
+                                                       "spesa_per_residente"])}
 #: How each measure is named in tables and text.
 MEASURE_WORDS = {
-    "utenti": {"header": "Utenti dei servizi", "per": "Euro per utente",
+    "utenti": {"header": definitions.nome("utenti"), "per": definitions.nome("spesa_per_utente"),
                "note": "Gli utenti sono contati per servizio: chi usa più servizi dell'area è contato più volte."},
     "persone": {"header": "Persone in carico", "per": "Euro per persona",
                 "note": "Le persone sono contate una sola volta anche quando usano più servizi dell'area "

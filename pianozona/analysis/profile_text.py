@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, naming, needs
+from pianozona.analysis import change, definitions, naming, needs
 from pianozona.analysis.profile import ComuneProfile
 from pianozona.data.population import estimate_sentence
 from pianozona.formatting import num, pct
@@ -205,11 +205,12 @@ def area_labels(profile: ComuneProfile) -> dict[str, str]:
     measures = profile.areas["conteggio"].unique()
     years = profile.areas["anno_precedente"].dropna()
     before = str(int(years.iloc[0])) if not years.empty else "anno precedente"
-    return {"etichetta": "Area", "popolazione_a_rischio": "Popolazione a rischio",
+    return {"etichetta": "Area", "popolazione_a_rischio": definitions.nome("popolazione_a_rischio"),
             "utenti": measures[0] if len(measures) == 1 else "Utenti dei servizi o persone in carico",
-            "copertura": f"Copertura per 1.000 ({profile.year})", "lower": "Limite inferiore 95%",
+            "copertura": f"{definitions.nome('copertura')} ({profile.year})", "lower": "Limite inferiore 95%",
             "upper": "Limite superiore 95%", "copertura_distretto": "Copertura del distretto",
-            "confronto": "Rispetto al distretto", "copertura_precedente": f"Copertura per 1.000 ({before})",
+            "confronto": "Rispetto al distretto",
+            "copertura_precedente": f"{definitions.nome('copertura')} ({before})",
             "variazione": f"Variazione rispetto al {before}" if not years.empty else "Variazione",
             "spesa_per_residente_distretto":
                 "Spesa per residente del distretto (euro)"}

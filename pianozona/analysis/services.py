@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, stats
+from pianozona.analysis import change, definitions, stats
 from pianozona.analysis.indicators import copertura
 from pianozona.data.datasets import District
 
@@ -34,8 +34,8 @@ __all__ = ["ALL_SERVICES", "PRESENCE_COLUMNS", "SERVICE_CHANGE_LABELS", "joint_t
 
 ALL_SERVICES = "Tutti i servizi"
 #: Column headers of `service_change` (years are added by `service_change_labels`).
-SERVICE_CHANGE_LABELS = {"servizio": "Servizio", "variazione": "Variazione utenti",
-                         "variazione_pct": "Variazione %", "verdetto": "Copertura del servizio"}
+SERVICE_CHANGE_LABELS = {"servizio": "Servizio", **definitions.nomi(["variazione", "variazione_pct"]),
+                         "verdetto": "Copertura del servizio"}
 _DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti"}
 
 

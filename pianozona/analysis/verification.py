@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
+from pianozona.analysis import definitions
 from pianozona.analysis.protection import objective_hidden
 from pianozona.data.areas import AREE
 from pianozona.analysis.progress import STATUSES, expected_value, progress, status, status_counts
@@ -37,11 +38,11 @@ __all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_
 
 NON_COUNT_UNITS = frozenset({"euro", "€", "%", "percentuale", "per cento", "per mille", "tasso", "indice",
                              "rapporto", "giorni", "ore", "mesi", "anni"})
-HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno", "valore": "Valore",
+HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno",
+                  **definitions.nomi(["valore"]),
                   "variazione_pct": "Variazione dal primo anno (%)", "nota": "Nota", "fonte": "Fonte"}
 PROGRESS_LABELS = {"codice": "Codice", "indicatore": "Indicatore", "valore_base": "Valore base", "target": "Target",
-                   "valore": "Valore", "atteso": "Atteso sul percorso", "scarto": "Scarto dall'atteso",
-                   "percorso_pct": "Strada percorsa (%)", "percorso_atteso_pct": "Strada attesa (%)",
+                   **definitions.nomi(["valore", "atteso", "scarto", "percorso_pct", "percorso_atteso_pct"]),
                    "stato": "Stato"}
 #: Numbers computed from an objective's value and baseline: hidden with either of them.
 DERIVED = ("atteso", "scarto", "percorso_pct", "variazione_da_base_pct")

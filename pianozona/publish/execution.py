@@ -6,9 +6,10 @@
 (`_read_metrics`), all inside the run's temporary folder.  The kernel
 records every table the notebook shows (`TABLES_ENV_VAR` points it to
 `tables_record`); a successful job turns them into ``<job>.xlsx``
-(`pianozona.present.spreadsheet`) and, when the task asks (``task["pdf"]``:
-the Chromium to use, see `pianozona.publish.pdf`), prints its page to
-``<job>.pdf``; the page links both.
+(`pianozona.present.spreadsheet`), writes its page as the Word document
+``<job>.docx`` when the task asks (``task["docx"]``, `pianozona.present.word`)
+and, when the task asks (``task["pdf"]``: the Chromium to use, see
+`pianozona.publish.pdf`), prints its page to ``<job>.pdf``; the page links them.
 
 When a job counts as done: papermill returns normally from a notebook that
 stopped early (``sys.exit(0)``/``raise SystemExit``: the cell is marked
@@ -281,11 +282,11 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
-    """A successful job's page, spreadsheet and (when asked) PDF, in the temporary folder.
+    """A successful job's page, spreadsheet, Word document and PDF (when asked), in the temporary folder.
 
-    The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
-    leaves a warning and a page rendered again without its link.  A failed job gets no page here:
-    the runner publishes its failure page (`pianozona.publish.site`).
+    The page links the spreadsheet, the Word document and the PDF it will have; a document that could
+    not be made (a PDF Chromium could not print) leaves a warning and a page rendered again without its
+    link.  A failed job gets no page here: the runner publishes its failure page (`pianozona.publish.site`).
     """
     work, name = Path(task["work"]), task["name"]
     warnings: list[str] = []
@@ -295,11 +296,15 @@ def _render_job(task: dict, nb: Any, error: str, duration: float) -> dict:
                 "metrics": None}
     downloads = _spreadsheet(task, warnings)
     chromium = task.get("pdf")
+    word = bool(task.get("docx"))
+    extra = ([("documento Word", f"{name}.docx")] if word else []) + (
+        [("PDF da stampare", f"{name}.pdf")] if chromium else [])
     try:
-        error = _write_page(task, nb, error, downloads + ([("PDF da stampare", f"{name}.pdf")] if chromium else []),
-                            warnings)
-        if chromium and not error and not _pdf(task, chromium, warnings):
-            error = _write_page(task, nb, error, downloads, [])
+        error = _write_page(task, nb, error, downloads + extra, warnings)
+        made = {"documento Word": not error and word and _docx(task, warnings),
+                "PDF da stampare": not error and chromium and _pdf(task, chromium, warnings)}
+        if not error and not all(made[text] for text, _ in extra):  # link only what was made
+            error = _write_page(task, nb, error, downloads + [d for d in extra if made[d[0]]], [])
     except OSError as exc:
         error = _disk_error(exc)
     metrics = _read_metrics(work / f"{name}.metrics.json", task["metrics"], warnings) if not error else None
@@ -323,18 +328,34 @@ def _write_page(task: dict, nb: Any, error: str, downloads: list[tuple[str, str]
 
 def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
     """Write ``<job>.xlsx`` from the tables the notebook showed; its download link ([] when it showed none)."""
+    from pianozona.analysis.definitions import undefined
+
     record, name = tables_record(task), task["name"]
     try:
         tables = read_tables(record)
         if not tables:
             return []
-        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title)
+        write_workbook(tables, Path(task["work"]) / f"{name}.xlsx", title=task["page"].title, areas=task.get("aree"))
+        warnings += undefined(tables)  # a shown number the dictionary of definitions does not define
     except (OSError, ValueError) as exc:
         warnings.append(f"foglio di calcolo delle tabelle non prodotto: {exc}")
         return []
     finally:
         record.unlink(missing_ok=True)
     return [("tabelle (Excel)", f"{name}.xlsx")]
+
+
+def _docx(task: dict, warnings: list[str]) -> bool:
+    """Write the job's page as ``<job>.docx`` (`pianozona.present.word`); False (and a warning) when it could not."""
+    from pianozona.present.word import WordError, page_to_docx
+
+    work, name = Path(task["work"]), task["name"]
+    try:
+        page_to_docx(work / f"{name}.html", work / f"{name}.docx")
+    except (WordError, OSError, ValueError) as exc:
+        warnings.append(f"documento Word non prodotto: {exc}")
+        return False
+    return True
 
 
 def _pdf(task: dict, chromium: str | bool, warnings: list[str]) -> bool:

@@ -20,7 +20,8 @@ from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS
 
 MANIFEST, INDEX = "manifest.json", "index.html"
-DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
+DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("docx", "documento Word"), ("pdf", "PDF da stampare"))
+DICTIONARY = "dizionario.html"  # the dictionary of definitions (`pianozona.analysis.glossary.DICTIONARY_FILE`)
 GROUP_YEARS = "Anni pubblicati"
 
 
@@ -44,7 +45,8 @@ def index_html(folder: Folder, entries: list[dict]) -> str:
     rows = [_index_row(e, folder.group) for e in entries] + [_member_row(m, folder.out_dir) for m in folder.members]
     page = PageInfo(f"Rapporti {folder.year}", folder.name, folder.year, folder.demo, index_href=None,
                     version=package_fingerprint()["versione"] or "", ente=folder.ente)
-    return render_index(rows, page, other_years=other_years(folder.out_dir))
+    dictionary = DICTIONARY if (folder.out_dir / DICTIONARY).is_file() else None
+    return render_index(rows, page, other_years=other_years(folder.out_dir), dictionary_href=dictionary)
 
 
 def _index_row(e: dict, group: str):

@@ -7,10 +7,9 @@
 district's facts every page shows (name, years, comuni, demo flag, sources): a change reruns only the
 reports that read it; `stale_inputs` names what a job found changed while the run read it.
 `check_jobs`, `check_timeout` and `check_memory` check the run's options.  Nothing here starts a
-kernel or publishes: `parameters` checks each job against its notebook, `runner` runs the plan,
-`site` writes the reports.  Every path a run writes is checked to resolve inside the output folder
-(`inside`); what a run keeps for itself (lock, district facts, executed notebooks, failures) is in
-the private folder of each output folder (`private_folder`), never among the published files.
+kernel or publishes (`parameters`, `runner`, `site` do).  Every path a run writes is checked to
+resolve inside the output folder (`inside`); what a run keeps for itself (lock, district facts,
+executed notebooks, failures) is in its private folder (`private_folder`), never among the pages.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ MIN_MEMORY_MB = 256  # below this a kernel cannot even import its modules
 PRIVATE = "rapporti"  # under the state folder: one private folder per output folder (`private_folder`)
 FACTS = "distretto.json"  # the district facts cache, in the private folder of <out>/<district>
 FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi", "protezione",
-               "facoltativi"}
+               "facoltativi", "aree"}
 
 
 #: the headings of the index, in order: the district's reports, then the comuni's
@@ -104,6 +103,7 @@ class DistrictInfo:
     secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
     skipped: tuple[tuple[str, str], ...] = ()  # (notebook, why) of the optional reports this district cannot run
     ente: str | None = None  # ente_capofila of distretto.yml, shown on every page beside the district's name
+    aree: tuple[tuple[str, str, str], ...] = ()  # (code, label, population at risk) of its areas, overrides applied
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,8 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         tuple(tuple(c) for c in facts["comuni"]), files, facts["ingressi"], keyed(facts["fatti"]),
                         tuple(facts["avvisi"]), tuple(facts["protezione"]), secret,
-                        tuple(tuple(pair) for pair in facts["facoltativi"]), config.ente_capofila)
+                        tuple(tuple(pair) for pair in facts["facoltativi"]), config.ente_capofila,
+                        tuple(tuple(area) for area in facts["aree"]))
 
 
 def _read_facts(folder: Path, key: str) -> dict:
@@ -210,7 +211,9 @@ def _read_facts(folder: Path, key: str) -> dict:
     facts = district_facts(loaded)
     return {"chiave": key, **facts, "fatti": facts, "ingressi": keyed_inputs(loaded.inputs),
             "avvisi": [problem.format() for problem in loaded.problems.warnings], "protezione": audit(loaded),
-            "facoltativi": [list(pair) for pair in optional_reports(loaded)]}
+            "facoltativi": [list(pair) for pair in optional_reports(loaded)],
+            "aree": [[code, area.etichetta, area.describe_population(loaded.stranieri is not None)]
+                     for code, area in loaded.aree.items()]}
 
 
 def keyed_inputs(inputs: dict[str, str]) -> dict[str, str]:

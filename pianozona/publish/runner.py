@@ -6,10 +6,8 @@
 
 What a run does
 ---------------
-1. **Plan** (`plan_run`): the suite is ``panoramica``, ``bisogni_area`` once
-   per area, ``verifica_annuale``, ``bilancio``.  The district, the year (it
-   must be a year of the district's service or spending data; default the
-   latest) and the area codes are checked first.
+1. **Plan** (`plan_run`): the suite (`planning.SUITE`) for the district, the
+   year (default the latest with data) and the areas, checked first.
 2. **Skip what is up to date**: a report is rerun only when its notebook,
    an input its notebook reads (`planning.SuiteEntry.inputs`), what every
    page shows of the district, its parameters or the pianozona package
@@ -39,16 +37,14 @@ What a run does
    other jobs go on.  Workers, the template and every kernel die with the
    runner, even after ``kill -9`` (Linux), so the next run is never blocked.
 5. **Publish** into ``<out>/<district>/<year>/`` atomically: every file is
-   written in a temporary folder there and moved in place with `os.replace`
-   only when the job succeeded; ``index.html`` and ``manifest.json`` are
-   rewritten (also atomically) after each job.  A failed job publishes
+   written in a temporary folder there and moved in place only when the job
+   succeeded; ``index.html`` and ``manifest.json`` are rewritten after each job.  A failed job publishes
    ``<job>.errore.html`` (its reason in words) and leaves the last good
    ``<job>.html`` in place.  Ctrl-C stops the workers and their kernels and
    removes the temporary folder: nothing half written is ever in place.
    A full disk or a read-only folder ends the run with one `ExecutionError`
    line (exit 1), the published files left as they were; an up-to-date
-   run on a read-only folder succeeds, since it has nothing to write (its
-   ``ultima_esecuzione`` is then not recorded).
+   run on a read-only folder succeeds (it has nothing to write).
 
 Conventions for notebook authors
 --------------------------------
@@ -177,7 +173,7 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
                 out_dir: str | os.PathLike = DEFAULT_OUT, jobs: int | str | None = None, force: bool = False,
                 progress: str = "auto", preload: bool = True, timeout: float | None = None,
                 memory_mb: int | None = None, pdf: bool | None = None, executor: str = "locale",
-                scheduler: str | None = None) -> RunResult:
+                scheduler: str | None = None, docx: bool = True) -> RunResult:
     """Plan, execute and publish the suite; see the module docstring.
 
     `areas` and `comuni` narrow the per-area reports and the comuni's profiles
@@ -187,7 +183,8 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     `DEFAULT_MEMORY_MB`).  `pdf=True` also prints each page to ``<job>.pdf``
     with headless Chromium; without Chromium one line says how to get it and
     the run goes on; ``pdf=None`` (default) keeps what the folder has, ``False`` prints
-    none (`pianozona.publish.pdf.pdf_printer`).  ``executor="dask"`` runs the jobs on Dask distributed
+    none (`pianozona.publish.pdf.pdf_printer`).  `docx` (on by default) also writes each page as an editable
+    Word document ``<job>.docx`` (`pianozona.present.word`).  ``executor="dask"`` runs the jobs on Dask distributed
     (`pianozona.publish.executor_dask`): on the cluster of `scheduler`
     (``tcp://host:port``), or on a LocalCluster of `jobs` workers.  Raises `DataError`/`ParameterError` before any
     kernel starts, `ExecutionError` when another run holds the output
@@ -198,7 +195,8 @@ def run_reports(district: str | os.PathLike = "pavia", year: int | str | None = 
     start = time.perf_counter()
     options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
     plan = plan_run(district, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir, out_dir=out_dir)
-    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf is True), pdf=pdf)
+    options = dataclasses.replace(options, force=force, preload=preload, chromium=pdf_support(pdf is True), pdf=pdf,
+                                  docx=docx)
     results = run_plans([plan], options, plan.out_dir)[0]
     return RunResult(plan, results, time.perf_counter() - start)
 
@@ -214,6 +212,7 @@ class RunOptions:
     preload: bool = True
     chromium: str | None = None  # Chromium's path when PDFs are asked for and can be printed
     pdf: bool | None = None  # asked (True), refused (False), or as the folder already has (None)
+    docx: bool = False  # each page also as a Word document (run_reports: on by default)
 
 
 def run_options(jobs, timeout, memory_mb, progress, executor, scheduler) -> RunOptions:
@@ -288,8 +287,10 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, commit: str | None, sever
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
     chromium, pdf_notice = pdf_printer(o.pdf, o.chromium, manifest)
+    entries = manifest_entries(manifest)
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked, none
+            or (o.pdf and chromium and not entries.get(j.name, {}).get("pdf"))  # PDF asked, none yet
+            or (o.docx and not entries.get(j.name, {}).get("docx"))]  # Word asked, none yet
     results = [JobResult(j, "invariato") for j in plan.jobs if j not in todo]
     where = f"{plan.district.nome}: " if several else ""
     notices = [f"avviso sui dati: {w}" for w in plan.district.warnings] + ([pdf_notice] if pdf_notice and todo else [])
@@ -332,7 +333,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
                 declared[job.notebook] = check_notebook(job)
         order = sorted(((b, j) for b in batches for j in b.todo),
                        key=lambda bj: -manifest_entries(bj[0].manifest).get(bj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(b, j, declared[j.notebook], b.chromium) for b, j in order]
+        tasks = [_task(b, j, declared[j.notebook], b.chromium, o.docx) for b, j in order]
         config = dataclasses.replace(config, work=str(work), template=template.address if template else None)
         size = min(o.workers, len(jobs))
         pool = (DaskPool(size, config, o.limits["executor"][1], preload=modules if o.preload else None,
@@ -356,7 +357,7 @@ def _execute(batches: list[_Batch], o: RunOptions, report: Progress, config: Wor
                 remove_tree(batch.work)
 
 
-def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -> dict:
+def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None, docx: bool = False) -> dict:
     from pianozona.present.render import PageInfo
 
     plan, work = batch.plan, batch.work
@@ -368,7 +369,8 @@ def _task(batch: _Batch, job: Job, metrics: bool, chromium: str | None = None) -
                     previous_report=previous, version=package_fingerprint()["versione"] or "",
                     ente=plan.district.ente or "")
     return {"name": batch.prefix + job.name, "stem": job.name, "notebook": str(job.notebook),
-            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium}
+            "parameters": parameters, "page": page, "work": str(work), "metrics": metrics, "pdf": chromium,
+            "docx": docx, "aree": plan.district.aree}
 
 
 def _result(job: Job, outcome: dict, stale: list[str]) -> JobResult:

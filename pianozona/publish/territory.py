@@ -93,7 +93,7 @@ def run_territory(territory: str | os.PathLike, year: int | str | None = None, *
                   notebooks_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike = DEFAULT_OUT,
                   jobs: int | str | None = None, force: bool = False, progress: str = "auto", preload: bool = True,
                   timeout: float | None = None, memory_mb: int | None = None, pdf: bool | None = None,
-                  executor: str = "locale", scheduler: str | None = None) -> TerritoryResult:
+                  executor: str = "locale", scheduler: str | None = None, docx: bool = True) -> TerritoryResult:
     """Plan, execute and publish every district's suite and the comparison, in one pool (``pianozona run
     --territorio``).  Options as `pianozona.publish.runner.run_reports`; the same errors, raised before
     any kernel starts; job failures do not raise (`TerritoryResult.exit_code`).
@@ -102,7 +102,7 @@ def run_territory(territory: str | os.PathLike, year: int | str | None = None, *
     options = run_options(jobs, timeout, memory_mb, progress, executor, scheduler)
     plan = plan_territory(territory, year, areas=areas, comuni=comuni, notebooks_dir=notebooks_dir,
                           out_dir=out_dir)
-    options = replace(options, force=force, preload=preload, chromium=pdf_support(pdf is True), pdf=pdf)
+    options = replace(options, force=force, preload=preload, chromium=pdf_support(pdf is True), pdf=pdf, docx=docx)
     results = run_plans(plan.plans, options, Path(out_dir).resolve())
     return TerritoryResult(plan, results, time.perf_counter() - start)
 
