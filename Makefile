@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-DISTRICT ?= pavia
+# DISTRICT: empty = the office's default district (pianozona predefinito, $PIANOZONA_DISTRETTO, or the only one)
+DISTRICT ?=
 TERRITORY ?= provincia_pavia
 # Test processes (pytest-xdist): one per core; each test file stays in one process (its fixtures publish once).
 TEST_WORKERS ?= auto
@@ -28,12 +29,12 @@ install: $(STAMP) ## Create .venv and install pianozona with its dependencies
 
 report: install ## Main job: check the data, run the notebook suite, publish reports/<district>/<year>/
 	$(BIN)/pianozona validate $(DISTRICT)
-	$(BIN)/pianozona run --district $(DISTRICT)
+	$(BIN)/pianozona run $(if $(DISTRICT),--district $(DISTRICT))
 
 territorio: install ## Every district of a territory and their comparison (TERRITORY=provincia_pavia): reports/territori/
 	$(BIN)/pianozona run --territorio $(TERRITORY)
 
-validate: install ## Only check the district's data (DISTRICT=pavia)
+validate: install ## Only check the district's data (DISTRICT=codice; default: the office's district)
 	$(BIN)/pianozona validate $(DISTRICT)
 
 summary: install ## Terminal summary of the district (population, indicators, coverage)

@@ -14,12 +14,42 @@ import click
 from pianozona.data.areas import AREE
 from pianozona.errors import PianozonaError
 
-DEFAULT_DISTRICT = "pavia"
+_DISTRICT_HELP = ("codice del distretto o cartella con distretto.yml (predefinito: il distretto scelto con "
+                  "'pianozona predefinito' o $PIANOZONA_DISTRETTO, oppure l'unico della cartella dei dati)")
 
 
 def _fail(exc: PianozonaError) -> None:
     click.echo(f"pianozona: {exc}", err=True)
     sys.exit(2)
+
+
+def _district(given: str | None) -> str:
+    """The district named on the command line, else the office's default (a clear line and exit 2 when none)."""
+    if given:
+        return given
+    from pianozona.data.settings import default_district
+
+    try:
+        return default_district().distretto
+    except PianozonaError as exc:
+        _fail(exc)
+
+
+def _program() -> str:
+    """How this command was called, as the user can type it again: `pianozona` when on PATH, else its path."""
+    import os
+    import shutil
+
+    called = sys.argv[0] if sys.argv and sys.argv[0] else "pianozona"
+    on_path = shutil.which("pianozona")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(called):
+        return "pianozona"
+    if os.path.basename(called) != "pianozona":
+        return "pianozona"  # python -m pianozona.cli, a test runner: the documented name
+    try:
+        return os.path.relpath(called) if not os.path.relpath(called).startswith("..") else called
+    except ValueError:  # another drive on Windows
+        return called
 
 
 @click.group(help="Analisi dei bisogni e verifica del Piano di Zona.")
@@ -29,19 +59,18 @@ def main() -> None:
 
 
 @main.command(help="Controlla i dati di un distretto e segnala tutti i problemi.")
-@click.argument("distretto", default=DEFAULT_DISTRICT)
-def validate(distretto: str) -> None:
+@click.argument("distretto", default=None, required=False)
+def validate(distretto: str | None) -> None:
     from pianozona.data.datasets import load_district
 
     try:
-        district = load_district(distretto, strict=False)
+        district = load_district(_district(distretto), strict=False)
     except PianozonaError as exc:
         _fail(exc)
-    for problem in district.problems:
+    for problem in district.problems.by_level():
         click.echo(problem.format())
-    errors, warnings = len(district.problems.errors), len(district.problems.warnings)
-    click.echo(f"{district.nome}: {errors} errori, {warnings} avvisi.")
-    sys.exit(2 if errors else 0)
+    click.echo(f"{district.nome}: {district.problems.count_text()}.")
+    sys.exit(2 if district.problems.errors else 0)
 
 
 @main.command(help="Elenca le aree di intervento e la loro popolazione a rischio.")
@@ -55,14 +84,17 @@ def areas() -> None:
                                          "(dataflow DCIS_SPESESERSOC1_5) va in <cartella dei dati>/istat_ats/, "
                                          "per tutti i distretti.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--district", "--distretto", "district", default=DEFAULT_DISTRICT, show_default=True)
+@click.option("--district", "--distretto", "district", default=None,
+              help="distretto in cui archiviare (predefinito: quello scelto con 'pianozona predefinito' o "
+                   "$PIANOZONA_DISTRETTO; senza scelta va indicato)")
 @click.option("--year", "--anno", "year", type=int, default=None, help="anno, se non ricavabile dal file")
 @click.option("--sovrascrivi", is_flag=True, help="sostituisce un file diverso con lo stesso nome")
-def import_istat(files: tuple[str, ...], district: str, year: int | None, sovrascrivi: bool) -> None:
+def import_istat(files: tuple[str, ...], district: str | None, year: int | None, sovrascrivi: bool) -> None:
     from pianozona.data.importer import import_istat_files
+    from pianozona.data.settings import import_target
 
     try:
-        results = import_istat_files(list(files), district, year=year, overwrite=sovrascrivi)
+        results = import_istat_files(list(files), import_target(district), year=year, overwrite=sovrascrivi)
     except PianozonaError as exc:
         _fail(exc)
     for r in results:
@@ -113,7 +145,7 @@ def comuni(provincia: str | None, regione: str | None, nome: str | None, as_csv:
 def nuovo_distretto(codice: str, names: str | None, provincia: str | None, list_file: str | None, nome: str | None,
                     cartella: str | None, provincia_confronto: str | None, dimostrativo: bool,
                     sovrascrivi: bool) -> None:
-    from pianozona.data import comuni as registry, new_district
+    from pianozona.data import comuni as registry, new_district, settings
 
     if sum(x is not None for x in (names, provincia, list_file)) != 1:
         click.echo("pianozona: indicare i comuni in uno solo dei modi: --comuni \"Nome, Nome\", "
@@ -130,19 +162,41 @@ def nuovo_distretto(codice: str, names: str | None, provincia: str | None, list_
         _fail(exc)
     click.echo(f"{result.folder}: {len(result.comuni)} comuni; confronti: provincia di {result.provincia.nome} "
                f"({result.provincia.codice}), {result.regione.nome} ({result.regione.codice})")
-    for line in [*result.notes, *new_district.next_steps(result)]:
+    notes = list(result.notes)
+    if not dimostrativo and settings.adopt_new_district(result.folder) is not None:
+        notes.append(f"{codice} è ora il distretto predefinito: i comandi senza distretto usano questo "
+                     f"(per cambiarlo: {_program()} predefinito CODICE)")
+    for line in [*notes, *new_district.next_steps(result, program=_program())]:
         click.echo(f"- {line}")
 
 
+@main.command(help="Mostra o sceglie il distretto dell'ufficio, usato dai comandi che non ne indicano uno "
+                   "(run, validate, summary, import-istat). Si salva in impostazioni.yml nella cartella dei dati; "
+                   "$PIANOZONA_DISTRETTO, se impostata, vale di più.")
+@click.argument("codice", required=False, default=None)
+def predefinito(codice: str | None) -> None:
+    from pianozona.data import settings
+
+    try:
+        if codice is not None:
+            click.echo(f"distretto predefinito: {codice} (scritto in {settings.set_default_district(codice)})")
+            return
+        choice = settings.default_district()
+    except PianozonaError as exc:
+        _fail(exc)
+    click.echo(f"distretto predefinito: {choice.distretto} ({choice.origine})")
+
+
 @main.command(help="Riepilogo del distretto nel terminale (popolazione e indicatori).")
-@click.argument("distretto", default=DEFAULT_DISTRICT)
-@click.option("--year", "--anno", "year", type=int, default=None)
-def summary(distretto: str, year: int | None) -> None:
+@click.argument("distretto", default=None, required=False)
+@click.option("--year", "--anno", "year", type=int, default=None,
+              help="anno (predefinito: l'ultimo con dati, come run)")
+def summary(distretto: str | None, year: int | None) -> None:
     from pianozona.data.datasets import load_district
     from pianozona.analysis.summary import district_summary
 
     try:
-        district = load_district(distretto)
+        district = load_district(_district(distretto))
         click.echo(district_summary(district, year))
     except PianozonaError as exc:
         _fail(exc)
@@ -150,16 +204,16 @@ def summary(distretto: str, year: int | None) -> None:
 
 @main.command(help="Prepara la propria copia di esplora.ipynb per un distretto, fuori dai notebook del progetto "
                    "(cartella esplorazioni/, ignorata da git): si apre in JupyterLab e ricorda il distretto.")
-@click.argument("distretto", default=DEFAULT_DISTRICT)
+@click.argument("distretto", default=None, required=False)
 @click.option("--year", "--anno", "year", type=int, default=None, help="anno dei dati (predefinito: l'ultimo)")
 @click.option("--cartella", default=None, type=click.Path(file_okay=False),
               help="dove scrivere la copia (predefinito: esplorazioni/ nella cartella corrente)")
 @click.option("--sovrascrivi", is_flag=True, help="ricrea la copia anche se esiste già (le sue modifiche si perdono)")
-def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi: bool) -> None:
+def esplora(distretto: str | None, year: int | None, cartella: str | None, sovrascrivi: bool) -> None:
     from pianozona.publish.exploration import personal_explorer
 
     try:
-        copy = personal_explorer(distretto, year=year, folder=cartella, replace=sovrascrivi)
+        copy = personal_explorer(_district(distretto), year=year, folder=cartella, replace=sovrascrivi)
     except PianozonaError as exc:
         _fail(exc)
     if copy.created:
@@ -176,7 +230,7 @@ def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi:
                    "Esce con 0 se tutto è riuscito, 1 se un rapporto non è riuscito, 2 per parametri o dati "
                    "non validi, 130 se interrotto.")
 @click.option("--district", "--distretto", "district", default=None,
-              help=f"codice del distretto o cartella con distretto.yml (predefinito: {DEFAULT_DISTRICT})")
+              help=_DISTRICT_HELP)
 @click.option("--territorio", "--territory", "territory", default=None,
               help="codice di un territorio (data/territori/<codice>.yml) o percorso del file: esegue i rapporti di "
                    "ogni suo distretto e il confronto tra i distretti, in <cartella>/territori/<codice>/<anno>/")
@@ -200,6 +254,8 @@ def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi:
 @click.option("--pdf/--senza-pdf", "pdf", default=None,
               help="stampa anche ogni rapporto in PDF con Chromium (senza Chromium una riga dice come installarlo); "
                    "predefinito: come la cartella ha già (PDF se un'esecuzione precedente li ha prodotti)")
+@click.option("--docx/--no-docx", "docx", default=True, show_default=True,
+              help="scrive anche ogni rapporto come documento Word modificabile (.docx), da incollare nel Piano")
 @click.option("--executor", "--esecutore", "executor", default="locale", show_default=True,
               help="dove eseguire i notebook: 'locale' (processi di questa macchina) o 'dask' (Dask distributed)")
 @click.option("--scheduler", default=None,
@@ -208,7 +264,7 @@ def esplora(distretto: str, year: int | None, cartella: str | None, sovrascrivi:
 def run(district: str | None, territory: str | None, year: str | None, areas: str | None, comuni: str | None,
         notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
-        pdf: bool | None, executor: str, scheduler: str | None) -> None:
+        pdf: bool | None, docx: bool, executor: str, scheduler: str | None) -> None:
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:
@@ -218,9 +274,9 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
         from pianozona.publish.runner import RunOptions, run_reports
 
         options = RunOptions(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
-                             preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, executor=executor,
-                             scheduler=scheduler)
-        result = run_reports(district, year, options, territory=territory)
+                             preload=not no_preload, timeout=timeout, memory_mb=memory, pdf=pdf, docx=docx,
+                             executor=executor, scheduler=scheduler)
+        result = run_reports(None if territory is not None else _district(district), year, options, territory=territory)
     except ExecutionError as exc:
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)

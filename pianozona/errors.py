@@ -11,7 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-Severity = Literal["errore", "avviso"]
+from pianozona.formatting import plural
+
+Severity = Literal["errore", "avviso", "nota"]
+#: how each level is printed: an error blocks the data, a warning asks to check something, a note informs
+HEADS = {"errore": "ERRORE", "avviso": "AVVISO", "nota": "NOTA"}
 
 
 def _fmt_value(value: Any) -> str:
@@ -30,7 +34,11 @@ def _fmt_value(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding of validation: an error blocks use of the data, a warning does not."""
+    """One finding of validation: an error blocks use of the data, a warning does not, a note only informs.
+
+    A note (`nota`) says something true about how the data will be used that needs no action, such as an
+    optional sheet left empty; a warning (`avviso`) is something the planner should look at.
+    """
 
     severity: Severity
     message: str
@@ -52,7 +60,7 @@ class Problem:
 
     def format(self) -> str:
         """One readable line: `ERRORE file, riga N, colonna 'c': message (valore: v). fix`."""
-        head = "ERRORE" if self.severity == "errore" else "AVVISO"
+        head = HEADS.get(self.severity, "AVVISO")
         where = self.location()
         text = f"{head} {where}: {self.message}" if where else f"{head}: {self.message}"
         if self.value is not None:
@@ -122,7 +130,8 @@ class ValidationError(DataError):
         lines = [p.format() for p in errors[: self.SHOWN]]
         if len(errors) > self.SHOWN:
             lines.append(f"... e altri {len(errors) - self.SHOWN} errori ('pianozona validate' li elenca tutti)")
-        Exception.__init__(self, f"{len(errors)} errori nei dati:\n" + "\n".join(lines) if errors
+        Exception.__init__(self, f"{plural(len(errors), 'errore', 'errori')} nei dati:\n" + "\n".join(lines)
+                           if errors
                            else "dati non validi")
         self.problem = first or Problem("errore", "dati non validi")
 
@@ -185,6 +194,22 @@ class ProblemList:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "avviso"]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "nota"]
+
+    def by_level(self) -> list[Problem]:
+        """Errors, then warnings, then notes, each in the order found (how `validate` prints them)."""
+        rank = {level: i for i, level in enumerate(HEADS)}
+        return sorted(self.items, key=lambda p: rank.get(p.severity, len(rank)))
+
+    def count_text(self) -> str:
+        """`0 errori, 1 avviso` (and `, 2 note` when there are notes): the last line of `validate`."""
+        parts = [plural(len(self.errors), "errore", "errori"), plural(len(self.warnings), "avviso", "avvisi")]
+        if self.notes:
+            parts.append(plural(len(self.notes), "nota", "note"))
+        return ", ".join(parts)
 
     def __iter__(self):
         return iter(self.items)

@@ -38,6 +38,25 @@ def num(value, decimals: int = 1, *, grouping: bool = True) -> str:
     return format_decimal(rounded, format=pattern, locale=LOCALE, group_separator=grouping)
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """"1 rapporto", "3 rapporti", "0 errori": a number with its noun in the right form."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def years_text(years) -> str:
+    """`2024`, `2022 e 2023`, `2019-2021`, `2019-2021 e 2023`: years as a sentence lists them (runs of 3+ joined)."""
+    items = sorted({int(y) for y in years})
+    runs: list[list[int]] = []
+    for year in items:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs]
+    parts = [p for part in parts for p in part.split(", ")]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} e {parts[-1]}"
+
+
 def pct(value, decimals: int = 1) -> str:
     """12.345 → '12,3%'."""
     return MISSING if _missing(value) else f"{num(value, decimals)}%"

@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "pianozona"
 # Lower layers first; a module may import only from its own layer or a lower one.
 LAYERS = ("base", "data", "privacy", "analysis", "present", "publish", "top")
-BASE_MODULES = {"pianozona.errors", "pianozona.files", "pianozona.formatting"}
+BASE_MODULES = {"pianozona.errors", "pianozona.files", "pianozona.formatting", "pianozona.names"}
 TOP_MODULES = {"pianozona", "pianozona.cli"}
 SUBPACKAGES = ("data", "analysis", "privacy", "present", "publish")
 MAX_MODULE_LINES = 400

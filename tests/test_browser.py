@@ -87,7 +87,7 @@ def open_page(browser):
 
 
 #: pages that are tables only: the index and the mayors' overview (a table coloured by verdict, no chart)
-TABLE_PAGES = ("index.html", "quadro_sindaci.html", "bilancio.errore.html")  # no chart: tables, or a failure page
+TABLE_PAGES = ("index.html", "quadro_sindaci.html", "bilancio.errore.html", "dizionario.html")  # no chart
 
 
 def assert_offline_page(view: OfflinePage, name: str) -> None:
@@ -139,7 +139,7 @@ def test_accessibility_audit_finds_nothing_serious(reports, open_page, name):
 # --------------------------------------------------------------------------- the real suite, end to end
 REAL_PAGES = ["index.html", "panoramica.html", "bisogni_area_anziani.html", "bisogni_area_salute_mentale.html",
               "verifica_annuale.html", "bilancio.html", "quadro_sindaci.html", "scheda_comune_018091.html",
-              "scheda_comune_018110.html"]
+              "scheda_comune_018110.html", "dizionario.html"]
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,7 @@ def test_real_report_offline_and_accessible(real_reports, open_page, name):
     view = open_page(real_reports / name)
     page = view.page
     assert_offline_page(view, name)
-    if name != "index.html":
+    if name not in ("index.html", "dizionario.html"):  # the dictionary defines, it shows no data
         assert "Dati dimostrativi" in page.inner_text("body")
     assert view.requests == [] and view.errors == []
     results = axe_module.Axe().run(page)
@@ -170,7 +170,8 @@ def test_real_index_links_every_report(real_reports, open_page):
     hrefs = view.page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
     targets = {Path(unquote(urlparse(h).path)) for h in hrefs}
     reports = {p for p in real_reports.glob("*.html") if p.name != "index.html"}
-    assert len(reports) == 11 + 1 + 12 and reports <= targets  # district reports (LEPS too), overview, 12 profiles
+    # district reports (LEPS too), overview, 12 profiles, the dictionary
+    assert len(reports) == 11 + 1 + 12 + 1 and reports <= targets
     assert all(t.is_file() for t in targets)
 
 

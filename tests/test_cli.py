@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ def test_validate_clean_exits_zero():
     result = CliRunner().invoke(main, ["validate", "pavia"])
     assert result.exit_code == 0, result.output
     assert "0 errori" in result.output
-    assert "AVVISO" in result.output and "anno 2019 senza popolazione" in result.output
+    assert "AVVISO" in result.output and "popolazione 2022 usata come stima per gli anni 2019-2021" in result.output
+    assert result.output.index("AVVISO") < result.output.index("NOTA")  # what matters first
 
 
 def test_validate_lists_every_error_and_exits_two(pavia_copy):
@@ -78,9 +80,32 @@ def test_nuovo_distretto_writes_a_folder_that_validate_reads(tmp_path):
     assert "3 comuni" in result.output and "provincia di Lodi (098)" in result.output
     assert "dati.xlsx" in result.output and "utenti, spesa, obiettivi, misure" in result.output
     checked = CliRunner().invoke(main, ["validate", str(tmp_path / "cdg")])
-    assert "Ambito di Codogno: 4 errori, 1 avvisi." in checked.output  # the four sheets still to fill in
+    # the four sheets still to fill in; the optional ones left empty are one note, not warnings
+    assert "Ambito di Codogno: 4 errori, 0 avvisi, 1 nota." in checked.output
     again = CliRunner().invoke(main, ["nuovo-distretto", "cdg", "--comuni", "Codogno", "--cartella", str(tmp_path)])
     assert again.exit_code == 2 and "--sovrascrivi" in again.output
+
+
+def test_nuovo_distretto_next_steps_run_as_shown(tmp_path, monkeypatch):
+    """Trial F2: the commands printed are the short ones of the README, and they run."""
+    monkeypatch.setenv("PIANOZONA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PIANOZONA_DISTRETTO", raising=False)
+    result = CliRunner().invoke(main, ["nuovo-distretto", "carpi", "--comuni", "Carpi, Campogalliano, Novi di Modena, "
+                                       "Soliera", "--dimostrativo"])
+    assert result.exit_code == 0, result.output
+    steps = {line.split(": ", 1)[0].lstrip("- "): line.split(": ", 1)[1] for line in result.output.splitlines()
+             if line.startswith("- controllo") or line.startswith("- rapporti")}
+    assert steps == {"controllo": "pianozona validate carpi", "rapporti": "pianozona run --distretto carpi"}
+    shown = shlex.split(steps["controllo"])
+    assert CliRunner().invoke(main, shown[1:]).exit_code == 0
+
+
+def test_novi_suggests_novi_di_modena_among_comuni_of_modena(tmp_path):
+    """Trial F1: a prefix match in the province of the other comuni comes first."""
+    result = CliRunner().invoke(main, ["nuovo-distretto", "carpi", "--comuni", "Carpi, Campogalliano, Novi, Soliera",
+                                       "--cartella", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "forse cercavi: Novi di Modena (provincia di Modena): \"036028\"" in result.output
 
 
 def test_nuovo_distretto_dimostrativo_from_a_file_validates_clean(tmp_path):
@@ -115,3 +140,35 @@ def test_summary_prints_italian_numbers():
     assert "102.860 residenti al 1° gennaio 2023" in result.output
     assert "70.636" in result.output
     assert "DIMOSTRATIVI" in result.output
+
+
+def test_summary_and_run_agree_on_the_year(pavia_copy):
+    """Trial F16: with 2024 rows, summary shows 2024 as run publishes it, on the 2023 population said as such."""
+    from pianozona.publish.planning import district_info
+
+    with (pavia_copy / "utenti.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2024;018110;anziani;Assistenza domiciliare (SAD);120;dimostrativo\n")
+    result = CliRunner().invoke(main, ["summary", str(pavia_copy)])
+    assert result.exit_code == 0, result.output
+    assert "residenti al 1° gennaio 2023 (usata come stima per il 2024)" in result.output
+    assert "Copertura dei servizi 2024" in result.output
+    assert max(district_info(pavia_copy, pavia_copy.parent / "out").anni) == 2024
+
+
+def test_run_writes_word_documents_unless_told_not_to(monkeypatch):
+    import pianozona.publish.runner as runner
+
+    asked = []
+
+    class Done:
+        exit_code = 0
+
+        def summary(self):
+            return "fatto"
+
+    monkeypatch.setattr(runner, "run_reports",
+                        lambda district, year, options, **_: asked.append(options.docx) or Done())
+    for flags in ([], ["--no-docx"], ["--docx"]):
+        result = CliRunner().invoke(main, ["run", "--distretto", "pavia", *flags])
+        assert result.exit_code == 0, result.output
+    assert asked == [True, False, True]

@@ -49,7 +49,7 @@ def test_every_report_of_the_suite_is_published(published):
     comuni = len(TREVIGLIO.split(","))
     assert len(result.results) == 10 + 1 + comuni == 29  # district reports, the mayors' overview, a profile each
     assert (folder / "index.html").is_file()
-    assert len(list(folder.glob("*.html"))) == 30  # the reports and the index
+    assert len(list(folder.glob("*.html"))) == 31  # the reports, the index and the dictionary of definitions
     assert len(list(folder.glob("scheda_comune_016*.html"))) == comuni  # ISTAT codes of the province of Bergamo
 
 

@@ -10,6 +10,10 @@ Modules:
   - `benchmarking`: better, similar or worse than a comparator;
   - `poisson`: Poisson limits and tails of a count (exact, Byar);
   - `arguments`: how every statistic reads and checks its arguments;
+- `definitions`: the dictionary of definitions, one registry of every indicator the suite shows (name, definition,
+  numerator, denominator, sources, methods, protection, update frequency), whose names the reports' headers use,
+  with `definitions_methods` (intervals, comparisons and the protection rule in Italian, from the code's constants)
+  and `glossary` (the dictionary as a document: the published page and each spreadsheet's sheet "Definizioni");
 - `indicators`: demographic indicators, coverage and spending per resident;
 - `protection`: the district's one protection: every area and year, comuni and services together, and the
   objectives that count people (`protect_district`, `audit`);
@@ -43,10 +47,10 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "funnel", "indicators", "intervals", "leps",
-           "naming", "national", "national_indicators", "needs", "overview", "protection", "poisson", "profile",
-           "profile_text", "progress", "results", "rug", "services", "shortlist", "standardisation", "stats",
-           "summary", "territory", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "definitions", "definitions_methods", "funnel",
+           "glossary", "indicators", "intervals", "leps", "naming", "national", "national_indicators", "needs",
+           "overview", "protection", "poisson", "profile", "profile_text", "progress", "results", "rug", "services",
+           "shortlist", "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pianozona.analysis import needs
+from pianozona.analysis import definitions, needs
 from pianozona.data.datasets import District
 from pianozona.analysis.indicators import spesa_pro_capite
 from pianozona.data.schema import FONTI_FINANZIAMENTO
@@ -16,8 +16,8 @@ from pianozona.data.schema import FONTI_FINANZIAMENTO
 FLAGS = needs.FLAGS  # the suppression flag of the users column
 
 
-AREA_LABELS = {"etichetta": "Area", "importo_euro": "Spesa (euro)", "spesa_per_residente": "Euro per residente",
-               "utenti": "Utenti dei servizi", "spesa_per_utente": "Euro per utente",
+AREA_LABELS = {"etichetta": "Area",
+               **definitions.nomi(["importo_euro", "spesa_per_residente", "utenti", "spesa_per_utente"]),
                "variazione_pct": "Variazione sull'anno prec. (%)"}
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from pianozona.analysis import naming
+from pianozona.analysis import definitions, naming
 from pianozona.analysis.arguments import as_output, check_confidence, count_array, same_index
 from pianozona.analysis.trend import Trend
 from pianozona.privacy import FLAG_SUFFIX
@@ -38,9 +38,9 @@ __all__ = ["CHANGE_LABELS", "CHANGE_VERDICTS", "NOT_COMPARABLE", "RateComparison
 CHANGE_VERDICTS = {"up": "aumentata", "down": "diminuita", "flat": "stabile (differenza non significativa)"}
 NOT_COMPARABLE = "non confrontabile"
 #: Column headers of a `coverage_change` table (the years are added by `change_labels`).
-CHANGE_LABELS = {"comune": "Comune", "servizio": "Servizio", "differenza": "Differenza per 1.000",
-                 "rapporto": "Rapporto tra i tassi", "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%",
-                 "p_value": "Valore p", "verdetto": "Copertura"}
+CHANGE_LABELS = {"comune": "Comune", "servizio": "Servizio", **definitions.nomi(["differenza", "rapporto"]),
+                 "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%", **definitions.nomi(["p_value"]),
+                 "verdetto": "Copertura"}
 NO_USERS = "stabile (nessun utente nei due anni)"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pianozona.analysis import definitions
 from pianozona.data.areas import get_area
 from pianozona.errors import ParameterError
 
@@ -35,21 +36,12 @@ _INDICATORS = {
     "quota_minori": (("p0_17",), ("popolazione",)),
 }
 
+#: Italian names of the demographic indicators and of coverage (the dictionary's names: `definitions`).
 ETICHETTE = {
-    "popolazione": "Popolazione residente",
-    "indice_vecchiaia": "Indice di vecchiaia",
-    "indice_dipendenza_strutturale": "Indice di dipendenza strutturale",
-    "indice_dipendenza_anziani": "Indice di dipendenza degli anziani",
-    "indice_dipendenza_giovanile": "Indice di dipendenza giovanile",
-    "indice_ricambio": "Indice di ricambio della popolazione attiva",
-    "indice_struttura": "Indice di struttura della popolazione attiva",
-    "carico_figli": "Carico di figli per donna feconda",
-    "quota_65": "Quota di residenti 65+ (%)",
-    "quota_75": "Quota di residenti 75+ (%)",
-    "quota_85": "Quota di grandi anziani 85+ (%)",
-    "quota_minori": "Quota di minori 0-17 (%)",
-    "incidenza_stranieri": "Incidenza dei residenti stranieri (%)",
-    "copertura": "Utenti per 1.000 residenti a rischio",
+    **definitions.nomi(["popolazione", "indice_vecchiaia", "indice_dipendenza_strutturale", "indice_dipendenza_anziani",
+                        "indice_dipendenza_giovanile", "indice_ricambio", "indice_struttura", "carico_figli",
+                        "quota_65", "quota_75", "quota_85", "quota_minori", "incidenza_stranieri"]),
+    "copertura": "Utenti per 1.000 residenti a rischio",  # an axis label: one of the dictionary's headers of copertura
 }
 
 

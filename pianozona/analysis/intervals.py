@@ -10,7 +10,7 @@ import pandas as pd
 from pianozona.analysis.arguments import (as_output, as_written, check_confidence, check_multiplier,
                                           check_not_above, count_array, float_array, same_index, statistic_kind,
                                           z_value)
-from pianozona.analysis.poisson import poisson_limits
+from pianozona.analysis.poisson import EXACT_BELOW, poisson_limits
 from pianozona.errors import ParameterError
 
 
@@ -68,7 +68,7 @@ def rate_ci(x: Any, n: Any, confidence: float = 0.95, multiplier: float = 1000) 
 def rate_method(x: Any) -> Any:
     """Name of the interval method `rate_ci` uses for count x."""
     x = float_array(x, "x")
-    return as_output(np.where(np.isnan(x), "non calcolabile", np.where(x < 10, "poisson esatto", "byar")))
+    return as_output(np.where(np.isnan(x), "non calcolabile", np.where(x < EXACT_BELOW, "poisson esatto", "byar")))
 
 
 def _group_sums(df: pd.DataFrame, keys: list[str], x: str, n: str) -> pd.DataFrame:

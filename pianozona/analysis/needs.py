@@ -40,26 +40,27 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, naming, stats
+from pianozona.analysis import change, definitions, naming, stats
 from pianozona.analysis.protection import TOTAL_LABEL, area_tables, cache_context, measure
 from pianozona.data.areas import get_area
-from pianozona.data import cache, population
+from pianozona.data import cache
 from pianozona.data.datasets import District
+from pianozona.data.population import estimate_sentence
 from pianozona.formatting import del_pct, num, pct
 from pianozona.analysis.indicators import spesa_pro_capite
 
 MULTIPLIER = 1000
 NOT_COMPARABLE = "non confrontabile"
-COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune", "utenti": "Utenti dei servizi",
-                   "popolazione_a_rischio": "Popolazione a rischio", "copertura": "Copertura per 1.000",
+COVERAGE_LABELS = {"anno": "Anno", "comune": "Comune",
+                   **definitions.nomi(["utenti", "popolazione_a_rischio", "copertura"]),
                    "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%",
                    "anno_popolazione": "Anno popolazione", "funnel": "Grafico a imbuto",
                    "confronto": "Rispetto al distretto"}
-SPENDING_LABELS = {"anno": "Anno", "importo_euro": "Spesa (euro)", "utenti": "Utenti dei servizi",
-                   "spesa_per_utente": "Euro per utente", "spesa_per_residente": "Euro per residente"}
+SPENDING_LABELS = {"anno": "Anno", **definitions.nomi(["importo_euro", "utenti", "spesa_per_utente",
+                                                       "spesa_per_residente"])}
 #: How each measure is named in tables and text.
 MEASURE_WORDS = {
-    "utenti": {"header": "Utenti dei servizi", "per": "Euro per utente",
+    "utenti": {"header": definitions.nome("utenti"), "per": definitions.nome("spesa_per_utente"),
                "note": "Gli utenti sono contati per servizio: chi usa più servizi dell'area è contato più volte."},
     "persone": {"header": "Persone in carico", "per": "Euro per persona",
                 "note": "Le persone sono contate una sola volta anche quando usano più servizi dell'area "
@@ -248,12 +249,9 @@ def trend_rows(analysis: NeedsAnalysis) -> pd.DataFrame:
 
 def population_years_note(analysis: NeedsAnalysis) -> str:
     """Say which years borrow the population of another year (ISTAT data exist only for some years)."""
-    borrowed = analysis.trend_table[analysis.trend_table["anno"] != analysis.trend_table["anno_popolazione"]]
-    if borrowed.empty:
-        return "Ogni anno usa la popolazione ISTAT dello stesso anno."
-    pairs = ", ".join(f"{int(r.anno)} (popolazione {int(r.anno_popolazione)})" for r in borrowed.itertuples())
-    return (f"Per alcuni anni mancano i dati ISTAT di popolazione e si usa l'anno più vicino: {pairs}. "
-            f"Per dati esatti: {population.istat_download_hint(int(borrowed['anno'].iloc[0]))}.")
+    trend = analysis.trend_table
+    note = estimate_sentence(dict(zip(trend["anno"].astype(int), trend["anno_popolazione"].astype(int))))
+    return note or "Ogni anno usa la popolazione ISTAT dello stesso anno."
 
 
 def _rounded(value, digits: int):

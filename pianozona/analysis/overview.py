@@ -14,6 +14,13 @@ from pianozona.analysis.indicators import demografici
 from pianozona.data.population import geopop_data_dir
 
 BAND = 5
+#: The demographic indicators of the overview in two tables (title -> columns of `indicators_with_comparators`):
+#: a dozen indicators side by side need a sideways scroll on a laptop, six or seven do not.
+INDICATOR_GROUPS = {
+    "Residenti e struttura per età": ["popolazione", "quota_minori", "quota_65", "quota_75", "quota_85"],
+    "Indici demografici": ["indice_vecchiaia", "indice_dipendenza_strutturale", "indice_dipendenza_anziani",
+                           "indice_dipendenza_giovanile", "indice_ricambio", "indice_struttura", "carico_figli"],
+}
 
 
 def pyramid(district: District, year: int, territorio: str | None = None) -> pd.DataFrame:

@@ -10,6 +10,9 @@ from scipy import stats as st
 
 from pianozona.analysis.arguments import z_value
 
+#: below this many events a count's limits are exact (chi-square); from it on, Byar's approximation
+EXACT_BELOW = 10
+
 
 def byar(x: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """Byar's approximate Poisson limits for a count x at normal quantile z (used for x >= 10)."""
@@ -29,14 +32,14 @@ def exact_poisson(x: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=32)
 def _exact_table(tail: float) -> tuple[np.ndarray, np.ndarray]:
-    return exact_poisson(np.arange(10, dtype=float), tail)
+    return exact_poisson(np.arange(EXACT_BELOW, dtype=float), tail)
 
 
 def poisson_limits(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Limits of a count: exact Poisson when x < 10, Byar when x >= 10."""
     flat = np.asarray(x, dtype=float).ravel()
     lower, upper = byar(flat, z_value(confidence))
-    small = flat < 10
+    small = flat < EXACT_BELOW
     if small.any():
         xs, tail = flat[small], (1 - confidence) / 2
         integer = xs == np.floor(xs)  # the usual case: look the 10 answers up

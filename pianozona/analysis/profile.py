@@ -35,7 +35,8 @@ from pianozona.analysis.overview import indicators_with_comparators
 from pianozona.analysis.protection import cache_context
 from pianozona.data import cache
 from pianozona.data.datasets import District
-from pianozona.data.population import comuni_italia, geopop_years, istat_download_hint, italy_population, name_key
+from pianozona.data.population import comuni_italia, geopop_years, italy_population
+from pianozona.names import NameIndex
 from pianozona.errors import ParameterError
 
 __all__ = ["COVERAGE_SUFFIX", "ComuneProfile", "DEMOGRAPHY", "NOT_ASSESSED", "SPINE_DEMOGRAPHY", "VERDICTS",
@@ -94,26 +95,23 @@ class ComuneProfile:
 
 
 def resolve_comune(district: District, comune: str) -> tuple[str, str]:
-    """(ISTAT code, name) of a comune of the district given by code ("018110") or name (accents, case ignored)."""
-    table = district.comuni
+    """(ISTAT code, name) of a comune of the district given by code ("018110") or name (`pianozona.names`)."""
+    names = dict(zip(district.comuni["codice_comune"], district.comuni["comune"]))
     text = str(comune).strip()
-    by_code = table[table["codice_comune"] == text.zfill(6)] if text.isdigit() else table.iloc[0:0]
-    by_name = table[table["comune"].map(name_key) == name_key(text)]
-    found = by_code if not by_code.empty else by_name
-    if found.empty:
-        listed = ", ".join(f"{r.codice_comune} {r.comune}" for r in table.itertuples())
+    found = NameIndex((code, [code, name]) for code, name in names.items()).find(
+        text.zfill(6) if text.isdigit() else text)
+    if len(found) != 1:
+        listed = ", ".join(f"{code} {name}" for code, name in names.items())
         raise ParameterError("comune", comune, f"scrivere il codice ISTAT o il nome di un comune del distretto "
                                                f"{district.nome}: {listed}")
-    return str(found["codice_comune"].iloc[0]), str(found["comune"].iloc[0])
+    return str(found[0]), str(names[found[0]])
 
 
 def population_note(district: District, year: int) -> str:
-    """Which population year the profile uses; when it borrows another year's, say so and where to get the data."""
-    used = district.nearest_population_year(year)
-    if used == year:
+    """Which population year the profile uses: ISTAT's of `year`, or the one sentence of an estimate."""
+    if district.nearest_population_year(year) == year:
         return f"Popolazione residente al 1° gennaio {year} (ISTAT)."
-    return (f"Per il {year} non ci sono dati ISTAT di popolazione: si usa la popolazione al 1° gennaio {used}, "
-            f"l'anno disponibile più vicino. Per dati esatti: {istat_download_hint(year, district.codice)}.")
+    return district.population_note([year])
 
 
 @cache.per_district(warm=True, context=cache_context)

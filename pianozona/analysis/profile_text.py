@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, naming, needs
+from pianozona.analysis import change, definitions, naming, needs
 from pianozona.analysis.profile import ComuneProfile
+from pianozona.data.population import estimate_sentence
 from pianozona.formatting import num, pct
 
 __all__ = ["AREA_COLUMNS", "COMPARISON_COLUMNS", "COVERAGE_COLUMNS", "DEMOGRAPHY_PHRASES", "SIMILAR_DEMOGRAPHY",
@@ -55,9 +56,8 @@ def _residents(profile: ComuneProfile) -> str:
     mine, whole = table.loc["popolazione", "comune"], table.loc["popolazione", "distretto"]
     share = f" ({pct(mine / whole * 100)} dei residenti del distretto)" if whole and np.isfinite(whole) else ""
     text = (f"{profile.comune} conta {num(mine, 0)} residenti al 1° gennaio {profile.population_year}{share}.")
-    if profile.population_year != profile.year:
-        text += (f" Per il {profile.year} non ci sono dati ISTAT di popolazione: si usa il {profile.population_year}, "
-                 "l'anno disponibile più vicino.")
+    if profile.population_year != profile.year:  # the run's one sentence (`population.estimate_sentence`)
+        text += " " + estimate_sentence({profile.year: profile.population_year})
     return text
 
 
@@ -205,11 +205,12 @@ def area_labels(profile: ComuneProfile) -> dict[str, str]:
     measures = profile.areas["conteggio"].unique()
     years = profile.areas["anno_precedente"].dropna()
     before = str(int(years.iloc[0])) if not years.empty else "anno precedente"
-    return {"etichetta": "Area", "popolazione_a_rischio": "Popolazione a rischio",
+    return {"etichetta": "Area", "popolazione_a_rischio": definitions.nome("popolazione_a_rischio"),
             "utenti": measures[0] if len(measures) == 1 else "Utenti dei servizi o persone in carico",
-            "copertura": f"Copertura per 1.000 ({profile.year})", "lower": "Limite inferiore 95%",
+            "copertura": f"{definitions.nome('copertura')} ({profile.year})", "lower": "Limite inferiore 95%",
             "upper": "Limite superiore 95%", "copertura_distretto": "Copertura del distretto",
-            "confronto": "Rispetto al distretto", "copertura_precedente": f"Copertura per 1.000 ({before})",
+            "confronto": "Rispetto al distretto",
+            "copertura_precedente": f"{definitions.nome('copertura')} ({before})",
             "variazione": f"Variazione rispetto al {before}" if not years.empty else "Variazione",
             "spesa_per_residente_distretto":
                 "Spesa per residente del distretto (euro)"}

@@ -14,12 +14,13 @@ In the verified year:
   ``base + (target - base) * expected share``, and the **gap** is the measured
   value minus the expected one;
 * the **status** (`status`), with the polarity (`basso_meglio`: lower is better):
-  `raggiunto` when the value meets the target; `in linea` when it does not yet,
-  but is at least where the path expects it and the target year has not come;
-  `non raggiunto` otherwise (behind the path, or the target year reached
-  unmet); `non avviato` when the year comes before the baseline year (the path
-  has not begun); `non misurato` without a value.  `non pubblicato` is set by
-  `pianozona.analysis.verification` when protection hides the value or the base.
+  `raggiunto` when the value meets the target; before the target year, `in linea`
+  when the value is at least where the path expects it and `in ritardo sul percorso`
+  when it is behind (a plan in progress is never called a failure); `non raggiunto`
+  only from the target year on, with the target unmet; `non avviato` when the year
+  comes before the baseline year (the path has not begun); `non misurato` without a
+  value.  `non pubblicato` is set by `pianozona.analysis.verification` when
+  protection hides the value or the base.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ import pandas as pd
 
 from pianozona.formatting import num, pct
 
-STATUSES = ("raggiunto", "in linea", "non raggiunto", "non avviato", "non misurato", "non pubblicato")
+STATUSES = ("raggiunto", "in linea", "in ritardo sul percorso", "non raggiunto", "non avviato", "non misurato",
+            "non pubblicato")
+#: the plural of each status, for counts ("3 raggiunti", "2 in linea")
+STATUS_PLURALS = {"raggiunto": "raggiunti", "non raggiunto": "non raggiunti", "non avviato": "non avviati",
+                  "non misurato": "non misurati", "non pubblicato": "non pubblicati"}
 
 
 def _floats(*arrays) -> list[np.ndarray]:
@@ -74,10 +79,18 @@ def status(value, base, target, base_year, target_year, year, polarity) -> np.nd
     expected = expected_value(base, target, base_year, target_year, year)
     with np.errstate(invalid="ignore"):
         met = sign * value >= sign * target
-        on_track = (sign * value >= sign * expected) & (year_f < target_year_f)
-    out = np.where(met, "raggiunto", np.where(on_track, "in linea", "non raggiunto"))
+        on_track = sign * value >= sign * expected
+    in_progress = np.where(on_track, "in linea", "in ritardo sul percorso")
+    out = np.where(met, "raggiunto", np.where(year_f < target_year_f, in_progress, "non raggiunto"))
     out = np.where(np.isnan(value), "non misurato", out)
     return np.where(year_f < np.asarray(base_year, dtype=float), "non avviato", out)
+
+
+def status_counts(states) -> str:
+    """Every status present, counted, in `STATUSES` order: "1 raggiunto, 1 in linea, 3 in ritardo sul percorso"."""
+    counts = pd.Series(list(states), dtype=object).value_counts()
+    return ", ".join(f"{int(counts[s])} {s if counts[s] == 1 else STATUS_PLURALS.get(s, s)}"
+                     for s in STATUSES if s in counts) or "nessun obiettivo"
 
 
 def progress(objectives: pd.DataFrame, year: int) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from pianozona.analysis.indicators import copertura
 from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.data.schema import ALL_SERVICES_WORDS
+from pianozona.names import fold
 
 __all__ = ["ALL_AREA", "TOTAL_LABEL", "AreaProtection", "DistrictProtection", "area_tables", "audit",
            "measure", "objective_hidden", "protect_area", "protect_district"]
@@ -152,13 +153,13 @@ def _named_count_hidden(protection: DistrictProtection, area, named, year: int |
     """True when the objective names a count (a service of its area, or the area's total) hidden in `year`."""
     if year is None or not isinstance(named, str) or not named.strip() or area not in protection.areas:
         return False
-    wanted = named.strip().casefold()  # TODO(names.py): the one name folding
+    wanted = fold(named)  # as data.links checked it: the one name folding
     rows = protection.areas[area].services
     rows = rows[rows["anno"] == year]
-    if wanted in ALL_AREA:
+    if wanted in {fold(word) for word in ALL_AREA}:
         rows = rows[rows["servizio"] == services.ALL_SERVICES]
     else:
-        rows = rows[rows["servizio"].astype(str).str.strip().str.casefold() == wanted]
+        rows = rows[rows["servizio"].astype(str).map(fold) == wanted]
     return bool(rows["utenti" + privacy.FLAG_SUFFIX].any())
 
 

@@ -22,7 +22,8 @@ from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.formatting import num
 
-__all__ = ["COLUMNS", "DEMOGRAPHY", "VERDICTS", "key_figures", "metrics", "overview", "summary"]
+__all__ = ["COLUMNS", "DEMOGRAPHY", "GROUPS", "VERDICTS", "groups", "key_figures", "metrics", "overview",
+           "population_notes", "summary"]
 
 #: Demographic indicators of the overview, in order (labels: `indicators.ETICHETTE`).
 DEMOGRAPHY = ["popolazione", "indice_vecchiaia", "quota_65", "quota_85", "quota_minori"]
@@ -83,6 +84,30 @@ def overview(district: District, year: int, *, publish: bool | None = None) -> p
     indicators = list(dict.fromkeys(table["codice_indicatore"]))
     table = table.assign(_r=table["comune"].map(order), _c=table["codice_indicatore"].map(indicators.index))
     return table.sort_values(["_r", "_c"], kind="stable", ignore_index=True).drop(columns=["_r", "_c"])
+
+
+#: The overview's tables, each a group of indicators: the areas' coverage (verdicts against the district), then
+#: demography (ISTAT full counts, not compared).  Seven and five columns: each fits a laptop screen and a portrait
+#: A4 page, from 4 comuni to 40 (the comuni are rows).
+#: (heading, what the caption adds) of each group.
+GROUPS = (("Copertura dei servizi per area", "utenti dei servizi per 1.000 residenti a rischio e verdetto rispetto "
+                                            "al distretto"),
+          ("Indicatori demografici", "dati ISTAT, non messi a confronto"))
+
+
+def groups(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """An `overview` table as its `GROUPS`: (heading, caption, long table), the coverage's columns named by area."""
+    coverage = table["codice_indicatore"].str.startswith("copertura_")
+    areas = table[coverage].assign(indicatore=table.loc[coverage, "indicatore"].str.removesuffix(COVERAGE_SUFFIX))
+    parts = [(*GROUPS[0], areas), (*GROUPS[1], table[~coverage])]
+    return [(title, f"{title}: {detail}", part.reset_index(drop=True)) for title, detail, part in parts
+            if not part.empty]
+
+
+def population_notes(district: District) -> list[str]:
+    """What a reader of the coverage table must know about a denominator: an area measured on all residents."""
+    return [f"{area.etichetta}: copertura calcolata su {area.describe_population(has_stranieri=False)}."
+            for area in district.aree.values() if area.base == "stranieri" and district.stranieri is None]
 
 
 def _coverage_cells(table: pd.DataFrame) -> pd.DataFrame:

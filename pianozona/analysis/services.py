@@ -24,18 +24,18 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import change, stats
+from pianozona.analysis import change, definitions, stats
 from pianozona.analysis.indicators import copertura
 from pianozona.data.datasets import District
 
-__all__ = ["ALL_SERVICES", "SERVICE_CHANGE_LABELS", "joint_table", "presence", "presence_lines",
-           "protect_alone", "service_change", "service_change_labels", "service_spending", "service_users",
-           "split_joint"]
+__all__ = ["ALL_SERVICES", "PRESENCE_COLUMNS", "SERVICE_CHANGE_LABELS", "joint_table", "presence", "presence_lines",
+           "presence_view", "protect_alone", "service_change", "service_change_labels", "service_spending",
+           "service_users", "split_joint"]
 
 ALL_SERVICES = "Tutti i servizi"
 #: Column headers of `service_change` (years are added by `service_change_labels`).
-SERVICE_CHANGE_LABELS = {"servizio": "Servizio", "variazione": "Variazione utenti",
-                         "variazione_pct": "Variazione %", "verdetto": "Copertura del servizio"}
+SERVICE_CHANGE_LABELS = {"servizio": "Servizio", **definitions.nomi(["variazione", "variazione_pct"]),
+                         "verdetto": "Copertura del servizio"}
 _DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti"}
 
 
@@ -172,6 +172,30 @@ def presence(district: District) -> pd.DataFrame | None:
     out["presente_in"] = [f"{n} su {len(names)}" for n in present]
     out.attrs["anno"] = latest
     return out
+
+
+#: the most "sì / no" columns a presence table shows side by side (a laptop screen, a portrait page)
+PRESENCE_COLUMNS = 10
+
+
+def presence_view(table: pd.DataFrame, max_columns: int = PRESENCE_COLUMNS) -> tuple[pd.DataFrame, dict[str, str]]:
+    """`presence` as a page shows it, and its headers: never more than `max_columns` yes/no columns.
+
+    Comuni as columns while they are few; else comuni as rows and services as columns (a last row counts the
+    comuni with each service); when both are many, one row per service with the comuni that lack it.
+    """
+    comuni = [c for c in table.columns if c not in ("servizio", "presente_in")]
+    if len(comuni) <= max_columns:
+        return table, {"servizio": "Servizio", "presente_in": "Presente in"}
+    if len(table) <= max_columns:
+        by_comune = table.set_index("servizio")[comuni].T.rename_axis("comune").reset_index()
+        by_comune.columns.name = None
+        total = {"comune": "Comuni con il servizio", **dict(zip(table["servizio"], table["presente_in"]))}
+        return (pd.concat([by_comune, pd.DataFrame([total])], ignore_index=True),
+                {"comune": "Comune", **{s: s for s in table["servizio"]}})
+    lacking = [", ".join(c for c in comuni if row[c] == "no") or "–" for _, row in table.iterrows()]
+    return (table[["servizio", "presente_in"]].assign(non_presente_in=lacking),
+            {"servizio": "Servizio", "presente_in": "Presente in", "non_presente_in": "Non presente in"})
 
 
 def presence_lines(table: pd.DataFrame) -> list[str]:

@@ -8,16 +8,22 @@ from pianozona.analysis.indicators import copertura, demografici
 
 
 def district_summary(district: District, year: int | None = None) -> str:
-    """Plain-text summary (Italian) for the terminal; `year` defaults to the latest population year."""
-    year = year or district.anni_popolazione[-1]
-    pop = district.popolazione[district.popolazione["anno"] == year]
+    """Plain-text summary (Italian) for the terminal.
+
+    `year` defaults to the latest year of the office's data, as ``pianozona run`` does (the latest population
+    year when there are none); its population is the nearest ISTAT year, said when it is another year's.
+    """
+    year = int(year or (district.anni_dati or district.anni_popolazione)[-1])
+    pop_year = district.nearest_population_year(year)
+    pop = district.popolazione[district.popolazione["anno"] == pop_year]
     pop = pop.merge(district.comuni[["codice_comune", "comune"]], on="codice_comune")
     per_comune = demografici(pop, by="comune").sort_values("popolazione", ascending=False)
     whole = demografici(pop.assign(territorio=district.nome), by="territorio").iloc[0]
     lines = [
-        f"{district.nome}: {len(district.comuni)} comuni, {_num(whole.popolazione, 0)} residenti al 1° gennaio {year}",
-        f"Fonte popolazione {year}: " + ", ".join(
-            district.fonti_popolazione.loc[district.fonti_popolazione["anno"] == year, "fonte"]),
+        f"{district.nome}: {len(district.comuni)} comuni, {_num(whole.popolazione, 0)} residenti al 1° gennaio "
+        f"{pop_year}" + (f" (usata come stima per il {year})" if pop_year != year else ""),
+        f"Fonte popolazione {pop_year}: " + ", ".join(
+            district.fonti_popolazione.loc[district.fonti_popolazione["anno"] == pop_year, "fonte"]),
         "",
         f"{'Comune':<26}{'Residenti':>11}{'Ind. vecch.':>13}{'% 65+':>8}{'% 0-17':>8}",
     ]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
-from pianozona.analysis import naming, needs, stats
+from pianozona.analysis import definitions, naming, needs, stats
 from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
 from pianozona.analysis.protection import cache_context
 from pianozona.data import cache, population
@@ -44,13 +44,12 @@ NOT_COMPARABLE = needs.NOT_COMPARABLE
 FLAGS = needs.FLAGS
 _POSITION = {"migliore": "superiore", "peggiore": "inferiore", "simile": "simile", NOT_COMPARABLE: NOT_COMPARABLE}
 _DERIVED = {"copertura": "utenti", "lower": "utenti", "upper": "utenti", "spesa_per_utente": "utenti"}
-COVERAGE_LABELS = {"ambito": "Ambito", "etichetta": "Area", "utenti": "Utenti dei servizi (per servizio)",
-                   "popolazione_a_rischio": "Popolazione a rischio", "copertura": "Copertura per 1.000",
+COVERAGE_LABELS = {"ambito": "Ambito", "etichetta": "Area", "utenti": f"{definitions.nome('utenti')} (per servizio)",
+                   **definitions.nomi(["popolazione_a_rischio", "copertura"]),
                    "lower": "Limite inferiore 95%", "upper": "Limite superiore 95%", "funnel": "Grafico a imbuto",
                    "confronto": "Rispetto al territorio"}
-SPENDING_LABELS = {"ambito": "Ambito", "etichetta": "Area", "importo_euro": "Spesa (euro)",
-                   "spesa_per_residente": "Euro per residente", "utenti": "Utenti dei servizi (per servizio)",
-                   "spesa_per_utente": "Euro per utente"}
+SPENDING_LABELS = {"ambito": "Ambito", "etichetta": "Area", **definitions.nomi(["importo_euro", "spesa_per_residente"]),
+                   "utenti": f"{definitions.nome('utenti')} (per servizio)", **definitions.nomi(["spesa_per_utente"])}
 #: the columns of a coverage table as the page shows it (flags kept for the markers)
 COVERAGE_COLUMNS = ["ambito", "utenti", "popolazione_a_rischio", "copertura", "lower", "upper", "funnel", "confronto",
                     *needs.FLAGS]

@@ -26,29 +26,32 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
+from pianozona.analysis import definitions
 from pianozona.analysis.protection import objective_hidden
 from pianozona.data.areas import AREE
-from pianozona.analysis.progress import STATUSES, expected_value, progress, status
+from pianozona.analysis.progress import STATUSES, expected_value, progress, status, status_counts
 from pianozona.data.datasets import District
 
-__all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_LABELS", "STATUSES",
+__all__ = ["COLOURS", "DERIVED", "HISTORY_LABELS", "NON_COUNT_UNITS", "PROGRESS_LABELS", "STATUSES", "status_counts",
            "expected_value", "history", "history_note", "history_sources", "history_title", "history_years",
            "is_count", "metrics", "objectives_table", "progress_view", "status"]
 
 NON_COUNT_UNITS = frozenset({"euro", "€", "%", "percentuale", "per cento", "per mille", "tasso", "indice",
                              "rapporto", "giorni", "ore", "mesi", "anni"})
-HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno", "valore": "Valore",
+HISTORY_LABELS = {"area": "Area", "indicatore": "Indicatore", "unita": "Unità", "anno": "Anno",
+                  **definitions.nomi(["valore"]),
                   "variazione_pct": "Variazione dal primo anno (%)", "nota": "Nota", "fonte": "Fonte"}
 PROGRESS_LABELS = {"codice": "Codice", "indicatore": "Indicatore", "valore_base": "Valore base", "target": "Target",
-                   "valore": "Valore", "atteso": "Atteso sul percorso", "scarto": "Scarto dall'atteso",
-                   "percorso_pct": "Strada percorsa (%)", "percorso_atteso_pct": "Strada attesa (%)",
+                   **definitions.nomi(["valore", "atteso", "scarto", "percorso_pct", "percorso_atteso_pct"]),
                    "stato": "Stato"}
 #: Numbers computed from an objective's value and baseline: hidden with either of them.
 DERIVED = ("atteso", "scarto", "percorso_pct", "variazione_da_base_pct")
 #: Status colours told apart with any colour vision (Okabe-Ito): dark blue reached, light blue on track,
-#: vermillion behind, greys without a verdict; a chart or table also writes the status in words.
-COLOURS = {"raggiunto": "#0072b2", "in linea": "#56b4e9", "non raggiunto": "#d55e00", "non avviato": "#cccccc",
-           "non misurato": "#999999", "non pubblicato": "#666666"}
+#: orange behind the path (before the target year), vermillion not reached (the target year come), greys without
+#: a verdict; a chart or table also writes the status in words.
+COLOURS = {"raggiunto": "#0072b2", "in linea": "#56b4e9", "in ritardo sul percorso": "#e69f00",
+           "non raggiunto": "#d55e00", "non avviato": "#cccccc", "non misurato": "#999999",
+           "non pubblicato": "#666666"}
 
 
 def is_count(unita: pd.Series) -> np.ndarray:
@@ -178,7 +181,8 @@ def history_note(table: pd.DataFrame) -> str:
 
 
 def metrics(table: pd.DataFrame, year: int) -> dict:
-    """The key figures of the verification: number of objectives, and of objectives in each status."""
+    """The key figures of the verification: number of objectives, of objectives in each status, and `stati`,
+    every status present counted in words (what the index shows)."""
     counts = table["stato"].value_counts()
     by_status = {s.replace(" ", "_"): int(counts.get(s, 0)) for s in STATUSES}
-    return {"anno": year, "obiettivi": int(len(table)), **by_status}
+    return {"anno": year, "obiettivi": int(len(table)), **by_status, "stati": status_counts(table["stato"])}

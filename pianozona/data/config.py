@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,15 @@ def data_root() -> Path:
     if checkout.is_dir():
         return checkout
     return Path.cwd() / "data"
+
+
+def command_target(folder: Path) -> str:
+    """How a command names the district of `folder`: its code when it is in the data root, else its path (quoted)."""
+    try:
+        in_root = folder.resolve().parent == data_root().resolve()
+    except OSError:
+        in_root = False
+    return folder.name if in_root else shlex.quote(str(folder))
 
 
 def district_folder(name_or_path: str | os.PathLike) -> Path:

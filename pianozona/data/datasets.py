@@ -18,17 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pianozona.data import cache, inputs, istat, istat_ats, links, population
+from pianozona.data import cache, checks, inputs, istat, population
 from pianozona.data.areas import Area, get_area, with_overrides
 from pianozona.data.config import CONFIG_FILE, DistrictConfig, district_folder, read_config
 from pianozona.errors import DataError, ParameterError, PianozonaError, Problem, ProblemList, ValidationError, collapse
 from pianozona.data.schema import TABLES, check_table
-from pianozona.data.tabular import LINE_COLUMN, find_table, read_table
+from pianozona.data.tabular import EmptyTableError, display_path, find_table, read_table
 from pianozona.files import recording_reads
 
-ISTAT_FOLDER = "istat"
+ISTAT_FOLDER = checks.ISTAT_FOLDER
 POPULATION_KINDS = {"posas", "pre2019", "ricostruzione"}
-NO_ROWS = "il file non contiene righe di dati"  # what `tabular.read_table` says of a sheet with a header only
 
 
 @dataclass
@@ -91,6 +90,10 @@ class District:
         years = np.array(self.anni_popolazione)
         return int(years[np.argmin(np.abs(years - year) * 2 + (years < year))])
 
+    def population_note(self, years) -> str:
+        """The sentence a page prints when some of `years` use the population of another year ('' when none)."""
+        return population.estimate_sentence({int(y): self.nearest_population_year(int(y)) for y in years})
+
     def popolazione_a_rischio(self, area: str, anni: list[int] | None = None) -> pd.DataFrame:
         """Population at risk per comune and year (nearest population year when missing)."""
         if area not in self.aree:
@@ -142,13 +145,16 @@ def _read_district(folder: Path) -> tuple[District, bool]:
         comuni = _comuni_table(config, problems)
         pop, stranieri, fonti = _load_population(config, problems)
         seen: dict[str, str] = {}
-        tables = {name: _load_office_table(config, spec, problems, seen) for name, spec in TABLES.items()}
+        unfilled: list[str] = []
+        tables = {name: _load_office_table(config, spec, problems, seen, unfilled) for name, spec in TABLES.items()}
     district = District(
         config=config, comuni=comuni, popolazione=pop, stranieri=stranieri, fonti_popolazione=fonti,
         confronti=_comparators(config, fonti), problems=problems, **tables,
     )
-    _cross_checks(district)
-    problems.extend([replace(p, file=_display_path(Path(p.file))) for p in inputs.changed_while_read(reads)])
+    if unfilled:
+        problems.add(_unfilled_note(config, unfilled))
+    checks.cross_checks(district)
+    problems.extend([replace(p, file=display_path(Path(p.file))) for p in inputs.changed_while_read(reads)])
     problems.items = collapse(_fold_consequences(problems.items, config))
     return district, inputs.stamp(district, reads, seen, folder / ISTAT_FOLDER)
 
@@ -274,28 +280,26 @@ def _comparators(config: DistrictConfig, fonti: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _comparator_problems(config: DistrictConfig) -> list[Problem]:
-    registry = population.comuni_italia()
-    out = []
-    for comp in config.confronti:
-        column = "codice_provincia" if comp.livello == "provincia" else "codice_regione"
-        if not (registry[column] == comp.codice).any():
-            out.append(Problem("errore", f"nessun comune ISTAT ha codice {comp.livello} {comp.codice}",
-                               file=str(config.folder / CONFIG_FILE), column=comp.livello, value=comp.codice,
-                               fix=f"usare il codice ISTAT della {comp.livello} "
-                                   "(es. \"018\" per la provincia di Pavia, \"03\" per la Lombardia)"))
-    return out
-
-
 def _unexpected(exc: Exception, path: Path, sheet: str | None = None) -> Problem:
     """A failure nobody foresaw, still as one line naming the file (and the exception, for a bug report)."""
-    return Problem("errore", f"file non leggibile ({type(exc).__name__}: {exc})", file=_display_path(path, sheet),
+    return Problem("errore", f"file non leggibile ({type(exc).__name__}: {exc})", file=display_path(path, sheet),
                    fix="controllare il file (aprirlo e salvarlo di nuovo); se il problema resta, segnalarlo "
                        "con questo messaggio")
 
 
-def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen: dict) -> pd.DataFrame | None:
-    """The validated table, an empty one when unreadable, None when absent and never warned about (`seen`: inputs)."""
+def _unfilled_note(config: DistrictConfig, names: list[str]) -> Problem:
+    """One note for the optional tables left empty or absent, as the template says they may be."""
+    return Problem("nota", f"tabelle facoltative non compilate ({', '.join(names)}): i rapporti ne fanno a meno",
+                   file=display_path(config.folder))
+
+
+def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen: dict,
+                       unfilled: list[str]) -> pd.DataFrame | None:
+    """The validated table, an empty one when it cannot be read, None for an absent table never warned about.
+
+    An optional table that is absent or has no rows is not a problem: its name goes to `unfilled` (one note).
+    `seen` gets the table's fingerprint as read (`pianozona.data.inputs`).
+    """
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns})
     severity = "errore" if spec.required else "avviso"
     seen[spec.name] = inputs.UNREADABLE
@@ -306,22 +310,29 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen
         return empty
     if found is None:
         seen[spec.name] = inputs.ABSENT
-        if spec.required or spec.warn_missing:
+        if spec.required:
             problems.add(Problem(severity, "file mancante", file=str(config.folder / f"{spec.name}.csv"),
-                                 fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}); "
-                                     "modello in data/modello/"))
+                                 fix=f"creare {spec.name}.csv o {spec.name}.xlsx ({spec.title}), oppure il foglio "
+                                     f"{spec.name} di dati.xlsx; modello in data/modello/"))
+        else:
+            unfilled.append(spec.name)
         return empty if spec.warn_missing or spec.required else None
     path, sheet = found
     try:
         raw = read_table(path, sheet=sheet, expected=[c.name for c in spec.columns if c.required])
         seen[spec.name] = inputs.table_fingerprint(raw)
         italy_codes = set(population.comuni_italia()["codice_comune"])
-        typed, issues = check_table(raw, spec, _display_path(path, sheet), list(config.comuni), italy_codes)
+        typed, issues = check_table(raw, spec, display_path(path, sheet), dict(config.comuni), italy_codes)
+    except EmptyTableError as exc:
+        seen[spec.name] = inputs.ABSENT
+        if spec.required:
+            problems.add(replace(exc.problem, file=display_path(path, sheet)))
+        else:
+            unfilled.append(spec.name)
+        return empty if spec.warn_missing or spec.required else None
     except PianozonaError as exc:
         problem = getattr(exc, "problem", None) or Problem("errore", str(exc))
-        if sheet and not spec.required and not spec.warn_missing and problem.message.startswith(NO_ROWS):
-            return None  # an untouched optional sheet of the template is an absent table, never warned about
-        problems.add(replace(problem, severity=severity, file=_display_path(path, sheet)))
+        problems.add(replace(problem, severity=severity, file=display_path(path, sheet)))
         return empty
     except Exception as exc:  # any other failure is still one line naming the file
         problems.add(replace(_unexpected(exc, path, sheet), severity=severity))
@@ -330,71 +341,9 @@ def _load_office_table(config: DistrictConfig, spec, problems: ProblemList, seen
     return typed
 
 
-def _display_path(path: Path, sheet: str | None = None) -> str:
-    """The path as the user typed it (relative to the current folder when possible), plus the sheet."""
-    try:
-        text = str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        text = str(path)
-    return f"{text} [foglio {sheet}]" if sheet else text
-
-
 def _rebased(problem: Problem, read_in: Path) -> Problem:
-    """A problem of a district read from folder `read_in`, its file named as `_display_path` names it from here."""
+    """A problem of a district read from folder `read_in`, its file named as `display_path` names it from here."""
     if not problem.file or Path(problem.file).is_absolute():
         return problem
     name, mark, sheet = problem.file.partition(" [foglio ")
-    return replace(problem, file=_display_path(read_in / name) + (f"{mark}{sheet}" if mark else ""))
-
-
-def _table_label(folder: Path, name: str) -> str:
-    try:
-        found = find_table(folder, name)
-    except DataError:
-        found = None
-    return _display_path(*found) if found else str(folder / f"{name}.csv")
-
-
-def _cross_checks(district: District) -> None:
-    """Checks across tables: years without population, users above population at risk, unknown objectives."""
-    problems = district.problems
-    folder = district.config.folder
-    problems.extend(_comparator_problems(district.config))
-    if district.popolazione.empty:
-        problems.add(Problem("errore", "nessun dato di popolazione per i comuni del distretto",
-                             file=str(folder / "distretto.yml"), fix="controllare i codici dei comuni"))
-        return
-    known_years = set(district.anni_popolazione)
-    for year in district.anni_dati:
-        if year not in known_years:
-            nearest = district.nearest_population_year(year)
-            problems.add(Problem("avviso", f"anno {year} senza popolazione: si usa la popolazione {nearest} "
-                                 "(anno più vicino)", file=_display_path(folder / ISTAT_FOLDER),
-                                 fix="per dati esatti " + population.istat_download_hint(year, district.codice)))
-    _check_users_vs_population(district)
-    path = _table_label(district.config.folder, "obiettivi")
-    district.problems.extend(links.objective_problems(district, path, _table_label(district.config.folder, "misure")))
-    if problem := istat_ats.ambito_problem(district.config.folder, district.config.ambito_istat):
-        district.problems.add(problem)
-
-
-def _check_users_vs_population(district: District) -> None:
-    users = district.utenti.dropna(subset=["anno", "codice_comune", "area", "utenti"])
-    users = users[users["area"].isin(list(district.aree))]
-    if users.empty:
-        return
-    frames = [district.popolazione_a_rischio(area, users["anno"].astype(int).unique().tolist())
-              for area in users["area"].unique()]
-    at_risk = pd.concat(frames, ignore_index=True)
-    merged = users.assign(anno=users["anno"].astype(int)).merge(at_risk, on=["anno", "codice_comune", "area"])
-    over = merged[merged["utenti"].astype(float) > merged["popolazione_a_rischio"]]
-    path = _table_label(district.config.folder, "utenti")
-    for line, count, at_risk_n, year in zip(over[LINE_COLUMN], over["utenti"], over["popolazione_a_rischio"],
-                                            over["anno_popolazione"]):
-        district.problems.add(Problem(
-            "avviso", f"utenti superiori alla popolazione a rischio ({at_risk_n:.0f} nel {year})", file=path,
-            line=int(line), column="utenti", value=int(count),
-            fix="verificare il conteggio o la definizione della popolazione a rischio",
-        ))
-
-
+    return replace(problem, file=display_path(read_in / name) + (f"{mark}{sheet}" if mark else ""))

@@ -14,12 +14,9 @@ import pandas as pd
 from pianozona.data.schema import ALL_SERVICES_WORDS
 from pianozona.data.tabular import LINE_COLUMN
 from pianozona.errors import Problem
+from pianozona.names import fold
 
 __all__ = ["objective_problems"]
-
-
-def _folded(text: object) -> str:
-    return str(text).strip().casefold()  # TODO(names.py): the one name folding
 
 
 def objective_problems(district, objectives_path: str, measures_path: str) -> list[Problem]:
@@ -44,11 +41,11 @@ def _unknown_services(obiettivi: pd.DataFrame, utenti: pd.DataFrame, path: str) 
     users = utenti.dropna(subset=["area", "servizio"])
     problems = []
     for row in obiettivi.dropna(subset=["servizio"]).to_dict("records"):
-        named = _folded(row["servizio"])
-        if not named or named in ALL_SERVICES_WORDS:
+        named = fold(row["servizio"])
+        if not named or named in {fold(word) for word in ALL_SERVICES_WORDS}:
             continue
         names = sorted(users.loc[users["area"] == row["area"], "servizio"].astype(str).unique())
-        if named not in {_folded(n) for n in names}:
+        if named not in {fold(n) for n in names}:
             problems.append(Problem(
                 "errore", f"servizio non presente in utenti per l'area {row['area']}", file=path,
                 line=int(row[LINE_COLUMN]), column="servizio", value=row["servizio"],

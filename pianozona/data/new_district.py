@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pianozona.data import demo
 from pianozona.data.comuni import Entry, Territory, find_territory, list_comuni, resolve_comuni
-from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, data_root
+from pianozona.data.config import CODICE_PATTERN, CODICE_RULE, CONFIG_FILE, command_target, data_root
 from pianozona.data.population import comuni_italia
 from pianozona.data.schema import TABLES
 from pianozona.data.tabular import WORKBOOK
@@ -194,17 +194,18 @@ def create_district(codice: str, entries: list[Entry], *, nome: str | None = Non
                        regione=regione, demo=demo_data, notes=tuple(notes))
 
 
-def next_steps(result: NewDistrict) -> list[str]:
-    """What the planner does next, in Italian, one line each."""
-    where = str(result.folder)
+def next_steps(result: NewDistrict, program: str = "pianozona") -> list[str]:
+    """What the planner does next, in Italian, one line each; commands as they run (`program`: how it is called)."""
+    target = command_target(result.folder)
+    validate = f"{program} validate {target}"
+    run = f"{program} run --distretto {target}"
     if result.demo:
-        return [f"tabelle DIMOSTRATIVE (non reali) in {where}: vedi {README_FILE}",
-                f"controllo: pianozona validate {where}",
-                f"rapporti: pianozona run --distretto {where}"]
+        return [f"tabelle DIMOSTRATIVE (non reali) in {result.folder}: vedi {README_FILE}",
+                f"controllo: {validate}", f"rapporti: {run}"]
     required = ", ".join(t.name for t in TABLES.values() if t.required)
     optional = ", ".join(t.name for t in TABLES.values() if not t.required)
-    return [f"compilare {where}/{WORKBOOK}: i fogli {required} (obbligatori; {optional} facoltativi), "
-            "colonne spiegate nel foglio Istruzioni",
-            f"finché i fogli obbligatori sono vuoti, 'pianozona validate {where}' segnala \"il file non contiene "
-            "righe di dati\" per ciascuno: è il promemoria di cosa compilare",
-            f"poi: pianozona validate {where}  e  pianozona run --distretto {where}"]
+    return [f"compilare {result.folder / WORKBOOK}: i fogli {required} (obbligatori; {optional} facoltativi, "
+            "da lasciare vuoti se i dati mancano), colonne spiegate nel foglio Istruzioni",
+            f"finché i fogli obbligatori sono vuoti, '{validate}' segnala \"il file non contiene righe di dati\" "
+            "per ciascuno: è il promemoria di cosa compilare",
+            f"poi: {validate}", f"e: {run}"]

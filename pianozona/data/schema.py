@@ -11,6 +11,7 @@ are pandera checks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -21,6 +22,7 @@ from pianozona.data.areas import AREE
 from pianozona.data.leps_registry import FIGURE, LEPS, STATI, figura_code, leps_code, stato_code
 from pianozona.errors import Problem
 from pianozona.data.tabular import LINE_COLUMN, parse_number
+from pianozona.names import NameIndex, code_key
 
 FONTI_FINANZIAMENTO = MappingProxyType({
     "FNPS": "Fondo Nazionale Politiche Sociali",
@@ -159,12 +161,20 @@ TABLES = MappingProxyType({t.name: t for t in (
 _NUMERIC = {"int", "amount", "float", "fte", "year"}
 
 
-def _normalise_codes(series: pd.Series, kind: str) -> pd.Series:
+def _normalise_codes(series: pd.Series, kind: str, comuni: Mapping[str, str] | None = None) -> pd.Series:
     text = series.astype(str).str.strip()
     if kind == "comune":
-        return text.where(~text.str.fullmatch(r"\d{1,6}"), text.str.zfill(6))
+        codes = text.where(~text.str.fullmatch(r"\d{1,6}"), text.str.zfill(6))
+        if not comuni:
+            return codes
+        index = NameIndex((code, [name]) for code, name in comuni.items())  # a district comune typed by name
+        named = {t: index.find(t) for t in set(text) if t and not t.isdigit()}
+        by_name = text.map(lambda t: named[t][0] if len(named.get(t, ())) == 1 else None)
+        return by_name.where(by_name.notna(), codes)
     if kind == "area":
-        return text.str.lower().str.replace(" ", "_").str.replace("à", "a")
+        keys = text.map(code_key)
+        labels = {code_key(a.etichetta): a.codice for a in AREE.values()}  # "Minori e famiglia" -> minori
+        return keys.map(lambda k: labels.get(k, k))
     if kind == "fonte_finanziamento":
         lowered = text.str.lower()
         upper = text.str.upper()
@@ -181,7 +191,18 @@ def _normalise_codes(series: pd.Series, kind: str) -> pd.Series:
     return text
 
 
-def _parse(frame: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+#: what to write in a numeric cell that could not be read, by kind of column
+NUMBER_FIX = {
+    "year": "scrivere l'anno a 4 cifre (es. 2023)",
+    "int": "scrivere un numero intero (es. 12): 0 se non ci sono utenti; se il dato non è noto, cancellare la riga",
+    "amount": "scrivere l'importo in euro, con la virgola per i decimali (es. 12.500,00 oppure 12500)",
+    "float": "scrivere un numero, con la virgola per i decimali (es. 12,5)",
+    "fte": "scrivere gli equivalenti a tempo pieno, con la virgola per i decimali (es. 2,5)",
+}
+
+
+def _parse(frame: pd.DataFrame, spec: TableSpec, file: str,
+           comuni: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Text → typed columns; report cells that are not numbers."""
     out = pd.DataFrame(index=frame.index)
     problems: list[Problem] = []
@@ -195,8 +216,7 @@ def _parse(frame: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFram
             for idx in bad[bad].index:
                 problems.append(Problem(
                     "errore", _unreadable_message(raw.at[idx]), file=file, line=int(frame.at[idx, LINE_COLUMN]),
-                    column=col.name, value=raw.at[idx],
-                    fix="scrivere solo cifre, con la virgola per i decimali (es. 1234,50)",
+                    column=col.name, value=raw.at[idx], fix=NUMBER_FIX[col.kind],
                 ))
             out[col.name] = numbers
         elif col.kind == "yesno":
@@ -206,13 +226,15 @@ def _parse(frame: pd.DataFrame, spec: TableSpec, file: str) -> tuple[pd.DataFram
                                         line=int(frame.at[idx, LINE_COLUMN]), column=col.name,
                                         value=raw.at[idx], fix="scrivere 'sì' oppure 'no'"))
         else:
-            values = _normalise_codes(raw, col.kind)
+            values = _normalise_codes(raw, col.kind, comuni)
             out[col.name] = values.where(values != "", None)
     out[LINE_COLUMN] = frame[LINE_COLUMN].astype(int)
     return out, problems
 
 
 def _unreadable_message(text: str) -> str:
+    if str(text).strip() in ("-", "--", "–", "—", "/", "?", "n.d.", "nd", "n/d"):
+        return "segno al posto di un numero"
     try:
         float(str(text).replace(",", "."))
     except ValueError:
@@ -259,10 +281,30 @@ _CODE_MESSAGES = {
     "stato_nota": ("stato del LEPS non riconosciuto", "scrivere 'sì', 'no' oppure 'parziale'"),
     "fte_enorme": (f"equivalenti a tempo pieno troppo grandi (massimo {MAX_FTE:,})".replace(",", "."),
                    "scrivere gli equivalenti a tempo pieno dell'anno, es. 3,5"),
+    "non_negativo": ("valore negativo", "conteggi e importi non possono essere negativi: correggere il valore"),
+    "intero": ("serve un numero intero", "scrivere un numero senza decimali"),
+    "anno_valido": (f"anno fuori intervallo ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})",
+                    "scrivere l'anno a quattro cifre, es. 2023"),
+    "conteggio_enorme": (f"conteggio troppo grande (massimo {MAX_COUNT:,})".replace(",", "."),
+                         "scrivere il numero per intero, senza esponenti come 1e30"),
+    "importo_enorme": (f"importo troppo grande (massimo {MAX_AMOUNT:,} euro)".replace(",", "."),
+                       "controllare l'importo: in euro, con la virgola per i decimali"),
+    "valore_enorme": ("valore troppo grande", "controllare il valore (nessun indicatore supera mille miliardi)"),
+    "area_nota": ("area sconosciuta", f"aree valide: {', '.join(AREE)}"),
+    "fonte_nota": ("fonte di finanziamento sconosciuta", f"valori ammessi: {', '.join(FONTI_FINANZIAMENTO)}"),
+    "polarita_nota": ("polarità sconosciuta", "scrivere 'alto_meglio' oppure 'basso_meglio'"),
 }
 
 
-def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) -> tuple[str, str]:
+def district_examples(comuni: Mapping[str, str] | Sequence[str], shown: int = 6) -> str:
+    """The district's own comuni as examples of codes: "036005 Campogalliano, 036004 Carpi, ..."."""
+    items = list(comuni.items()) if isinstance(comuni, Mapping) else [(c, "") for c in comuni]
+    text = ", ".join(f"{code} {name}".strip() for code, name in items[:shown])
+    return text + (f" e altri {len(items) - shown} (elenco in distretto.yml)" if len(items) > shown else "")
+
+
+def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str],
+             comuni: Mapping[str, str] | Sequence[str] = ()) -> tuple[str, str]:
     check = _BUILTIN.get(check, check)
     if check == "isin" and col is not None:
         check = _ISIN_BY_KIND.get(col.kind, check)
@@ -271,31 +313,11 @@ def _message(check: str, col: ColumnSpec | None, value, known_comuni: set[str]) 
     if check == "not_nullable":
         fix = "inserire 0 se non ci sono utenti" if col is not None and col.kind == "int" else "compilare la cella"
         return "cella vuota", fix
-    if check == "non_negativo":
-        return "valore negativo", "conteggi e importi non possono essere negativi: correggere il valore"
-    if check == "intero":
-        return "serve un numero intero", "scrivere un numero senza decimali"
-    if check == "anno_valido":
-        return (f"anno fuori intervallo ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})",
-                "scrivere l'anno a quattro cifre, es. 2023")
-    if check == "conteggio_enorme":
-        return (f"conteggio troppo grande (massimo {MAX_COUNT:,})".replace(",", "."),
-                "scrivere il numero per intero, senza esponenti come 1e30")
-    if check == "importo_enorme":
-        return (f"importo troppo grande (massimo {MAX_AMOUNT:,} euro)".replace(",", "."),
-                "controllare l'importo: in euro, con la virgola per i decimali")
-    if check == "valore_enorme":
-        return "valore troppo grande", "controllare il valore (nessun indicatore supera mille miliardi)"
-    if check == "area_nota":
-        return "area sconosciuta", f"aree valide: {', '.join(AREE)}"
-    if check == "fonte_nota":
-        return "fonte di finanziamento sconosciuta", f"valori ammessi: {', '.join(FONTI_FINANZIAMENTO)}"
-    if check == "polarita_nota":
-        return "polarità sconosciuta", "scrivere 'alto_meglio' oppure 'basso_meglio'"
     if check == "comune_del_distretto":
         if str(value) in known_comuni:
             return "comune fuori dal distretto", "usare solo i comuni elencati in distretto.yml (o aggiungerlo lì)"
-        return "codice comune sconosciuto", "usare il codice ISTAT a 6 cifre del comune (es. 018110 per Pavia)"
+        return "codice comune sconosciuto", ("usare il codice ISTAT a 6 cifre (o il nome) di un comune del distretto: "
+                                             + district_examples(comuni))
     return f"controllo '{check}' non superato", "correggere il valore"
 
 
@@ -319,23 +341,30 @@ def _duplicate_problems(typed: pd.DataFrame, spec: TableSpec, file: str) -> list
 
 
 def _show(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "(vuoto)"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def check_table(frame: pd.DataFrame, spec: TableSpec, file: str, comuni: list[str],
+def check_table(frame: pd.DataFrame, spec: TableSpec, file: str, comuni: Mapping[str, str] | Sequence[str],
                 known_comuni: set[str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Validate a table read by `tabular.read_table`; return (typed frame, problems)."""
+    """Validate a table read by `tabular.read_table`; return (typed frame, problems).
+
+    `comuni` are the district's comuni: codes, or code -> name (then a comune may be typed by its name,
+    accents and apostrophes aside, and messages give the district's own codes as examples).
+    """
     problems = [
         Problem("errore", "colonna mancante", file=file, line=1, column=c.name,
                 fix=f"aggiungere la colonna '{c.name}' nell'intestazione" + (f" ({c.help})" if c.help else ""))
         for c in spec.columns if c.required and c.name not in frame.columns
     ]
-    typed, parse_problems = _parse(frame, spec, file)
+    names = comuni if isinstance(comuni, Mapping) else None
+    typed, parse_problems = _parse(frame, spec, file, names)
     problems += parse_problems
     already = {(p.line, p.column) for p in problems}
-    schema = build_schema(spec, comuni)
+    schema = build_schema(spec, list(comuni))
     present = [c.name for c in spec.columns if c.name in frame.columns]
     schema = schema.select_columns(present)
     try:
@@ -349,7 +378,8 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, file: str, comuni: list[st
             if (line, case.column) in already:
                 continue
             col = next((c for c in spec.columns if c.name == case.column), None)
-            message, fix = _message(str(case.check).split("(")[0], col, case.failure_case, known_comuni or set())
+            message, fix = _message(str(case.check).split("(")[0], col, case.failure_case, known_comuni or set(),
+                                    comuni)
             raw = frame.at[int(case.index), case.column]
             problems.append(Problem("errore", message, file=file, line=line, column=case.column,
                                     value=raw if raw != "" else None, fix=fix))

@@ -36,6 +36,19 @@ MAX_TABLE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20
 
 
+class EmptyTableError(DataError):
+    """A table with no data rows (an empty file, or a header alone): for an optional table, not a problem."""
+
+
+def display_path(path: str | Path, sheet: str | None = None) -> str:
+    """The path as the user typed it (relative to the current folder when possible), plus the sheet."""
+    try:
+        text = str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        text = str(path)
+    return f"{text} [foglio {sheet}]" if sheet else text
+
+
 def sniff_separator(text: str) -> str:
     """Pick the separator (`;`, `,`, tab or `|`) that splits the sample most consistently."""
     lines = [ln for ln in text.splitlines() if ln.strip()][:50]
@@ -65,7 +78,8 @@ def _read_csv_cells(text: str, file: Path, skip_lines: int, expected: Sequence[s
         return pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False)
     except pd.errors.EmptyDataError as exc:
-        raise DataError("il file è vuoto", file=file, fix="inserire l'intestazione e almeno una riga di dati") from exc
+        raise EmptyTableError("il file è vuoto", file=file,
+                              fix="inserire l'intestazione e almeno una riga di dati") from exc
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) + skip_lines if match else None
@@ -169,12 +183,12 @@ def read_table(path: str | Path, *, skip_lines: int = 0, sheet: str | None = Non
     elif suffix in (".csv", ".txt"):
         raw = read_bytes_bounded(path, MAX_TABLE_BYTES)
         if not raw.strip():
-            raise DataError("il file è vuoto", file=path, fix="inserire l'intestazione e almeno una riga di dati")
+            raise EmptyTableError("il file è vuoto", file=path, fix="inserire l'intestazione e almeno una riga di dati")
         cells = _read_csv_cells(decode_bytes(raw, path), path, skip_lines, expected)
     else:
         raise DataError(f"formato '{suffix}' non supportato", file=path, fix="usare un file .csv o .xlsx")
     if cells.empty:
-        raise DataError("il file è vuoto", file=path, fix="inserire l'intestazione e almeno una riga di dati")
+        raise EmptyTableError("il file è vuoto", file=path, fix="inserire l'intestazione e almeno una riga di dati")
     header_line = skip_lines + 1
     _check_title_row(cells.head(HEADER_SEARCH_ROWS).values.tolist(), expected, path, header_line)
     frame = cells.iloc[1:].reset_index(drop=True)
@@ -186,7 +200,7 @@ def read_table(path: str | Path, *, skip_lines: int = 0, sheet: str | None = Non
     blank = (frame[data_cols] == "").all(axis=1)
     frame = frame.loc[~blank].reset_index(drop=True)
     if frame.empty:
-        raise DataError(
+        raise EmptyTableError(
             "il file non contiene righe di dati",
             file=path,
             fix="inserire almeno una riga sotto l'intestazione",

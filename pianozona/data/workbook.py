@@ -20,7 +20,7 @@ from pianozona.data.leps_registry import FIGURE, LEPS
 from pianozona.data.schema import FONTI_FINANZIAMENTO, POLARITA, TABLES, TableSpec
 
 KIND_HELP = {
-    "year": "anno a 4 cifre", "comune": "codice ISTAT a 6 cifre (es. 018110)", "area": "codice area",
+    "year": "anno a 4 cifre", "comune": "codice ISTAT a 6 cifre (es. 018110) o nome del comune", "area": "codice area",
     "int": "numero intero ≥ 0", "amount": "importo in euro ≥ 0 (virgola per i decimali)", "float": "numero",
     "text": "testo", "fonte_finanziamento": "fonte di finanziamento", "polarita": "alto_meglio / basso_meglio",
     "yesno": "sì / no", "fte": "equivalenti a tempo pieno ≥ 0 (virgola per i decimali, es. 2,5)",
@@ -38,8 +38,8 @@ def build_workbook() -> Workbook:
     info = book.active
     info.title = "Istruzioni"
     info.append(["Modello dati pianozona: un foglio per tabella; non cambiare i nomi dei fogli né delle colonne."])
-    info.append(["Compilare i fogli in data/<distretto>/dati.xlsx accanto a distretto.yml, poi: "
-                 "pianozona validate <distretto>"])
+    info.append(["Compilare i fogli di questo file nella cartella del distretto, accanto a distretto.yml, poi "
+                 "controllarli con: pianozona validate"])
     info.append([])
     info.append(["foglio", "colonna", "contenuto", "obbligatoria", "note"])
     info["A1"].font = Font(bold=True)

@@ -21,7 +21,8 @@ Modules:
   Jinja environment of ``templates/`` and the page stylesheet;
 - `document`: the markdown of one page (escaped unless the author's), heading ids, table of contents;
 - `cells`: one notebook cell to HTML (hidden cells and outputs, images with alt text, the failing cell);
-- `render`: an executed notebook to a sanitised HTML page, and the index of a run;
+- `render`: an executed notebook to a sanitised HTML page, the index of a run and its dictionary of definitions;
+- `word`: a published page as an editable Word document (.docx) with the same tables and charts;
 - `explorer`: the planners' explorer in JupyterLab (ipywidgets menus for area, year, comune over a
   coverage table and its chart; raw data, marked as not for sharing).
 
@@ -33,7 +34,7 @@ import importlib
 
 __all__ = ["cells", "charts", "charts_district", "charts_forest", "charts_national", "charts_plan", "charts_profile",
            "display", "document", "explorer", "headlines", "labels", "render", "rug_table", "safe_html", "scaffold",
-           "spreadsheet", "style"]
+           "spreadsheet", "style", "word"]
 
 
 def __getattr__(name: str):

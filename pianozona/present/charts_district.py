@@ -70,8 +70,9 @@ def _map_labels(ax: Axes, data, label: str) -> list:
     order = np.argsort(-shapes.area.to_numpy(), kind="stable")[:4 * labels.MAX_MAP_LABELS]
     points = data.geometry.iloc[order].representative_point()
     names = data[label].iloc[order].astype(str)
+    backing = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}  # F19: readable
     texts = [ax.annotate(literal(name), (point.x, point.y), ha="center", va="center", fontsize=7, color=INK,
-                         gid="map_label") for name, point in zip(names, points)]
+                         gid="map_label", bbox=backing) for name, point in zip(names, points)]
     return labels.place_or_drop(ax, texts)[0]
 
 

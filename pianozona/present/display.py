@@ -12,7 +12,9 @@ looks the same and stays accessible:
 * `heading(title, subtitle)`, `paragraph(text)`, `key_figures({name: value})`,
   `sources(district)`: text of the document;
 * `write_metrics(path, metrics)`: the small JSON of key figures a notebook
-  leaves next to its output (written atomically; NaN becomes ``null``).
+  leaves next to its output (written atomically; NaN becomes ``null``);
+* `reading_guide(codes)`: the "Come leggere" notes of the indicators a report
+  shows, from the dictionary of definitions, with a link to the published dictionary.
 
 Escape by construction: every string these functions receive is PLAIN TEXT.
 Values from the office's files (a comune named ``<b>x</b>`` or ``*Pavia*``)
@@ -40,21 +42,25 @@ from pianozona.errors import DataError, ParameterError
 from pianozona.files import write_atomic
 from pianozona.data.areas import AREE
 from pianozona.present.scaffold import describe
-from pianozona.formatting import MISSING, data_lunga, num
+from pianozona.formatting import MISSING, data_lunga, num, years_text
+from pianozona.analysis import definitions, definitions_methods
+from pianozona.analysis.glossary import DICTIONARY_FILE, DICTIONARY_TITLE
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.present.safe_html import environment
 from pianozona.present.spreadsheet import Number, record_table
 
 __all__ = ["INDICATOR_DECIMALS", "INDICATOR_LABELS", "change_labels", "demo_banner", "describe",
-           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "sources", "status_table",
+           "escape_markdown", "figure", "heading", "key_figures", "num", "paragraph", "population_note",
+           "reading_guide", "sources",
+           "status_table",
            "table", "WIDE_COLUMNS", "write_metrics"]
 
 INDICATOR_LABELS = {"territorio": "Territorio", **ETICHETTE}
 INDICATOR_DECIMALS = {"popolazione": 0}
 #: a table with more columns than this prints on a landscape page (class ``pz-table-larga``)
 WIDE_COLUMNS = 7
-STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "non raggiunto": "○", "non avviato": "◇", "non misurato": "–",
-                  "non pubblicato": "◌"}
+STATUS_SYMBOLS = {"raggiunto": "●", "in linea": "◐", "in ritardo sul percorso": "◔", "non raggiunto": "○",
+                  "non avviato": "◇", "non misurato": "–", "non pubblicato": "◌"}
 
 BANNER = ("**Dati dimostrativi.** I dati di servizi, spesa e obiettivi di questo documento sono illustrativi "
           "(`fonte = dimostrativo`), generati per mostrare il funzionamento dello strumento: non descrivono "
@@ -118,6 +124,26 @@ def paragraph(text: str) -> None:
     display(Markdown(escape_markdown(text)))
 
 
+def reading_guide(codes) -> None:
+    """How to read the indicators `codes` (codes or column keys of the dictionary of definitions), from the dictionary.
+
+    Each indicator's name and definition, the comparison methods they use, what the markers of
+    protected values mean, and a relative link to the dictionary published beside the report
+    (``dizionario.html``; in JupyterLab, where it is not beside the notebook, the link goes nowhere).
+    """
+    chosen = list(dict.fromkeys(definitions.for_column(code) or definitions.get(code) for code in codes))
+    lines = [f"- **{escape_markdown(i.nome, inline=True)}**: {escape_markdown(i.definizione, inline=True)}"
+             for i in chosen]
+    methods = dict.fromkeys(i.metodo_confronto for i in chosen if i.confronto not in ("nessuno", "percorso"))
+    text = list(methods)
+    if any(i.protetto for i in chosen):
+        text.append(" ".join(f"«{marker}»: {meaning}" for marker, meaning in definitions_methods.marker_meanings()))
+    blocks = ["\n".join(lines), *(escape_markdown(t) for t in text),
+              f"Le definizioni complete, i metodi e la tutela dei piccoli numeri sono nel "
+              f"[{DICTIONARY_TITLE.lower()}]({DICTIONARY_FILE}) pubblicato con i rapporti."]
+    display(Markdown("\n\n".join(b for b in blocks if b)))
+
+
 def key_figures(figures: dict[str, str]) -> None:
     """The key figures of a document as a short list.
 
@@ -131,13 +157,19 @@ def key_figures(figures: dict[str, str]) -> None:
 
 
 def sources(district) -> None:
-    """Closing note: where the data come from."""
-    fonti = district.fonti_popolazione
-    pop = "; ".join(f"{int(r.anno)}: {r.fonte}" for r in fonti.itertuples())
+    """Closing note: where the data come from (ISTAT for the population, whichever file or package carried it)."""
+    years = sorted(int(y) for y in district.fonti_popolazione["anno"])
     office = sorted(set(district.utenti["fonte"].dropna()) | set(district.spesa["fonte"].dropna()))
-    text = (f"Popolazione residente al 1° gennaio ({pop}). Dati dell'ufficio di piano: "
+    text = (f"Popolazione residente al 1° gennaio: ISTAT ({years_text(years)}). Dati dell'ufficio di piano: "
             f"{', '.join(map(str, office))}. Elaborazione con pianozona.")
     display(Markdown(f"---\n*Fonti.* {escape_markdown(text, inline=True)}"))
+
+
+def population_note(district, years) -> None:
+    """The one sentence on estimated population for `years` (`District.population_note`), if any year borrows."""
+    note = district.population_note(years)
+    if note:
+        paragraph(note)
 
 
 def change_labels(frame: pd.DataFrame) -> dict[str, str]:
@@ -194,7 +226,8 @@ def _shown_columns(data: pd.DataFrame, decimals: dict[str, int], counts: list[st
 
 
 def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None = None,
-          labels: dict[str, str] | None = None, index: bool = False, full: pd.DataFrame | None = None) -> None:
+          labels: dict[str, str] | None = None, index: bool = False, full: pd.DataFrame | None = None,
+          indicators: list[str] | None = None) -> None:
     """Display `frame` as an accessible HTML table with Italian numbers.
 
     Cells, caption and headers are plain text, escaped by the template (a cell
@@ -203,7 +236,10 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     run the table is also recorded, as shown, for the report's spreadsheet
     (`pianozona.present.spreadsheet.record_table`); with `full` (the whole table of
     which `frame` shows some rows, e.g. `pianozona.analysis.shortlist`) the spreadsheet
-    gets every row of `full`, formatted the same way.
+    gets every row of `full`, formatted the same way.  The record names each column by its key (the
+    frame's column name, which the dictionary of definitions maps to an indicator); a table whose
+    columns are not indicators (indicators by territory, one indicator by year) names the
+    `indicators` it shows (codes of `pianozona.analysis.definitions`).
     """
     columns, cells, texts, protected = _formatted(frame, decimals or {}, labels, index)
     display(HTML(environment().get_template("table.html.j2").render(caption=caption, columns=columns, rows=texts,
@@ -214,7 +250,8 @@ def table(frame: pd.DataFrame, *, caption: str, decimals: dict[str, int] | None 
     if full is not None:
         columns, cells, texts, protected = _formatted(full, decimals or {}, labels, index)
         legend = _legend(texts, protected)
-    record_table(caption, [c["label"] for c in columns], cells, legend=legend)
+    record_table(caption, [c["label"] for c in columns], cells, legend=legend, keys=[c["key"] for c in columns],
+                 indicators=indicators)
 
 
 def _legend(texts: list[list[str]], protected: bool) -> str:
@@ -235,7 +272,7 @@ def _formatted(frame: pd.DataFrame, decimals: dict[str, int], labels: dict[str, 
     shown = _shown_columns(data, decimals, counts)
     source = frame.reset_index() if index else frame
     text_cols = {c for c in data.columns if c in source.columns and not pd.api.types.is_numeric_dtype(source[c])}
-    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols} for c in data.columns]
+    columns = [{"label": str((labels or {}).get(c, c)), "text": c in text_cols, "key": str(c)} for c in data.columns]
     cells = shown.to_numpy().tolist()
     return columns, cells, [[str(v) for v in row] for row in cells], protected
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from pianozona import formatting
+from pianozona.analysis.glossary import AREA_HEADERS
 from pianozona.present.cells import HIDDEN_CELL_TAGS, author_cells, cell_html, cell_tags
 from pianozona.present.document import Document
 from pianozona.present.safe_html import environment, neutralise_remote, sanitise, stylesheet
@@ -49,6 +50,7 @@ class PageInfo:
     previous_report: str | None = None  # href of the last good report, on failure pages
     version: str = ""
     downloads: tuple[tuple[str, str], ...] = ()  # (text, href): the report's spreadsheet and PDF
+    ente: str = ""  # the ente capofila of distretto.yml, shown beside the district's name
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,14 @@ def render_failure(page: PageInfo, reason: str) -> str:
     return neutralise_remote(html_text)
 
 
-def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tuple[int, str], ...] = ()) -> str:
+def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tuple[int, str], ...] = (),
+                 dictionary_href: str | None = None) -> str:
     """The index of a district/year folder: every report with its status, headline figures and files.
 
     Rows are listed under their `IndexRow.group` heading, one table per group in
     order of first appearance.  `other_years` are (year, href) of the indexes of
-    the same district's other published years.
+    the same district's other published years; `dictionary_href` the dictionary of
+    definitions beside the index.
     """
     groups: dict[str, list[dict]] = {}
     for row in rows:
@@ -120,6 +124,7 @@ def render_index(rows: list[IndexRow], page: PageInfo, *, other_years: tuple[tup
     return environment().get_template("index.html.j2").render(
         **{**_common(page, page.title), "date_label": "Aggiornato il"},
         groups=[{"title": title, "rows": view} for title, view in groups.items()], failed=failed, other_years=years,
+        dictionary_href=_local_href(dictionary_href),
     )
 
 
@@ -129,6 +134,20 @@ def render_years(rows: list[IndexRow], page: PageInfo) -> str:
         **{**_common(page, page.title), "date_label": "Aggiornato il"}, rows=[_index_row(row) for row in rows])
 
 
+def render_dictionary(glossary: Any, page: PageInfo) -> str:
+    """The dictionary of definitions of a district/year folder (`pianozona.analysis.glossary.Glossary`), one page.
+
+    Every text of `glossary` is plain text, escaped by the template; the page links back to the index.
+    """
+    sections = [{"title": title, "anchor": f"gruppo-{number}",
+                 "items": [{"code": code, "name": name, "fields": shown} for code, name, shown in items]}
+                for number, (title, items) in enumerate(glossary.sections, start=1)]
+    return environment().get_template("dictionary.html.j2").render(
+        **_common(page, page.title), intro=glossary.intro, sections=sections, areas=glossary.areas,
+        area_headers=AREA_HEADERS, intervals=glossary.intervals, comparisons=glossary.comparisons, rule=glossary.rule,
+        markers=glossary.markers, index_href=page.index_href)
+
+
 def status_label(status: str) -> str:
     """Italian label of a report status."""
     return {"riuscito": "Completato", "fallito": "Non riuscito"}.get(status, "Non eseguito")
@@ -136,7 +155,7 @@ def status_label(status: str) -> str:
 
 def _common(page: PageInfo, title: str) -> dict:
     return {
-        "css": Markup(stylesheet()), "title": title, "district_name": page.district_name,
+        "css": Markup(stylesheet()), "title": title, "district_name": page.district_name, "ente": page.ente,
         "year": page.year,
         "page_title": f"{title} · {page.district_name}" + (f", {page.year}" if page.year is not None else ""),
         "demo": page.demo, "demo_text": DEMO_TEXT, "generated_on": formatting.data_lunga(page.generated_on),

@@ -53,8 +53,9 @@ MEANINGS = {"superiore": "significativamente più alto del distretto",
 ABSENT = "–"
 #: Prefix of the CSS classes of the table (``pz-verdetto-superiore``, ``pz-verdetto-nascosto`` ...).
 CLASS_PREFIX = "pz-verdetto"
-#: A table with more indicator columns than this prints on a landscape page (as `display.WIDE_COLUMNS`).
-WIDE_COLUMNS = 6
+#: A table with more indicator columns than this prints on a landscape page (as `display.WIDE_COLUMNS`):
+#: the overview's seven areas print on a portrait page.
+WIDE_COLUMNS = 7
 
 
 def css_class(verdict: str) -> str:
@@ -164,14 +165,15 @@ def _legend_items(cells: list[list[dict]]) -> list[dict]:
 
 def verdict_table(data: pd.DataFrame, *, caption: str, row: str = "comune", column: str = "indicatore",
                   value: str = "valore", verdict: str = "verdetto", suppression: str = "soppressione",
-                  decimals: str = "decimali") -> None:
+                  decimals: str = "decimali", code: str = "codice_indicatore") -> None:
     """Display the verdict table of a long table `data` (see the module docstring) and record it.
 
     Columns of `data`: `row` (the unit, e.g. the comune), `column` (the
     indicator), `value` (a number; empty when hidden or missing), `verdict`
     (one of `VERDICTS`), `suppression` (True where the value is hidden, as
     `privacy.protect`'s flag column says) and `decimals` (the decimals of the
-    value).  `caption` is plain text.
+    value); `code`, when `data` has it, the indicator's code in the dictionary of definitions (the
+    spreadsheet's sheet "Definizioni" defines those).  `caption` is plain text.
     """
     cols = {"row": row, "column": column, "value": value, "verdict": verdict, "suppression": suppression,
             "decimals": decimals}
@@ -189,7 +191,8 @@ def verdict_table(data: pd.DataFrame, *, caption: str, row: str = "comune", colu
     header += [h for c in indicators for h in (c, f"{c} (verdetto)")]
     recorded = [[u] + [x for c in line for x in (c["recorded"], c["verdict"] or "")] for u, line in zip(units, cells)]
     notes = (_legend_text(cells), f"«{absent}»: dato non disponibile." if absent else "", legend)
-    record_table(str(caption), header, recorded, legend=" ".join(t for t in notes if t))
+    codes = list(dict.fromkeys(str(c) for c in data[code])) if code in data.columns else None
+    record_table(str(caption), header, recorded, legend=" ".join(t for t in notes if t), indicators=codes)
 
 
 def _legend_text(cells: list[list[dict]]) -> str:

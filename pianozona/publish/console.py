@@ -11,13 +11,8 @@ import datetime as dt
 import sys
 
 from pianozona.errors import ParameterError
-from pianozona.formatting import num
+from pianozona.formatting import num, plural
 from pianozona.publish.tasks import JobResult, Status
-
-
-def plural(n: int, one: str, many: str) -> str:
-    """"1 rapporto", "3 rapporti": a number with its noun in the right form."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def stamp() -> str:

@@ -5,8 +5,9 @@
 the key figures the notebook wrote (`_read_metrics`), all inside the run's temporary folder, and
 returns its `Outcome`.  The kernel records every table the notebook shows (`TABLES_ENV_VAR` points
 it to `tables_record`); a successful job turns them into ``<job>.xlsx``
-(`pianozona.present.spreadsheet`) and, when the task asks (`Task.pdf`: the Chromium to use, see
-`pianozona.publish.pdf`), prints its page to ``<job>.pdf``; the page links both.
+(`pianozona.present.spreadsheet`), when the task asks writes its page as ``<job>.docx`` (`Task.docx`,
+`pianozona.present.word`) and prints it to ``<job>.pdf`` (`Task.pdf`, `pianozona.publish.pdf`); the page
+links them.
 
 When a job counts as done: papermill returns normally from a notebook that stopped early
 (``sys.exit(0)``/``raise SystemExit``: the cell is marked failed and the rest left pending;
@@ -20,12 +21,10 @@ Limits (`_Watch`, a thread of the worker): the job's time limit counts from its 
 and what the kernel started (`pianozona.publish.processes.resident_mb`, checked every
 `WATCH_S`); past either the kernel is killed and the job fails with an Italian message, the other
 jobs go on.  Every file a job leaves in the temporary folder under its final name is complete
-(`pianozona.files.write_atomic`): a full disk fails the job, it never yields a
-half-written page.
+(`pianozona.files.write_atomic`): a full disk fails the job, it never yields a half-written page.
 
-The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of
-what its code cells showed, the same for the same page whichever executor ran it, so two runs'
-manifests can be compared.
+The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of what
+its code cells showed, the same whichever executor ran it, so two runs' manifests can be compared.
 """
 
 from __future__ import annotations
@@ -292,11 +291,11 @@ def _disk_error(exc: OSError) -> str:
 
 
 def _render_job(task: Task, nb: Any, error: str, reason: Reason | None, duration: float) -> Outcome:
-    """A successful job's page, spreadsheet and (when asked) PDF, in the temporary folder.
+    """A successful job's page, spreadsheet, Word document and PDF (when asked), in the temporary folder.
 
-    The page links the spreadsheet and the PDF it will have; a PDF Chromium could not print
-    leaves a warning and a page rendered again without its link.  A failed job gets no page here:
-    the runner publishes its failure page (`pianozona.publish.site`).
+    The page links the spreadsheet, the Word document and the PDF it will have; a document that could
+    not be made (a PDF Chromium could not print) leaves a warning and a page rendered again without its
+    link.  A failed job gets no page here: the runner publishes its failure page (`pianozona.publish.site`).
     """
     warnings: list[str] = []
     if error:
@@ -304,11 +303,14 @@ def _render_job(task: Task, nb: Any, error: str, reason: Reason | None, duration
         return Outcome(task.key, reason or Reason.ERROR, error, duration)
     downloads = _spreadsheet(task, warnings)
     chromium = task.pdf
+    extra = ([("documento Word", f"{task.name}.docx")] if task.docx else []) + (
+        [("PDF da stampare", f"{task.name}.pdf")] if chromium else [])
     try:
-        links = downloads + ([("PDF da stampare", f"{task.name}.pdf")] if chromium else [])
-        error = _write_page(task, nb, error, links, warnings)
-        if chromium and not error and not _pdf(task, chromium, warnings):
-            error = _write_page(task, nb, error, downloads, [])
+        error = _write_page(task, nb, error, downloads + extra, warnings)
+        made = {"documento Word": not error and task.docx and _docx(task, warnings),
+                "PDF da stampare": not error and chromium and _pdf(task, chromium, warnings)}
+        if not error and not all(made[text] for text, _ in extra):  # link only what was made
+            error = _write_page(task, nb, error, downloads + [d for d in extra if made[d[0]]], [])
     except OSError as exc:
         error, reason = _disk_error(exc), Reason.DISK
     if error and reason is None:
@@ -333,18 +335,33 @@ def _write_page(task: Task, nb: Any, error: str, downloads: list[tuple[str, str]
 
 def _spreadsheet(task: Task, warnings: list[str]) -> list[tuple[str, str]]:
     """Write ``<job>.xlsx`` from the tables the notebook showed; its download link ([] when it showed none)."""
+    from pianozona.analysis.definitions import undefined
+
     record = tables_record(task)
     try:
         tables = read_tables(record)
         if not tables:
             return []
-        write_workbook(tables, task.work / f"{task.name}.xlsx", title=task.page.title)
+        write_workbook(tables, task.work / f"{task.name}.xlsx", title=task.page.title, areas=task.areas or None)
+        warnings += undefined(tables)  # a shown number the dictionary of definitions does not define
     except (OSError, ValueError) as exc:
         warnings.append(f"foglio di calcolo delle tabelle non prodotto: {exc}")
         return []
     finally:
         record.unlink(missing_ok=True)
     return [("tabelle (Excel)", f"{task.name}.xlsx")]
+
+
+def _docx(task: Task, warnings: list[str]) -> bool:
+    """Write the job's page as ``<job>.docx`` (`pianozona.present.word`); False (and a warning) when it could not."""
+    from pianozona.present.word import WordError, page_to_docx
+
+    try:
+        page_to_docx(task.work / f"{task.name}.html", task.work / f"{task.name}.docx")
+    except (WordError, OSError, ValueError) as exc:
+        warnings.append(f"documento Word non prodotto: {exc}")
+        return False
+    return True
 
 
 def _pdf(task: Task, chromium: str, warnings: list[str]) -> bool:

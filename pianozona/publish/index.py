@@ -20,7 +20,8 @@ from pianozona.publish.keys import package_fingerprint
 from pianozona.publish.planning import GROUP_DISTRICT, GROUP_MEMBERS
 
 MANIFEST, INDEX = "manifest.json", "index.html"
-DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("pdf", "PDF da stampare"))
+DOWNLOADS = (("foglio_di_calcolo", "tabelle (Excel)"), ("docx", "documento Word"), ("pdf", "PDF da stampare"))
+DICTIONARY = "dizionario.html"  # the dictionary of definitions (`pianozona.analysis.glossary.DICTIONARY_FILE`)
 GROUP_YEARS = "Anni pubblicati"
 
 
@@ -34,6 +35,7 @@ class Folder:
     demo: bool
     members: tuple[Path, ...] = ()  # a territory's districts' report folders, linked from its index
     group: str = ""  # the heading of reports without one
+    ente: str = ""  # the district's ente capofila, shown beside its name
 
 
 def index_html(folder: Folder, entries: list[dict]) -> str:
@@ -42,8 +44,9 @@ def index_html(folder: Folder, entries: list[dict]) -> str:
 
     rows = [_index_row(e, folder.group) for e in entries] + [_member_row(m, folder.out_dir) for m in folder.members]
     page = PageInfo(f"Rapporti {folder.year}", folder.name, folder.year, folder.demo, index_href=None,
-                    version=package_fingerprint()["versione"] or "")
-    return render_index(rows, page, other_years=other_years(folder.out_dir))
+                    version=package_fingerprint()["versione"] or "", ente=folder.ente)
+    dictionary = DICTIONARY if (folder.out_dir / DICTIONARY).is_file() else None
+    return render_index(rows, page, other_years=other_years(folder.out_dir), dictionary_href=dictionary)
 
 
 def _index_row(e: dict, group: str):
@@ -128,7 +131,7 @@ def _folder_of(year: Path, manifest: dict) -> Folder:
     district = manifest.get("distretto") or {}
     members = tuple((year / rel).parent.resolve() for rel in manifest.get("indici_distretti") or ())
     return Folder(year, int(year.name), district.get("nome") or year.parent.name, bool(district.get("dimostrativo")),
-                  members, GROUP_DISTRICT)
+                  members, GROUP_DISTRICT, district.get("ente") or "")
 
 
 def years_html(district_dir: Path, name: str, demo: bool, years: list[Path]) -> str:

@@ -6,11 +6,10 @@
 (`SuiteEntry.inputs`: the objectives and measures for the annual verification only, ...) and on the
 district's facts every page shows (name, years, comuni, demo flag, sources): a change reruns only the
 reports that read it; `stale_inputs` names what a job found changed while the run read it.
-Nothing here starts a kernel or publishes (the run's options are checked by `runner.RunOptions`):
-`parameters` checks each job against its notebook, `runner` runs the plan,
-`site` writes the reports.  Every path a run writes is checked to resolve inside the output folder
-(`inside`); what a run keeps for itself (lock, district facts, executed notebooks, failures) is in
-the private folder of each output folder (`private_folder`), never among the published files.
+Nothing here starts a kernel or publishes (`parameters`, `runner`, `site` do; `runner.RunOptions`
+checks the run's options).  Every path a run writes is checked to resolve inside the output folder
+(`inside`); what a run keeps for itself (lock, district facts, executed notebooks, failures) is in its
+private folder (`private_folder`), never among the pages.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from pianozona.data.config import CONFIG_FILE, district_folder, read_config
 from pianozona.data.inputs import CONFIG, POPULATION, SURVEY, district_facts
 from pianozona.errors import DataError, ParameterError
 from pianozona.files import PACKAGE_ROOT, digest, file_hash, folder_fingerprint, read_json, state_folder, write_atomic
+from pianozona.names import NameIndex, split_list
 from pianozona.privacy import district_secret
 from pianozona.publish.keys import keyed, package_fingerprint
 from pianozona.publish.optional import optional_reports, survey_files
@@ -36,7 +36,7 @@ METRICS_PARAMETER = "metrics_path"  # injected when the notebook declares it: wh
 PRIVATE = "rapporti"  # under the state folder: one private folder per output folder (`private_folder`)
 FACTS = "distretto.json"  # the district facts cache, in the private folder of <out>/<district>
 FACT_FIELDS = {"nome", "anni", "dimostrativo", "comuni", "fatti", "ingressi", "avvisi", "protezione",
-               "facoltativi"}
+               "facoltativi", "aree"}
 
 
 #: the headings of the index, in order: the district's reports, then the comuni's
@@ -99,6 +99,8 @@ class DistrictInfo:
     protection: tuple[str, ...] = ()  # what the district's protection could not achieve (analysis.protection.audit)
     secret_hash: str = ""  # digest of the protection secret: another secret draws other complements (in memory only)
     skipped: tuple[tuple[str, str], ...] = ()  # (notebook, why) of the optional reports this district cannot run
+    ente: str | None = None  # ente_capofila of distretto.yml, shown on every page beside the district's name
+    aree: tuple[tuple[str, str, str], ...] = ()  # (code, label, population at risk) of its areas, overrides applied
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ def district_info(district: str | os.PathLike, out_root: Path = DEFAULT_OUT) -> 
     return DistrictInfo(config.codice, facts["nome"], folder, tuple(facts["anni"]), facts["dimostrativo"],
                         tuple(tuple(c) for c in facts["comuni"]), files, facts["ingressi"], keyed(facts["fatti"]),
                         tuple(facts["avvisi"]), tuple(facts["protezione"]), secret,
-                        tuple(tuple(pair) for pair in facts["facoltativi"]))
+                        tuple(tuple(pair) for pair in facts["facoltativi"]), config.ente_capofila,
+                        tuple(tuple(area) for area in facts["aree"]))
 
 
 def _read_facts(folder: Path, key: str) -> dict:
@@ -205,7 +208,9 @@ def _read_facts(folder: Path, key: str) -> dict:
     facts = district_facts(loaded)
     return {"chiave": key, **facts, "fatti": facts, "ingressi": keyed_inputs(loaded.inputs),
             "avvisi": [problem.format() for problem in loaded.problems.warnings], "protezione": audit(loaded),
-            "facoltativi": [list(pair) for pair in optional_reports(loaded)]}
+            "facoltativi": [list(pair) for pair in optional_reports(loaded)],
+            "aree": [[code, area.etichetta, area.describe_population(loaded.stranieri is not None)]
+                     for code, area in loaded.aree.items()]}
 
 
 def keyed_inputs(inputs: dict[str, str]) -> dict[str, str]:
@@ -270,29 +275,36 @@ def _check_year(year: int | str | None, info: DistrictInfo) -> int:
 def _check_areas(areas: Sequence[str] | str | None) -> list[str]:
     if areas is None:
         return list(AREE)
-    codes = [a.strip() for a in areas.split(",")] if isinstance(areas, str) else [str(a).strip() for a in areas]
-    if not codes or any(not c for c in codes):
-        raise ParameterError("areas", ",".join(codes), f"indicare codici separati da virgola: {', '.join(AREE)}")
-    for code in codes:
-        if code not in AREE:
-            raise ParameterError("area", code, f"aree valide: {', '.join(AREE)}")
+    asked = split_list(areas)
+    if not asked:
+        raise ParameterError("areas", areas, f"indicare codici separati da virgola: {', '.join(AREE)}")
+    index = NameIndex((code, [code, area.etichetta]) for code, area in AREE.items())
+    codes = []
+    for value in asked:
+        found = index.find(value)
+        if len(found) != 1:
+            raise ParameterError("area", value, f"aree valide: {', '.join(AREE)}")
+        codes.append(found[0])
     return list(dict.fromkeys(codes))
 
 
 def check_comuni(comuni: Sequence[str] | str | None, info: DistrictInfo) -> list[tuple[str, str]]:
-    """(code, name) of the comuni asked for (ISTAT codes or names; None: all; "": none), in the district's order."""
+    """(code, name) of the comuni asked for (ISTAT codes or names; None: all; "": none), in the district's order.
+
+    Names are compared by `pianozona.names` (accents, apostrophes, case and "S." for a saint do not count).
+    """
     if comuni is None:
         return list(info.comuni)
     if isinstance(comuni, str) and not comuni.strip():
         return []  # --comuni "": no profiles
-    asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
-    by_key = {key.casefold(): (code, name) for code, name in info.comuni for key in (code, name)}
+    index = NameIndex((code, [code, name]) for code, name in info.comuni)
     chosen = {}
-    for value in asked:
-        if value.casefold() not in by_key:
+    for value in split_list(comuni):
+        found = index.find(value.zfill(6) if value.isdigit() else value)
+        if len(found) != 1:
             raise ParameterError("comuni", value, f"comuni di {info.nome}: "
                                  f"{', '.join(f'{name} ({code})' for code, name in info.comuni)} (opzione --comuni)")
-        chosen[by_key[value.casefold()][0]] = True
+        chosen[found[0]] = True
     return [(code, name) for code, name in info.comuni if code in chosen]
 
 

@@ -11,17 +11,15 @@
 
 What a run does
 ---------------
-1. **Plan** (`pianozona.publish.planning.plan_run`, or `pianozona.publish.territory.plan_territory`
-   for every district of a territory and their comparison): the district, the year (a year of the
-   district's service or spending data; default the latest), the areas and comuni are checked first.
+1. **Plan** (`planning.plan_run`; `territory.plan_territory` for a territory's districts and their
+   comparison): district, year (default the latest with data), areas and comuni checked first.
 2. **Skip what is up to date**: a report is rerun only when its notebook, an input its notebook reads
    (`planning.SuiteEntry.inputs`), what every page shows of the district, its parameters or the
    pianozona package changed, when it failed last time, or with ``force``.  A report whose kernel read
    an input that changed while the run went on (a file saved meanwhile: `pianozona.publish.stale`) is
    not published, and the next run redoes it.
-3. **Check the notebooks** of the jobs that will run (`check_notebook`): every injected parameter
-   must be declared in the notebook's ``parameters`` cell with a compatible type.  Nothing starts a
-   kernel before all checks pass.
+3. **Check the notebooks** (`check_notebook`): every injected parameter declared in the notebook's
+   ``parameters`` cell with a compatible type; no kernel starts before all checks pass.
 4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of
    this machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its
    page rendered where it ran.  Longest jobs first (the durations of the last run).  On Linux every
@@ -40,12 +38,9 @@ What a run does
    nothing half written is ever in place.  A full disk or a read-only folder ends the run with one
    `ExecutionError` line; an up-to-date run on a read-only folder succeeds.
 
-Before the jobs, the run's log repeats the warnings of the data it publishes from, says which optional
-reports a district cannot have (`pianozona.publish.optional`) and what happens to the folder's PDFs
-(``pdf=None`` keeps what the folder has: `pianozona.publish.pdf.pdf_printer`).
-
-Conventions for notebook authors (parameters cell, key figures in ``metrics_path``, chart alt text,
-hidden cells, headings) are in the README, "Writing a notebook for the suite".
+Before the jobs the log repeats the data's warnings, the optional reports a district cannot have
+(`optional`) and what happens to the folder's PDFs (`pdf.pdf_printer`).  Conventions for notebook
+authors are in the README, "Writing a notebook for the suite".
 """
 
 from __future__ import annotations
@@ -62,8 +57,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.errors import ExecutionError, ParameterError
-from pianozona.formatting import num
-from pianozona.publish.console import Progress, plural
+from pianozona.formatting import num, plural
+from pianozona.publish.console import Progress
 from pianozona.files import TEMP_PREFIX, read_json, remove_temporaries, remove_tree
 from pianozona.publish.index import INDEX, MANIFEST
 from pianozona.publish.keys import package_fingerprint
@@ -113,8 +108,8 @@ class RunOptions:
     `memory_mb`: resident memory per kernel; `progress`: "auto" (a bar on a terminal, log lines
     otherwise), "bar", "log" or "none"; `preload=False`: ordinary kernels, no template; `pdf`: True
     also prints each page with Chromium, False prints none, None (default) keeps what each folder has
-    (`pianozona.publish.pdf.pdf_printer`); `executor`: "locale" or "dask" (`scheduler`: ``tcp://host:port``
-    of a Dask cluster, else a local one of `jobs` workers).
+    (`pianozona.publish.pdf.pdf_printer`); `docx`: each page also as a Word document; `executor`: "locale"
+    or "dask" (`scheduler`: ``tcp://host:port`` of a Dask cluster, else a local one of `jobs` workers).
     """
 
     areas: Sequence[str] | str | None = None
@@ -128,6 +123,7 @@ class RunOptions:
     timeout: float | str | None = None
     memory_mb: int | str | None = None
     pdf: bool | None = None
+    docx: bool = True
     executor: str = "locale"
     scheduler: str | None = None
 
@@ -281,8 +277,10 @@ def _open(stack: ExitStack, plan: Plan, o: RunOptions, chromium: str | None, com
     manifest["pianozona"] = {**package_fingerprint(), "commit_git": commit}
     keys = {job.name: job_key(job, plan) for job in plan.jobs}
     chromium, pdf_notice = pdf_printer(o.pdf, chromium, manifest)
+    entries = manifest_entries(manifest)
     todo = [j for j in plan.jobs if o.force or not is_up_to_date(j, keys[j.name], manifest, plan.out_dir)
-            or (o.pdf and chromium and not manifest_entries(manifest).get(j.name, {}).get("pdf"))]  # PDF asked
+            or (o.pdf and chromium and not entries.get(j.name, {}).get("pdf"))  # PDF asked, none yet
+            or (o.docx and not entries.get(j.name, {}).get("docx"))]  # Word asked, none yet
     results = [JobResult(j, Status.UNCHANGED) for j in plan.jobs if j not in todo]
     where = f"{plan.district.nome}: " if several else ""
     notices = [f"avviso sui dati: {w}" for w in plan.district.warnings] + ([pdf_notice] if pdf_notice and todo else [])
@@ -321,7 +319,7 @@ def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
                 declared[job.notebook] = check_notebook(job)
         order = sorted(((f, j) for f in folders for j in f.todo),
                        key=lambda fj: -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0))
-        tasks = [_task(f, j, declared[j.notebook], f.chromium) for f, j in order]
+        tasks = [_task(f, j, declared[j.notebook], f.chromium, o.docx) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
         setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,
                               Limits(o.timeout, o.memory_mb), preload_modules(j.notebook for j in jobs)
@@ -369,7 +367,7 @@ def _result(job: Job, outcome: Outcome, stale: list[str]) -> JobResult:
     return JobResult.of(job, outcome)
 
 
-def _task(folder: _Folder, job: Job, metrics: bool, chromium: str | None) -> Task:
+def _task(folder: _Folder, job: Job, metrics: bool, chromium: str | None, docx: bool) -> Task:
     from pianozona.present.render import PageInfo
 
     plan, work = folder.plan, folder.work
@@ -378,8 +376,10 @@ def _task(folder: _Folder, job: Job, metrics: bool, chromium: str | None) -> Tas
     if metrics:
         parameters[METRICS_PARAMETER] = str(work / f"{job.name}.metrics.json")
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
-                    previous_report=previous, version=package_fingerprint()["versione"] or "")
-    return Task(folder.prefix + job.name, job.name, job.notebook, parameters, work, page, metrics, chromium)
+                    previous_report=previous, version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
+    return Task(folder.prefix + job.name, job.name, job.notebook, parameters, work, page, metrics, chromium,
+                docx, plan.district.aree)
 
 
 @contextmanager

@@ -45,14 +45,14 @@ from pathlib import Path
 from pianozona.data.areas import AREE
 from pianozona.errors import ExecutionError
 from pianozona.files import PACKAGE_ROOT, file_hash, read_json, umask, write_atomic
-from pianozona.publish.index import INDEX, MANIFEST, Folder, index_html, publish_years
+from pianozona.publish.index import DICTIONARY, INDEX, MANIFEST, Folder, index_html, publish_years
 from pianozona.publish.keys import package_fingerprint, package_version
 from pianozona.publish.planning import SUITE, Job, Plan, manifest_entries, private_folder
 from pianozona.publish.tasks import JobResult, Reason, Status
 
 LOCK, NOTEBOOKS, FAILURES = "lock", "notebook", "errori.json"  # in the private folder of an output folder
 #: a successful job's files besides its page, published when the job made them
-OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".pdf")
+OPTIONAL_SUFFIXES = (".metrics.json", ".xlsx", ".docx", ".pdf")
 #: files earlier versions published and that are private now: removed from the published folder
 NO_LONGER_PUBLISHED = ("*.ipynb", ".lock")
 MANIFEST_FORMAT = 3  # 3: nothing private published; 2: no raw-data hashes, keyed incremental keys
@@ -108,12 +108,13 @@ def publish_job(plan: Plan, job: Job, result: JobResult, key: str, work: Path, m
         entry.update(html=f"{name}.html", errore=None, ultimo_successo=None, hash_risultato=result.result_hash,
                      cifre_chiave_file=f"{name}.metrics.json" if f"{name}.metrics.json" in moved else None,
                      cifre_chiave=result.metrics, foglio_di_calcolo=f"{name}.xlsx" if f"{name}.xlsx" in moved else None,
+                     docx=f"{name}.docx" if f"{name}.docx" in moved else None,
                      pdf=f"{name}.pdf" if f"{name}.pdf" in moved else None)
     else:
         reason, last = public_reason(result.message, result.reason), _last_success(previous, out)
         write_atomic(out / f"{name}.errore.html", _failure_page(plan, job, reason, last))
         entry.update(html=f"{name}.errore.html", errore=reason, cifre_chiave_file=None, cifre_chiave=None,
-                     hash_risultato=None, ultimo_successo=last, foglio_di_calcolo=None, pdf=None)
+                     hash_risultato=None, ultimo_successo=last, foglio_di_calcolo=None, docx=None, pdf=None)
     _record_failure(out, name, None if ok else result.message)
     manifest.setdefault("rapporti", [])
     manifest["rapporti"] = [e for e in manifest["rapporti"] if e.get("nome") != name] + [entry]
@@ -192,7 +193,7 @@ def _move_in(work: Path, out: Path, pairs: list[tuple[str, str]]) -> set[str]:
 
 def _last_success(previous: dict, out: Path) -> dict | None:
     if previous.get("stato") == "riuscito":
-        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "durata_s", "foglio_di_calcolo", "pdf")}
+        last = {k: previous.get(k) for k in ("aggiornato_il", "html", "durata_s", "foglio_di_calcolo", "docx", "pdf")}
     else:
         last = previous.get("ultimo_successo")
     return last if last and (out / (last.get("html") or "")).is_file() else None
@@ -233,21 +234,24 @@ def _write_outputs(plan: Plan, manifest: dict) -> None:
     fresh = {
         "formato": MANIFEST_FORMAT,
         "distretto": {"codice": plan.district.codice, "nome": plan.district.nome,
-                      "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo},
+                      "cartella": plan.district.folder.name, "dimostrativo": plan.district.dimostrativo,
+                      **({"ente": plan.district.ente} if plan.district.ente else {})},
         "anno": plan.year, "esito": "con errori" if failed else "riuscito", "aggiornato_il": _now(),
         "ultima_esecuzione": manifest.get("ultima_esecuzione"),
         "pianozona": manifest.get("pianozona") or {**package_fingerprint(), "commit_git": git_commit()},
         "ambiente": {"python": sys.version.split()[0], "papermill": package_version("papermill")},
         "dati": {"file": sorted(plan.district.data_files)},  # names only: see pianozona.publish.keys
         # folder names, not absolute paths: a shared manifest need not tell where the server keeps its files
-        "cartella_notebook": plan.notebooks_dir.name, "rapporti": entries,
+        "cartella_notebook": plan.notebooks_dir.name, "dizionario": DICTIONARY, "rapporti": entries,
     }
     if plan.members:  # a territory: where its districts' reports are, relative to this folder
         fresh["indici_distretti"] = [os.path.relpath(folder / INDEX, plan.out_dir) for folder in plan.members]
     manifest.clear()
     manifest.update(fresh)
     write_atomic(plan.out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    folder = Folder(plan.out_dir, plan.year, plan.district.nome, plan.district.dimostrativo, plan.members)
+    write_atomic(plan.out_dir / DICTIONARY, _dictionary_html(plan))
+    folder = Folder(plan.out_dir, plan.year, plan.district.nome, plan.district.dimostrativo, plan.members,
+                    ente=plan.district.ente or "")
     write_atomic(plan.out_dir / INDEX, index_html(folder, entries))
 
 
@@ -262,6 +266,15 @@ def _suite_names(plan: Plan) -> list[str]:
         else:
             names.append(entry.notebook)
     return names
+
+
+def _dictionary_html(plan: Plan) -> str:
+    """The dictionary of definitions, with the population at risk of the district's own areas."""
+    from pianozona.analysis.glossary import DICTIONARY_TITLE, build
+    from pianozona.present.render import PageInfo, render_dictionary
+
+    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "")
+    return render_dictionary(build(plan.district.aree or None), page)
 
 
 def git_commit() -> str | None:

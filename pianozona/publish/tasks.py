@@ -76,6 +76,8 @@ class Task:
     page: Any  # pianozona.present.render.PageInfo (imported only where pages are rendered)
     metrics: bool = False  # the notebook declares metrics_path: read its key figures
     pdf: str | None = None  # the Chromium that prints the page to PDF, when asked
+    docx: bool = False  # the page also as a Word document
+    areas: tuple = ()  # (code, label, population at risk) of the district's areas, for the spreadsheet's definitions
 
 
 @dataclass(frozen=True)

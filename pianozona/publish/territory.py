@@ -22,6 +22,7 @@ from pathlib import Path
 from pianozona.data.territory import TerritoryConfig, read_territory
 from pianozona.errors import ParameterError
 from pianozona.files import file_hash
+from pianozona.names import NameIndex, split_list
 from pianozona.publish.keys import keyed
 from pianozona.publish.planning import (
     DEFAULT_OUT, GROUP_TERRITORY, NEEDS, DistrictInfo, Job, Plan, district_info, inside, plan_run,
@@ -108,11 +109,10 @@ def _split_comuni(comuni: Sequence[str] | str | None, infos: list[DistrictInfo])
         return {info.codice: None for info in infos}
     if isinstance(comuni, str) and not comuni.strip():
         return {info.codice: [] for info in infos}
-    asked = [c.strip() for c in comuni.split(",")] if isinstance(comuni, str) else [str(c).strip() for c in comuni]
     share: dict[str, list[str]] = {info.codice: [] for info in infos}
-    for value in asked:
-        owners = [info for info in infos for code, name in info.comuni
-                  if value.casefold() in (code.casefold(), name.casefold())]
+    index = NameIndex((info, [code, name]) for info in infos for code, name in info.comuni)
+    for value in split_list(comuni):
+        owners = index.find(value.zfill(6) if value.isdigit() else value)
         if not owners:
             raise ParameterError("comuni", value, "non è un comune dei distretti del territorio: vedere i codici ISTAT "
                                  "nei distretto.yml (opzione --comuni)")

@@ -152,8 +152,9 @@ def test_demography_beside_district_province_and_region(mezzana):
 def test_a_year_that_borrows_another_years_population_says_so(pavia):
     old = profile.comune_profile(pavia, 2021, "Sommo", publish=True)
     assert old.population_year == 2022
-    assert "2021" in old.population_note and "2022" in old.population_note and "POSAS_2021" in old.population_note
-    assert "Per il 2021 non ci sono dati ISTAT di popolazione: si usa il 2022" in profile_text.summary(old)
+    assert old.population_note == "Popolazione 2022 usata come stima per il 2021 (mancano i dati ISTAT di quell'anno)."
+    assert "import-istat" not in old.population_note and "POSAS" not in old.population_note  # no how-to on a page
+    assert old.population_note in profile_text.summary(old)  # the same sentence everywhere
     current = profile.comune_profile(pavia, 2023, "Sommo", publish=True)
     assert current.population_note == "Popolazione residente al 1° gennaio 2023 (ISTAT)."
 

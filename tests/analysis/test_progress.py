@@ -43,7 +43,7 @@ def test_expected_value_is_the_straight_path():
 @pytest.mark.parametrize("value, year, expected", [
     (210, 2021, "raggiunto"),
     (160, 2021, "in linea"),
-    (140, 2021, "non raggiunto"),
+    (140, 2021, "in ritardo sul percorso"),  # behind the path, but the target year has not come
     (190, 2023, "non raggiunto"),   # target year reached unmet
     (190, 2025, "non raggiunto"),   # and passed
     (np.nan, 2021, "non misurato"),
@@ -53,18 +53,36 @@ def test_status_higher_is_better(value, year, expected):
     assert status([value], [100], [200], [2019], [2023], year, ["alto_meglio"])[0] == expected
 
 
-@pytest.mark.parametrize("value, expected", [(20, "raggiunto"), (28, "in linea"), (35, "non raggiunto")])
+@pytest.mark.parametrize("value, expected", [(20, "raggiunto"), (28, "in linea"), (35, "in ritardo sul percorso")])
 def test_status_lower_is_better(value, expected):
     # baseline 40 in 2019, target 20 in 2023: in 2021 the path expects 30
     assert status([value], [40], [20], [2019], [2023], 2021, ["basso_meglio"])[0] == expected
+    in_target_year = status([value], [40], [20], [2019], [2023], 2023, ["basso_meglio"])[0]
+    assert in_target_year == ("raggiunto" if value <= 20 else "non raggiunto")  # then only the target counts
 
 
-@pytest.mark.parametrize("value, polarity, expected", [(50, "alto_meglio", "raggiunto"), (49, "alto_meglio",
-                                                                                          "non raggiunto"),
-                                                       (48, "basso_meglio", "raggiunto"), (51, "basso_meglio",
-                                                                                           "non raggiunto")])
+@pytest.mark.parametrize("value, polarity, expected", [(50, "alto_meglio", "raggiunto"),
+                                                       (49, "alto_meglio", "in ritardo sul percorso"),
+                                                       (48, "basso_meglio", "raggiunto"),
+                                                       (51, "basso_meglio", "in ritardo sul percorso")])
 def test_status_when_target_equals_base(value, polarity, expected):
     assert status([value], [50], [50], [2019], [2023], 2021, [polarity])[0] == expected
+
+
+def test_a_year_before_the_target_is_never_non_raggiunto():
+    """Trial F12: ANZ-01 371 against 377 expected in 2023, target 2024: behind the path, not failed."""
+    base, target = 350.0, 385.0  # 2021 -> 2024: the path expects 373,3 in 2023 (371 is 0,6% behind)
+    assert status([371], [base], [target], [2021], [2024], 2023, ["alto_meglio"])[0] == "in ritardo sul percorso"
+    assert status([371], [base], [target], [2021], [2024], 2024, ["alto_meglio"])[0] == "non raggiunto"
+    assert status([371], [base], [target], [2021], [2024], 2025, ["alto_meglio"])[0] == "non raggiunto"
+
+
+def test_status_counts_name_every_status_present():
+    from pianozona.analysis.progress import status_counts
+
+    assert status_counts(["in ritardo sul percorso", "raggiunto", "in linea", "in ritardo sul percorso",
+                          "non pubblicato"]) == "1 raggiunto, 1 in linea, 2 in ritardo sul percorso, 1 non pubblicato"
+    assert status_counts(["non raggiunto", "non raggiunto"]) == "2 non raggiunti"
 
 
 def _objectives(**columns) -> pd.DataFrame:

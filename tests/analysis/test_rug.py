@@ -97,3 +97,18 @@ def test_metrics_and_key_figures(quadro):
                  "inferiori": int((coverage["verdetto"] == "inferiore").sum()),
                  "non_pubblicati": int(coverage["valore"].isna().sum())}
     assert rug.key_figures(quadro, 2023)["Valori non pubblicati (riservatezza)"] == str(m["non_pubblicati"])
+
+
+def test_the_overview_is_two_groups_each_narrow_enough_for_a_laptop(quadro):
+    """Issue 20: twelve indicators in one table needed a sideways scroll; the areas and demography apart do not."""
+    (cov_title, cov_caption, coverage), (demo_title, _, demography) = rug.groups(quadro)
+    assert cov_title == "Copertura dei servizi per area" and demo_title == "Indicatori demografici"
+    assert cov_caption.startswith("Copertura dei servizi per area: utenti dei servizi per 1.000 residenti")
+    assert list(dict.fromkeys(coverage["indicatore"])) == [a.etichetta for a in pianozona.AREE.values()]
+    assert demography["indicatore"].nunique() == len(rug.DEMOGRAPHY) == 5
+    assert len(coverage) + len(demography) == len(quadro)
+
+
+def test_a_denominator_of_all_residents_is_said_under_the_coverage(pavia):
+    assert rug.population_notes(pavia) == [
+        "Immigrazione: copertura calcolata su tutti i residenti (mancano i dati ISTAT sui residenti stranieri)."]

@@ -159,3 +159,21 @@ def test_the_service_is_part_of_the_key_of_spesa(pavia_copy):
     lines[-1] = lines[-1].replace(";SAD;", ";Pasti a domicilio;")  # the same fund paying two services
     (pavia_copy / "spesa.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert not pianozona.load_district(pavia_copy, strict=False).problems.errors
+
+
+def test_the_presence_table_never_has_more_than_ten_yes_no_columns():
+    """A column per comune made a 29-comune district's table 2.900 pixels wide (issue 20)."""
+    services_ = [f"Servizio {i}" for i in range(3)]
+    def table(n_comuni, n_services=3):
+        comuni = [f"Comune {i}" for i in range(n_comuni)]
+        rows = [{"servizio": f"Servizio {s}", **{c: ("no" if i == 0 else "sì") for i, c in enumerate(comuni)},
+                 "presente_in": f"{n_comuni - 1} su {n_comuni}"} for s in range(n_services)]
+        return pd.DataFrame(rows)
+    few, labels = services.presence_view(table(4))
+    assert list(few.columns) == ["servizio", "Comune 0", "Comune 1", "Comune 2", "Comune 3", "presente_in"]
+    many, labels = services.presence_view(table(29))
+    assert list(many.columns) == ["comune", *services_] and len(many) == 30
+    assert many.iloc[-1].tolist() == ["Comuni con il servizio", "28 su 29", "28 su 29", "28 su 29"]
+    both, labels = services.presence_view(table(29, 12))
+    assert list(both.columns) == ["servizio", "presente_in", "non_presente_in"]
+    assert set(both["non_presente_in"]) == {"Comune 0"} and labels["non_presente_in"] == "Non presente in"

@@ -33,7 +33,8 @@ def test_immigration_uses_foreign_residents_or_says_it_does_not():
     foreign = _pop().assign(residenti=7)
     assert AREE["immigrazione"].popolazione_a_rischio(_pop(), foreign).iloc[0] == 42
     assert AREE["immigrazione"].popolazione_a_rischio(_pop(), None).iloc[0] == 600
-    assert "STRASA" in AREE["immigrazione"].describe_population(has_stranieri=False)
+    text = AREE["immigrazione"].describe_population(has_stranieri=False)
+    assert "tutti i residenti" in text and "stranieri" in text and "import-istat" not in text
 
 
 def test_overrides_and_unknown_area():

@@ -9,6 +9,7 @@ import pytest
 
 from pianozona.data import comuni, population
 from pianozona.errors import DataError, ValidationError
+from pianozona.names import fold
 
 
 def test_province_by_code_or_name_gives_the_same_comuni():
@@ -29,7 +30,7 @@ def test_region_filter_combines_with_the_name():
     assert set(lombardy["codice_regione"]) == {"03"}
     san = comuni.list_comuni(regione="lombardia", nome="san")
     assert 0 < len(san) < len(lombardy)
-    assert all("san" in population.name_key(n) for n in san["comune"])
+    assert all("san" in fold(n) for n in san["comune"])
 
 
 def test_bilingual_region_found_by_either_name():
@@ -92,3 +93,18 @@ def test_every_unknown_name_is_reported_at_once():
 def test_empty_list_is_an_error():
     with pytest.raises(DataError, match="nessun comune"):
         comuni.resolve_comuni(comuni.parse_names(" , ;"))
+
+
+def test_a_saints_abbreviation_finds_the_comuni_by_name():
+    found = comuni.list_comuni(nome="S. Alessio")
+    assert "018141" in set(found["codice_comune"]) and len(found) == 3
+    assert comuni.text_table(comuni.list_comuni(nome="travaco")).endswith("1 comune")
+
+
+@pytest.mark.parametrize(("typed", "first"), [("Novi", "Novi di Modena"), ("Altavilla", "Altavilla Vicentina")])
+def test_suggestions_prefer_a_prefix_in_the_province_of_the_other_comuni(typed, first):
+    """Trial F1: 'Novi' among comuni of Modena gave Novoli, Nove and Nomi from three other provinces."""
+    context = {"Novi": "Carpi, Soliera", "Altavilla": "Creazzo, Sovizzo"}[typed]
+    with pytest.raises(DataError) as info:
+        comuni.resolve_comuni(comuni.parse_names(f"{context}, {typed}"))
+    assert info.value.problem.fix.startswith(f"forse cercavi: {first} (provincia di")

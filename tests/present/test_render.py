@@ -226,7 +226,7 @@ def test_index_lists_each_group_under_its_heading_in_order():
     tables = page.find_all("table")
     assert [[a.text for a in t.find_all("a")] for t in tables] == [
         ["Panoramica del distretto", "Bilancio"], ["Scheda del comune: Pavia"]]
-    assert tables[1].caption.text == "Schede dei comuni di Distretto X per l'anno 2023"
+    assert tables[1].caption.text == "Schede dei comuni · Distretto X, anno 2023"  # never "distretto di Distretto X"
 
 
 # --------------------------------------------------------------------------- escape by construction
@@ -361,4 +361,36 @@ def test_report_page_links_its_downloads_and_hides_them_in_print():
     assert "x.example" not in html
     print_css = html[html.index("@media print"):]
     assert ".scarica" in print_css and "thead { display: table-header-group; }" in print_css
-    assert "@page orizzontale { size: A4 landscape" in print_css and ".pz-table-larga { page: orizzontale" in print_css
+    assert "@page orizzontale { size: A4 landscape" in print_css
+    assert ".tabella:has(> .pz-table-larga, > .pz-quadro-largo) { page: orizzontale; }" in print_css
+    assert ".navigazione" in print_css  # "Elenco di tutti i rapporti" is not printed
+
+
+# --------------------------------------------------------------------------- the dictionary of definitions
+def test_the_dictionary_page_defines_every_indicator_offline_and_escaped():
+    from pianozona.analysis import definitions, glossary
+    from pianozona.present.render import render_dictionary
+
+    hostile = PageInfo("Dizionario degli indicatori", "<script>alert(1)</script> Pavia", 2023,
+                       generated_on=dt.date(2026, 12, 7))
+    areas = [("anziani", "<b>Anziani</b>", "residenti di 75 anni e oltre")]
+    html = render_dictionary(glossary.build(areas), hostile)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Pavia" in html
+    assert "&lt;b&gt;Anziani&lt;/b&gt;" in html and "residenti di 75 anni e oltre" in html
+    assert 'lang="it"' in html and "Content-Security-Policy" in html and "http" not in html.split("</head>")[1]
+    for item in definitions.INDICATORI.values():
+        assert f'id="indicatore-{item.codice}"' in html and escape_html(item.nome) in html
+    assert "«n.d.»" in html and 'href="index.html"' in html
+
+
+def test_the_index_links_the_dictionary():
+    html = render_index([IndexRow("Panoramica", "riuscito", "panoramica.html")], PAGE,
+                        dictionary_href="dizionario.html")
+    assert '<a href="dizionario.html">Dizionario degli indicatori</a>' in html
+    assert 'href="dizionario.html"' not in render_index([IndexRow("Panoramica", "riuscito", "panoramica.html")], PAGE)
+
+
+def escape_html(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

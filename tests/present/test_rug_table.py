@@ -146,7 +146,7 @@ def test_wide_tables_print_landscape(shown, indicators, wide):
                           "valore": 1.0, "verdetto": "simile", "soppressione": "", "decimali": 1})
     assert ("pz-quadro-largo" in draw(shown, frame).classes) is wide
     css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
-    assert re.search(r"\.pz-quadro-largo\s*{\s*page:\s*orizzontale", css)
+    assert re.search(r"\.tabella:has\(> \.pz-table-larga, > \.pz-quadro-largo\)\s*{\s*page:\s*orizzontale", css)
 
 
 def test_the_sanitiser_keeps_scope_and_classes(shown):

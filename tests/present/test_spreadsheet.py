@@ -57,7 +57,7 @@ def test_workbook_one_sheet_per_table_with_numbers_markers_and_headers(record, t
                "non persone)")
     target = write_workbook(read_tables(record), tmp_path / "rapporto.xlsx", title="Rapporto di prova")
     book = load_workbook(target)
-    first, second, notes = book.worksheets
+    first, second, notes, defined = book.worksheets
     assert len(first.title) <= 31 and first.title != second.title and second.title.endswith("(2)")
     assert notes.title == "Note"
     assert [c.value for c in first[1]] == ["Comune", "Utenti", "Tasso per 1.000"]
@@ -80,8 +80,9 @@ def test_a_cell_that_would_start_a_formula_is_text(record, tmp_path, value):
             for cell in row:
                 assert cell.data_type != "f"
                 assert not str(cell.value or "").startswith(spreadsheet.FORMULA_STARTS)
-    sheet, expected = book.worksheets[0], "'" + value.replace("\r", "\n")  # XML reads a CR back as LF
-    assert sheet["A1"].value == expected and sheet["A2"].value == expected and sheet["B2"].value == 12
+    sheet, expected = book.worksheets[0], "'" + value.replace("\r", "\n")  # XML may read a CR back as LF
+    read = [str(sheet[c].value).replace("\r", "\n") for c in ("A1", "A2")]  # (lxml's parser keeps the CR)
+    assert read == [expected, expected] and sheet["B2"].value == 12
 
 
 def test_safe_text_keeps_ordinary_text_and_drops_what_xml_cannot_hold():
@@ -95,10 +96,28 @@ def test_sheet_names_are_valid_short_and_unique():
     names = sheet_names(captions)
     assert len(set(n.casefold() for n in names)) == len(names)
     assert all(0 < len(n) <= 31 for n in names)
-    assert names[0] == "Spesa per area nel 2023 totale,"  # the colon dropped, cut at 31
+    assert names[0] == "Spesa per area nel 2023 totale…"  # the colon dropped, cut between words (trial F20)
     assert names[1].endswith(" (2)") and names[2].endswith(" (3)")
     assert not any(ch in names[3] for ch in "[]:*?/\\") and names[4] == "Tabella 5" and names[5] != "Note"
 
 
 def test_number_shows_its_text():
     assert str(Number(1234.5, 1, "1.234,5")) == "1.234,5"
+
+
+def test_the_sheet_definizioni_defines_the_indicators_the_report_showed(record, tmp_path):
+    frame = pd.DataFrame({"comune": ["A"], "anno": [2023], "utenti": [40], "copertura": [12.34]})
+    show.table(frame, caption="Copertura", labels={"comune": "Comune", "anno": "Anno", "utenti": "Utenti dei servizi",
+                                                    "copertura": "Copertura per 1.000"})
+    show.table(pd.DataFrame({"fonte": ["FNPS"], "2023": [1000.0]}), caption="Entrate", indicators=["entrate"])
+    tables = read_tables(record)
+    assert tables[0]["keys"] == ["comune", "anno", "utenti", "copertura"] and tables[1]["indicators"] == ["entrate"]
+    book = load_workbook(write_workbook(tables, tmp_path / "r.xlsx", areas=[("anziani", "Anziani", "65 e oltre")]))
+    assert book.sheetnames[-1] == spreadsheet.DEFINITIONS_SHEET
+    values = [[c.value for c in row] for row in book[spreadsheet.DEFINITIONS_SHEET].iter_rows()]
+    assert values[0][:3] == ["Indicatore", "Gruppo", "Definizione"]
+    names = [row[0] for row in values[1:4]]
+    assert names == ["Utenti dei servizi", "Copertura per 1.000", "Entrate per fonte (euro)"]
+    first = next(i for i, r in enumerate(values) if r[0] == "Anziani")
+    assert ["Anziani", "Anziani", "65 e oltre"] == values[first][:3]
+    assert any(row[0] == "n.d." for row in values) and any("Soppressione primaria" in str(row[0]) for row in values)

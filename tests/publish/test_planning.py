@@ -261,3 +261,13 @@ def test_note_lines_group_districts_with_the_same_reason():
     other = dataclasses.replace(info, codice="b")
     plans = [planning.Plan(i, 2023, (), FIXTURES, FIXTURES) for i in (info, other)]
     assert optional.note_lines(plans) == ["a, b: x non eseguito: perché"]
+
+
+def test_the_plan_knows_the_districts_own_areas_for_its_dictionary(tmp_path, pavia_copy):
+    """The dictionary's population at risk is the district's (distretto.yml may move an area's band), not a copy."""
+    config = pavia_copy / "distretto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\naree:\n  anziani:\n    eta_min: 75\n", encoding="utf-8")
+    areas = dict((code, (label, text)) for code, label, text in planning.district_info(pavia_copy, tmp_path).aree)
+    assert list(areas) == ["anziani", "minori", "disabili", "immigrazione", "poverta", "dipendenze", "salute_mentale"]
+    assert areas["anziani"] == ("Anziani", "residenti di 75 anni e oltre")
+    assert areas["minori"] == ("Minori e famiglia", "residenti di 0-17 anni")

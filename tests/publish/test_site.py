@@ -94,6 +94,12 @@ def test_a_run_publishes_each_reports_spreadsheet_and_the_index_shows_figures_an
     assert 'href="2023/index.html"' in years and 'href="2022/index.html"' in years
     assert "Utenti: <span class=\"valore\">n.d.</span>" in index
     assert 'href="panoramica.xlsx"' in (out / "panoramica.html").read_text(encoding="utf-8")
+    # the Word document of every report, linked from its page and the index; the dictionary beside them
+    assert manifest["panoramica"]["docx"] == "panoramica.docx" and (out / "panoramica.docx").is_file()
+    assert 'href="panoramica.docx"' in index and 'href="panoramica.docx"' in (out / "panoramica.html").read_text(
+        encoding="utf-8")
+    assert (out / "dizionario.html").is_file() and 'href="dizionario.html"' in index
+    assert "Definizioni" in book.sheetnames
 
 
 def test_pdf_support_says_how_to_get_chromium_when_it_is_missing(monkeypatch, capsys):
@@ -140,7 +146,7 @@ def test_a_success_publishes_its_page_and_keeps_its_notebook_private(tmp_path):
     publish_job(plan, job, JobResult(job, "riuscito", 1.0, warnings=[f"foglio: '{work}/x.xlsx'"]), "k", work,
                 manifest)
     assert sorted(p.name for p in plan.out_dir.iterdir() if p != work) == [
-        "bilancio.html", "bilancio.xlsx", "index.html", "manifest.json"]
+        "bilancio.html", "bilancio.xlsx", "dizionario.html", "index.html", "manifest.json"]
     assert site.private_notebook(plan.out_dir, "bilancio").is_file()
     entry = manifest["rapporti"][0]
     assert "notebook_eseguito" not in entry and entry["parametri"] == {"district": "pavia", "year": 2023}

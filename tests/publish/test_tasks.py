@@ -52,6 +52,8 @@ class FakeExecutor:
                 continue
             (task.work / f"{task.name}.html").write_text(f"<html>{task.key} {what}</html>", encoding="utf-8")
             (task.work / f"{task.name}.ipynb").write_text("{}", encoding="utf-8")
+            if task.docx:  # asked by default: a job that succeeds leaves its Word document
+                (task.work / f"{task.name}.docx").write_bytes(b"PK")
             yield (Outcome(task.key, Reason.ERROR, f"ValueError: {task.name}") if what == "fail"
                    else Outcome(task.key, duration_s=1.0 + len(task.name), result_hash="0" * 64))
             yield Outcome(task.key)  # a repeated outcome is ignored
@@ -145,7 +147,8 @@ def test_a_territory_publishes_each_folder_as_its_jobs_finish(tmp_path):
         def run(self, given):
             for outcome in super().run(given):
                 yield outcome
-                seen.append([p for p in (tmp_path / "reports").rglob("*.html") if p.name != "index.html"])
+                pages = (tmp_path / "reports").rglob("*.html")
+                seen.append([p for p in pages if p.name not in ("index.html", "dizionario.html")])
 
     tasks.EXECUTORS["finto"] = Watching
     result = run_reports(territory=territory, out_dir=tmp_path / "reports", **{**NARROW, "comuni": ""})
