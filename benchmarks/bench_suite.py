@@ -1,6 +1,7 @@
 """Timing of the report suite: the runner against what a user would script by hand (a script, not a test).
 
 Run:  .venv/bin/python benchmarks/bench_suite.py [--notebooks DIR] [--district pavia] [--year 2023] [--jobs N]
+                                                [--senza-docx]
       .venv/bin/python benchmarks/bench_suite.py --comuni 60 [--provincia 018] [--ciclo-campione]
 
 ``--comuni N`` times a generated district instead: ``pianozona nuovo-distretto
@@ -152,6 +153,8 @@ def main() -> None:
     parser.add_argument("--jobs", default=str(len(os.sched_getaffinity(0))))
     parser.add_argument("--comuni", type=int, default=None, help="distretto generato di N comuni (dimostrativo)")
     parser.add_argument("--provincia", default="018", help="provincia dei comuni di --comuni (predefinita: Pavia)")
+    parser.add_argument("--senza-docx", action="store_true",
+                        help="(a) senza i documenti Word (come le versioni che non li scrivevano)")
     parser.add_argument("--ciclo-campione", action="store_true",
                         help="(b) su un lavoro per notebook, stimato per tutti i lavori")
     args = parser.parse_args()
@@ -168,6 +171,8 @@ def main() -> None:
                args.notebooks, "--out", str(work / "reports"), "--jobs", args.jobs]
         if args.year:
             run += ["--year", str(args.year)]
+        if args.senza_docx:
+            run += ["--no-docx"]
         first = timed("(a0) pianozona run, primo avvio (cartella vuota)", run, env)
         runner = timed("(a)  pianozona run --force", run + ["--force"], env)
         summary = job_summary(jobs, work / "reports")

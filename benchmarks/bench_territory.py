@@ -1,7 +1,7 @@
 """Timing of a territory's reports: the shell loop a user writes today against one territory run (a script, not a test).
 
 Run:  .venv/bin/python benchmarks/bench_territory.py [--territorio provincia_pavia] [--jobs N]
-                                                   [--aree anziani] [--comuni ""] [--senza-dask]
+                                                   [--aree anziani] [--comuni ""] [--senza-dask] [--senza-docx]
 
 For the territory's districts (bundled example: the province of Pavia in nine illustrative
 districts, 186 comuni), one after the other on this machine, every run ``--force`` in a fresh
@@ -51,7 +51,7 @@ def cli(*args: str) -> float:
 
 
 def narrowing(options: argparse.Namespace) -> list[str]:
-    extra = ["--aree", options.aree] if options.aree else []
+    extra = (["--aree", options.aree] if options.aree else []) + (["--no-docx"] if options.senza_docx else [])
     return extra + (["--comuni", options.comuni] if options.comuni is not None else [])
 
 
@@ -60,7 +60,7 @@ def loop(plan, out: Path, options: argparse.Namespace, force: bool) -> float:
     total = 0.0
     for district in plan.districts:
         codes = [j.parameters["comune"] for j in district.jobs if "comune" in j.parameters]
-        extra = ["--aree", options.aree] if options.aree else []
+        extra = (["--aree", options.aree] if options.aree else []) + (["--no-docx"] if options.senza_docx else [])
         if options.comuni is not None:
             extra += ["--comuni", ",".join(codes)]
         total += cli("run", "--distretto", str(district.district.folder), "--out", str(out), "--processi",
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--aree", default=None)
     parser.add_argument("--comuni", default=None)
     parser.add_argument("--senza-dask", action="store_true")
+    parser.add_argument("--senza-docx", action="store_true", help="senza i documenti Word, in ogni esecuzione")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-territorio-") as tmp:
         out = Path(tmp)
