@@ -16,12 +16,9 @@ when every code cell has papermill's status ``completed`` without an error outpu
 to exit, and the kernel was alive when the notebook ended (`_stopped_early`); anything else is a
 failed job (its `Reason`), and the last good page stays published.
 
-Limits (`_Watch`, a thread of the worker): the job's time limit counts from its kernel's start
-(waiting for the template does not count), the memory limit is the resident memory of its kernel
-and what the kernel started (`pianozona.publish.processes.resident_mb`, checked every
-`WATCH_S`); past either the kernel is killed and the job fails with an Italian message, the other
-jobs go on.  Every file a job leaves in the temporary folder under its final name is complete
-(`pianozona.files.write_atomic`): a full disk fails the job, it never yields a half-written page.
+Limits (`_Watch`, a thread of the worker): time from the kernel's start, resident memory of the kernel
+and what it started (`processes.resident_mb`, every `WATCH_S`); past either the kernel is killed and the
+job fails with an Italian message, the others go on.  A job's files are written whole (`files.write_atomic`).
 
 The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of what
 its code cells showed, the same whichever executor ran it, so two runs' manifests can be compared.
@@ -354,10 +351,13 @@ def _spreadsheet(task: Task, warnings: list[str]) -> list[tuple[str, str]]:
 
 def _docx(task: Task, warnings: list[str]) -> bool:
     """Write the job's page as ``<job>.docx`` (`pianozona.present.word`); False (and a warning) when it could not."""
-    from pianozona.present.word import WordError, page_to_docx
-
     try:
+        from pianozona.present.word import WordError, page_to_docx
+
         page_to_docx(task.work / f"{task.name}.html", task.work / f"{task.name}.docx")
+    except ImportError as exc:  # an install without python-docx/lxml: the page is published all the same
+        warnings.append(f"documento Word non prodotto: manca il pacchetto Python {exc.name or exc}")
+        return False
     except (WordError, OSError, ValueError) as exc:
         warnings.append(f"documento Word non prodotto: {exc}")
         return False
