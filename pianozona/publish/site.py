@@ -147,7 +147,8 @@ def _failure_page(plan: Plan, job: Job, reason: str, last: dict | None) -> str:
     from pianozona.present.render import PageInfo, render_failure
 
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
-                    previous_report=(last or {}).get("html"), version=package_fingerprint()["versione"] or "")
+                    previous_report=(last or {}).get("html"), version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
     return render_failure(page, reason)
 
 
@@ -273,7 +274,8 @@ def _dictionary_html(plan: Plan) -> str:
     from pianozona.analysis.glossary import DICTIONARY_TITLE, build
     from pianozona.present.render import PageInfo, render_dictionary
 
-    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "")
+    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
     return render_dictionary(build(plan.district.aree or None), page)
 
 
