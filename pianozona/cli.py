@@ -23,6 +23,14 @@ def _fail(exc: PianozonaError) -> None:
     sys.exit(2)
 
 
+def _dated_failure(code: int) -> None:
+    """In a scheduled run's log (stderr not a terminal) a failed run is dated too, like the run's own lines."""
+    if not sys.stderr.isatty():
+        from pianozona.publish.console import stamp
+
+        click.echo(f"{stamp()} esecuzione non riuscita (codice {code}):", err=True)
+
+
 def _district(given: str | None) -> str:
     """The district named on the command line, else the office's default (a clear line and exit 2 when none)."""
     if given:
@@ -268,6 +276,7 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
     from pianozona.errors import ExecutionError
 
     if district is not None and territory is not None:
+        _dated_failure(2)
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
         sys.exit(2)
     options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
@@ -279,16 +288,20 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
 
             result = run_territory(territory, year, **options)
         else:
+            from pianozona.data.settings import default_district
             from pianozona.publish.runner import run_reports
 
-            result = run_reports(_district(district), year, **options)
+            result = run_reports(district or default_district().distretto, year, **options)
     except ExecutionError as exc:
+        _dated_failure(1)
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:  # foreseeable (disk, permissions) even outside the run itself
+        _dated_failure(1)
         click.echo(f"pianozona: errore di sistema su {exc.filename or out}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     except PianozonaError as exc:
+        _dated_failure(2)
         _fail(exc)
     except KeyboardInterrupt:
         click.echo("pianozona: interrotto; i rapporti già pubblicati restano, nessun file parziale.", err=True)
