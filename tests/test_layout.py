@@ -233,3 +233,5 @@ def test_the_office_district_reads_as_the_office_wrote_it(published):
     assert "popolazione 2022 usata come stima" not in soups["quadro_sindaci.html"].get_text().lower()  # 2023: own
     index = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert "distretto di Distretto" not in index and "Stato:" in index
+    years = BeautifulSoup((folder.parent / "index.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert "Distretto di Carpi: anni con rapporti pubblicati" in years and "di Distretto di" not in years
