@@ -15,19 +15,17 @@ command line or in one of the first two ways (`chosen_district`), never into the
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pianozona.data.config import CONFIG_FILE, CODICE_PATTERN, CODICE_RULE, data_root
-from pianozona.data.tabular import decode_bytes, read_bytes_bounded
 from pianozona.errors import ParameterError
+from pianozona.files import read_yaml, write_atomic
 
 ENV_DISTRICT = "PIANOZONA_DISTRETTO"
 SETTINGS_FILE = "impostazioni.yml"
 #: impostazioni.yml holds a line or two
 MAX_SETTINGS_BYTES = 64 * 1024
-_SETTING = re.compile(r"^\s*(?P<key>[a-z_]+)\s*:\s*(?P<value>[^#]*)")
 HOW_TO_CHOOSE = (f"indicare il distretto (es. pianozona run --distretto CODICE), oppure sceglierlo una volta "
                  f"per tutte con 'pianozona predefinito CODICE' (o la variabile d'ambiente {ENV_DISTRICT})")
 
@@ -51,16 +49,15 @@ def districts(root: Path | None = None) -> list[str]:
 
 
 def _setting(root: Path | None) -> str | None:
-    """`distretto:` of impostazioni.yml, read as plain `chiave: valore` lines (no YAML machinery: no aliases,
-    nothing that could expand); None when the file or the key is absent."""
+    """`distretto:` of impostazioni.yml (the one YAML reader, every value as text: no aliases, nothing that
+    could expand); None when the file or the key is absent."""
     path = settings_path(root)
     if not path.is_file():
         return None
-    for line in decode_bytes(read_bytes_bounded(path, MAX_SETTINGS_BYTES), path).splitlines():
-        match = _SETTING.match(line)
-        if match and match["key"] == "distretto":
-            return match["value"].strip().strip("\"'").strip() or None
-    return None
+    content, _ = read_yaml(path, limit=MAX_SETTINGS_BYTES, typed=False,
+                           fix="scrivere una riga 'distretto: CODICE' (o cancellare il file)")
+    value = content.get("distretto") if isinstance(content, dict) else None
+    return str(value).strip() or None if value is not None else None
 
 
 def chosen_district(root: Path | None = None) -> Choice | None:
@@ -100,10 +97,7 @@ def set_default_district(codice: str, root: Path | None = None) -> Path:
     text = ("# Impostazioni di pianozona per questa cartella di dati (non si pubblica, non va nel repository).\n"
             "# distretto: il distretto dei comandi che non ne indicano uno (pianozona run, validate, summary ...)\n"
             f"distretto: {codice}\n")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)  # TODO(files.py): the one atomic write of h19-mech, once on main
-    return path
+    return write_atomic(path, text)
 
 
 def adopt_new_district(folder: Path, root: Path | None = None) -> Path | None:

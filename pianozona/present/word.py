@@ -27,8 +27,9 @@ import base64
 import io
 import os
 import re
-import tempfile
 from pathlib import Path
+
+from pianozona.files import atomic_path
 
 __all__ = ["DOCX_SUFFIX", "WordError", "page_to_docx"]
 
@@ -66,14 +67,8 @@ def page_to_docx(page: str | os.PathLike, target: str | os.PathLike) -> Path:
     writer = _Writer(document)
     for part in tree.xpath("//header | //main"):
         writer.block(part)
-    handle, tmp = tempfile.mkstemp(prefix=".in-corso-", suffix=DOCX_SUFFIX, dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(target) as tmp:  # whole or not at all, its temporary cleaned like every other
         document.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -347,11 +347,14 @@ def _spreadsheet(task: dict, warnings: list[str]) -> list[tuple[str, str]]:
 
 def _docx(task: dict, warnings: list[str]) -> bool:
     """Write the job's page as ``<job>.docx`` (`pianozona.present.word`); False (and a warning) when it could not."""
-    from pianozona.present.word import WordError, page_to_docx
-
     work, name = Path(task["work"]), task["name"]
     try:
+        from pianozona.present.word import WordError, page_to_docx
+
         page_to_docx(work / f"{name}.html", work / f"{name}.docx")
+    except ImportError as exc:  # an install without python-docx/lxml: the page is published all the same
+        warnings.append(f"documento Word non prodotto: manca il pacchetto Python {exc.name or exc}")
+        return False
     except (WordError, OSError, ValueError) as exc:
         warnings.append(f"documento Word non prodotto: {exc}")
         return False

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pianozona.files import scratch_folder
+from pianozona.files import copy_atomic, scratch_folder
 
 __all__ = ["CHROMIUM_ARGS", "MISSING", "MISSING_KEPT", "PDF_TIMEOUT_S", "PdfError", "find_chromium", "pdf_printer",
            "pdf_support", "print_pdf", "without_local_links"]
@@ -117,5 +117,5 @@ def print_pdf(page: str | os.PathLike, target: str | os.PathLike, *, chromium: s
             detail = (proc.stderr or "").strip().splitlines()[-1:] or ["nessun messaggio"]
             raise PdfError(f"PDF di {page.name} non prodotto: Chromium ha restituito il codice {proc.returncode} "
                            f"({detail[0][:200]})")
-        os.replace(printed, target)
+        copy_atomic(printed, target)  # the scratch folder may be on another disk than the reports
     return target

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from pianozona.cli import main
 from pianozona.data import settings
-from pianozona.errors import ParameterError
+from pianozona.errors import DataError, ParameterError
 from tests.conftest import PAVIA
 
 
@@ -85,3 +85,14 @@ def test_the_first_district_created_becomes_the_default_and_says_so(root):
     again = CliRunner().invoke(main, ["nuovo-distretto", "cdg", "--comuni", "Maleo"])
     assert "predefinito" not in again.output.split("- compilare")[0]  # the choice made stays
     assert settings.default_district().distretto == "lodi"
+
+
+def test_the_setting_is_read_with_the_one_yaml_reader(root):
+    """A comment, quotes and an alias-free YAML line all work; a broken file is one line naming file and line."""
+    settings.settings_path(root).write_text('# la scelta dell\'ufficio\ndistretto: "carpi"  # Carpi\n',
+                                            encoding="utf-8")
+    assert settings.default_district().distretto == "carpi"
+    settings.settings_path(root).write_text("altro: 1\ndistretto: [carpi\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        settings.default_district()
+    assert info.value.problem.file.endswith("impostazioni.yml") and info.value.line

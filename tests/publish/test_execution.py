@@ -262,3 +262,17 @@ def test_a_failed_job_that_ran_has_a_result_hash_and_one_that_never_ran_has_none
     monkeypatch.setattr(execution, "_papermill", lambda task, output: (None, "RuntimeError: kernel morto", False))
     never = hashed_run(tmp_path, "mai", ["print('prima')"])
     assert not never["ok"] and "result_hash" not in never
+
+
+@pytest.mark.kernel
+def test_a_missing_word_package_is_a_warning_not_a_dead_worker(tmp_path, monkeypatch):
+    """Seen on an install made before python-docx joined: the import failed in the worker and took it down."""
+    from pianozona.present import word
+
+    def missing(page, target):
+        raise ModuleNotFoundError("No module named 'lxml'", name="lxml")
+
+    monkeypatch.setattr(word, "page_to_docx", missing)
+    result = execution.execute_job(table_task(tmp_path, docx=True))
+    assert result["ok"] and "documento Word non prodotto: manca il pacchetto Python lxml" in result["warnings"]
+    assert "tabelle.docx" not in (tmp_path / "work" / "tabelle.html").read_text(encoding="utf-8")
