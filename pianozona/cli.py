@@ -24,7 +24,7 @@ def _fail(exc: PianozonaError) -> None:
 
 
 def _dated_failure(code: int) -> None:
-    """In a scheduled run's log (stderr not a terminal) a failed run is dated too, like the run's own lines."""
+    """In a scheduled run's log (stderr not a terminal) a run that failed on its data or its folder is dated too."""
     if not sys.stderr.isatty():
         from pianozona.publish.console import stamp
 
@@ -273,10 +273,9 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
         notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
         pdf: bool | None, docx: bool, executor: str, scheduler: str | None) -> None:
-    from pianozona.errors import ExecutionError
+    from pianozona.errors import DataError, ExecutionError
 
     if district is not None and territory is not None:
-        _dated_failure(2)
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
         sys.exit(2)
     options = dict(areas=areas, comuni=comuni, notebooks_dir=notebooks, out_dir=out, jobs=jobs, force=force,
@@ -301,7 +300,8 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
         click.echo(f"pianozona: errore di sistema su {exc.filename or out}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     except PianozonaError as exc:
-        _dated_failure(2)
+        if isinstance(exc, DataError):  # a bad parameter stays one line; the data's errors are a dated block
+            _dated_failure(2)
         _fail(exc)
     except KeyboardInterrupt:
         click.echo("pianozona: interrotto; i rapporti già pubblicati restano, nessun file parziale.", err=True)
