@@ -277,7 +277,8 @@ def _dictionary_html(plan: Plan) -> str:
     from pianozona.analysis.glossary import DICTIONARY_TITLE, build
     from pianozona.present.render import PageInfo, render_dictionary
 
-    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "")
+    page = PageInfo(DICTIONARY_TITLE, plan.district.nome, plan.year, version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
     return render_dictionary(build(plan.district.aree or None), page)
 
 
