@@ -29,10 +29,10 @@ _REFERENCE = "popolazione di riferimento dell'area, come l'ISTAT la definisce ne
 
 
 def _istat(codice: str, nome: str, definizione: str, numeratore: str, denominatore: str = "", *, unita: str,
-           confronto: str = "ambiti_regione", protetto: bool = False, colonne: tuple[str, ...] = (),
-           intestazioni: tuple[str, ...] = ()) -> Indicatore:
+           intervallo: str = "completo", confronto: str = "ambiti_regione", protetto: bool = False,
+           colonne: tuple[str, ...] = (), intestazioni: tuple[str, ...] = ()) -> Indicatore:
     return Indicatore(codice, nome, GRUPPO_ISTAT, definizione, numeratore, denominatore, FONTE_ISTAT, unita,
-                      intervallo="completo", confronto=confronto, protetto=protetto, aggiornamento=_ANNUALE_ATS,
+                      intervallo=intervallo, confronto=confronto, protetto=protetto, aggiornamento=_ANNUALE_ATS,
                       colonne=colonne, intestazioni=intestazioni)
 
 
@@ -46,13 +46,14 @@ ISTAT = (
     _istat("dispersione_regione", "Dispersione tra gli ambiti della regione",
            "Valore minimo, primo quartile, mediana, terzo quartile e massimo della spesa per abitante tra gli ambiti "
            "della regione che hanno il dato nel file (la metà degli ambiti sta tra primo e terzo quartile).",
-           "spesa per abitante di ciascun ambito della regione", unita="euro per abitante",
+           "spesa per abitante di ciascun ambito della regione", unita="euro per abitante", intervallo="nessuno",
            colonne=("mediana_ambiti",),
            intestazioni=("Mediana degli ambiti", "Metà centrale degli ambiti", "Dal minimo al massimo")),
     _istat("posizione_regione", "Posizione tra gli ambiti della regione",
            "Posto dell'ambito nella graduatoria degli ambiti della regione che hanno il dato nel file, dal valore più "
            "alto (1°) al più basso; a parità di valore, lo stesso posto.", "valore dell'ambito e degli altri ambiti "
-           "della regione", unita="posto su numero di ambiti", intestazioni=("Posizione tra gli ambiti",)),
+           "della regione", unita="posto su numero di ambiti", intervallo="nessuno",
+           intestazioni=("Posizione tra gli ambiti",)),
     _istat("spesa_istat", "Spesa dei comuni (euro)",
            "Spesa dei comuni singoli e associati dell'ambito per l'area, al netto della compartecipazione degli "
            "utenti e del Servizio sanitario nazionale, come l'ISTAT la pubblica.", "spesa impegnata", unita="euro",
