@@ -99,7 +99,7 @@ def test_nothing_private_is_published(tmp_path, notebooks, pavia_copy, monkeypat
     assert not pdf or (out / "panoramica.pdf").is_file()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     done = [e for e in manifest["rapporti"] if e["stato"] == "riuscito"]
-    assert len(done) == 5 and all(len(e["hash_risultato"]) == 64 for e in done)
+    assert len(done) == 6 and all(len(e["hash_risultato"]) == 64 for e in done)
     assert all(site.private_notebook(out, e["nome"]).is_file() for e in done)
     assert site.private_notebook(out, "bilancio.errore").is_file()
     comparison = json.loads((reports / "territori" / "due_ambiti" / "2023" / "manifest.json").read_text("utf-8"))

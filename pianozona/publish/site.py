@@ -151,7 +151,8 @@ def _failure_page(plan: Plan, job: Job, reason: str, last: dict | None) -> str:
     from pianozona.present.render import PageInfo, render_failure
 
     page = PageInfo(job.title, plan.district.nome, plan.year, plan.district.dimostrativo,
-                    previous_report=(last or {}).get("html"), version=package_fingerprint()["versione"] or "")
+                    previous_report=(last or {}).get("html"), version=package_fingerprint()["versione"] or "",
+                    ente=plan.district.ente or "")
     return render_failure(page, reason)
 
 

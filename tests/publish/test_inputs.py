@@ -31,7 +31,7 @@ INPUT_OF = {
     "config": (CONFIG,), "comuni": (CONFIG,), "codice": (CONFIG,), "nome": (CONFIG,), "aree": (CONFIG,),
     "popolazione": (POPULATION,), "stranieri": (POPULATION,), "fonti_popolazione": (POPULATION,),
     "confronti": (POPULATION,), "anni_popolazione": (POPULATION,), "nearest_population_year": (POPULATION,),
-    "popolazione_a_rischio": (CONFIG, POPULATION),
+    "popolazione_a_rischio": (CONFIG, POPULATION), "population_note": (POPULATION,),
     **{name: (name,) for name in INPUTS if name not in (CONFIG, POPULATION)},
     "anni_dati": None, "dimostrativo": None, "check_year": None,
 }
