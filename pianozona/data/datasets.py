@@ -130,7 +130,7 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
     """
     folder = district_folder(name_or_path)
     files = {"file": folder_fingerprint(folder), "popolazione": population.source_version(),
-             "istat_ats": folder_fingerprint(istat_ats.folder_for(folder))}  # its checks are the district's
+             "istat_ats": _survey_signature(folder)}  # its checks are the district's
     key = (str(folder), os.getcwd(), digest(files))  # the folder as given and the cwd: problems name files so
     district = cache.recall(key)
     if district is None:
@@ -141,6 +141,19 @@ def load_district(name_or_path: str | os.PathLike, *, strict: bool = True) -> Di
     if strict and district.problems.errors:
         raise ValidationError(district.problems.items)
     return district
+
+
+def _survey_signature(folder: Path) -> list[tuple[str, int, int]]:
+    """(name, size, mtime_ns) of ISTAT's survey files beside the district: what `istat_ats.coverage` keys its
+    summaries on, without reading a national file of many megabytes at every load."""
+    out = []
+    for path in istat_ats.files_in(istat_ats.folder_for(folder)):
+        try:
+            info = path.stat()
+        except OSError:  # removed meanwhile: the next load sees the new state
+            continue
+        out.append((path.name, info.st_size, info.st_mtime_ns))
+    return out
 
 
 def _read_district(folder: Path) -> District:
