@@ -23,6 +23,14 @@ def _fail(exc: PianozonaError) -> None:
     sys.exit(2)
 
 
+def _dated_failure(code: int) -> None:
+    """In a scheduled run's log (stderr not a terminal) a run that failed on its data or its folder is dated too."""
+    if not sys.stderr.isatty():
+        from pianozona.publish.console import stamp
+
+        click.echo(f"{stamp()} esecuzione non riuscita (codice {code}):", err=True)
+
+
 def _district(given: str | None) -> str:
     """The district named on the command line, else the office's default (a clear line and exit 2 when none)."""
     if given:
@@ -265,7 +273,7 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
         notebooks: str | None,
         jobs: str | None, out: str, force: bool, no_preload: bool, timeout: str | None, memory: str | None,
         pdf: bool | None, docx: bool, executor: str, scheduler: str | None) -> None:
-    from pianozona.errors import ExecutionError
+    from pianozona.errors import DataError, ExecutionError
 
     if district is not None and territory is not None:
         click.echo("pianozona: indicare --distretto oppure --territorio, non entrambi", err=True)
@@ -278,12 +286,16 @@ def run(district: str | None, territory: str | None, year: str | None, areas: st
                              executor=executor, scheduler=scheduler)
         result = run_reports(None if territory is not None else _district(district), year, options, territory=territory)
     except ExecutionError as exc:
+        _dated_failure(1)
         click.echo(f"pianozona: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:  # foreseeable (disk, permissions) even outside the run itself
+        _dated_failure(1)
         click.echo(f"pianozona: errore di sistema su {exc.filename or out}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     except PianozonaError as exc:
+        if isinstance(exc, DataError):  # a bad parameter stays one line; the data's errors are a dated block
+            _dated_failure(2)
         _fail(exc)
     except KeyboardInterrupt:
         click.echo("pianozona: interrotto; i rapporti già pubblicati restano, nessun file parziale.", err=True)

@@ -172,3 +172,22 @@ def test_run_writes_word_documents_unless_told_not_to(monkeypatch):
         result = CliRunner().invoke(main, ["run", "--distretto", "pavia", *flags])
         assert result.exit_code == 0, result.output
     assert asked == [True, False, True]
+
+
+def test_a_run_that_fails_is_dated_in_a_scheduled_runs_log(pavia_copy, tmp_path, monkeypatch):
+    """Trial F25: the cron log's lines carry date and time; a run refused for its data was the undated one (a bad
+    parameter stays the one line it always was)."""
+    import re
+
+    replace_line(pavia_copy / "utenti.csv", 2, "2019;018110;disabile;Assistenza domiciliare (SAD);3;dimostrativo")
+    result = CliRunner().invoke(main, ["run", "--distretto", str(pavia_copy), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    first, second = result.output.splitlines()[:2]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d esecuzione non riuscita \(codice 2\):", first), first
+    assert second == "pianozona: 1 errore nei dati:"
+    monkeypatch.setenv("PIANOZONA_DATA_DIR", str(tmp_path / "vuota"))  # no district named, none to default to
+    monkeypatch.delenv("PIANOZONA_DISTRETTO", raising=False)
+    (tmp_path / "vuota").mkdir()
+    unnamed = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "out")])  # a bad parameter stays one line
+    assert unnamed.exit_code == 2 and len(unnamed.output.strip().splitlines()) == 1
+    assert unnamed.output.startswith("pianozona: ") and "nessun distretto in" in unnamed.output

@@ -134,6 +134,29 @@ def test_print_never_breaks_a_word_inside_a_name(published, browser, comuni, nam
         page.close()
 
 
+#: the right edge of each table against the printable width: wide tables at a landscape page's, others at a portrait's
+_TABLES_RIGHT = """(wide) => [...document.querySelectorAll('.tabella > table')]
+  .filter(t => t.matches('.pz-table-larga, .pz-quadro-largo') === wide)
+  .map(t => [t.getBoundingClientRect().right, document.documentElement.clientWidth])"""
+
+
+@pytest.mark.parametrize(("comuni", "name"), CASES)
+def test_printed_tables_keep_their_right_border_inside_the_page(published, browser, comuni, name):
+    """A table exactly as wide as the printable area lost its right border in the PDF (Chromium clips at the page's
+    edge the outer half of a collapsed border): each table ends at least a pixel inside its page."""
+    page = browser.new_page()
+    try:
+        page.goto((published[comuni] / f"{name}.html").as_uri())
+        page.emulate_media(media="print")
+        edges = []
+        for width_mm, wide in ((PORTRAIT_MM, False), (LANDSCAPE_MM, True)):
+            page.set_viewport_size({"width": int(width_mm * MM), "height": 900})
+            edges += page.evaluate(_TABLES_RIGHT, wide)
+        assert edges and all(right <= width - 1 for right, width in edges), edges
+    finally:
+        page.close()
+
+
 def _pdf_pages(html: Path, tmp_path: Path) -> list[str]:
     from pianozona.publish.pdf import print_pdf
 
@@ -210,3 +233,5 @@ def test_the_office_district_reads_as_the_office_wrote_it(published):
     assert "popolazione 2022 usata come stima" not in soups["quadro_sindaci.html"].get_text().lower()  # 2023: own
     index = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert "distretto di Distretto" not in index and "Stato:" in index
+    years = BeautifulSoup((folder.parent / "index.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert "Distretto di Carpi: anni con rapporti pubblicati" in years and "di Distretto di" not in years

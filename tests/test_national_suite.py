@@ -10,6 +10,7 @@ without ``ambito_istat`` skips the comparison with one line of the run log.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -56,6 +57,9 @@ def test_suite_publishes_the_comparison_and_the_leps_report(tmp_path, monkeypatc
     assert "Aree sopra la mediana degli ambiti della regione" in index and "Contributo annuo stimato (euro)" in index
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "istat_ats/ats_lombardia.csv" in manifest["dati"]["file"]
+    # one registry: every number these reports show is defined in the dictionary, under its name
+    assert [w for e in manifest["rapporti"] for w in e["avvisi"] if "dizionario" in w] == []
+    _the_dictionary_defines_the_national_indicators(out)
     assert [e["nome"] for e in manifest["rapporti"]][-3:] == ["livelli_essenziali", "confronto_italia",
                                                                  "quadro_sindaci"]
 
@@ -66,3 +70,22 @@ def test_suite_publishes_the_comparison_and_the_leps_report(tmp_path, monkeypatc
     log = capfd.readouterr().err
     assert again.exit_code == 0 and "confronto_italia" not in [r.job.name for r in again.results]
     assert log.count("confronto_italia non eseguito") == 1 and "non indica ambito_istat" in log
+
+
+def _the_dictionary_defines_the_national_indicators(out):
+    from openpyxl import load_workbook
+
+    from pianozona.analysis import definitions, definitions_national
+
+    dictionary = html.unescape((out / "dizionario.html").read_text(encoding="utf-8"))
+    for group in (definitions_national.GRUPPO_ISTAT, definitions_national.GRUPPO_LEPS):
+        assert group in dictionary
+        for item in (i for i in definitions.INDICATORI.values() if i.gruppo == group):
+            assert item.nome in dictionary and item.definizione in dictionary, item.codice
+    assert "DCIS_SPESESERSOC1_5" in dictionary and "D.M. 4 febbraio 2021, n. 15" in dictionary
+    for report, names in (("confronto_italia", ("spesa_per_abitante_istat", "dispersione_regione", "spesa_istat")),
+                          ("livelli_essenziali", ("residenti_per_as", "soglia_5000", "mancanti_5000",
+                                                  "contributo_stimato", "personale_fte"))):
+        sheet = load_workbook(out / f"{report}.xlsx")["Definizioni"]
+        defined = {row[0].value for row in sheet.iter_rows(min_row=2)}
+        assert {definitions.nome(code) for code in names} <= defined, report

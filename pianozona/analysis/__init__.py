@@ -12,7 +12,9 @@ Modules:
   - `arguments`: how every statistic reads and checks its arguments;
 - `definitions`: the dictionary of definitions, one registry of every indicator the suite shows (name, definition,
   numerator, denominator, sources, methods, protection, update frequency), whose names the reports' headers use,
-  with `definitions_methods` (intervals, comparisons and the protection rule in Italian, from the code's constants)
+  with `definitions_entry` (the `Indicatore` every entry is), `definitions_national` (the entries of the comparison
+  with ISTAT's survey and of the LEPS: groups of the same registry), `definitions_methods` (intervals, comparisons
+  and the protection rule in Italian, from the code's constants)
   and `glossary` (the dictionary as a document: the published page and each spreadsheet's sheet "Definizioni");
 - `indicators`: demographic indicators, coverage and spending per resident;
 - `protection`: the district's one protection: every area and year, comuni and services together, and the
@@ -30,8 +32,6 @@ Modules:
 - `national`: the ambito beside its region, Italy and the region's other ambiti, from ISTAT's survey per ambito;
 - `leps`: the social-worker LEPS (L. 178/2020, c. 797), the contribution the rule gives, the checklist of the other
   LEPS;
-- `national_indicators`: the definitions (Italian) of the indicators of `national` and `leps`, for them and the
-  dictionary;
 - `progress`: progress on the straight path from baseline to target (share of the way, expected value, gap, status);
 - `budget`: spending by area and by source of funds;
 - `summary`: a short terminal summary of a district;
@@ -47,10 +47,10 @@ analysis, before any text, chart or key figure is derived from them.
 
 import importlib
 
-__all__ = ["arguments", "benchmarking", "budget", "change", "definitions", "definitions_methods", "funnel",
-           "glossary", "indicators", "intervals", "leps", "naming", "national", "national_indicators", "needs",
-           "overview", "protection", "poisson", "profile", "profile_text", "progress", "results", "rug", "services",
-           "shortlist", "standardisation", "stats", "summary", "territory", "trend", "verification"]
+__all__ = ["arguments", "benchmarking", "budget", "change", "definitions", "definitions_entry", "definitions_methods",
+           "definitions_national", "funnel", "glossary", "indicators", "intervals", "leps", "naming",
+           "national", "needs", "overview", "protection", "poisson", "profile", "profile_text", "progress", "results",
+           "rug", "services", "shortlist", "standardisation", "stats", "summary", "territory", "trend", "verification"]
 
 
 def __getattr__(name: str):

@@ -7,7 +7,10 @@ sources, how its confidence interval is computed (`METODI_INTERVALLO`, the metho
 `pianozona.analysis.stats`), how it is compared (`METODI_CONFRONTO`), whether the protection of
 small numbers applies to it, and how often it changes.  The population at risk of an area is not
 written here: it comes from the area registry (`pianozona.data.areas`, with a district's overrides)
-when the dictionary is published (`pianozona.analysis.glossary`).
+when the dictionary is published (`pianozona.analysis.glossary`).  The entries of the comparison
+with ISTAT's survey per ambito and of the LEPS (`confronto_italia`, `livelli_essenziali`) are written
+in `definitions_national` for length only: they are groups of this one registry, and those reports
+take their headers from here like every other.
 
 How the reports cannot drift from it.  Every table a report shows is recorded with the keys of
 its columns (`pianozona.present.spreadsheet.record_table`); `for_column` maps a column key to the
@@ -21,10 +24,10 @@ indicator's name (`header_matches`) is one too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from types import MappingProxyType
 
-from pianozona.analysis import definitions_methods as methods
+from pianozona.analysis import definitions_national as national
+from pianozona.analysis.definitions_entry import ANNUALE_ISTAT, Indicatore
 from pianozona.data.areas import AREE
 
 __all__ = ["GRUPPI", "INDICATORI", "Indicatore", "for_column", "get", "header_matches", "nome", "nomi",
@@ -38,41 +41,10 @@ UFFICIO_PERSONE = "ufficio di piano, tabella delle persone distinte in carico (d
 UFFICIO_SPESA = "ufficio di piano, tabella della spesa per area, servizio e anno"
 UFFICIO_FONDI = "ufficio di piano, tabella delle entrate per fonte di finanziamento"
 UFFICIO_OBIETTIVI = "ufficio di piano, tabelle degli obiettivi del Piano e delle loro misure annuali"
-ANNUALE_ISTAT = "annuale: popolazione al 1° gennaio di ogni anno, pubblicata dall'ISTAT"
-ANNUALE_UFFICIO = "annuale: dati dell'ufficio di piano per l'anno analizzato"
 
 #: The sections of the dictionary, in order.
 GRUPPI = ("Demografia", "Bisogni e copertura dei servizi", "Confronti e variazioni", "Spesa e bilancio",
-          "Obiettivi del Piano")
-
-
-@dataclass(frozen=True)
-class Indicatore:
-    """One indicator of the dictionary (see the module docstring); texts are Italian, for planners."""
-
-    codice: str
-    nome: str  # the column header the reports use
-    gruppo: str
-    definizione: str
-    numeratore: str = ""
-    denominatore: str = ""
-    fonte: str = ""
-    unita: str = ""
-    intervallo: str = "nessuno"  # key of definitions_methods.METODI_INTERVALLO
-    confronto: str = "nessuno"  # key of definitions_methods.METODI_CONFRONTO
-    protetto: bool = False  # built on counts of people: the protection of small numbers applies
-    aggiornamento: str = ANNUALE_UFFICIO
-    per_area: bool = False  # its denominator is the population at risk of each area
-    colonne: tuple[str, ...] = ()  # other column keys under which the reports show it
-    intestazioni: tuple[str, ...] = ()  # other headers it is shown under (besides `nome`)
-
-    @property
-    def metodo_intervallo(self) -> str:
-        return methods.METODI_INTERVALLO[self.intervallo]
-
-    @property
-    def metodo_confronto(self) -> str:
-        return methods.METODI_CONFRONTO[self.confronto]
+          "Obiettivi del Piano", national.GRUPPO_ISTAT, national.GRUPPO_LEPS)
 
 
 def _demo(codice: str, nome: str, definizione: str, numeratore: str, denominatore: str, *,
@@ -232,26 +204,30 @@ _OBIETTIVI = (
                confronto="percorso"),
 )
 
-INDICATORI = MappingProxyType({i.codice: i for i in (*_DEMOGRAFIA, *_BISOGNI, *_SPESA, *_OBIETTIVI)})
+INDICATORI = MappingProxyType({i.codice: i for i in (*_DEMOGRAFIA, *_BISOGNI, *_SPESA, *_OBIETTIVI, *national.ISTAT,
+                                                     *national.LEPS)})
 _BY_COLUMN = MappingProxyType({key: i.codice for i in INDICATORI.values() for key in (i.codice, *i.colonne)})
 _YEAR_SUFFIX = re.compile(r"_\d{4}$")
 
 
 def get(codice: str) -> Indicatore:
-    """The indicator `codice`; KeyError naming the known codes when there is none (a bug, not a user's mistake)."""
-    try:
-        return INDICATORI[codice]
-    except KeyError:
-        raise KeyError(f"indicatore {codice!r} non definito nel dizionario (pianozona.analysis.definitions)") from None
+    """The indicator `codice` (or the one a column key shows, `for_column`).
+
+    KeyError when there is none: a bug of the package, not a user's mistake.
+    """
+    indicator = INDICATORI.get(codice) or for_column(codice)
+    if indicator is None:
+        raise KeyError(f"indicatore {codice!r} non definito nel dizionario (pianozona.analysis.definitions)")
+    return indicator
 
 
 def nome(codice: str) -> str:
-    """The name (column header) of indicator `codice`."""
+    """The name (column header) of indicator `codice`, or of the indicator column key `codice` shows."""
     return get(codice).nome
 
 
 def nomi(codici) -> dict[str, str]:
-    """{codice: nome} of the indicators `codici`, in order."""
+    """{codice: nome} of the indicators (or column keys) `codici`, in order: a report's header labels."""
     return {codice: nome(codice) for codice in codici}
 
 

@@ -74,6 +74,16 @@ METODI_CONFRONTO = MappingProxyType({
                  "target, «in linea» quando è almeno al valore atteso e l'anno del target non è passato, «non "
                  "raggiunto» altrimenti; «non avviato», «non misurato» e «non pubblicato» dove il confronto non si "
                  "può fare."),
+    "ambiti_regione": ("Confronto con gli ambiti della regione (indagine ISTAT): posizione dell'ambito nella "
+                       "graduatoria degli ambiti della sua regione che hanno il dato nel file (1° = valore più alto; "
+                       "a parità di valore, lo stesso posto), mediana, metà centrale (dal primo al terzo quartile) e "
+                       "campo (dal minimo al massimo) di quegli ambiti, accanto ai valori della regione e dell'Italia "
+                       "pubblicati dall'ISTAT. Nessun test statistico: sono valori pubblicati dall'ISTAT per tutti gli "
+                       "ambiti, e le differenze sono quelle che si vedono."),
+    "soglie_leps": ("Confronto con le soglie della legge (L. 178/2020, art. 1, c. 797): i residenti per assistente "
+                    "sociale a tempo indeterminato (in equivalenti a tempo pieno) rispetto al rapporto 1:6.500, al "
+                    "livello essenziale 1:5.000 e all'obiettivo di servizio 1:4.000. Nessun test statistico: la "
+                    "regola si applica ai valori come sono."),
 })
 
 

@@ -58,7 +58,9 @@ _METHOD_NAMES = {"poisson_byar": "Tassi: Poisson esatto e Byar", "rapporto_esatt
                  "completo": "Conteggi completi", "non_valutato": "Indicatori demografici ISTAT",
                  "distretto": "Confronto con il distretto e grafico a imbuto",
                  "tendenza": "Tendenza recente", "variazione": "Variazione sull'anno precedente",
-                 "percorso": "Obiettivi: percorso verso il target"}
+                 "percorso": "Obiettivi: percorso verso il target",
+                 "ambiti_regione": "Confronto con gli ambiti della regione (ISTAT)",
+                 "soglie_leps": "Assistenti sociali: le soglie della legge"}
 
 
 def area_rows(areas: Iterable[Sequence[str]] | None = None) -> tuple[tuple[str, str, str], ...]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pianozona.analysis.national_indicators import FONTE_LEPS, INDICATORI
+from pianozona.analysis import definitions
 from pianozona.data.datasets import District
 from pianozona.data.leps_registry import ASSISTENTE_SOCIALE, FIGURE, LEPS, STATI
 
@@ -52,13 +52,13 @@ RULE_TEXT = (
     "contributo qui è una stima di ciò che la regola dà, non una somma concessa: l'importo è riconosciuto dal "
     "decreto annuale del Ministero del lavoro sui dati inseriti in SIOSS entro il 28 febbraio, nei limiti del "
     "Fondo. Gli assistenti sociali a tempo determinato sono mostrati ma non contano.")
+#: the headers of `social_workers`: every number column is an indicator of the dictionary, under its name
 LABELS = {
-    "anno": "Anno", "residenti": "Residenti al 1° gennaio", "fte_indeterminato": "AS a tempo indeterminato (FTE)",
-    "fte_determinato": "AS a tempo determinato (FTE, non contano)", "residenti_per_as": "Residenti per AS",
-    "soglia_6500": "FTE per 1:6.500", "soglia_5000": "FTE per 1:5.000 (LEPS)", "soglia_4000": "FTE per 1:4.000",
-    "mancanti_6500": "Mancanti a 1:6.500", "mancanti_5000": "Mancanti al LEPS", "mancanti_4000": "Mancanti a 1:4.000",
-    "fascia_40000": "FTE nella fascia da 40.000 euro", "fascia_20000": "FTE nella fascia da 20.000 euro",
-    "contributo_euro": "Contributo annuo stimato (euro)", "posizione": "Dove si colloca",
+    "anno": "Anno", "residenti": "Residenti al 1° gennaio",
+    **definitions.nomi(["fte_indeterminato", "fte_determinato", "residenti_per_as", "soglia_6500", "soglia_5000",
+                        "soglia_4000", "mancanti_6500", "mancanti_5000", "mancanti_4000", "fascia_40000",
+                        "fascia_20000", "contributo_euro"]),
+    "posizione": "Dove si colloca",
 }
 
 
@@ -69,8 +69,11 @@ VIEWS = {
                "mancanti_4000"],
     "contributo": ["anno", "fascia_40000", "fascia_20000", "contributo_euro"],
 }
-STAFF_LABELS = {"anno": "Anno", "figura": "Figura", "indeterminato": "Tempo indeterminato (FTE)",
-                "determinato": "Tempo determinato (FTE)", "totale": "Totale (FTE)"}
+#: the headers of `staff_table` (the dictionary's "Personale (FTE)", per contract)
+STAFF_LABELS = {"anno": "Anno", "figura": "Figura", "personale_indeterminato": "Tempo indeterminato (FTE)",
+                "personale_determinato": "Tempo determinato (FTE)", "personale_totale": "Totale (FTE)"}
+_STAFF_COLUMNS = {"indeterminato": "personale_indeterminato", "determinato": "personale_determinato",
+                  "totale": "personale_totale"}
 #: the state of a LEPS in words and a symbol (never colour alone)
 CHECK_SYMBOLS = {"sì": "● sì", "parziale": "◐ parziale", "no": "○ no", "non indicato": "– non indicato"}
 
@@ -143,7 +146,7 @@ def staff_table(district: District, until: int | None = None) -> pd.DataFrame:
     if staff is not None and until is not None:
         staff = staff[staff["anno"] <= until]
     if staff is None or staff.empty:
-        return pd.DataFrame(columns=["anno", "figura", "indeterminato", "determinato", "totale"])
+        return pd.DataFrame(columns=list(STAFF_LABELS))
     kind = np.where(staff["tempo_indeterminato"].fillna(False).astype(bool), "indeterminato", "determinato")
     table = (staff.assign(contratto=kind).pivot_table(index=["anno", "figura"], columns="contratto", values="fte",
                                                       aggfunc="sum", fill_value=0.0)
@@ -153,7 +156,7 @@ def staff_table(district: District, until: int | None = None) -> pd.DataFrame:
     table = table.sort_values(["anno", "figura"], key=lambda s: s.map(order) if s.name == "figura" else s)
     table["figura"] = table["figura"].map(FIGURE)
     table["anno"] = table["anno"].astype(int)
-    return table.reset_index(drop=True)
+    return table.rename(columns=_STAFF_COLUMNS)[list(STAFF_LABELS)].reset_index(drop=True)
 
 
 def checklist(district: District, year: int) -> tuple[pd.DataFrame, int | None]:
@@ -214,15 +217,15 @@ def metrics(table: pd.DataFrame, checks: pd.DataFrame, year: int) -> dict:
 
     row = _row(table, year)
     active = int((checks["stato"] == CHECK_SYMBOLS["sì"]).sum())
-    out = {"anno": year, "fonte_regola": FONTE_LEPS, "leps_attivi": active, "leps_elencati": len(checks),
-           "in_evidenza": {"LEPS attivi": f"{active} su {len(checks)}"}}
+    out = {"anno": year, "fonte_regola": definitions.get("contributo_stimato").fonte, "leps_attivi": active,
+           "leps_elencati": len(checks), "in_evidenza": {definitions.nome("leps_attivi"): f"{active} su {len(checks)}"}}
     if row is not None:
         out.update({"anno_personale": int(row.anno), "fte_indeterminato": round(float(row.fte_indeterminato), 3),
                     "residenti_per_as": round(float(row.residenti_per_as), 1)
                     if np.isfinite(row.residenti_per_as) else None,
                     "contributo_stimato_euro": round(float(row.contributo_euro), 2), "posizione": row.posizione})
         out["in_evidenza"] = {
-            INDICATORI["residenti_per_as"].nome: num(row.residenti_per_as, 0)
+            definitions.nome("residenti_per_as"): num(row.residenti_per_as, 0)
             if np.isfinite(row.residenti_per_as) else "n.d.",
-            "Contributo annuo stimato (euro)": num(row.contributo_euro, 0), **out["in_evidenza"]}
+            definitions.nome("contributo_euro"): num(row.contributo_euro, 0), **out["in_evidenza"]}
     return out

@@ -30,27 +30,25 @@ import numpy as np
 import pandas as pd
 
 from pianozona import privacy
+from pianozona.analysis import definitions
 from pianozona.data import istat_ats
 from pianozona.data.ats_codes import AREE_ISTAT, ITALIA, REGIONI, SERVICE_ALL, region_of_ambito
 from pianozona.data.datasets import District
 from pianozona.errors import DataError
 
-__all__ = ["MEASURES", "SOURCE", "SPENDING_LABELS", "Survey", "USERS_LABELS", "availability", "load", "metrics",
-           "missing_areas", "points", "sentences", "spending", "spending_view", "users", "users_view"]
+__all__ = ["MEASURES", "SOURCE", "SPENDING_DECIMALS", "Survey", "USERS_DECIMALS", "availability", "load", "metrics",
+           "missing_areas", "points", "sentences", "spending", "spending_labels", "spending_view", "users",
+           "users_labels", "users_view"]
 
 #: the source line of every chart and table of the comparison
 SOURCE = "Fonte: ISTAT, Interventi e servizi sociali dei comuni singoli e associati"
 MEASURES = ("EXPTPOP", "EXPMUN", "USSSPM", "PERUSTPOP")
 _AREA_ORDER = {code: i for i, code in enumerate(AREE_ISTAT)}
-SPENDING_LABELS = {
-    "area": "Area di utenza", "anno": "Anno", "ambito": "Ambito (euro per abitante)",
-    "posizione": "Posizione tra gli ambiti", "mediana": "Mediana degli ambiti",
-    "meta_centrale": "Metà centrale degli ambiti", "campo": "Dal minimo al massimo",
-    "spesa_euro": "Spesa dei comuni dell'ambito (euro)",
-}
-USERS_LABELS = {"area": "Area di utenza", "servizio": "Servizio", "anno": "Anno", "utenti": "Utenti (ambito)",
-                "utenti_per_pop": "Utenti sulla popolazione di riferimento (ambito)", "regione": "Regione",
-                "italia": "Italia", "posizione": "Posizione tra gli ambiti"}
+#: the decimals of the columns of `spending_view` and `users_view`
+SPENDING_DECIMALS = {"spesa_ambito": 0, "spesa_regione": 0, "spesa_italia": 0, "mediana_ambiti": 0, "spesa_istat": 0}
+USERS_DECIMALS = {"utenti_istat": 0, "utenti_per_abitante_istat": 2, "utenti_per_abitante_regione": 2,
+                  "utenti_per_abitante_italia": 2}
+_PER_INHABITANT = "(euro per abitante)"
 
 
 @dataclass(frozen=True)
@@ -185,7 +183,8 @@ def users(survey: Survey, year: int, *, publish: bool | None = None) -> pd.DataF
     years = [y for y in survey.anni if y <= year] or survey.anni
     counts = counts[counts["anno"] == max(years)] if not counts.empty else counts
     if counts.empty:
-        return pd.DataFrame(columns=["area_istat", *USERS_LABELS, "ambiti", "utenti_soppresso"])
+        return pd.DataFrame(columns=["area_istat", "area", "servizio", "anno", "utenti", "utenti_per_pop", "regione",
+                                     "italia", "posizione", "ambiti", "utenti_soppresso"])
     rates = data[data["tipo"] == "PERUSTPOP"].set_index(["territorio", "area_istat", "servizio", "anno"])["valore"]
     keep = _ambiti(counts, survey) | counts["territorio"].isin([survey.regione, ITALIA])
     table = counts[keep][["territorio", "area_istat", "servizio", "servizio_nome", "anno", "valore"]].rename(
@@ -221,29 +220,54 @@ def _ranked(table: pd.DataFrame, survey: Survey, rates: pd.Series) -> pd.DataFra
     return out
 
 
-def spending_view(table: pd.DataFrame, survey: Survey) -> pd.DataFrame:
-    """`spending` as a page shows it: the rank as "38° su 90", the middle half and the range as text."""
+def spending_view(table: pd.DataFrame) -> pd.DataFrame:
+    """`spending` as a page shows it, under the column keys of the dictionary of definitions (`spending_labels`).
+
+    The rank reads "38° su 90", the middle half and the range are text; the region and Italy keep stable keys
+    (``spesa_regione``, ``spesa_italia``): a region's name is data, it goes in the header, never in a key.
+    """
     from pianozona.formatting import num
 
-    view = pd.DataFrame({
-        "area": table["area"], "anno": table["anno"], "ambito": table["ambito"],
-        "posizione": [f"{int(p)}° su {int(n)}" if np.isfinite(p) else "n.d."
-                      for p, n in zip(table["posizione"], table["ambiti"])],
-        "regione": table["regione"], "italia": table["italia"], "mediana": table["mediana"],
+    return pd.DataFrame({
+        "area": table["area"], "anno": table["anno"], "spesa_ambito": table["ambito"],
+        "posizione_regione": [f"{int(p)}° su {int(n)}" if np.isfinite(p) else "n.d."
+                              for p, n in zip(table["posizione"], table["ambiti"])],
+        "spesa_regione": table["regione"], "spesa_italia": table["italia"], "mediana_ambiti": table["mediana"],
         "meta_centrale": [f"{num(a, 0)}–{num(b, 0)}" for a, b in zip(table["q1"], table["q3"])],
         "campo": [f"{num(a, 0)}–{num(b, 0)}" for a, b in zip(table["minimo"], table["massimo"])],
-        "spesa_euro": table["spesa_euro"]})
-    return view.rename(columns={"regione": survey.nome_regione, "italia": "Italia"})
+        "spesa_istat": table["spesa_euro"]})
+
+
+def spending_labels(survey: Survey) -> dict[str, str]:
+    """The headers of `spending_view`: the dictionary's names, the region named in its header."""
+    return {"area": "Area di utenza", "anno": "Anno", "spesa_ambito": f"Ambito {_PER_INHABITANT}",
+            "posizione_regione": "Posizione tra gli ambiti", "spesa_regione":
+            f"Regione {survey.nome_regione} {_PER_INHABITANT}", "spesa_italia": f"Italia {_PER_INHABITANT}",
+            "mediana_ambiti": "Mediana degli ambiti", "meta_centrale": "Metà centrale degli ambiti",
+            "campo": "Dal minimo al massimo", "spesa_istat": "Spesa dei comuni dell'ambito (euro)"}
 
 
 def users_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`users` as a page shows it: the rank on the rate as "26° su 76" (n.d. when not published)."""
+    """`users` as a page shows it, under the column keys of the dictionary (`users_labels`): the rank on the rate
+    as "26° su 76" (n.d. when not published), the region's and Italy's rates under stable keys."""
     view = table.drop(columns=["area_istat"]).copy()
     view["posizione"] = [f"{int(p)}° su {int(n)}" if np.isfinite(p) else "n.d."
                          for p, n in zip(table["posizione"].astype(float), table["ambiti"])]
-    view = view.drop(columns=["ambiti"])
-    view.attrs = dict(table.attrs)
+    view = view.drop(columns=["ambiti"]).rename(columns={
+        "utenti": "utenti_istat", "utenti_soppresso": "utenti_istat_soppresso",
+        "utenti_per_pop": "utenti_per_abitante_istat", "regione": "utenti_per_abitante_regione",
+        "italia": "utenti_per_abitante_italia", "posizione": "posizione_regione"})
+    view.attrs = {**table.attrs, privacy.ATTRS_KEY: {**table.attrs.get(privacy.ATTRS_KEY, {}),
+                                                     "derived": {"utenti_per_abitante_istat": "utenti_istat"}}}
     return view
+
+
+def users_labels(survey: Survey) -> dict[str, str]:
+    """The headers of `users_view`: the dictionary's names, the region named in its header."""
+    return {"area": "Area di utenza", "servizio": "Servizio", "anno": "Anno",
+            **definitions.nomi(["utenti_istat", "utenti_per_abitante_istat"]),
+            "utenti_per_abitante_regione": f"Regione {survey.nome_regione}", "utenti_per_abitante_italia": "Italia",
+            "posizione_regione": "Posizione tra gli ambiti"}
 
 
 def sentences(table: pd.DataFrame, survey: Survey) -> list[str]:

@@ -52,8 +52,21 @@ def content_key(folder: Path) -> tuple:
     """The key a loaded district is kept under (`pianozona.data.cache`): its resolved folder and the content of what
     it reads -- its data files, the population, ISTAT's survey beside it (its checks are the district's)."""
     files = {"file": folder_fingerprint(folder), "popolazione": population.source_version(),
-             "istat_ats": folder_fingerprint(istat_ats.folder_for(folder))}
+             "istat_ats": survey_signature(folder)}
     return ("district", str(Path(folder).resolve()), digest(files))
+
+
+def survey_signature(folder: Path) -> list[tuple[str, int, int]]:
+    """(name, size, mtime_ns) of ISTAT's survey files beside the district: what `istat_ats.coverage` keys its
+    summaries on, without reading a national file of many megabytes at every load."""
+    out = []
+    for path in istat_ats.files_in(istat_ats.folder_for(folder)):
+        try:
+            info = path.stat()
+        except OSError:  # removed meanwhile: the next load sees the new state
+            continue
+        out.append((path.name, info.st_size, info.st_mtime_ns))
+    return out
 
 
 def stamp(district: Any, reads: dict[str, str], tables: dict[str, str], istat_folder: Path) -> bool:

@@ -7,8 +7,7 @@ The export of the IstatData dataflow ``DCIS_SPESESERSOC1_5`` (codes in
   the five dimensions, ``TIME_PERIOD``, ``OBS_VALUE`` and attribute columns
   (``OBS_STATUS``, ``UNIT_MULT``, ``NOTE_...``);
 - the data browser's export with labels: each code column followed by its label
-  column (``REF_AREA,Territorio,DATA_TYPE,Indicatore,...``) and the value in
-  ``Osservazione`` (the real rows in ``shared/reference/istat_ats/excerpt_2021.csv``);
+  column (``REF_AREA,Territorio,...``), the value in ``Osservazione`` (``shared/reference/istat_ats/``);
 - SDMX-CSV 2.0 (``STRUCTURE,STRUCTURE_ID,...``) and cells written ``CODE: label``.
 UTF-8 with or without BOM (cp1252 if a spreadsheet saved it so), ``,`` or ``;`` (then a decimal comma is
 read as well).  The whole-Italy file holds every ambito x area x service x year, so nothing reads it whole:
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pianozona.data.config import CONFIG_FILE
 from pianozona.data.ats_codes import AREE_ISTAT, DATAFLOW_ID, DATAFLOW_REF, DIMENSIONS, area_kind
 from pianozona.data.tabular import sniff_separator
 from pianozona.files import decode_bytes
@@ -354,7 +354,7 @@ def ambito_problem(district_folder: str | os.PathLike, code: str | None) -> Prob
     """A warning when ``distretto.yml`` names an ambito that no survey file beside the district covers."""
     reason = coverage(district_folder, code) if code else None
     return reason and Problem("avviso", f"confronto con l'Italia non disponibile: {reason}", value=code,
-                              file=str(Path(district_folder) / "distretto.yml"), column="ambito_istat")
+                              file=str(Path(district_folder) / CONFIG_FILE), column="ambito_istat")
 
 
 def read(paths: Iterable[str | os.PathLike], *, territories: Callable[[pd.Series], pd.Series] | None = None,

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pianozona import privacy
-from pianozona.analysis import (budget, change, definitions, definitions_methods as methods, indicators, needs,
-                                services, territory, verification)
+from pianozona.analysis import (budget, change, definitions, definitions_methods as methods, definitions_national,
+                                indicators, leps, needs, services, territory, verification)
 from pianozona.analysis.poisson import EXACT_BELOW
 from pianozona.analysis.trend import TREND_POINTS
 from pianozona.data.areas import AREE
@@ -82,7 +82,7 @@ def test_tables_of_indicators_by_territory_name_their_indicators():
 @pytest.mark.parametrize("labels", [
     needs.COVERAGE_LABELS, needs.SPENDING_LABELS, budget.AREA_LABELS, territory.COVERAGE_LABELS,
     territory.SPENDING_LABELS, territory.DEMOGRAPHY_LABELS, verification.PROGRESS_LABELS, verification.HISTORY_LABELS,
-    change.CHANGE_LABELS, services.SERVICE_CHANGE_LABELS, indicators.ETICHETTE,
+    change.CHANGE_LABELS, services.SERVICE_CHANGE_LABELS, indicators.ETICHETTE, leps.LABELS, leps.STAFF_LABELS,
 ], ids=lambda labels: ",".join(list(labels)[:2]))
 def test_the_analysis_modules_headers_are_the_dictionarys_names(labels):
     for key, header in labels.items():
@@ -112,3 +112,28 @@ def test_the_protection_rule_comes_from_privacy_and_says_what_its_docstring_says
         assert statement in doc, statement
     [(marker, meaning)] = methods.marker_meanings()
     assert marker == privacy.MARKER and meaning.startswith(privacy.suppression_legend().split("»: ", 1)[1])
+
+
+def test_the_comparison_with_istat_and_the_leps_are_groups_of_the_one_registry():
+    assert definitions.GRUPPI[-2:] == (definitions_national.GRUPPO_ISTAT, definitions_national.GRUPPO_LEPS)
+    groups = {group: [i for i in definitions.INDICATORI.values() if i.gruppo == group] for group in definitions.GRUPPI}
+    assert {"spesa_per_abitante_istat", "dispersione_regione", "posizione_regione", "spesa_istat", "utenti_istat",
+            "utenti_per_abitante_istat"} == {i.codice for i in groups[definitions_national.GRUPPO_ISTAT]}
+    assert {"soglia_6500", "mancanti_5000", "fascia_40000", "contributo_stimato", "residenti_per_as",
+            "personale_fte"} <= {i.codice for i in groups[definitions_national.GRUPPO_LEPS]}
+    for item in groups[definitions_national.GRUPPO_ISTAT]:
+        assert "DCIS_SPESESERSOC1_5" in item.fonte and item.unita and item.aggiornamento.startswith("annuale")
+    assert all("L. 30 dicembre 2020, n. 178" in i.fonte for i in groups[definitions_national.GRUPPO_LEPS]
+               if i.codice.startswith(("soglia", "mancanti", "fascia", "contributo")))
+    # users are counts of people: protected, ISTAT's own included; staff and euros are not
+    assert definitions.get("utenti_istat").protetto and definitions.get("utenti_per_abitante_istat").protetto
+    assert not any(i.protetto for i in groups[definitions_national.GRUPPO_LEPS])
+
+
+@pytest.mark.parametrize("key, code", [
+    ("spesa_regione", "spesa_per_abitante_istat"), ("spesa_italia", "spesa_per_abitante_istat"),
+    ("mediana_ambiti", "dispersione_regione"), ("fte_indeterminato", "as_fte_indeterminato"),
+    ("contributo_euro", "contributo_stimato"), ("personale_totale", "personale_fte"),
+])
+def test_the_national_reports_keys_map_to_their_indicators(key, code):
+    assert definitions.for_column(key).codice == code and definitions.nome(key) == definitions.nome(code)

@@ -74,7 +74,27 @@ def test_summary_and_key_figures_say_estimate_and_fte(pavia_copy):
     figures = leps.metrics(table, checks, 2023)
     assert figures["fte_indeterminato"] == 12.5 and figures["contributo_stimato_euro"] == 0
     assert figures["in_evidenza"]["LEPS attivi"] == f"{figures['leps_attivi']} su 7"
-    assert leps.staff_table(district).set_index("figura").loc["Educatore professionale", "indeterminato"] == 3
+    staff = leps.staff_table(district).set_index("figura")
+    assert staff.loc["Educatore professionale", "personale_indeterminato"] == 3
+    assert staff.loc["Assistente sociale", "personale_totale"] == 16.5
+
+
+def test_every_number_the_report_shows_is_an_indicator_of_the_one_registry_under_its_name():
+    """The drift check on the LEPS report's tables: `LABELS` and `STAFF_LABELS` are the dictionary's names."""
+    from pianozona.analysis import definitions, definitions_national
+
+    pavia = pianozona.load_district("pavia")
+    for table, labels in ((leps.social_workers(pavia, until=2023), leps.LABELS),
+                          (leps.staff_table(pavia, until=2023), leps.STAFF_LABELS)):
+        numbers = [c for c in labels if c in table and c != "anno" and pd.api.types.is_numeric_dtype(table[c])]
+        assert len(numbers) >= 3
+        for key in numbers:
+            item = definitions.for_column(key)
+            assert item is not None and definitions.header_matches(item, labels[key]), (key, labels[key])
+            assert item.gruppo == definitions_national.GRUPPO_LEPS or key == "residenti"
+    assert leps.LABELS["contributo_euro"] == definitions.nome("contributo_stimato") == "Contributo annuo stimato (euro)"
+    assert "L. 30 dicembre 2020, n. 178, art. 1, c. 797" in definitions.get("contributo_stimato").fonte
+    assert "D.M. 4 febbraio 2021, n. 15" in definitions.get("soglia_5000").fonte
 
 
 def test_checklist_lists_every_leps_with_its_state_and_law(pavia_copy):

@@ -6,10 +6,12 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import pianozona
-from pianozona.analysis import national
+from pianozona import privacy
+from pianozona.analysis import definitions, definitions_national, national
 from tests.data import ats_samples
 
 EXCERPT = Path(__file__).parents[1] / "fixtures" / "istat_ats" / "excerpt_2021.csv"
@@ -91,7 +93,9 @@ def test_small_user_counts_are_hidden_when_publishing(pavia_copy):
     assert np.isnan(home["utenti"]) and np.isnan(home["utenti_per_pop"]) and home["utenti_soppresso"]
     assert np.isnan(home["posizione"]) and np.isfinite(home["regione"])  # no rank for a hidden value
     view = national.users_view(shown.reset_index())
-    assert view.set_index("servizio").loc["Assistenza domiciliare socio-assistenziale", "posizione"] == "n.d."
+    hidden = view.set_index("servizio").loc["Assistenza domiciliare socio-assistenziale"]
+    assert hidden["posizione_regione"] == "n.d." and hidden["utenti_istat_soppresso"]
+    assert view.attrs[privacy.ATTRS_KEY]["derived"] == {"utenti_per_abitante_istat": "utenti_istat"}
     other = shown.loc["Telesoccorso e teleassistenza"]
     assert other["utenti"] == 40 and not other["utenti_soppresso"] and other["posizione"] >= 1
 
@@ -123,8 +127,10 @@ def test_key_figures(lombardia):
                                                                        "MULBEN"}
     latest = table[table["anno"] == 2021]
     assert figures["aree_sopra_mediana"] == int((latest["ambito"] > latest["mediana"]).sum())
-    view = national.spending_view(table, survey)
-    assert "Lombardia" in view.columns and view["posizione"].str.fullmatch(r"\d+° su 90").all()
+    view = national.spending_view(table)
+    assert view["posizione_regione"].str.fullmatch(r"\d+° su 90").all()
+    labels = national.spending_labels(survey)
+    assert "Lombardia" not in view.columns and labels["spesa_regione"] == "Regione Lombardia (euro per abitante)"
 
 
 def test_an_ambito_without_a_value_has_no_rank_and_no_sentence(lombardia):
@@ -140,11 +146,19 @@ def test_an_ambito_without_a_value_has_no_rank_and_no_sentence(lombardia):
     assert "ADD" not in national.metrics(survey, table, 2023)["aree"]
 
 
-def test_every_indicator_of_the_reports_is_defined():
-    from pianozona.analysis import national_indicators
-
-    for report, codes in national_indicators.PER_RAPPORTO.items():
-        for code in codes:
-            item = national_indicators.INDICATORI[code]
-            assert item.nome and item.definizione and item.fonte and item.protezione, (report, code)
-    assert national_indicators.etichetta("utenti_istat") == "Utenti dei servizi (ISTAT)"
+def test_every_column_the_reports_show_is_an_indicator_of_the_one_registry_under_its_name(lombardia):
+    """The drift check on the comparison's tables: number columns have the dictionary's keys and names."""
+    survey = national.load(lombardia[0])
+    shown = [(national.spending_view(national.spending(survey)), national.spending_labels(survey)),
+             (national.users_view(national.users(survey, 2023)), national.users_labels(survey))]
+    for view, labels in shown:
+        assert set(view.columns) - {"utenti_istat_soppresso"} == set(labels)
+        numbers = [c for c in view.columns if c != "anno" and pd.api.types.is_numeric_dtype(view[c])
+                   and not pd.api.types.is_bool_dtype(view[c])]
+        assert len(numbers) >= 4
+        for key in numbers:
+            item = definitions.for_column(key)
+            assert item is not None and item.gruppo == definitions_national.GRUPPO_ISTAT, key
+            assert definitions.header_matches(item, labels[key]), (key, labels[key])
+    assert definitions.nome("utenti_istat") == "Utenti dei servizi (ISTAT)"
+    assert "DCIS_SPESESERSOC1_5" in definitions.get("spesa_per_abitante_istat").fonte

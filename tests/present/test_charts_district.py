@@ -87,3 +87,30 @@ def test_map_of_a_small_district_names_every_comune():
     assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "map_label") == sorted(data["comune"])
     assert "Sulla mappa sono scritti" not in charts.describe(ax)
     plt.close(ax.figure)
+
+
+def _contrast(one, other) -> float:
+    """WCAG contrast ratio of two RGB colours (components 0-1)."""
+    def luminance(rgb):
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_map_label_is_readable_on_the_darkest_fill():
+    """Trial F19: 'Novi di Modena' straddled a border, half on the dark-blue fill. Each label sits on its own light
+    backing: its text keeps a 4.5:1 contrast over the darkest colour of the map's scale."""
+    geopandas = pytest.importorskip("geopandas")
+    data = geopandas.GeoDataFrame({"comune": ["Novi di Modena", "Carpi"], "tasso": [219.7, 183.9]},
+                                  geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    ax = charts_district.map_plot(data, value="tasso", label="comune", title="Mappa", legend_label="Indice")
+    darkest = mpl.colormaps["Blues"](1.0)
+    for label in (t for t in ax.texts if t.get_gid() == "map_label"):
+        backing = label.get_bbox_patch()
+        assert backing is not None, label.get_text()
+        face, alpha = mpl.colors.to_rgba(backing.get_facecolor()), backing.get_alpha()
+        alpha = face[3] if alpha is None else alpha
+        shown = [alpha * f + (1 - alpha) * d for f, d in zip(face[:3], darkest[:3])]
+        assert _contrast(mpl.colors.to_rgb(label.get_color()), shown) >= 4.5, label.get_text()
+    plt.close(ax.figure)
