@@ -14,7 +14,7 @@ Modules, in the order of a run:
 - `tasks`: what the runner gives an executor and gets back (`Task`, `Outcome`, `Reason`), the executors' registry;
 - `processes`: the fast path or the portable one, the processes' lifetime, resident memory;
 - `template`: the kernel template process that pre-imports the suite's modules and forks kernels (fast path);
-- `warm`: the template's warm-up, the run's districts loaded and analysed once before the kernels fork;
+- `warm`: the warm-up, each district loaded and analysed once, before its kernels fork;
 - `kernels`: the kernels a job runs in, through jupyter_client's kernel provisioners;
 - `execution`: one job in a worker: papermill, its limits, whether it ran to the end, its rendered page;
 - `pdf`: a published page printed to PDF with headless Chromium (optional, ``pdf=True``);

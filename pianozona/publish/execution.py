@@ -40,7 +40,7 @@ from typing import Any
 from pianozona.data.inputs import READS_ENV_VAR, read_notes
 from pianozona.present.spreadsheet import TABLES_ENV_VAR, read_tables, write_workbook
 from pianozona.files import write_atomic
-from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, KernelManager, kernel_log
+from pianozona.publish.kernels import START_TIMEOUT_S, CurrentKernel, KernelManager, kernel_for, kernel_log
 from pianozona.publish.planning import METRICS_PARAMETER
 from pianozona.publish.processes import resident_mb
 from pianozona.publish.tasks import Limits, Outcome, Reason, Task
@@ -209,6 +209,7 @@ def _papermill(task: Task, output: Path, limits: Limits) -> tuple[Any, str, Reas
 
     asked_exit: list[int] = []
     reason: Reason | None = None
+    kernel_for(task.parameters)
     with _Watch(limits) as watch:
         try:
             nb = papermill.execute_notebook(

@@ -72,6 +72,7 @@ class _Template:
     address: str | None = None
     log: str = os.devnull
     stream: Any = None
+    warm: dict | None = None  # the next kernel's district and year: it is forked by their warm template
 
 
 def use_template(address: str | None, log: str) -> tuple:
@@ -82,6 +83,12 @@ def use_template(address: str | None, log: str) -> tuple:
         _Template.stream = None
     _Template.address, _Template.log = address, log
     return previous
+
+
+def kernel_for(parameters: dict) -> None:
+    """The job the next kernel is for: a kernel of a district and year starts with their warm-up
+    (`pianozona.publish.template`)."""
+    _Template.warm = {"district": parameters.get("district"), "year": parameters.get("year")}
 
 
 def kernel_log() -> Path:
@@ -99,7 +106,7 @@ def _fork_request(args: list[str], env: dict, cwd: str) -> int:
     """Ask the template for a kernel with these arguments, environment and folder; its pid."""
     if _Template.stream is None:
         _Template.stream = _connect(_Template.address).makefile("rwb")
-    request = {"args": args, "env": env, "cwd": cwd, "log": _Template.log}
+    request = {"args": args, "env": env, "cwd": cwd, "log": _Template.log, "warm": _Template.warm}
     try:
         _Template.stream.write(json.dumps(request).encode() + b"\n")
         _Template.stream.flush()

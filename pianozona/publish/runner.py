@@ -23,8 +23,8 @@ What a run does
 4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of
    this machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its
    page rendered where it ran.  Longest jobs first (the durations of the last run).  On Linux every
-   kernel is a fork of a template that has imported the suite's modules and loaded and analysed the
-   run's districts once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels
+   kernel is a fork of a template that has imported the suite's modules and loaded and analysed its
+   district once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels
    are ordinary processes (`pianozona.publish.processes`).  A job succeeds only when every code cell
    ran to the end in a kernel still alive.  Limits: ``timeout`` seconds per job from its kernel's
    start (default 600), ``memory_mb`` of resident memory per kernel (default 4096); past either the

@@ -2,14 +2,22 @@
 
 A run on the fast path (`pianozona.publish.processes.fast_path`) starts one template process
 (`KernelTemplate`, entry point `template_main`) that imports ipykernel (`KERNEL_MODULES`) and the
-modules the suite's notebooks import (`preload_modules`, less `NO_PRELOAD`), then does the run's
-district work once (`pianozona.publish.warm`: the districts loaded and analysed, in publication
-mode, kept in `pianozona.data.cache`, so that every kernel inherits them).  A worker's kernel
+modules the suite's notebooks import (`preload_modules`, less `NO_PRELOAD`).  A worker's kernel
 provisioner (`pianozona.publish.kernels.TemplateProvisioner`) asks it for a kernel over a Unix
-socket, one JSON line (arguments, environment, folder, log); the template forks one
-(`_kernel_child`): a new process with an empty namespace, its own random seed and the notebook's
-folder as working directory, and answers its pid.  The template dies with the runner, and kills
-the kernels of a worker whose connection closes.
+socket, one JSON line (arguments, environment, folder, log, and the job's district and year); the
+template forks one (`_kernel_child`): a new process with an empty namespace, its own random seed and
+the notebook's folder as working directory, and answers its pid.
+
+The run's district work (`pianozona.publish.warm`: a district loaded and analysed for a year, in
+publication mode, kept in `pianozona.data.cache`) is done once per district and year by a *warm
+template* (`_Warm`): the template forks it on the first request for that district and year, it warms
+up, then forks that district's kernels, which inherit the results.  Warm templates of different
+districts warm up side by side, while the kernels of the districts already warm run: a territory's
+warm-up uses every core and does not hold up the first kernel.  A job of no district (the
+territory's comparison) gets a kernel forked by the template itself.
+
+The template dies with the runner (its warm templates and kernels with it), and kills the kernels
+of a worker whose connection closes.
 """
 
 from __future__ import annotations
@@ -137,29 +145,79 @@ def template_main() -> None:
             importlib.import_module(name)
         except BaseException:  # the notebook will show its own import error
             pass
-    _warm(warm)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
-    _Server(server).serve()
+    _guarded(lambda: __import__("pianozona.publish.warm", fromlist=["warm_drawing"]).warm_drawing())
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels and warm templates are reaped automatically
+    _Server(server, {_key(spec): spec for spec in warm}).serve()
 
 
-def _warm(specs: list[dict]) -> None:
-    """Fonts, locale data and the run's district work, once, before any fork; whatever goes wrong, the jobs
-    compute it themselves."""
+def _key(spec: dict) -> tuple:
+    """The warm template a spec or a request names: (district, year); () for none."""
+    district, year = spec.get("district"), spec.get("year")
+    return (str(district), int(year)) if district is not None and isinstance(year, int) else ()
+
+
+def _guarded(work: Any) -> None:
+    """Warm-up work that never fails the run: whatever goes wrong, the jobs compute it themselves."""
     try:
-        from pianozona.publish.warm import warm_drawing, warm_up
-
-        warm_drawing()
-        warm_up(specs)
-    except Exception:  # never fails the run
+        work()
+    except Exception:
         import traceback
 
         traceback.print_exc()
 
 
-class _Server:
-    """The template's loop: a connection per worker, a request line per kernel, stdin closed = the end."""
+class _Warm:
+    """A warm template: forked by the template for one district and year, it warms them up, then forks
+    their kernels.  The template talks to it over a socket pair, a request line in, a pid line out."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, spec: dict, close_in_child: Any) -> None:
+        import socket
+
+        mine, theirs = socket.socketpair()
+        template = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:
+            close_in_child()
+            mine.close()
+            self._serve(spec, theirs, template)
+        theirs.close()
+        self.conn, self.stream = mine, mine.makefile("rwb")
+        self.waiting: list[tuple[Any, bytes]] = []  # (worker's connection, request) waiting for a kernel
+
+    @staticmethod
+    def _serve(spec: dict, conn: Any, template: int) -> None:
+        status = 1
+        try:
+            die_with_parent(template)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the warm-up's own subprocesses are waited for
+            from pianozona.publish.warm import warm_up
+
+            _guarded(lambda: warm_up([spec]))
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+            stream, warm, kernels = conn.makefile("rwb"), os.getpid(), []
+            while line := stream.readline():
+                pid = os.fork()
+                if pid == 0:
+                    stream.close()
+                    conn.close()
+                    _kernel_child(json.loads(line), warm)
+                kernels.append(pid)
+                stream.write(f"{pid}\n".encode())
+                stream.flush()
+            _kill_groups(kernels)  # the template is gone or done
+            status = 0
+        finally:
+            os._exit(status)
+
+
+class _Server:
+    """The template's loop: a connection per worker, a request line per kernel, stdin closed = the end.
+
+    A request naming a district and year of the run's warm-up goes to their warm template (forked on
+    the first one); its pid comes back on the warm template's socket and goes to the worker that asked.
+    """
+
+    def __init__(self, server: Any, specs: dict[tuple, dict]) -> None:
         import selectors
 
         self.server, self.selector = server, selectors.DefaultSelector()
@@ -167,6 +225,8 @@ class _Server:
         self.selector.register(sys.stdin, selectors.EVENT_READ)
         self.kernels: dict[Any, list[int]] = {}  # connection -> pids of the kernels forked for it
         self.streams: dict[Any, Any] = {}
+        self.specs, self.warm = specs, {}  # (district, year) -> its spec, its warm template
+        self.warm_of: dict[Any, tuple] = {}  # a warm template's socket -> its key
 
     def serve(self) -> None:
         while True:
@@ -174,9 +234,13 @@ class _Server:
                 if key.fileobj is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
                         _kill_groups(pid for pids in self.kernels.values() for pid in pids)
+                        for warm in self.warm.values():
+                            _kill(warm.pid)
                         os._exit(0)  # skip the interpreter's slow teardown of everything imported
                 elif key.fileobj is self.server:
                     self._accept()
+                elif key.fileobj in self.warm_of:
+                    self._warm_reply(key.fileobj)
                 else:
                     self._request(key.fileobj)
 
@@ -195,21 +259,75 @@ class _Server:
             self.streams.pop(conn).close()
             conn.close()
             return
+        key = _key(json.loads(line).get("warm") or {})
+        if key in self.specs:
+            warm = self.warm.get(key) or self._start_warm(key)
+            warm.waiting.append((conn, line))
+            warm.stream.write(line)
+            warm.stream.flush()
+        else:
+            self._fork_here(conn, line)
+
+    def _fork_here(self, conn: Any, line: bytes) -> None:
+        """A kernel forked by the template itself: no district work inherited."""
         template = os.getpid()
         pid = os.fork()
         if pid == 0:
             self._close_all()
             _kernel_child(json.loads(line), template)
+        self._answer(conn, pid)
+
+    def _start_warm(self, key: tuple) -> _Warm:
+        import selectors
+
+        warm = self.warm[key] = _Warm(self.specs[key], self._close_all)
+        self.warm_of[warm.conn] = key
+        self.selector.register(warm.conn, selectors.EVENT_READ)
+        return warm
+
+    def _warm_reply(self, conn: Any) -> None:
+        key = self.warm_of[conn]
+        warm = self.warm[key]
+        line = warm.stream.readline().strip()
+        if line.isdigit():
+            self._answer(warm.waiting.pop(0)[0], int(line))
+            return
+        # the warm template died (killed, out of memory): its district's kernels come from the template
+        self.selector.unregister(conn)
+        del self.warm_of[conn], self.warm[key], self.specs[key]
+        warm.stream.close()
+        conn.close()
+        for waiting, request in warm.waiting:
+            if waiting in self.streams:
+                self._fork_here(waiting, request)
+
+    def _answer(self, conn: Any, pid: int) -> None:
+        """Give a worker its kernel's pid; a worker gone meanwhile never sees it, and the kernel is killed."""
+        if conn not in self.streams:
+            _kill_groups([pid])
+            return
         self.kernels[conn].append(pid)
-        self.streams[conn].write(f"{pid}\n".encode())
-        self.streams[conn].flush()
+        try:
+            self.streams[conn].write(f"{pid}\n".encode())
+            self.streams[conn].flush()
+        except OSError:  # gone: its closed connection is seen next
+            pass
 
     def _close_all(self) -> None:
-        """In a new kernel: release the template's sockets."""
+        """In a new kernel or warm template: release the template's sockets."""
         self.selector.close()
         self.server.close()
         for conn in self.streams:
             conn.close()
+        for warm in self.warm.values():
+            warm.conn.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def _kill_groups(pids: Any) -> None:

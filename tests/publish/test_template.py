@@ -44,8 +44,9 @@ print(json.dumps({"reads": len(reads), "memo": needs.analyse.cache_info(), "user
 """
 
 
-def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
-    """Start a template with `warm`, run KERNEL_CHECK in a kernel it forks, return what it printed.
+def _kernel_output(folder: Path, warm: list[dict], monkeypatch, job: dict | None = None) -> dict:
+    """Start a template with `warm`, run KERNEL_CHECK in a kernel it forks for `job` (its parameters:
+    by default Pavia 2023), return what it printed.
 
     The template works in `folder`, the kernel in another folder: the warm-up must reach it whatever
     the working directory."""
@@ -59,12 +60,14 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch) -> dict:
     monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
     template = KernelTemplate(("pianozona.analysis.needs",), folder, folder, warm)
     previous = kernels.use_template(template.address, str(folder / "kernel.log"))
+    kernels.kernel_for(job or {"district": "pavia", "year": 2023})
     try:
         nb = execute_notebook(notebook, folder / "out.ipynb", kernel_name="python3", cwd=str(elsewhere),
                               kernel_manager_class=kernels.KernelManager)
     finally:
         kernels.close_template()
         kernels.use_template(*previous[:2])
+        kernels.kernel_for({})
         template.stop()
     return json.loads(nb.cells[0].outputs[0]["text"])
 
@@ -83,7 +86,48 @@ def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory
 def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch):
     warm = [{"district": "atlantide", "year": 2023, "areas": ["*"]},
             {"district": "pavia", "year": 1999, "areas": ["*"]}]
-    got = _kernel_output(tmp_path, warm, monkeypatch)
+    got = _kernel_output(tmp_path, warm, monkeypatch, job={"district": "pavia", "year": 1999})
     assert got["reads"] == 0 and got["memo"] == {"hits": 0, "misses": 1}  # pavia loaded, not analysed
     log = (tmp_path / "modello.log").read_text(encoding="utf-8")
-    assert "atlantide: caricamento non riuscito" in log and "pavia 1999 anziani: ParameterError" in log
+    assert "pavia 1999 anziani: ParameterError" in log
+    assert "atlantide" not in log  # warmed only when a kernel of that district is asked for
+
+
+@pytest.mark.kernel
+def test_a_job_of_no_warmed_district_gets_a_kernel_of_the_template_itself(tmp_path, monkeypatch):
+    got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch,
+                         job={"territory": "provincia_pavia"})
+    assert got["reads"] == 1 and got["memo"] == {"hits": 0, "misses": 1}  # nothing inherited: computed here
+    assert "riscaldamento: " not in (tmp_path / "modello.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.kernel
+def test_a_district_whose_warm_template_died_gets_kernels_of_the_template_itself(tmp_path, monkeypatch):
+    import psutil
+
+    from pianozona import privacy
+    from pianozona.publish import kernels
+
+    notebook = tmp_path / "controllo.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(KERNEL_CHECK)]), notebook)
+    monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
+    template = KernelTemplate(("pianozona.analysis.needs",), tmp_path, tmp_path,
+                              [{"district": "pavia", "year": 2023, "areas": ["anziani"]}])
+    previous = kernels.use_template(template.address, str(tmp_path / "kernel.log"))
+    kernels.kernel_for({"district": "pavia", "year": 2023})
+    seen = []
+    try:
+        for _ in range(2):
+            nb = execute_notebook(notebook, tmp_path / "out.ipynb", kernel_name="python3", cwd=str(tmp_path),
+                                  kernel_manager_class=kernels.KernelManager)
+            seen.append(json.loads(nb.cells[0].outputs[0]["text"]))
+            if len(seen) == 1:  # the first kernel is gone: what is left under the template is the warm one
+                (warm,) = psutil.Process(template.proc.pid).children()
+                warm.kill()
+                warm.wait(10)
+    finally:
+        kernels.close_template()
+        kernels.use_template(*previous[:2])
+        kernels.kernel_for({})
+        template.stop()
+    assert seen[0]["reads"] == 0 and seen[1]["reads"] == 1  # warm, then computed by the kernel itself
