@@ -17,8 +17,10 @@ nobody else's:
   computed from other data.  Exceptions are not cached.
 
 Warm-up: functions declared with ``warm=True`` take ``(district, year)`` and are listed by
-`warmable`; the report runner's kernel template calls them once per run before it forks the
-kernels (`pianozona.publish.warm`), so every kernel starts with their results in memory.
+`warmable`; a run's warm template calls them once per district and year before it forks that
+district's kernels (`pianozona.publish.warm`), so every kernel starts with their results in memory,
+and passes what it kept on to the kernel template (`entries`, `install`) for a job that reads
+every district (a territory's comparison).
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["MAX_ENTRIES", "clear", "content_fingerprint", "per_district", "recall", "remember",
-           "stats", "warmable"]
+__all__ = ["MAX_ENTRIES", "clear", "content_fingerprint", "entries", "install", "keys", "per_district", "recall",
+           "remember", "stats", "warmable"]
 
 MAX_ENTRIES = 4096  # a region's territory: ~90 districts, each with ~7 areas x a few years of results
 _kept: OrderedDict[tuple, Any] = OrderedDict()
@@ -62,6 +64,29 @@ def remember(key: tuple, value: Any) -> None:
     with _lock:
         _kept[key] = kept
         _kept.move_to_end(key)
+        while len(_kept) > MAX_ENTRIES:
+            _kept.popitem(last=False)
+
+
+def keys() -> set[tuple]:
+    """The keys of what is kept now."""
+    with _lock:
+        return set(_kept)
+
+
+def entries(besides: set[tuple] = frozenset()) -> list[tuple[tuple, Any]]:
+    """What is kept, as (key, value) pairs, less the keys in `besides`: what a run's warm template passes
+    on to its kernel template (`pianozona.publish.template`); the values are the kept objects, not copies."""
+    with _lock:
+        return [(key, value) for key, value in _kept.items() if key not in besides]
+
+
+def install(pairs: list[tuple[tuple, Any]]) -> None:
+    """Keep these (key, value) pairs (from `entries` in another process, unpickled: nobody else holds them)."""
+    with _lock:
+        for key, value in pairs:
+            _kept[key] = value
+            _kept.move_to_end(key)
         while len(_kept) > MAX_ENTRIES:
             _kept.popitem(last=False)
 

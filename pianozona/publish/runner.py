@@ -20,15 +20,15 @@ What a run does
    not published, and the next run redoes it.
 3. **Check the notebooks** (`check_notebook`): every injected parameter declared in the notebook's
    ``parameters`` cell with a compatible type; no kernel starts before all checks pass.
-4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of
-   this machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its
-   page rendered where it ran.  Longest jobs first (the durations of the last run).  On Linux every
-   kernel is a fork of a template that has imported the suite's modules and loaded and analysed its
-   district once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels
-   are ordinary processes (`pianozona.publish.processes`).  A job succeeds only when every code cell
-   ran to the end in a kernel still alive.  Limits: ``timeout`` seconds per job from its kernel's
-   start (default 600), ``memory_mb`` of resident memory per kernel (default 4096); past either the
-   kernel is stopped and the job fails, the others go on.
+4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of this
+   machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its page rendered
+   where it ran. Longest jobs first (the durations of the last run), a territory's comparison last. On Linux
+   every kernel is a fork of a template that has imported the suite's modules and loaded and analysed its
+   district once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels are ordinary
+   processes (`pianozona.publish.processes`). A job succeeds only when every code cell ran to the end in a
+   kernel still alive. Limits: ``timeout`` seconds per job from its kernel's start (default 600),
+   ``memory_mb`` of resident memory per kernel (default 4096); past either the kernel is stopped and the job
+   fails, the others go on.
 5. **Publish** each job into ``<out>/<district>/<year>/`` as it finishes (`pianozona.publish.site`):
    its files move in from a temporary folder with `os.replace`, index and manifest are rewritten
    atomically, then the district's page of years.  A failed job publishes ``<job>.errore.html`` (its
@@ -317,8 +317,11 @@ def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
         for job in jobs:  # every check before the first kernel starts
             if job.notebook not in declared:
                 declared[job.notebook] = check_notebook(job)
+        # longest first (the last run's durations); a job of no district (a territory's comparison) last: its
+        # kernel inherits every district's warm-up (`pianozona.publish.template`)
         order = sorted(((f, j) for f in folders for j in f.todo),
-                       key=lambda fj: -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0))
+                       key=lambda fj: ("district" not in fj[1].parameters,
+                                       -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0)))
         tasks = [_task(f, j, declared[j.notebook], f.chromium, o.docx) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
         setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,

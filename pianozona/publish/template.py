@@ -11,10 +11,12 @@ the notebook's folder as working directory, and answers its pid.
 The run's district work (`pianozona.publish.warm`: a district loaded and analysed for a year, in
 publication mode, kept in `pianozona.data.cache`) is done once per district and year by a *warm
 template* (`_Warm`): the template forks it on the first request for that district and year, it warms
-up, then forks that district's kernels, which inherit the results.  Warm templates of different
-districts warm up side by side, while the kernels of the districts already warm run: a territory's
-warm-up uses every core and does not hold up the first kernel.  A job of no district (the
-territory's comparison) gets a kernel forked by the template itself.
+up, passes what it computed on to the template (pickled, `pianozona.data.cache.entries`), then forks
+that district's kernels, which inherit the results.  Warm templates of different districts warm up
+side by side, while the kernels of the districts already warm run: a territory's warm-up uses every
+core and does not hold up the first kernel.  A job of no district (the territory's comparison, run
+after the districts' jobs) gets a kernel forked by the template itself once the warm-ups under way
+are done: it inherits every district's work.
 
 The template dies with the runner (its warm templates and kernels with it), and kills the kernels
 of a worker whose connection closes.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -181,8 +184,9 @@ class _Warm:
             mine.close()
             self._serve(spec, theirs, template)
         theirs.close()
-        self.conn, self.stream = mine, mine.makefile("rwb")
+        self.conn, self.stream, self.received = mine, mine.makefile("wb"), b""
         self.waiting: list[tuple[Any, bytes]] = []  # (worker's connection, request) waiting for a kernel
+        self.ready = False  # its warm-up done and passed on
 
     @staticmethod
     def _serve(spec: dict, conn: Any, template: int) -> None:
@@ -190,11 +194,16 @@ class _Warm:
         try:
             die_with_parent(template)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the warm-up's own subprocesses are waited for
+            from pianozona.data import cache
             from pianozona.publish.warm import warm_up
 
+            inherited = cache.keys()
             _guarded(lambda: warm_up([spec]))
             signal.signal(signal.SIGCHLD, signal.SIG_IGN)
             stream, warm, kernels = conn.makefile("rwb"), os.getpid(), []
+            payload = _pickled(cache.entries(besides=inherited))
+            stream.write(f"warm {len(payload)}\n".encode() + payload)
+            stream.flush()
             while line := stream.readline():
                 pid = os.fork()
                 if pid == 0:
@@ -227,6 +236,7 @@ class _Server:
         self.streams: dict[Any, Any] = {}
         self.specs, self.warm = specs, {}  # (district, year) -> its spec, its warm template
         self.warm_of: dict[Any, tuple] = {}  # a warm template's socket -> its key
+        self.held: list[tuple[Any, bytes]] = []  # requests of no district, until the warm-ups under way are done
 
     def serve(self) -> None:
         while True:
@@ -263,13 +273,25 @@ class _Server:
         if key in self.specs:
             warm = self.warm.get(key) or self._start_warm(key)
             warm.waiting.append((conn, line))
-            warm.stream.write(line)
-            warm.stream.flush()
+            try:
+                warm.stream.write(line)
+                warm.stream.flush()
+            except OSError:  # it died: seen on its socket, and its waiting requests forked here
+                pass
         else:
-            self._fork_here(conn, line)
+            self.held.append((conn, line))
+            self._release()
+
+    def _release(self) -> None:
+        """Fork the held kernels once no warm template is warming up: they inherit what every one passed on."""
+        if all(warm.ready for warm in self.warm.values()):
+            for conn, line in self.held:
+                if conn in self.streams:
+                    self._fork_here(conn, line)
+            self.held.clear()
 
     def _fork_here(self, conn: Any, line: bytes) -> None:
-        """A kernel forked by the template itself: no district work inherited."""
+        """A kernel forked by the template itself: it inherits what the warm templates passed on."""
         template = os.getpid()
         pid = os.fork()
         if pid == 0:
@@ -286,20 +308,47 @@ class _Server:
         return warm
 
     def _warm_reply(self, conn: Any) -> None:
+        """What a warm template sent: its warm-up (``warm <size>`` and the pickle), then a pid per request;
+        read as it comes (several messages may arrive at once, a pickle in several parts)."""
         key = self.warm_of[conn]
         warm = self.warm[key]
-        line = warm.stream.readline().strip()
-        if line.isdigit():
-            self._answer(warm.waiting.pop(0)[0], int(line))
+        try:
+            data = conn.recv(1 << 20)
+        except OSError:
+            data = b""
+        if not data:  # the warm template died (killed, out of memory): the template forks its kernels
+            self._lost(key, warm)
             return
-        # the warm template died (killed, out of memory): its district's kernels come from the template
-        self.selector.unregister(conn)
-        del self.warm_of[conn], self.warm[key], self.specs[key]
+        warm.received += data
+        while b"\n" in warm.received:
+            line, rest = warm.received.split(b"\n", 1)
+            if line.startswith(b"warm "):
+                size = int(line.split()[1])
+                if len(rest) < size:
+                    return  # the rest of the pickle comes next
+                payload, warm.received = rest[:size], rest[size:]
+                self._passed_on(warm, payload)
+            else:
+                warm.received = rest
+                self._answer(warm.waiting.pop(0)[0], int(line))
+
+    def _passed_on(self, warm: _Warm, payload: bytes) -> None:
+        if payload:
+            from pianozona.data import cache
+
+            _guarded(lambda: cache.install(pickle.loads(payload)))
+        warm.ready = True
+        self._release()
+
+    def _lost(self, key: tuple, warm: _Warm) -> None:
+        self.selector.unregister(warm.conn)
+        del self.warm_of[warm.conn], self.warm[key], self.specs[key]
         warm.stream.close()
-        conn.close()
+        warm.conn.close()
         for waiting, request in warm.waiting:
             if waiting in self.streams:
                 self._fork_here(waiting, request)
+        self._release()
 
     def _answer(self, conn: Any, pid: int) -> None:
         """Give a worker its kernel's pid; a worker gone meanwhile never sees it, and the kernel is killed."""
@@ -321,6 +370,14 @@ class _Server:
             conn.close()
         for warm in self.warm.values():
             warm.conn.close()
+
+
+def _pickled(pairs: list) -> bytes:
+    """What a warm template passes on; nothing when it cannot be pickled (the comparison computes it)."""
+    try:
+        return pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return b""
 
 
 def _kill(pid: int) -> None:
