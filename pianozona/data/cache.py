@@ -17,10 +17,10 @@ nobody else's:
   computed from other data.  Exceptions are not cached.
 
 Warm-up: functions declared with ``warm=True`` take ``(district, year)`` and are listed by
-`warmable`; a run's warm template calls them once per district and year before it forks that
-district's kernels (`pianozona.publish.warm`), so every kernel starts with their results in memory,
-and passes what it kept on to the kernel template (`entries`, `install`) for a job that reads
-every district (a territory's comparison).
+`warmable`; a run's warm-up helper calls them once per district and year and sends what it kept
+(`entries`) to the kernel template, which keeps it (`install`) before it forks that district's
+kernels (`pianozona.publish.warm`, `pianozona.publish.template`): every kernel starts with their
+results in memory.
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def keys() -> set[tuple]:
 
 
 def entries(besides: set[tuple] = frozenset()) -> list[tuple[tuple, Any]]:
-    """What is kept, as (key, value) pairs, less the keys in `besides`: what a run's warm template passes
-    on to its kernel template (`pianozona.publish.template`); the values are the kept objects, not copies."""
+    """What is kept, as (key, value) pairs, less the keys in `besides`: what a run's warm-up helper sends
+    to its kernel template (`pianozona.publish.template`); the values are the kept objects, not copies."""
     with _lock:
         return [(key, value) for key, value in _kept.items() if key not in besides]
 

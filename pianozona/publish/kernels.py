@@ -72,7 +72,7 @@ class _Template:
     address: str | None = None
     log: str = os.devnull
     stream: Any = None
-    warm: dict | None = None  # the next kernel's district and year: it is forked by their warm template
+    warm: dict | None = None  # the next kernel's district and year: it is forked once their warm-up is in
 
 
 def use_template(address: str | None, log: str) -> tuple:

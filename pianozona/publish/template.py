@@ -9,16 +9,16 @@ template forks one (`_kernel_child`): a new process with an empty namespace, its
 the notebook's folder as working directory, and answers its pid.
 
 The run's district work (`pianozona.publish.warm`: a district loaded and analysed for a year, in
-publication mode, kept in `pianozona.data.cache`) is done once per district and year by a *warm
-template* (`_Warm`): the template forks it on the first request for that district and year, it warms
-up, passes what it computed on to the template (pickled, `pianozona.data.cache.entries`), then forks
-that district's kernels, which inherit the results.  Warm templates of different districts warm up
-side by side, while the kernels of the districts already warm run: a territory's warm-up uses every
-core and does not hold up the first kernel.  A job of no district (the territory's comparison, run
-after the districts' jobs) gets a kernel forked by the template itself once the warm-ups under way
-are done: it inherits every district's work.
+publication mode, kept in `pianozona.data.cache`) is done once per district and year by a helper
+(`_Helper`) the template forks on the first request for them: it warms up, sends back what it
+computed and the modules it imported (pickled: `pianozona.data.cache.entries`), and exits; the
+template installs them (`_install`) and forks the kernels that waited, which inherit them, as every
+later kernel does.  Helpers of different districts warm up side by side while the kernels of the
+districts already in run: a territory's warm-up uses every core and holds up no district but its
+own.  A job of no district (a territory's comparison, run after the districts' jobs) waits for the
+helpers under way: its kernel inherits every district's work.
 
-The template dies with the runner (its warm templates and kernels with it), and kills the kernels
+The template dies with the runner (its helpers and kernels with it), and kills the kernels
 of a worker whose connection closes.
 """
 
@@ -149,12 +149,12 @@ def template_main() -> None:
         except BaseException:  # the notebook will show its own import error
             pass
     _guarded(lambda: __import__("pianozona.publish.warm", fromlist=["warm_drawing"]).warm_drawing())
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels and warm templates are reaped automatically
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels and helpers are reaped automatically
     _Server(server, {_key(spec): spec for spec in warm}).serve()
 
 
 def _key(spec: dict) -> tuple:
-    """The warm template a spec or a request names: (district, year); () for none."""
+    """The district and year a spec or a request names; () for none."""
     district, year = spec.get("district"), spec.get("year")
     return (str(district), int(year)) if district is not None and isinstance(year, int) else ()
 
@@ -169,9 +169,9 @@ def _guarded(work: Any) -> None:
         traceback.print_exc()
 
 
-class _Warm:
-    """A warm template: forked by the template for one district and year, it warms them up, then forks
-    their kernels.  The template talks to it over a socket pair, a request line in, a pid line out."""
+class _Helper:
+    """A warm-up helper: forked by the template for one district and year, it warms them up, sends back what
+    it computed and the modules it imported (``warm <size>`` and a pickle, over a socket pair), and exits."""
 
     def __init__(self, spec: dict, close_in_child: Any) -> None:
         import socket
@@ -182,48 +182,62 @@ class _Warm:
         if self.pid == 0:
             close_in_child()
             mine.close()
-            self._serve(spec, theirs, template)
+            _help(spec, theirs, template)
         theirs.close()
-        self.conn, self.stream, self.received = mine, mine.makefile("wb"), b""
-        self.waiting: list[tuple[Any, bytes]] = []  # (worker's connection, request) waiting for a kernel
-        self.ready = False  # its warm-up done and passed on
+        self.conn, self.received = mine, b""
 
-    @staticmethod
-    def _serve(spec: dict, conn: Any, template: int) -> None:
-        status = 1
+    def receive(self) -> tuple[bool, bytes | None]:
+        """(over, payload): over once it sent all or died; the payload when it sent all."""
         try:
-            die_with_parent(template)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the warm-up's own subprocesses are waited for
-            from pianozona.data import cache
-            from pianozona.publish.warm import warm_up
+            data = self.conn.recv(1 << 20)
+        except OSError:
+            data = b""
+        self.received += data
+        header, _, payload = self.received.partition(b"\n")
+        if header.startswith(b"warm ") and len(payload) >= int(header.split()[1]):
+            return True, payload
+        return not data, None
 
-            inherited = cache.keys()
-            _guarded(lambda: warm_up([spec]))
-            signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-            stream, warm, kernels = conn.makefile("rwb"), os.getpid(), []
-            payload = _pickled(cache.entries(besides=inherited))
-            stream.write(f"warm {len(payload)}\n".encode() + payload)
-            stream.flush()
-            while line := stream.readline():
-                pid = os.fork()
-                if pid == 0:
-                    stream.close()
-                    conn.close()
-                    _kernel_child(json.loads(line), warm)
-                kernels.append(pid)
-                stream.write(f"{pid}\n".encode())
-                stream.flush()
-            _kill_groups(kernels)  # the template is gone or done
-            status = 0
-        finally:
-            os._exit(status)
+
+def _help(spec: dict, conn: Any, template: int) -> None:
+    """The helper process: warm up, send back, exit."""
+    status = 1
+    try:
+        die_with_parent(template)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the warm-up's own subprocesses are waited for
+        from pianozona.data import cache
+        from pianozona.publish.warm import warm_up
+
+        modules, inherited = set(sys.modules), cache.keys()
+        _guarded(lambda: warm_up([spec]))
+        payload = _pickled((sorted(set(sys.modules) - modules), cache.entries(besides=inherited)))
+        conn.sendall(f"warm {len(payload)}\n".encode() + payload)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _install(payload: bytes) -> None:
+    """In the template: import what a helper imported and keep what it computed, before the next fork."""
+    import importlib
+
+    from pianozona.data import cache
+
+    modules, pairs = pickle.loads(payload)
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # a module made at run time, or one that only imports in a kernel
+            pass
+    cache.install(pairs)
 
 
 class _Server:
     """The template's loop: a connection per worker, a request line per kernel, stdin closed = the end.
 
-    A request naming a district and year of the run's warm-up goes to their warm template (forked on
-    the first one); its pid comes back on the warm template's socket and goes to the worker that asked.
+    A request naming a district and year of the run's warm-up waits until their helper (started by the
+    first such request) has sent back its work; a request of no district waits for every helper under
+    way.  Then the template forks the kernel, which inherits it.
     """
 
     def __init__(self, server: Any, specs: dict[tuple, dict]) -> None:
@@ -234,9 +248,10 @@ class _Server:
         self.selector.register(sys.stdin, selectors.EVENT_READ)
         self.kernels: dict[Any, list[int]] = {}  # connection -> pids of the kernels forked for it
         self.streams: dict[Any, Any] = {}
-        self.specs, self.warm = specs, {}  # (district, year) -> its spec, its warm template
-        self.warm_of: dict[Any, tuple] = {}  # a warm template's socket -> its key
-        self.held: list[tuple[Any, bytes]] = []  # requests of no district, until the warm-ups under way are done
+        self.specs = specs  # (district, year) -> its warm-up spec
+        self.helpers: dict[tuple, _Helper] = {}  # the warm-ups under way
+        self.done: set[tuple] = set()  # the warm-ups sent back (or failed: the kernels compute it)
+        self.held: dict[tuple, list[tuple[Any, bytes]]] = {}  # key -> (worker's connection, request) waiting
 
     def serve(self) -> None:
         while True:
@@ -244,13 +259,13 @@ class _Server:
                 if key.fileobj is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
                         _kill_groups(pid for pids in self.kernels.values() for pid in pids)
-                        for warm in self.warm.values():
-                            _kill(warm.pid)
+                        for helper in self.helpers.values():
+                            _kill(helper.pid)
                         os._exit(0)  # skip the interpreter's slow teardown of everything imported
                 elif key.fileobj is self.server:
                     self._accept()
-                elif key.fileobj in self.warm_of:
-                    self._warm_reply(key.fileobj)
+                elif isinstance(key.data, tuple):
+                    self._from_helper(key.data)
                 else:
                     self._request(key.fileobj)
 
@@ -270,112 +285,66 @@ class _Server:
             conn.close()
             return
         key = _key(json.loads(line).get("warm") or {})
-        if key in self.specs:
-            warm = self.warm.get(key) or self._start_warm(key)
-            warm.waiting.append((conn, line))
-            try:
-                warm.stream.write(line)
-                warm.stream.flush()
-            except OSError:  # it died: seen on its socket, and its waiting requests forked here
-                pass
-        else:
-            self.held.append((conn, line))
-            self._release()
+        if key in self.specs and key not in self.done and key not in self.helpers:
+            self._start_helper(key)
+        self.held.setdefault(key if key in self.specs else (), []).append((conn, line))
+        self._release()
+
+    def _start_helper(self, key: tuple) -> None:
+        import selectors
+
+        helper = self.helpers[key] = _Helper(self.specs[key], self._close_all)
+        self.selector.register(helper.conn, selectors.EVENT_READ, data=key)
+
+    def _from_helper(self, key: tuple) -> None:
+        helper = self.helpers[key]
+        over, payload = helper.receive()
+        if not over:
+            return  # the rest comes next
+        if payload:
+            _guarded(lambda: _install(payload))
+        self.selector.unregister(helper.conn)
+        helper.conn.close()
+        del self.helpers[key]
+        self.done.add(key)
+        self._release()
 
     def _release(self) -> None:
-        """Fork the held kernels once no warm template is warming up: they inherit what every one passed on."""
-        if all(warm.ready for warm in self.warm.values()):
-            for conn, line in self.held:
-                if conn in self.streams:
-                    self._fork_here(conn, line)
-            self.held.clear()
+        """Fork the kernels whose warm-up is in: of a district once its helper is done, of none once no helper
+        is under way."""
+        for key in list(self.held):
+            if key in self.done or (key == () and not self.helpers):
+                for conn, line in self.held.pop(key):
+                    if conn in self.streams:
+                        self._fork(conn, line)
 
-    def _fork_here(self, conn: Any, line: bytes) -> None:
-        """A kernel forked by the template itself: it inherits what the warm templates passed on."""
+    def _fork(self, conn: Any, line: bytes) -> None:
         template = os.getpid()
         pid = os.fork()
         if pid == 0:
             self._close_all()
             _kernel_child(json.loads(line), template)
-        self._answer(conn, pid)
-
-    def _start_warm(self, key: tuple) -> _Warm:
-        import selectors
-
-        warm = self.warm[key] = _Warm(self.specs[key], self._close_all)
-        self.warm_of[warm.conn] = key
-        self.selector.register(warm.conn, selectors.EVENT_READ)
-        return warm
-
-    def _warm_reply(self, conn: Any) -> None:
-        """What a warm template sent: its warm-up (``warm <size>`` and the pickle), then a pid per request;
-        read as it comes (several messages may arrive at once, a pickle in several parts)."""
-        key = self.warm_of[conn]
-        warm = self.warm[key]
-        try:
-            data = conn.recv(1 << 20)
-        except OSError:
-            data = b""
-        if not data:  # the warm template died (killed, out of memory): the template forks its kernels
-            self._lost(key, warm)
-            return
-        warm.received += data
-        while b"\n" in warm.received:
-            line, rest = warm.received.split(b"\n", 1)
-            if line.startswith(b"warm "):
-                size = int(line.split()[1])
-                if len(rest) < size:
-                    return  # the rest of the pickle comes next
-                payload, warm.received = rest[:size], rest[size:]
-                self._passed_on(warm, payload)
-            else:
-                warm.received = rest
-                self._answer(warm.waiting.pop(0)[0], int(line))
-
-    def _passed_on(self, warm: _Warm, payload: bytes) -> None:
-        if payload:
-            from pianozona.data import cache
-
-            _guarded(lambda: cache.install(pickle.loads(payload)))
-        warm.ready = True
-        self._release()
-
-    def _lost(self, key: tuple, warm: _Warm) -> None:
-        self.selector.unregister(warm.conn)
-        del self.warm_of[warm.conn], self.warm[key], self.specs[key]
-        warm.stream.close()
-        warm.conn.close()
-        for waiting, request in warm.waiting:
-            if waiting in self.streams:
-                self._fork_here(waiting, request)
-        self._release()
-
-    def _answer(self, conn: Any, pid: int) -> None:
-        """Give a worker its kernel's pid; a worker gone meanwhile never sees it, and the kernel is killed."""
-        if conn not in self.streams:
-            _kill_groups([pid])
-            return
         self.kernels[conn].append(pid)
         try:
             self.streams[conn].write(f"{pid}\n".encode())
             self.streams[conn].flush()
-        except OSError:  # gone: its closed connection is seen next
+        except OSError:  # gone: its closed connection is seen next, and its kernels killed
             pass
 
     def _close_all(self) -> None:
-        """In a new kernel or warm template: release the template's sockets."""
+        """In a new kernel or helper: release the template's sockets."""
         self.selector.close()
         self.server.close()
         for conn in self.streams:
             conn.close()
-        for warm in self.warm.values():
-            warm.conn.close()
+        for helper in self.helpers.values():
+            helper.conn.close()
 
 
-def _pickled(pairs: list) -> bytes:
-    """What a warm template passes on; nothing when it cannot be pickled (the comparison computes it)."""
+def _pickled(value: Any) -> bytes:
+    """What a helper sends back; nothing when it cannot be pickled (the kernels compute it)."""
     try:
-        return pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         return b""
 

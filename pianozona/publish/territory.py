@@ -4,7 +4,7 @@
 district's suite with `pianozona.publish.planning.plan_run`, and adds the comparison report
 (``confronto_ambiti``) in ``<out>/territori/<codice>/<year>/``, whose index links each district's
 index.  ``run_reports(territory=...)`` (`pianozona.publish.runner`) runs them all on one executor,
-one kernel template (whose warm templates load and analyse each district once, side by side), each folder published
+one kernel template (whose warm-up helpers load and analyse each district once, side by side), each folder published
 and locked as a district run does.
 
 The year is the latest one every district has data for (or the one asked, which every district

@@ -78,7 +78,7 @@ def _kernel_output(folder: Path, warm: list[dict], monkeypatch, job: dict | None
 def test_a_kernel_forked_after_the_warm_up_finds_district_and_analysis_in_memory(tmp_path, monkeypatch):
     got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch)
     assert got["reads"] == 0  # load_district did not read the files again
-    assert got["memo"] == {"hits": 1, "misses": 1}  # the miss is the warm-up's, in the template: inherited
+    assert got["memo"] == {"hits": 1, "misses": 0}  # computed by the warm-up's helper, sent back: a hit here
     assert "riscaldamento: " in (tmp_path / "modello.log").read_text(encoding="utf-8")
     pavia = pianozona.load_district("pavia")
     assert got["users"] == needs.analyse(pavia, "anziani", 2023, publish=True).district["utenti"]
@@ -104,7 +104,7 @@ def test_a_job_of_no_warmed_district_gets_a_kernel_of_the_template_itself(tmp_pa
 
 
 @pytest.mark.kernel
-def test_a_warm_template_passes_its_work_on_to_the_template_and_its_death_costs_no_kernel(tmp_path, monkeypatch):
+def test_a_warm_up_helper_serves_every_kernel_of_its_district_and_the_territorys_then_exits(tmp_path, monkeypatch):
     import psutil
 
     from pianozona import privacy
@@ -116,25 +116,20 @@ def test_a_warm_template_passes_its_work_on_to_the_template_and_its_death_costs_
     template = KernelTemplate(("pianozona.analysis.needs",), tmp_path, tmp_path,
                               [{"district": "pavia", "year": 2023, "areas": ["anziani"]}])
     previous = kernels.use_template(template.address, str(tmp_path / "kernel.log"))
-    seen, warm = [], None
+    seen, left = [], None
     try:
         for job in ({"district": "pavia", "year": 2023}, {"territory": "t"}, {"district": "pavia", "year": 2023}):
             kernels.kernel_for(job)
             nb = execute_notebook(notebook, tmp_path / "out.ipynb", kernel_name="python3", cwd=str(tmp_path),
                                   kernel_manager_class=kernels.KernelManager)
             seen.append(json.loads(nb.cells[0].outputs[0]["text"]))
-            if len(seen) == 2:  # the kernels are gone: what is left under the template is the warm one
-                (warm,) = psutil.Process(template.proc.pid).children()
-                warm.kill()
-                warm.wait(10)
+        left = psutil.Process(template.proc.pid).children()  # the kernels are gone, and the helper
     finally:
         kernels.close_template()
         kernels.use_template(*previous[:2])
         kernels.kernel_for({})
         template.stop()
-    assert [got["parent"] for got in seen] == [warm.pid, template.proc.pid, template.proc.pid]
-    # Pavia's warm-up, done once in the warm template (its miss is counted there), reached the template's own
-    # kernels too: no kernel read the district's files or analysed it
-    assert [(got["reads"], got["memo"]) for got in seen] == [(0, {"hits": 1, "misses": 1}),
-                                                             (0, {"hits": 1, "misses": 0}),
-                                                             (0, {"hits": 1, "misses": 0})]
+    assert [got["parent"] for got in seen] == [template.proc.pid] * 3 and left == []
+    # Pavia's warm-up, done once by the helper, reached all three: none read the files or analysed
+    assert [(got["reads"], got["memo"]) for got in seen] == [(0, {"hits": 1, "misses": 0})] * 3
+    assert (tmp_path / "modello.log").read_text(encoding="utf-8").count("riscaldamento: ") == 1
