@@ -324,9 +324,10 @@ def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
                                        -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0)))
         tasks = [_task(f, j, declared[j.notebook], f.chromium, o.docx) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
+        warm = tuple(warm_specs(job for _, job in order)) if o.preload else ()  # in the order the jobs need them
         setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,
                               Limits(o.timeout, o.memory_mb), preload_modules(j.notebook for j in jobs)
-                              if o.preload else None, tuple(warm_specs(jobs)) if o.preload else (), o.scheduler)
+                              if o.preload else None, warm, o.scheduler)
         executor = executor_factory(o.executor)(setup)
         report.start()
         for outcome in _outcomes(executor, tasks):

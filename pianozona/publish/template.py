@@ -47,6 +47,7 @@ NO_PRELOAD = frozenset({"__future__", "ipykernel", "matplotlib_inline", "ipywidg
 # What a kernel imports while it initialises (the debugger alone is ~0.15 s): done once in the template.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.queues")
+HELPERS = max(1, os.cpu_count() or 1)  # warm-up helpers at most, side by side
 ENTRY_POINT = "from pianozona.publish.template import template_main; template_main()"
 
 
@@ -150,7 +151,7 @@ def template_main() -> None:
             pass
     _guarded(lambda: __import__("pianozona.publish.warm", fromlist=["warm_drawing"]).warm_drawing())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels and helpers are reaped automatically
-    _Server(server, {_key(spec): spec for spec in warm}).serve()
+    _Server(server, warm).serve()
 
 
 def _key(spec: dict) -> tuple:
@@ -170,10 +171,11 @@ def _guarded(work: Any) -> None:
 
 
 class _Helper:
-    """A warm-up helper: forked by the template for one district and year, it warms them up, sends back what
-    it computed and the modules it imported (``warm <size>`` and a pickle, over a socket pair), and exits."""
+    """A warm-up helper: forked by the template with a share of the run's warm-up specs, it warms each up
+    in turn and sends back, per spec, what it computed and the modules it imported (``warm <size>`` and a
+    pickle, over a socket pair), then exits."""
 
-    def __init__(self, spec: dict, close_in_child: Any) -> None:
+    def __init__(self, specs: list[dict], close_in_child: Any) -> None:
         import socket
 
         mine, theirs = socket.socketpair()
@@ -182,25 +184,31 @@ class _Helper:
         if self.pid == 0:
             close_in_child()
             mine.close()
-            _help(spec, theirs, template)
+            _help(specs, theirs, template)
         theirs.close()
         self.conn, self.received = mine, b""
+        self.keys = [_key(spec) for spec in specs]  # the specs not sent back yet, in order
 
-    def receive(self) -> tuple[bool, bytes | None]:
-        """(over, payload): over once it sent all or died; the payload when it sent all."""
+    def receive(self) -> tuple[bool, list[bytes]]:
+        """(over, payloads): the payloads complete so far, in order; over once it closed (done or dead)."""
         try:
             data = self.conn.recv(1 << 20)
         except OSError:
             data = b""
         self.received += data
-        header, _, payload = self.received.partition(b"\n")
-        if header.startswith(b"warm ") and len(payload) >= int(header.split()[1]):
-            return True, payload
-        return not data, None
+        payloads = []
+        while True:
+            header, newline, rest = self.received.partition(b"\n")
+            if not newline or not header.startswith(b"warm ") or len(rest) < int(header.split()[1]):
+                break
+            size = int(header.split()[1])
+            payloads.append(rest[:size])
+            self.received = rest[size:]
+        return not data, payloads
 
 
-def _help(spec: dict, conn: Any, template: int) -> None:
-    """The helper process: warm up, send back, exit."""
+def _help(specs: list[dict], conn: Any, template: int) -> None:
+    """The helper process: warm up each spec, send it back, exit."""
     status = 1
     try:
         die_with_parent(template)
@@ -208,10 +216,11 @@ def _help(spec: dict, conn: Any, template: int) -> None:
         from pianozona.data import cache
         from pianozona.publish.warm import warm_up
 
-        modules, inherited = set(sys.modules), cache.keys()
-        _guarded(lambda: warm_up([spec]))
-        payload = _pickled((sorted(set(sys.modules) - modules), cache.entries(besides=inherited)))
-        conn.sendall(f"warm {len(payload)}\n".encode() + payload)
+        for spec in specs:
+            modules, inherited = set(sys.modules), cache.keys()
+            _guarded(lambda: warm_up([spec]))
+            payload = _pickled((sorted(set(sys.modules) - modules), cache.entries(besides=inherited)))
+            conn.sendall(f"warm {len(payload)}\n".encode() + payload)
         status = 0
     finally:
         os._exit(status)
@@ -235,12 +244,12 @@ def _install(payload: bytes) -> None:
 class _Server:
     """The template's loop: a connection per worker, a request line per kernel, stdin closed = the end.
 
-    A request naming a district and year of the run's warm-up waits until their helper (started by the
-    first such request) has sent back its work; a request of no district waits for every helper under
-    way.  Then the template forks the kernel, which inherits it.
+    It starts the warm-up helpers first (`HELPERS` at most, each with a share of the specs in the order
+    the jobs need them).  A request naming a district and year of the warm-up waits until their work is
+    in; a request of no district waits for every helper.  Then the template forks the kernel.
     """
 
-    def __init__(self, server: Any, specs: dict[tuple, dict]) -> None:
+    def __init__(self, server: Any, specs: list[dict]) -> None:
         import selectors
 
         self.server, self.selector = server, selectors.DefaultSelector()
@@ -248,10 +257,14 @@ class _Server:
         self.selector.register(sys.stdin, selectors.EVENT_READ)
         self.kernels: dict[Any, list[int]] = {}  # connection -> pids of the kernels forked for it
         self.streams: dict[Any, Any] = {}
-        self.specs = specs  # (district, year) -> its warm-up spec
-        self.helpers: dict[tuple, _Helper] = {}  # the warm-ups under way
-        self.done: set[tuple] = set()  # the warm-ups sent back (or failed: the kernels compute it)
+        self.warming = {_key(spec) for spec in specs}  # the warm-ups not in yet
         self.held: dict[tuple, list[tuple[Any, bytes]]] = {}  # key -> (worker's connection, request) waiting
+        self.helpers: list[_Helper] = []
+        count = min(len(specs), HELPERS)
+        for share in (specs[i::count] for i in range(count)):
+            helper = _Helper(share, self._close_all)
+            self.helpers.append(helper)
+            self.selector.register(helper.conn, selectors.EVENT_READ, data=helper)
 
     def serve(self) -> None:
         while True:
@@ -259,12 +272,12 @@ class _Server:
                 if key.fileobj is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
                         _kill_groups(pid for pids in self.kernels.values() for pid in pids)
-                        for helper in self.helpers.values():
+                        for helper in self.helpers:
                             _kill(helper.pid)
                         os._exit(0)  # skip the interpreter's slow teardown of everything imported
                 elif key.fileobj is self.server:
                     self._accept()
-                elif isinstance(key.data, tuple):
+                elif isinstance(key.data, _Helper):
                     self._from_helper(key.data)
                 else:
                     self._request(key.fileobj)
@@ -285,35 +298,29 @@ class _Server:
             conn.close()
             return
         key = _key(json.loads(line).get("warm") or {})
-        if key in self.specs and key not in self.done and key not in self.helpers:
-            self._start_helper(key)
-        self.held.setdefault(key if key in self.specs else (), []).append((conn, line))
-        self._release()
+        if key in self.warming or (not key and self.helpers):
+            self.held.setdefault(key, []).append((conn, line))
+        else:
+            self._fork(conn, line)
 
-    def _start_helper(self, key: tuple) -> None:
-        import selectors
-
-        helper = self.helpers[key] = _Helper(self.specs[key], self._close_all)
-        self.selector.register(helper.conn, selectors.EVENT_READ, data=key)
-
-    def _from_helper(self, key: tuple) -> None:
-        helper = self.helpers[key]
-        over, payload = helper.receive()
-        if not over:
-            return  # the rest comes next
-        if payload:
-            _guarded(lambda: _install(payload))
-        self.selector.unregister(helper.conn)
-        helper.conn.close()
-        del self.helpers[key]
-        self.done.add(key)
+    def _from_helper(self, helper: _Helper) -> None:
+        over, payloads = helper.receive()
+        for payload in payloads:
+            if payload:
+                _guarded(lambda: _install(payload))
+            self.warming.discard(helper.keys.pop(0))
+        if over:  # done, or dead: what it did not send back, the kernels compute
+            self.warming.difference_update(helper.keys)
+            self.selector.unregister(helper.conn)
+            helper.conn.close()
+            self.helpers.remove(helper)
         self._release()
 
     def _release(self) -> None:
-        """Fork the kernels whose warm-up is in: of a district once its helper is done, of none once no helper
-        is under way."""
+        """Fork the kernels whose warm-up is in: of a district once its work is in, of none once no helper
+        is left."""
         for key in list(self.held):
-            if key in self.done or (key == () and not self.helpers):
+            if (key not in self.warming) if key else not self.helpers:
                 for conn, line in self.held.pop(key):
                     if conn in self.streams:
                         self._fork(conn, line)
@@ -337,7 +344,7 @@ class _Server:
         self.server.close()
         for conn in self.streams:
             conn.close()
-        for helper in self.helpers.values():
+        for helper in self.helpers:
             helper.conn.close()
 
 

@@ -91,20 +91,18 @@ def test_a_failed_warm_up_leaves_the_kernels_to_compute_it(tmp_path, monkeypatch
     got = _kernel_output(tmp_path, warm, monkeypatch, job={"district": "pavia", "year": 1999})
     assert got["reads"] == 0 and got["memo"] == {"hits": 0, "misses": 1}  # pavia loaded, not analysed
     log = (tmp_path / "modello.log").read_text(encoding="utf-8")
-    assert "pavia 1999 anziani: ParameterError" in log
-    assert "atlantide" not in log  # warmed only when a kernel of that district is asked for
+    assert "atlantide: caricamento non riuscito" in log and "pavia 1999 anziani: ParameterError" in log
 
 
 @pytest.mark.kernel
-def test_a_job_of_no_warmed_district_gets_a_kernel_of_the_template_itself(tmp_path, monkeypatch):
-    got = _kernel_output(tmp_path, [{"district": "pavia", "year": 2023, "areas": ["anziani"]}], monkeypatch,
-                         job={"territory": "provincia_pavia"})
-    assert got["reads"] == 1 and got["memo"] == {"hits": 0, "misses": 1}  # nothing inherited: computed here
+def test_without_a_warm_up_the_kernel_computes_it_itself(tmp_path, monkeypatch):
+    got = _kernel_output(tmp_path, [], monkeypatch)
+    assert got["reads"] == 1 and got["memo"] == {"hits": 0, "misses": 1}
     assert "riscaldamento: " not in (tmp_path / "modello.log").read_text(encoding="utf-8")
 
 
 @pytest.mark.kernel
-def test_a_warm_up_helper_serves_every_kernel_of_its_district_and_the_territorys_then_exits(tmp_path, monkeypatch):
+def test_the_warm_up_helpers_serve_every_kernel_of_their_district_and_the_territorys_then_exit(tmp_path, monkeypatch):
     import psutil
 
     from pianozona import privacy
