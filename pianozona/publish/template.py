@@ -9,14 +9,13 @@ template forks one (`_kernel_child`): a new process with an empty namespace, its
 the notebook's folder as working directory, and answers its pid.
 
 The run's district work (`pianozona.publish.warm`: a district loaded and analysed for a year, in
-publication mode, kept in `pianozona.data.cache`) is done once per district and year by a helper
-(`_Helper`) the template forks on the first request for them: it warms up, sends back what it
-computed and the modules it imported (pickled: `pianozona.data.cache.entries`), and exits; the
-template installs them (`_install`) and forks the kernels that waited, which inherit them, as every
-later kernel does.  Helpers of different districts warm up side by side while the kernels of the
-districts already in run: a territory's warm-up uses every core and holds up no district but its
-own.  A job of no district (a territory's comparison, run after the districts' jobs) waits for the
-helpers under way: its kernel inherits every district's work.
+publication mode, kept in `pianozona.data.cache`) is done once per district and year by helpers
+(`_Helper`, at most `HELPERS`, one per core) the template forks once imported, each with a share of
+the specs in the order the jobs need them: a helper warms each up in turn and sends back what it
+computed and the modules it imported (pickled: `pianozona.data.cache.entries`); the template
+installs them (`_install`) and forks the kernels of that district that waited, which inherit them,
+as every later kernel does.  A job of no district (a territory's comparison, run after the
+districts' jobs) waits for every helper: its kernel inherits every district's work.
 
 The template dies with the runner (its helpers and kernels with it), and kills the kernels
 of a worker whose connection closes.

@@ -1,11 +1,11 @@
 """The warm-up: the district work every job repeats, done once per district and year before their kernels fork.
 
-`warm_specs(jobs)` lists what a run's jobs load (district parameter and year); for each spec the
-kernel template (`pianozona.publish.template`) forks a helper on the first request of a kernel for
-that district and year, which calls `warm_up([spec])` in publication mode: it loads the district
-(`load_district`), runs `needs.analyse` for the areas its jobs analyse, and every function declared
-with ``cache.per_district(warm=True)``; all of it lands in `pianozona.data.cache`, is sent back to
-the template, and every kernel forked from then on inherits it: a notebook's ``load_district`` and
+`warm_specs(jobs)` lists what a run's jobs load (district parameter and year), in the order the jobs
+need them; the kernel template (`pianozona.publish.template`) hands them to its warm-up helpers,
+which call `warm_up([spec])` for each in publication mode: it loads the district (`load_district`),
+runs `needs.analyse` for the areas its jobs analyse, and every function declared with
+``cache.per_district(warm=True)``; all of it lands in `pianozona.data.cache`, is sent back to the
+template, and every kernel forked from then on inherits it: a notebook's ``load_district`` and
 ``analyse`` are then memory look-ups returning copies, whatever the kernel's working directory.
 
 A warm-up failure never fails the run: it is written to the template's log and the job computes
