@@ -10,7 +10,7 @@ DISTRICT ?=
 TERRITORY ?= provincia_pavia
 # Test processes (pytest-xdist): one per core; each test file stays in one process (its fixtures publish once).
 TEST_WORKERS ?= auto
-FAST := not kernel and not browser and not dask and not suite
+FAST := not kernel and not browser and not dask and not suite and not slow
 
 .DEFAULT_GOAL := help
 .PHONY: help install report territorio test test-fast lint lab validate summary data template clean
@@ -43,7 +43,7 @@ summary: install ## Terminal summary of the district (population, indicators, co
 test: install lint ## Lint, then the whole test suite (unit, notebooks, reports in Chromium, Dask) in parallel
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
-test-fast: install lint ## The inner loop: every test that starts no kernel, browser or Dask cluster (~1 min)
+test-fast: install lint ## The inner loop: every test that starts no kernel, browser or Dask cluster, nor a slow one (<2 min)
 	$(BIN)/python -m pytest tests -m "$(FAST)" -n $(TEST_WORKERS) --dist loadfile --durations=10 -q
 
 lint: install ## Check the code and the notebooks with ruff (rules in pyproject.toml)

@@ -30,7 +30,7 @@ PAVIA = ROOT / "data" / "pavia"
 #: The secret of every test run (hex): see `pianozona.privacy.keying`.
 TEST_SECRET = "7e57" * 16
 os.environ[SECRET_ENV_VAR] = TEST_SECRET
-HEAVY_MARKERS = ("kernel", "browser", "dask", "suite")
+HEAVY_MARKERS = ("kernel", "browser", "dask", "suite", "slow")  # left out of the fast loop
 CELL_TIMEOUT_S = 300  # a notebook cell in a test: the slowest takes ~20 s on a loaded 2-core machine
 KERNEL_START_TIMEOUT_S = 60
 

@@ -19,9 +19,8 @@ failed job (its `Reason`), and the last good page stays published.
 Limits (`_Watch`, a thread of the worker): time from the kernel's start, resident memory of the kernel
 and what it started (`processes.resident_mb`, every `WATCH_S`); past either the kernel is killed and the
 job fails with an Italian message, the others go on.  A job's files are written whole (`files.write_atomic`).
-
-The outcome of a job that produced a notebook carries ``result_hash`` (`result_hash`): a digest of what
-its code cells showed, the same whichever executor ran it, so two runs' manifests can be compared.
+A job's outcome carries ``result_hash``: a digest of what its code cells showed, the same whichever executor
+ran it, so two runs' manifests can be compared.
 """
 
 from __future__ import annotations

@@ -317,11 +317,8 @@ def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
         for job in jobs:  # every check before the first kernel starts
             if job.notebook not in declared:
                 declared[job.notebook] = check_notebook(job)
-        # longest first (the last run's durations); a job of no district (a territory's comparison) last: its
-        # kernel inherits every district's warm-up (`pianozona.publish.template`)
-        order = sorted(((f, j) for f in folders for j in f.todo),
-                       key=lambda fj: ("district" not in fj[1].parameters,
-                                       -manifest_entries(fj[0].manifest).get(fj[1].name, {}).get("durata_s", 0)))
+        order = sorted(((f, j) for f in folders for j in f.todo), key=lambda p: (  # no district (comparison) last
+            "district" not in p[1].parameters, -manifest_entries(p[0].manifest).get(p[1].name, {}).get("durata_s", 0)))
         tasks = [_task(f, j, declared[j.notebook], f.chromium, o.docx) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
         warm = tuple(warm_specs(job for _, job in order)) if o.preload else ()  # in the order the jobs need them

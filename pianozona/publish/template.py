@@ -8,17 +8,12 @@ socket, one JSON line (arguments, environment, folder, log, and the job's distri
 template forks one (`_kernel_child`): a new process with an empty namespace, its own random seed and
 the notebook's folder as working directory, and answers its pid.
 
-The run's district work (`pianozona.publish.warm`: a district loaded and analysed for a year, in
-publication mode, kept in `pianozona.data.cache`) is done once per district and year by helpers
-(`_Helper`, at most `HELPERS`, one per core) the template forks once imported, each with a share of
-the specs in the order the jobs need them: a helper warms each up in turn and sends back what it
-computed and the modules it imported (pickled: `pianozona.data.cache.entries`); the template
-installs them (`_install`) and forks the kernels of that district that waited, which inherit them,
-as every later kernel does.  A job of no district (a territory's comparison, run after the
-districts' jobs) waits for every helper: its kernel inherits every district's work.
-
-The template dies with the runner (its helpers and kernels with it), and kills the kernels
-of a worker whose connection closes.
+The run's district work (`pianozona.publish.warm`) is done once per district and year by helpers
+(`_Helper`, one per core) forked once imported, each with a share of the districts in the order the
+jobs need them; each sends back what it computed and imported (pickled), the template installs it
+(`_install`) and forks the kernels that waited: a district's once it is in, one of no district (a
+territory's comparison, run last) once every helper is done.  The template dies with the runner
+(its helpers and kernels with it), and kills the kernels of a worker whose connection closes.
 """
 
 from __future__ import annotations
@@ -271,8 +266,6 @@ class _Server:
                 if key.fileobj is sys.stdin:
                     if not os.read(sys.stdin.fileno(), 1024):  # the run is over or gone
                         _kill_groups(pid for pids in self.kernels.values() for pid in pids)
-                        for helper in self.helpers:
-                            _kill(helper.pid)
                         os._exit(0)  # skip the interpreter's slow teardown of everything imported
                 elif key.fileobj is self.server:
                     self._accept()
@@ -353,13 +346,6 @@ def _pickled(value: Any) -> bytes:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         return b""
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _kill_groups(pids: Any) -> None:

@@ -115,7 +115,8 @@ def _joint(district, area, *, publish):
     return pd.concat([comuni, rows], ignore_index=True)[["anno", "comune", "servizio", "utenti", FLAG]]
 
 
-@pytest.mark.parametrize("folder", ["pavia", *sorted(p.name for p in TERRITORY.iterdir() if p.is_dir())])
+@pytest.mark.parametrize("folder", ["pavia", *(pytest.param(p.name, marks=pytest.mark.slow)  # ~3.5 s each
+                                               for p in sorted(TERRITORY.iterdir()) if p.is_dir())])
 def test_no_hidden_count_of_a_district_can_be_narrowed(folder):
     """Every area, every year, comuni and services together: the independent attacker finds nothing.
 

@@ -189,6 +189,7 @@ def caching():
     cache.clear()
 
 
+@pytest.mark.slow  # compares the territory twice, from the files then from memory, ~8 s
 def test_cached_comparison_is_identical_and_read_from_memory(small, published, caching):
     config, districts = small
     assert confronto.district_rows in cache.warmable()  # the runner's warm-up computes it before the kernels fork

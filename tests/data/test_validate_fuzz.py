@@ -15,6 +15,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -158,6 +159,7 @@ def _outcome(folder: Path) -> str:
     return "problemi chiari" if errors else "nessun errore"
 
 
+@pytest.mark.slow  # 80 damaged copies of a district, ~18 s
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(mutations)
 def test_random_damage_gives_only_problems_or_pianozona_errors(ops):

@@ -58,6 +58,7 @@ def links(page: Path) -> list[str]:
     return parser.hrefs
 
 
+@pytest.mark.slow  # plans and checks nine districts, ~15 s
 def test_the_bundled_territory_plans_every_district_and_the_comparison(reports_root):
     plan = plan_territory("provincia_pavia", areas="anziani", comuni="Vigevano", notebooks_dir=FIXTURES,
                           out_dir=reports_root)
