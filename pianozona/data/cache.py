@@ -5,9 +5,10 @@ everything kept is handed out as a deep copy, so a caller that changes what it g
 nobody else's:
 
 - **loaded districts** (`recall`, `remember`): `pianozona.data.datasets.load_district` keys a
-  district by its resolved folder and the content of what it reads (its data files, the population,
-  ISTAT's survey beside it: `pianozona.files.folder_fingerprint`): editing, adding or removing a data
-  file reads the district again; a district read while one of its files was being saved is not kept.
+  district by its resolved folder and what it reads (`pianozona.data.inputs.content_key`: the content
+  of its data files, the population, the name, size and time of ISTAT's survey files beside it):
+  editing, adding or removing a data file reads the district again; a district read while one of its
+  files was being saved is not kept.
 - **district-wide results** (`per_district`): a decorated ``fn(district, *args, **kwargs)`` is
   keyed by `content_fingerprint(district)` (a digest of the district's tables and configuration,
   computed at each call: a table edited in place, ``district.utenti.loc[...] = 0``, is a new key),

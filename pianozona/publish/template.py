@@ -96,7 +96,8 @@ class KernelTemplate:
     """
 
     def __init__(self, preload: tuple[str, ...], work: Path, cwd: Path, warm: list[dict] | None = None) -> None:
-        """Start the template: `preload` imported, then `warm` (`pianozona.publish.warm.warm_specs`) computed."""
+        """Start the template: `preload` imported, then `warm` (`pianozona.publish.warm.warm_specs`) handed to
+        its warm-up helpers."""
         self.folder = tempfile.mkdtemp(prefix="pz-")  # short path: Unix socket names are limited to ~100 bytes
         self.address = os.path.join(self.folder, "modello")
         with open(work / "modello.log", "ab") as log:  # cwd as the kernels': a local module resolves the same
@@ -193,9 +194,9 @@ class _Helper:
         payloads = []
         while True:
             header, newline, rest = self.received.partition(b"\n")
-            if not newline or not header.startswith(b"warm ") or len(rest) < int(header.split()[1]):
+            size = int(header.split()[1]) if newline and header.startswith(b"warm ") else -1
+            if size < 0 or len(rest) < size:
                 break
-            size = int(header.split()[1])
             payloads.append(rest[:size])
             self.received = rest[size:]
         return not data, payloads
