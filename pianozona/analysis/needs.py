@@ -41,9 +41,8 @@ import pandas as pd
 
 from pianozona import privacy
 from pianozona.analysis import change, definitions, naming, stats
-from pianozona.analysis.protection import TOTAL_LABEL, area_tables, cache_context, measure
+from pianozona.analysis.protection import TOTAL_LABEL, area_tables, cached, measure
 from pianozona.data.areas import get_area
-from pianozona.data import cache
 from pianozona.data.datasets import District
 from pianozona.data.population import estimate_sentence
 from pianozona.formatting import del_pct, num, pct
@@ -180,7 +179,7 @@ def _spending(district: District, area: str, year: int, totals: pd.DataFrame) ->
     return spending
 
 
-@cache.per_district(context=cache_context)
+@cached
 def analyse(district: District, area: str, year: int, *, publish: bool | None = None) -> NeedsAnalysis:
     """All the figures of the needs analysis of `area` in `year`, protected when publishing.
 

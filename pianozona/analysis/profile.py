@@ -32,8 +32,7 @@ from pianozona import privacy
 from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE, demografici
 from pianozona.analysis.overview import indicators_with_comparators
-from pianozona.analysis.protection import cache_context
-from pianozona.data import cache
+from pianozona.analysis.protection import cached
 from pianozona.data.datasets import District
 from pianozona.data.population import comuni_italia, geopop_years, italy_population
 from pianozona.names import NameIndex
@@ -114,13 +113,13 @@ def population_note(district: District, year: int) -> str:
     return district.population_note([year])
 
 
-@cache.per_district(warm=True, context=cache_context)
+@cached(warm=True)
 def area_analyses(district: District, year: int, *, publish: bool | None = None) -> dict[str, needs.NeedsAnalysis]:
     """`needs.analyse` of every target area of the district in `year`: the one source of the profiles' figures."""
     return {area: needs.analyse(district, area, year, publish=publish) for area in district.aree}
 
 
-@cache.per_district(warm=True, context=cache_context)
+@cached(warm=True)
 def province_indicators(district: District, year: int) -> tuple[pd.DataFrame, str]:
     """Demographic indicators of every comune of the district's province, and the units' name.
 
@@ -144,7 +143,7 @@ def coverage_label(district: District, area: str) -> str:
     return f"{district.aree[area].etichetta}{COVERAGE_SUFFIX}"
 
 
-@cache.per_district(warm=True, context=cache_context)
+@cached(warm=True)
 def demography_table(district: District, year: int) -> pd.DataFrame:
     """`overview.indicators_with_comparators` for the population year of `year` (every comune of the district)."""
     return indicators_with_comparators(district, district.nearest_population_year(year))

@@ -25,6 +25,7 @@ runner to stop before publishing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from dataclasses import dataclass, field
@@ -85,14 +86,20 @@ def measure(district: District, area: str) -> str:
 
 
 def cache_context(district: District, arguments: dict) -> tuple:
-    """What a cached analysis depends on beyond the district's tables (`pianozona.data.cache.per_district`):
-    the process's publication mode and, when it publishes, the digest of the secret that draws the complements."""
+    """What a cached analysis depends on beyond the district's tables and its other arguments
+    (`pianozona.data.cache.per_district`): whether the call publishes (its ``publish`` argument or the
+    process's publication mode: ``publish=None`` and ``publish=True`` are one key when publishing), the
+    process's mode, and, when it publishes, the digest of the secret that draws the complements."""
     publishing = bool(arguments.get("publish")) or privacy.is_publish_mode()
     secret = privacy.district_secret(district.config.folder, district.codice) if publishing else b""
-    return privacy.is_publish_mode(), hashlib.sha256(secret).hexdigest()
+    return publishing, privacy.is_publish_mode(), hashlib.sha256(secret).hexdigest()
 
 
-@cache.per_district(context=cache_context)
+#: `cache.per_district` for the analyses that protect: keyed by `cache_context`, which resolves ``publish``
+cached = functools.partial(cache.per_district, context=cache_context, covers=("publish",))
+
+
+@cached
 def protect_area(district: District, area: str, *, publish: bool | None = None) -> AreaProtection:
     """The protection of one area of the district, every year (see the module docstring)."""
     publishing = bool(publish) or privacy.is_publish_mode()
@@ -105,7 +112,7 @@ def protect_area(district: District, area: str, *, publish: bool | None = None) 
     return AreaProtection(protected.table, protected.services, protected.hidden_counts, problems)
 
 
-@cache.per_district(context=cache_context)
+@cached
 def protect_district(district: District, *, publish: bool | None = None) -> DistrictProtection:
     """The protection of every count of the district: every area (`protect_area`), every year."""
     areas, hidden, problems = {}, {}, []

@@ -17,8 +17,7 @@ from pianozona.analysis import needs
 from pianozona.analysis.indicators import ETICHETTE
 from pianozona.analysis.profile import (COVERAGE_SUFFIX, NOT_ASSESSED, VERDICTS, area_analyses, coverage_label,
                                         demography_table)
-from pianozona.analysis.protection import cache_context
-from pianozona.data import cache
+from pianozona.analysis.protection import cached
 from pianozona.data.datasets import District
 from pianozona.formatting import num
 
@@ -67,7 +66,7 @@ def _coverage_rows(district: District, analysis: needs.NeedsAnalysis) -> list[di
     return rows
 
 
-@cache.per_district(context=cache_context)
+@cached
 def overview(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """Comuni x indicators in `year`, long: one row per comune (then the district total) and indicator.
 

@@ -28,8 +28,8 @@ import pandas as pd
 from pianozona import privacy
 from pianozona.analysis import definitions, naming, needs, stats
 from pianozona.analysis.indicators import ETICHETTE, demografici, spesa_pro_capite
-from pianozona.analysis.protection import cache_context
-from pianozona.data import cache, population
+from pianozona.analysis.protection import cached
+from pianozona.data import population
 from pianozona.data.datasets import District
 from pianozona.data.territory import TerritoryConfig, load_districts, read_territory
 from pianozona.formatting import num
@@ -102,7 +102,7 @@ def _area_total(district: District, area: str, year: int, publish: bool | None) 
     return totals[totals["anno"] == year].reset_index(drop=True)
 
 
-@cache.per_district(warm=True, context=cache_context)
+@cached(warm=True)
 def district_rows(district: District, year: int, *, publish: bool | None = None) -> pd.DataFrame:
     """The protected district total of every area in `year`, the measure counted and the area's spending.
 

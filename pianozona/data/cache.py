@@ -13,7 +13,9 @@ nobody else's:
   keyed by `content_fingerprint(district)` (a digest of the district's tables and configuration,
   computed at each call: a table edited in place, ``district.utenti.loc[...] = 0``, is a new key),
   the other arguments and the decorator's `context` (what else the result depends on: the analysis
-  passes the publication mode and the digest of the protection's secret).
+  passes the publication mode and the digest of the protection's secret); arguments the context
+  resolves (`covers`: the analysis's ``publish=None`` and ``publish=True`` are one mode when
+  publishing) are keyed by the context only, so that every spelling of one call hits.
   So caching is always on, in a report's kernel as in JupyterLab, and never returns a result
   computed from other data.  Exceptions are not cached.
 
@@ -140,7 +142,7 @@ def _frozen(value: Any) -> Any:
 
 
 def _call_key(name: str, signature: inspect.Signature, context: Callable[[Any, dict], Any] | None,
-              district: Any, args: tuple, kwargs: dict) -> tuple | None:
+              covers: tuple[str, ...], district: Any, args: tuple, kwargs: dict) -> tuple | None:
     """The key of a call, or None when it cannot be cached (bad arguments raise in the call itself)."""
     try:
         bound = signature.bind(district, *args, **kwargs)
@@ -148,7 +150,8 @@ def _call_key(name: str, signature: inspect.Signature, context: Callable[[Any, d
         return None
     bound.apply_defaults()
     arguments = dict(list(bound.arguments.items())[1:])
-    key = ("result", name, content_fingerprint(district), _frozen(arguments),
+    keyed = {k: v for k, v in arguments.items() if k not in covers}
+    key = ("result", name, content_fingerprint(district), _frozen(keyed),
            context(district, arguments) if context else None)
     try:
         hash(key)
@@ -158,23 +161,24 @@ def _call_key(name: str, signature: inspect.Signature, context: Callable[[Any, d
 
 
 def per_district(fn: Callable | None = None, *, warm: bool = False,
-                 context: Callable[[Any, dict], Any] | None = None) -> Any:
+                 context: Callable[[Any, dict], Any] | None = None, covers: tuple[str, ...] = ()) -> Any:
     """Cache `fn(district, *args, **kwargs)` (see the module docstring); usable bare or with options.
 
     ``warm=True`` declares that ``fn(district, year)`` is worth computing before any kernel asks
     (`warmable`); ``context(district, arguments)`` returns what else the result depends on (called
-    at each call with the call's other arguments by name, part of the key).  The wrapper has ``cache_info()``
+    at each call with the call's other arguments by name, part of the key); the arguments named in
+    `covers` are left out of the key: the context must say all that they change.  The wrapper has ``cache_info()``
     (hits, misses) and ``__wrapped__``.
     """
     if fn is None:
-        return functools.partial(per_district, warm=warm, context=context)
+        return functools.partial(per_district, warm=warm, context=context, covers=covers)
     name = f"{fn.__module__}.{fn.__qualname__}"
     signature = inspect.signature(fn)
     counts = _counts.setdefault(name, [0, 0])
 
     @functools.wraps(fn)
     def wrapper(district: Any, *args: Any, **kwargs: Any) -> Any:
-        key = _call_key(name, signature, context, district, args, kwargs)
+        key = _call_key(name, signature, context, covers, district, args, kwargs)
         found = recall(key) if key is not None else None
         if found is not None:
             counts[0] += 1

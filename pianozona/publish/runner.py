@@ -20,15 +20,14 @@ What a run does
    not published, and the next run redoes it.
 3. **Check the notebooks** (`check_notebook`): every injected parameter declared in the notebook's
    ``parameters`` cell with a compatible type; no kernel starts before all checks pass.
-4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of this
-   machine, or ``dask``), each in its own new kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its page rendered
-   where it ran. Longest jobs first (the durations of the last run), a territory's comparison last. On Linux
-   every kernel is a fork of a template that has imported the suite's modules and loaded and analysed its
-   district once (`pianozona.publish.template`, `pianozona.publish.warm`); elsewhere kernels are ordinary
-   processes (`pianozona.publish.processes`). A job succeeds only when every code cell ran to the end in a
-   kernel still alive. Limits: ``timeout`` seconds per job from its kernel's start (default 600),
-   ``memory_mb`` of resident memory per kernel (default 4096); past either the kernel is stopped and the job
-   fails, the others go on.
+4. **Execute** the jobs on an executor (`pianozona.publish.tasks`: ``locale``, worker processes of this machine,
+   or ``dask``), each in its own kernel with ``PIANOZONA_PUBBLICAZIONE=1``, its page rendered where it ran, in
+   the order of `tasks.schedule` (the longest first). On Linux every kernel is a fork of a template that has
+   imported the suite's modules and loaded and analysed its district once (`pianozona.publish.template`,
+   `pianozona.publish.warm`); elsewhere kernels are ordinary processes (`pianozona.publish.processes`). A job
+   succeeds only when every code cell ran to the end in a kernel still alive. Limits: ``timeout`` seconds per
+   job from its kernel's start, ``memory_mb`` of resident memory per kernel; past either the kernel is stopped
+   and the job fails.
 5. **Publish** each job into ``<out>/<district>/<year>/`` as it finishes (`pianozona.publish.site`):
    its files move in from a temporary folder with `os.replace`, index and manifest are rewritten
    atomically, then the district's page of years.  A failed job publishes ``<job>.errore.html`` (its
@@ -75,6 +74,7 @@ from pianozona.publish.site import (
 from pianozona.publish.stale import stale_inputs, stale_message
 from pianozona.publish.tasks import (
     ExecutorLost, ExecutorSetup, JobResult, Limits, Outcome, Reason, Status, Task, check_executor, executor_factory,
+    schedule,
 )
 from pianozona.publish.template import preload_modules
 from pianozona.publish.warm import warm_specs
@@ -309,23 +309,23 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
 def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
     """Check the notebooks, start the executor, publish each outcome into its folder as it comes."""
     jobs = [job for f in folders for job in f.todo]
-    executor = None
+    executor, workers = None, min(o.jobs, len(jobs))
     try:
         for folder in folders:
             folder.work = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.plan.out_dir))
+        order = schedule([(f, j) for f in folders for j in f.todo], workers,
+                         lambda p: "district" not in p[1].parameters,
+                         lambda p: manifest_entries(p[0].manifest).get(p[1].name, {}).get("durata_s", 0))
+        warm = tuple(warm_specs(job for _, job in order)) if o.preload else ()  # in the order the jobs need them
+        setup = ExecutorSetup(workers, folders[0].work, folders[0].plan.notebooks_dir, Limits(o.timeout, o.memory_mb),
+                              preload_modules(j.notebook for j in jobs) if o.preload else None, warm, o.scheduler)
+        executor = executor_factory(o.executor)(setup)  # its template imports while the notebooks are checked
         declared = {}
         for job in jobs:  # every check before the first kernel starts
             if job.notebook not in declared:
                 declared[job.notebook] = check_notebook(job)
-        order = sorted(((f, j) for f in folders for j in f.todo), key=lambda p: (  # no district (comparison) last
-            "district" not in p[1].parameters, -manifest_entries(p[0].manifest).get(p[1].name, {}).get("durata_s", 0)))
         tasks = [_task(f, j, declared[j.notebook], f.chromium, o.docx) for f, j in order]
         owner = {task.key: pair for task, pair in zip(tasks, order)}
-        warm = tuple(warm_specs(job for _, job in order)) if o.preload else ()  # in the order the jobs need them
-        setup = ExecutorSetup(min(o.jobs, len(jobs)), folders[0].work, folders[0].plan.notebooks_dir,
-                              Limits(o.timeout, o.memory_mb), preload_modules(j.notebook for j in jobs)
-                              if o.preload else None, warm, o.scheduler)
-        executor = executor_factory(o.executor)(setup)
         report.start()
         for outcome in _outcomes(executor, tasks):
             folder, job = owner.pop(outcome.key)

@@ -182,3 +182,20 @@ def check_executor(executor: str | None, scheduler: str | None) -> str:
         raise ParameterError("executor", executor, "l'esecutore Dask è un'estensione facoltativa: pip install "
                              "'pianozona[dask]'")
     return name
+
+
+def schedule(jobs: Sequence[Any], workers: int, waits: Callable[[Any], bool],
+             cost: Callable[[Any], float]) -> list[Any]:
+    """The order to queue `jobs` in: longest first (`cost`: the seconds it took last time, 0 when unknown),
+    so that no long job is left to run alone at the end; a job that `waits` for the whole warm-up (a
+    territory's comparison) goes as late as it can while the jobs queued after it still keep the other
+    `workers` busy for as long as it runs (last when the costs are unknown)."""
+    ordered = sorted(jobs, key=lambda job: -cost(job))
+    queue = [job for job in ordered if not waits(job)]
+    for job in (job for job in ordered if waits(job)):
+        behind, at = 0.0, len(queue)
+        while at > 0 and behind < cost(job) * (workers - 1):
+            at -= 1
+            behind += cost(queue[at])
+        queue.insert(at, job)
+    return queue

@@ -12,7 +12,7 @@ The run's district work (`pianozona.publish.warm`) is done once per district and
 (`_Helper`, one per core) forked once imported, each with a share of the districts in the order the
 jobs need them; each sends back what it computed and imported (pickled), the template installs it
 (`_install`) and forks the kernels that waited: a district's once it is in, one of no district (a
-territory's comparison, run last) once every helper is done.  The template dies with the runner
+territory's comparison) once every helper is done.  The template dies with the runner
 (its helpers and kernels with it), and kills the kernels of a worker whose connection closes.
 """
 

@@ -140,6 +140,24 @@ def test_needs_analyse_is_cached_per_loaded_district():
     assert needs.analyse(reloaded, "anziani", 2023, publish=True).coverage.loc[0, "utenti"] != -1
 
 
+def test_publish_none_and_publish_true_are_one_call_when_publishing(monkeypatch):
+    """The warm-up analyses with publish=None in publication mode; the verification asks the protection
+    with publish=True: one key, so a report's kernel finds what the warm-up computed."""
+    from pianozona.analysis import protection
+
+    monkeypatch.setenv(privacy.PUBLISH_ENV_VAR, "1")
+    district = pianozona.load_district("pavia")
+    needs.analyse(district, "anziani", 2023)
+    before = protection.protect_area.cache_info()
+    protection.protect_area(district, "anziani", publish=True)
+    after = protection.protect_area.cache_info()
+    assert (after["hits"] - before["hits"], after["misses"] - before["misses"]) == (1, 0)
+    monkeypatch.delenv(privacy.PUBLISH_ENV_VAR)  # outside publication, publish=True protects: another key
+    protection.protect_area(district, "anziani", publish=True)
+    protection.protect_area(district, "anziani")
+    assert protection.protect_area.cache_info()["misses"] - after["misses"] == 2
+
+
 def test_a_changed_district_is_never_served_from_the_cache():
     district = pianozona.load_district("pavia")
     before = needs.analyse(district, "anziani", 2023, publish=False)

@@ -41,11 +41,23 @@ def published(out: Path) -> dict[str, bytes]:
 def test_a_bad_declaration_stops_the_run_before_any_kernel(tmp_path, notebooks, monkeypatch):
     edit_notebook(notebooks / "bilancio.ipynb",
                   lambda nb: setattr(nb.cells[0], "source", nb.cells[0].source.replace("int", "str")))
-    started = []
-    monkeypatch.setitem(tasks.EXECUTORS, "locale", lambda setup: started.append(setup))
+    calls = []
+
+    class Recording:  # started before the checks (its template imports meanwhile): never given a task
+        def __init__(self, setup):
+            calls.append("start")
+
+        def run(self, given):
+            calls.append("run")
+            yield from ()
+
+        def stop(self):
+            calls.append("stop")
+
+    monkeypatch.setitem(tasks.EXECUTORS, "locale", Recording)
     with pytest.raises(ParameterError, match="year"):
         run_reports("pavia", notebooks_dir=notebooks, out_dir=tmp_path, progress="none")
-    assert started == []
+    assert calls == ["start", "stop"]
     out = tmp_path / "pavia" / "2023"
     assert not list(out.glob("*.html")) and not list(out.glob(TEMP_PREFIX + "*"))
 

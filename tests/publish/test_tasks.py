@@ -159,6 +159,16 @@ def test_a_territory_publishes_each_folder_as_its_jobs_finish(tmp_path):
     assert "Territorio Due ambiti" in result.summary()
 
 
+def test_the_longest_jobs_go_first_and_the_comparison_as_late_as_the_others_can_fill_the_workers():
+    costs = {"a": 1.0, "b": 3.0, "c": 2.0, "d": 1.0, "e": 2.0, "f": 1.0, "confronto": 4.0}
+    order = tasks.schedule(list(costs), 2, lambda job: job == "confronto", costs.get)
+    assert order == ["b", "c", "confronto", "e", "a", "d", "f"]  # 5 s behind its 4 s; one place later only 3 s
+    assert tasks.schedule(list(costs), 1, lambda job: job == "confronto", costs.get)[-1] == "confronto"
+    assert tasks.schedule(list(costs), 2, lambda job: job == "confronto", lambda job: 0.0)[-1] == "confronto"
+    costs["confronto"] = 60.0  # longer than all the rest: first, as the longest job
+    assert tasks.schedule(list(costs), 2, lambda job: job == "confronto", costs.get)[0] == "confronto"
+
+
 def test_options_are_checked_when_made():
     assert RunOptions(jobs="3", timeout="2.5", memory_mb="2048").jobs == 3
     assert RunOptions().timeout == runner.DEFAULT_TIMEOUT_S and RunOptions().memory_mb == runner.DEFAULT_MEMORY_MB
