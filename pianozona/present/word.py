@@ -230,14 +230,14 @@ class _Writer:
         widths = _column_widths(rows, width, LANDSCAPE_TEXT_WIDTH_MM if wide else TEXT_WIDTH_MM)
         for column, value in zip(table.columns, widths):
             column.width = value
-        for r, row in enumerate(rows):
+        for row, made in zip(rows, table.rows):  # row by row: table.cell(r, c) walks the whole table each time
             header = row.getparent().tag == "thead"
-            _row_property(table.rows[r], "w:cantSplit")  # a row stays on one page, as on the printed page
+            _row_property(made, "w:cantSplit")  # a row stays on one page, as on the printed page
             if header:
-                _row_property(table.rows[r], "w:tblHeader")
-            cells = [c for c in row if c.tag in ("th", "td")]
+                _row_property(made, "w:tblHeader")
+            cells, made_cells = [c for c in row if c.tag in ("th", "td")], made.cells
             for c, source in enumerate(cells[:width]):
-                cell = table.cell(r, c)
+                cell = made_cells[c]
                 cell.width = widths[c]
                 _shade(cell, source)
                 paragraph = cell.paragraphs[0]
