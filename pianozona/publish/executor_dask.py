@@ -17,9 +17,9 @@ far past its limit fails and its worker restarts.  Edges: connecting and startin
 limits (`CONNECT_TIMEOUT_S`, `START_TIMEOUT_S`): a scheduler that accepts connections and never
 answers, or a cluster that does not start, is one line (`ExecutionError`); a scheduler lost
 during the run, or no worker for `START_TIMEOUT_S`, fails the jobs still waiting with one line each
-(`ExecutorLost`).  Ctrl-C is held while Dask is inside a call (`_HeldInterrupt`: a second Ctrl-C
-does not wait) and the worker processes a ``LocalCluster`` starts never see it, so the runner
-alone turns it into one line: no traceback of distributed's.
+(`ExecutorLost`).  Ctrl-C is held while Dask is inside a call (`_HeldInterrupt`), and what the worker
+processes of a ``LocalCluster`` print when it interrupts their start goes to the run's log, so the
+runner alone turns it into one line: no traceback of distributed's.
 
 What a real cluster needs: every worker sees, at the same paths as the runner, the notebooks
 folder, the district's data folder (or the same ``PIANOZONA_DATA_DIR``) and the output folder
@@ -31,9 +31,11 @@ incremental keys are the runner's); start them with one thread each (``dask work
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -75,7 +77,8 @@ class DaskPool:
         try:
             if setup.preload is not None and not remote and fast_path():  # one template for the host's workers
                 self.shared = KernelTemplate(setup.preload, setup.work, setup.cwd, list(setup.warm))
-            self.client, self.cluster = self.held.call(_connect, setup.size, setup.scheduler)
+            with _stderr_into(setup.work / "dask.log"):  # the workers it starts inherit it
+                self.client, self.cluster = self.held.call(_connect, setup.size, setup.scheduler)
             plugin = TemplatePlugin(setup.work, setup.limits, self.shared.address if self.shared else None,
                                     (setup.preload, setup.warm, setup.cwd) if remote and setup.preload else None)
             self.held.call(self.client.register_plugin, plugin, name=self.name)
@@ -217,12 +220,31 @@ def _probe(address: str) -> None:
         pool.submit(asyncio.run, handshake()).result()
 
 
+@contextlib.contextmanager
+def _stderr_into(path: Path) -> Iterator[None]:
+    """This process's standard error (file descriptor 2) into `path` for a while: the processes started
+    meanwhile keep writing there (a Ctrl-C's traceback of a worker interrupted as it imports), not on the
+    terminal."""
+    sys.stderr.flush()
+    saved, log = os.dup(2), os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(log, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
+
+
 class _HeldInterrupt:
     """Ctrl-C held while a Dask call runs (interrupting distributed's ``sync`` mid-way leaves tracebacks behind)
     and raised as soon as the call returns; a second Ctrl-C interrupts at once.
 
-    In the main thread only; SIGINT is blocked in the threads Dask starts meanwhile (its event loop), so
-    that the processes they spawn (a LocalCluster's workers) never receive a terminal's Ctrl-C.
+    In the main thread only; SIGINT is blocked in the threads Dask starts meanwhile (its event loop).  The
+    processes they spawn (a LocalCluster's workers) do not inherit the mask: a terminal's Ctrl-C reaches them
+    too, and while they start it interrupts them; what they print then goes to the run's log
+    (`_stderr_into`) and the cluster's failure is the Ctrl-C's one line.
     """
 
     def __init__(self) -> None:
@@ -244,12 +266,19 @@ class _HeldInterrupt:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             result = fn(*args, **kwargs)
-        finally:
-            if blocked:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending Ctrl-C arrives here
-        if self.asked:
+        except Exception:
+            if self._unblock(blocked):  # a Ctrl-C meanwhile is why it failed (a worker interrupted as it started)
+                raise KeyboardInterrupt from None
+            raise
+        if self._unblock(blocked):
             raise KeyboardInterrupt
         return result
+
+    def _unblock(self, blocked: bool) -> bool:
+        """Unblock SIGINT (a pending Ctrl-C arrives now); whether one was asked."""
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return bool(self.asked)
 
     def restore(self) -> None:
         if self.previous is not None:
