@@ -239,12 +239,12 @@ def _stderr_into(path: Path) -> Iterator[None]:
 
 class _HeldInterrupt:
     """Ctrl-C held while a Dask call runs (interrupting distributed's ``sync`` mid-way leaves tracebacks behind)
-    and raised as soon as the call returns; a second Ctrl-C interrupts at once.
+    and raised as soon as the call returns; between calls a second Ctrl-C interrupts at once.
 
-    In the main thread only; SIGINT is blocked in the threads Dask starts meanwhile (its event loop).  The
-    processes they spawn (a LocalCluster's workers) do not inherit the mask: a terminal's Ctrl-C reaches them
-    too, and while they start it interrupts them; what they print then goes to the run's log
-    (`_stderr_into`) and the cluster's failure is the Ctrl-C's one line.
+    In the main thread only; during a call SIGINT is blocked there, hence in the threads Dask starts
+    meanwhile (its event loop).  The processes they spawn (a LocalCluster's workers) do not inherit the
+    mask: a terminal's Ctrl-C reaches them too, and while they start it interrupts them; what they print
+    then goes to the run's log (`_stderr_into`) and the cluster's failure is the Ctrl-C's one line.
     """
 
     def __init__(self) -> None:
