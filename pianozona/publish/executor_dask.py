@@ -264,21 +264,19 @@ class _HeldInterrupt:
         blocked = hasattr(signal, "pthread_sigmask")
         if blocked:  # inherited by the threads fn starts, hence by the processes they spawn
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        result, error = None, None
         try:
             result = fn(*args, **kwargs)
-        except Exception:
-            if self._unblock(blocked):  # a Ctrl-C meanwhile is why it failed (a worker interrupted as it started)
-                raise KeyboardInterrupt from None
-            raise
-        if self._unblock(blocked):
-            raise KeyboardInterrupt
+        except Exception as exc:
+            error = exc
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending Ctrl-C arrives here
+        if self.asked:  # also when the call failed: a worker interrupted as it started
+            raise KeyboardInterrupt from None
+        if error is not None:
+            raise error
         return result
-
-    def _unblock(self, blocked: bool) -> bool:
-        """Unblock SIGINT (a pending Ctrl-C arrives now); whether one was asked."""
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        return bool(self.asked)
 
     def restore(self) -> None:
         if self.previous is not None:

@@ -307,7 +307,7 @@ def _record_run(plan: Plan, manifest: dict, run_info: dict, wrote: bool) -> None
 
 
 def _execute(folders: list[_Folder], o: RunOptions, report: Progress) -> None:
-    """Check the notebooks, start the executor, publish each outcome into its folder as it comes."""
+    """Start the executor (its template imports meanwhile), check the notebooks, publish each outcome as it comes."""
     jobs = [job for f in folders for job in f.todo]
     executor, workers = None, min(o.jobs, len(jobs))
     try:
